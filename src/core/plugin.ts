@@ -1,0 +1,115 @@
+/**
+ * What a source or sink plugin declares: its `type` name, its config schema (with docs and defaults), the
+ * environment variables that fill its keys, which keys are secret, and its factory. Validation is pure (the schema
+ * and `validate` touch no network or disk); `create` and then `connect` do the I/O.
+ * @module
+ */
+import { z } from "zod";
+import type { Logger } from "../telemetry/log.ts";
+import type { Sink } from "./sink.ts";
+import type { Source, SourceContext } from "./source.ts";
+
+/** How an environment variable's text becomes a config value. */
+export type EnvKind = "string" | "int" | "number" | "bool" | "list" | "json";
+
+/** An environment variable that sets one key of a section, e.g. `KAFKA_TOPICS` -> `source.topics` as a list. */
+export interface EnvBinding {
+  /** Variable name, e.g. `KAFKA_TOPICS`. */
+  readonly env: string;
+  /** Key path inside the section, dotted for nested keys, e.g. `topics` or `sasl.password`. */
+  readonly key: string;
+  /** How to parse the text: `list` splits on commas, `bool` takes true/false/1/0/yes/no. */
+  readonly kind: EnvKind;
+}
+
+/** Payload encodings a source can be told to expect. `auto` tries MessagePack, then JSON, per message. */
+export const VALUE_FORMATS = ["json", "msgpack", "arrow_ipc", "auto"] as const;
+/** A payload encoding. */
+export type ValueFormat = typeof VALUE_FORMATS[number];
+
+/** Parquet compression codecs. */
+export const COMPRESSIONS = ["snappy", "gzip", "brotli", "zstd", "lz4", "none"] as const;
+/** A Parquet compression codec. */
+export type Compression = typeof COMPRESSIONS[number];
+
+/** Keys every source section accepts, besides `type`. Spread into a plugin's `z.object({...})`. */
+export const commonSourceFields = {
+  /** How payloads are decoded. */
+  value_format: z.enum(VALUE_FORMATS).default("json").describe("Payload encoding: json, msgpack, arrow_ipc or auto"),
+  /** Records per file at most (a file is cut when a stream reaches it). */
+  batch_size: z.number().int().positive().default(1000).describe("Records per output file at most"),
+};
+
+/** Keys every sink section accepts, besides `type`. Spread into a plugin's `z.object({...})`. */
+export const commonSinkFields = {
+  compression: z.enum(COMPRESSIONS).default("snappy").describe("Parquet compression codec"),
+  compression_level: z.number().int().optional().describe("Codec level for gzip, brotli and zstd"),
+  row_group_size: z.number().int().positive().default(100_000).describe("Rows per Parquet row group at most"),
+  partition_by: z.array(z.string().min(1)).default([]).describe(
+    "Hive-style partition folders (col=value); `date` and `hour` are derived from the record time",
+  ),
+  path_template: z.string().optional().describe(
+    "Folder template before the partition folders, e.g. {year}/{month}/{day}/{stream_name}",
+  ),
+  timestamp_field: z.string().optional().describe(
+    "Field holding the record time for date/hour partitions; default: the source timestamp",
+  ),
+  timezone: z.string().default("UTC").describe("IANA time zone for date/hour partitions and path templates"),
+};
+
+/** A sink section after validation: the common keys plus the plugin's own. */
+export interface CommonSinkConfig {
+  readonly type: string;
+  readonly compression: Compression;
+  readonly compression_level?: number;
+  readonly row_group_size: number;
+  readonly partition_by: readonly string[];
+  readonly path_template?: string;
+  readonly timestamp_field?: string;
+  readonly timezone: string;
+}
+
+/** A source section after validation: the common keys plus the plugin's own. */
+export interface CommonSourceConfig {
+  readonly type: string;
+  readonly value_format: ValueFormat;
+  readonly batch_size: number;
+}
+
+/** Context a sink factory gets. */
+export interface SinkContext {
+  /** Logger named for the sink. */
+  readonly log: Logger;
+}
+
+/** A source plugin: one file under `src/sources/`, registered in `src/plugins.ts`. */
+export interface SourcePlugin<C extends CommonSourceConfig = CommonSourceConfig> {
+  /** The `source.type` value that selects it. */
+  readonly type: string;
+  /** One line for `--help` and the README. */
+  readonly summary: string;
+  /** Strict schema of the whole section, `type` included, with defaults. */
+  readonly schema: z.ZodType<C>;
+  /** Environment variables that fill keys of this section. */
+  readonly env: readonly EnvBinding[];
+  /** Keys (dotted paths) whose values are secret and masked wherever config is printed. */
+  readonly secrets: readonly string[];
+  /** Builds the source; no I/O until `connect()`. */
+  create(config: C, context: SourceContext): Source;
+}
+
+/** A sink plugin: one file under `src/sinks/`, registered in `src/plugins.ts`. */
+export interface SinkPlugin<C extends CommonSinkConfig = CommonSinkConfig> {
+  /** The `sink.type` value that selects it. */
+  readonly type: string;
+  /** One line for `--help` and the README. */
+  readonly summary: string;
+  /** Strict schema of the whole section, `type` included, with defaults. */
+  readonly schema: z.ZodType<C>;
+  /** Environment variables that fill keys of this section. */
+  readonly env: readonly EnvBinding[];
+  /** Keys (dotted paths) whose values are secret and masked wherever config is printed. */
+  readonly secrets: readonly string[];
+  /** Builds the sink; no I/O until `connect()`. */
+  create(config: C, context: SinkContext): Sink;
+}

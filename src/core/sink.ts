@@ -1,0 +1,35 @@
+/**
+ * The contract every sink implements. A sink is a dumb, atomic blob store: it knows nothing about Arrow or
+ * Parquet. Paths are relative to the sink's root (bucket prefix, base path, folder), use `/` and are already
+ * escaped by the partitioner.
+ * @module
+ */
+
+/** A file found by {@linkcode Sink.list}. */
+export interface SinkEntry {
+  /** Path relative to the sink root. */
+  readonly path: string;
+  /** Size in bytes. */
+  readonly size: number;
+}
+
+/** A blob store that Parquet files, dead letters and checkpoint journals are written to. */
+export interface Sink {
+  /** Checks that the destination is reachable and writable (bucket exists, credentials work) before any read. */
+  connect(): Promise<void>;
+  /**
+   * Writes `data` at `path` atomically: a reader sees either nothing or the whole file under `path`, never a part.
+   * Overwrites an existing file. Resolves only once the file is durable. Safe to repeat.
+   */
+  write(path: string, data: Uint8Array): Promise<void>;
+  /** Reads a whole file; resolves `null` when it does not exist. */
+  read(path: string): Promise<Uint8Array | null>;
+  /** Lists the files below a folder (recursively), e.g. `_fsds/journal/`. Missing folder: empty list. */
+  list(prefix: string): Promise<SinkEntry[]>;
+  /** Deletes a file; a missing file is not an error. */
+  delete(path: string): Promise<void>;
+  /** Full location of a path for logs and errors, e.g. `s3://bucket/prefix/path`. Never contains secrets. */
+  describe(path: string): string;
+  /** Releases connections. */
+  close(): Promise<void>;
+}

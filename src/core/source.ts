@@ -1,0 +1,107 @@
+/**
+ * The contract every source implements. A source yields raw messages with their position; it never decodes
+ * payloads and never decides when something is durable: the pipeline calls {@linkcode Source.ack} once the files
+ * holding a message are durable in the sink.
+ * @module
+ */
+
+/** Arrow type of a metadata column a source attaches to every row. */
+export type MetadataType = "utf8" | "int32" | "int64" | "timestamp_ms" | "binary" | "map_utf8";
+
+/** A metadata column (e.g. `kafka_offset`) that the source fills for every message. */
+export interface MetadataColumn {
+  /** Column name in the Parquet file. */
+  readonly name: string;
+  /** Arrow type of the column. */
+  readonly type: MetadataType;
+}
+
+/**
+ * A metadata value: `utf8` -> string, `int32` -> number, `int64` -> bigint, `timestamp_ms` -> number (ms since
+ * epoch), `binary` -> Uint8Array, `map_utf8` -> Record<string, string>; null when absent.
+ */
+export type MetadataValue = string | number | bigint | Uint8Array | Record<string, string> | null;
+
+/** One raw message read from a source, with where it came from. */
+export interface SourceMessage {
+  /**
+   * The ordered stream this message belongs to: a Kafka topic-partition (`orders+3`), a Redis key, a file.
+   * Checkpoints, acknowledgements and file names are kept per stream.
+   */
+  readonly stream: string;
+  /**
+   * Position within the stream, formatted so that it sorts as text in stream order and is safe inside a file
+   * name (e.g. a zero-padded Kafka offset, a Redis stream id).
+   */
+  readonly position: string;
+  /** Raw payload; null for a tombstone or an entry without payload. */
+  readonly value: Uint8Array | null;
+  /** Values of the source's metadata columns, in the order of {@linkcode Source.metadataColumns}. */
+  readonly metadata: readonly MetadataValue[];
+  /** Source timestamp in ms since epoch, used for `date`/`hour` partitions when no timestamp field is set. */
+  readonly timestampMs?: number;
+  /**
+   * Already-structured payload (e.g. a Redis stream entry's field-value pairs): when set, it is used instead of
+   * decoding `value`.
+   */
+  readonly fields?: Record<string, unknown>;
+}
+
+/** Options of one {@linkcode Source.read} call. */
+export interface ReadOptions {
+  /** Return at most this many messages. */
+  readonly maxMessages: number;
+  /** Wait at most this long for the first message before answering `idle`. */
+  readonly maxWaitMs: number;
+  /** Aborted when the pipeline is shutting down: return promptly with what is in hand. */
+  readonly signal: AbortSignal;
+}
+
+/** What one {@linkcode Source.read} call produced. */
+export type ReadResult =
+  /** Some messages, in stream order within each stream. */
+  | { readonly kind: "messages"; readonly messages: readonly SourceMessage[] }
+  /** Nothing arrived within `maxWaitMs`; the pipeline uses this to flush idle files. */
+  | { readonly kind: "idle" }
+  /** The source is finished (end of file, or caught up in one-shot mode); nothing more will come. */
+  | { readonly kind: "end" };
+
+/**
+ * Told by a source when streams move away from this instance (a Kafka rebalance). The source must await
+ * `revoked` before giving the streams up, so that nothing is acknowledged for them afterwards.
+ */
+export interface AssignmentListener {
+  /** The streams are no longer ours: buffered, unacknowledged records of them are dropped (they will be re-read). */
+  revoked(streams: readonly string[]): Promise<void>;
+}
+
+/** Context the pipeline gives a source when it is created. */
+export interface SourceContext {
+  /** Stop after each assigned stream has been read up to its end at start (one-shot / cron mode). */
+  readonly untilCaughtUp: boolean;
+  /** Logger named for the source. */
+  readonly log: import("../telemetry/log.ts").Logger;
+}
+
+/** A source of raw messages. Created by its plugin's factory; connects in {@linkcode Source.connect}. */
+export interface Source {
+  /** Metadata columns this source adds to every row, in the order of {@linkcode SourceMessage.metadata}. */
+  readonly metadataColumns: readonly MetadataColumn[];
+  /** Opens connections and checks that what the configuration names exists. */
+  connect(): Promise<void>;
+  /** Reads the next messages. */
+  read(options: ReadOptions): Promise<ReadResult>;
+  /**
+   * Acknowledges messages of one stream whose files are durable (or that were skipped or dead-lettered durably).
+   * Positions are in stream order and follow those acknowledged before. Safe to call again with the same positions.
+   */
+  ack(stream: string, positions: readonly string[]): Promise<void>;
+  /** Registers the listener told about revoked streams; sources without rebalancing may ignore it. */
+  setAssignmentListener?(listener: AssignmentListener): void;
+  /** Compares two positions of one stream in stream order (negative, zero, positive). Defaults to text order. */
+  comparePositions?(a: string, b: string): number;
+  /** Describes a message for errors and logs, e.g. `topic "orders" partition 3 offset 1200`. */
+  describe(message: SourceMessage): string;
+  /** Closes connections. Called once, also after a failure. */
+  close(): Promise<void>;
+}

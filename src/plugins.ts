@@ -1,0 +1,11 @@
+/**
+ * Registers every source and sink plugin with static imports, so `deno compile` bundles all of them.
+ * Add one line per plugin.
+ * @module
+ */
+import { registerSink, registerSource } from "./core/registry.ts";
+import { fileSourcePlugin } from "./sources/file.ts";
+import { localSinkPlugin } from "./sinks/local.ts";
+
+registerSource(fileSourcePlugin);
+registerSink(localSinkPlugin);

@@ -1,0 +1,100 @@
+/**
+ * Structured logging: text or JSON lines on stderr with the seed's fields (`time`, `level`, `name`, `message`) plus
+ * structured fields. Structured fields come first in calls, the short message after. Nothing is logged per record
+ * above debug level.
+ * @module
+ */
+
+/** Log levels, lowest first. `WARN` and `FATAL` are accepted as aliases of `WARNING` and `CRITICAL`. */
+export const LOG_LEVELS = ["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] as const;
+/** A log level. */
+export type LogLevel = typeof LOG_LEVELS[number];
+/** Output format of log lines. */
+export type LogFormat = "text" | "json";
+
+/** Fields attached to one log line. */
+export type LogFields = Record<string, unknown>;
+
+/** Where log lines go; replaceable in tests. */
+export type LogWriter = (line: string) => void;
+
+const encoder = new TextEncoder();
+const state: { level: number; format: LogFormat; writer: LogWriter } = {
+  level: 1,
+  format: "text",
+  writer: (line) => Deno.stderr.writeSync(encoder.encode(line + "\n")),
+};
+
+/** Sets the level, format and (for tests) the writer of every logger. */
+export function configureLogging(options: { level?: LogLevel; format?: LogFormat; writer?: LogWriter }): void {
+  if (options.level) state.level = LOG_LEVELS.indexOf(options.level);
+  if (options.format) state.format = options.format;
+  if (options.writer) state.writer = options.writer;
+}
+
+/** A named logger, e.g. `fs_data_sink.pipeline`. */
+export class Logger {
+  /** Dotted logger name. */
+  readonly name: string;
+  constructor(name: string) {
+    this.name = name;
+  }
+  /** A logger named `<this>.<suffix>`. */
+  child(suffix: string): Logger {
+    return new Logger(`${this.name}.${suffix}`);
+  }
+  /** True when lines of this level are written (guard expensive field building with it). */
+  enabled(level: LogLevel): boolean {
+    return LOG_LEVELS.indexOf(level) >= state.level;
+  }
+  debug(fields: LogFields, message: string): void {
+    this.#emit(0, fields, message);
+  }
+  info(fields: LogFields, message: string): void {
+    this.#emit(1, fields, message);
+  }
+  warn(fields: LogFields, message: string): void {
+    this.#emit(2, fields, message);
+  }
+  error(fields: LogFields, message: string): void {
+    this.#emit(3, fields, message);
+  }
+  critical(fields: LogFields, message: string): void {
+    this.#emit(4, fields, message);
+  }
+  #emit(level: number, fields: LogFields, message: string): void {
+    if (level < state.level) return;
+    const time = new Date().toISOString();
+    const levelName = LOG_LEVELS[level] ?? "INFO";
+    if (state.format === "json") {
+      state.writer(JSON.stringify({ time, level: levelName, name: this.name, message, ...fields }, jsonSafe));
+      return;
+    }
+    const extra = Object.entries(fields).map(([k, v]) => `${k}=${formatValue(v)}`).join(" ");
+    state.writer(`${time} ${levelName.padEnd(7)} ${this.name}: ${message}${extra ? " " + extra : ""}`);
+  }
+}
+
+function jsonSafe(_key: string, value: unknown): unknown {
+  if (typeof value === "bigint") return value.toString();
+  if (value instanceof Error) return { name: value.name, message: value.message };
+  return value;
+}
+
+function formatValue(value: unknown): string {
+  if (value instanceof Error) return JSON.stringify(value.message);
+  if (typeof value === "string") return /^[\w.:/+-]+$/.test(value) ? value : JSON.stringify(value);
+  if (typeof value === "bigint") return value.toString();
+  return JSON.stringify(value, jsonSafe) ?? String(value);
+}
+
+/** The root logger, `fs_data_sink`. */
+export const rootLogger: Logger = new Logger("fs_data_sink");
+
+/** Parses a level name (case-insensitive, `WARN`/`FATAL` aliases); undefined when unknown. */
+export function parseLogLevel(text: string): LogLevel | undefined {
+  const upper = text.toUpperCase();
+  if (upper === "WARN") return "WARNING";
+  if (upper === "FATAL") return "CRITICAL";
+  return (LOG_LEVELS as readonly string[]).includes(upper) ? upper as LogLevel : undefined;
+}
