@@ -4,8 +4,8 @@
  * @module
  */
 import { registerSink, registerSource } from "./core/registry.ts";
-import { fileSourcePlugin } from "./sources/file.ts";
-import { localSinkPlugin } from "./sinks/local.ts";
+// import { fileSourcePlugin } from "./sources/file.ts";
+// import { localSinkPlugin } from "./sinks/local.ts";
 
-registerSource(fileSourcePlugin);
-registerSink(localSinkPlugin);
+// registerSource(fileSourcePlugin);
+// registerSink(localSinkPlugin);

@@ -1,0 +1,58 @@
+/**
+ * Schema of the `pipeline` section: batching, rotation, error policy and flattening.
+ * @module
+ */
+import { z } from "zod";
+
+/** What happens to a record that cannot be decoded. */
+export const ERROR_POLICIES = ["log", "raise", "ignore", "dead_letter"] as const;
+/** An error policy. */
+export type ErrorPolicy = typeof ERROR_POLICIES[number];
+
+/** Flattening of nested payloads into columns. */
+export const flattenSchema = z.object({
+  separator: z.string().min(1).default("_").describe("Joins parent and child keys: {a:{b:1}} -> a_b"),
+  max_depth: z.number().int().min(0).default(8).describe("Objects nested deeper than this stay JSON strings"),
+  hoist_key: z.string().nullable().default("data").describe(
+    "An object under this key is lifted to the top level (the collector's `data`); null turns it off",
+  ),
+  lists: z.enum(["json", "list"]).default("json").describe("Lists become JSON strings, or Arrow lists with `list`"),
+  value_column: z.string().min(1).default("value").describe(
+    'Column holding a payload that is not an object (42, "text", [1,2])',
+  ),
+}).strict();
+
+/** Schema of the `pipeline` section. */
+export const pipelineSectionSchema = z.object({
+  max_batches: z.number().int().positive().nullable().default(null).describe(
+    "Stop after this many batches (files cut) have been written; null: unlimited",
+  ),
+  max_messages: z.number().int().positive().nullable().default(null).describe(
+    "Stop after this many messages have been read; null: unlimited",
+  ),
+  batch_timeout_seconds: z.number().positive().default(30).describe(
+    "An open file older than this is written even if not full, so idle streams are flushed",
+  ),
+  flush_interval_seconds: z.number().positive().optional().describe("Alias of batch_timeout_seconds (older configs)"),
+  flush_interval_batches: z.number().int().positive().optional().describe(
+    "Older configs: records per file = source.batch_size x this",
+  ),
+  max_file_bytes: z.number().int().positive().default(128 * 1024 * 1024).describe(
+    "A file is cut when its buffered rows reach this many bytes (estimated, in memory)",
+  ),
+  memory_budget_bytes: z.number().int().positive().default(512 * 1024 * 1024).describe(
+    "All open files together stay under this; the oldest is written first when over",
+  ),
+  error_handling: z.enum(ERROR_POLICIES).default("log").describe(
+    "Undecodable records: log (skip and log), raise (stop, exit 1), ignore (skip silently, counted), dead_letter",
+  ),
+  until_caught_up: z.boolean().default(false).describe(
+    "One-shot run: read each stream up to its end at start, write, acknowledge, exit 0",
+  ),
+  flatten: flattenSchema.prefault({}),
+}).strict();
+
+/** The validated `pipeline` section. */
+export type PipelineSection = z.infer<typeof pipelineSectionSchema>;
+/** The validated `pipeline.flatten` options. */
+export type FlattenSection = z.infer<typeof flattenSchema>;
