@@ -45,6 +45,15 @@ export interface SourceMessage {
    * decoding `value`.
    */
   readonly fields?: Record<string, unknown>;
+  /**
+   * The logical dataset (Kafka topic, Redis key) for `{topic}` path-template tokens and dead-letter folders.
+   * Default: the stream without a trailing `+<partition>`.
+   */
+  readonly dataset?: string;
+  /**
+   * Acknowledge this message in stream order without writing a row (e.g. a skipped Kafka tombstone). Counted.
+   */
+  readonly skip?: boolean;
 }
 
 /** Options of one {@linkcode Source.read} call. */
@@ -98,6 +107,11 @@ export interface Source {
   ack(stream: string, positions: readonly string[]): Promise<void>;
   /** Registers the listener told about revoked streams; sources without rebalancing may ignore it. */
   setAssignmentListener?(listener: AssignmentListener): void;
+  /**
+   * False when `ack` does not persist progress (e.g. the file source): then the journal does not skip re-read
+   * positions, since a re-run may read different data at the same positions. Default true.
+   */
+  readonly durableAcks?: boolean;
   /** Compares two positions of one stream in stream order (negative, zero, positive). Defaults to text order. */
   comparePositions?(a: string, b: string): number;
   /** Describes a message for errors and logs, e.g. `topic "orders" partition 3 offset 1200`. */
