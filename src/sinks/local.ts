@@ -1,0 +1,182 @@
+/**
+ * Local filesystem sink: each file is written to a hidden temporary name in its target folder, fsynced, renamed
+ * into place and the folder fsynced, so a reader never sees a half-written file and a crash leaves at most a
+ * temporary file (removed at the next start).
+ * @module
+ */
+import { z } from "zod";
+import { commonSinkFields, type SinkContext, type SinkPlugin } from "../core/plugin.ts";
+import type { Sink, SinkEntry } from "../core/sink.ts";
+import type { Logger } from "../telemetry/log.ts";
+
+const TYPE = "local";
+const TEMP_SUFFIX = ".fsds-tmp";
+/** Temporary files older than this are left by a crashed run and removed by `connect()`. */
+const STALE_TEMP_MS = 60 * 60 * 1000;
+
+/** Schema of `sink` when `type: local`. `base_path` is the original project's name of `path`. */
+export const localSinkSchema = z.object({
+  type: z.literal(TYPE),
+  ...commonSinkFields,
+  path: z.string().min(1).optional().describe("Output root folder (created if missing)"),
+  base_path: z.string().min(1).optional().describe("Alias of path (older configs)"),
+  fsync: z.boolean().default(true).describe("fsync files and folders before a file counts as durable"),
+}).strict().refine((c) => c.path !== undefined || c.base_path !== undefined, {
+  message: "`path` is required (the output root folder)",
+  path: ["path"],
+});
+
+/** The validated local sink section. */
+export type LocalSinkConfig = z.infer<typeof localSinkSchema>;
+
+/** The `local` sink plugin. */
+export const localSinkPlugin: SinkPlugin<LocalSinkConfig> = {
+  type: TYPE,
+  summary: "Parquet files in a local folder (temp file, fsync, rename)",
+  schema: localSinkSchema,
+  env: [{ env: "LOCAL_PATH", key: "path", kind: "string" }],
+  secrets: [],
+  create: (config: LocalSinkConfig, context: SinkContext) =>
+    new LocalSink(config.path ?? config.base_path ?? ".", { fsync: config.fsync, log: context.log }),
+};
+
+/** Options of {@linkcode LocalSink}. */
+export interface LocalSinkOptions {
+  /** fsync files and their folders before `write` resolves. Default true. */
+  readonly fsync?: boolean;
+  readonly log?: Logger;
+}
+
+/** A {@linkcode Sink} over a local folder. */
+export class LocalSink implements Sink {
+  readonly #root: string;
+  readonly #fsync: boolean;
+  readonly #log?: Logger;
+
+  constructor(root: string, options: LocalSinkOptions = {}) {
+    this.#root = root.replace(/\/+$/, "") || "/";
+    this.#fsync = options.fsync ?? true;
+    this.#log = options.log;
+  }
+
+  async connect(): Promise<void> {
+    try {
+      await Deno.mkdir(this.#root, { recursive: true });
+      const probe = `${this.#root}/.fsds-probe-${crypto.randomUUID()}`;
+      await Deno.writeFile(probe, new Uint8Array());
+      await Deno.remove(probe);
+    } catch (error) {
+      throw new Error(`Cannot write to local sink folder "${this.#root}": ${(error as Error).message}`, {
+        cause: error,
+      });
+    }
+    const removed = await this.#removeStaleTemps(this.#root);
+    if (removed > 0) this.#log?.info({ removed, root: this.#root }, "Removed temporary files left by a crashed run");
+  }
+
+  async write(path: string, data: Uint8Array): Promise<void> {
+    const target = this.#resolve(path);
+    const folder = target.slice(0, target.lastIndexOf("/")) || "/";
+    const name = target.slice(folder.length + 1);
+    await Deno.mkdir(folder, { recursive: true });
+    const temp = `${folder}/.${name}.${crypto.randomUUID().slice(0, 8)}${TEMP_SUFFIX}`;
+    try {
+      const file = await Deno.open(temp, { write: true, createNew: true });
+      try {
+        let offset = 0;
+        while (offset < data.length) offset += await file.write(data.subarray(offset));
+        if (this.#fsync) await file.sync();
+      } finally {
+        file.close();
+      }
+      await Deno.rename(temp, target);
+      if (this.#fsync) await syncFolder(folder);
+    } catch (error) {
+      await Deno.remove(temp).catch(() => {});
+      throw new Error(`Cannot write local file "${target}": ${(error as Error).message}`, { cause: error });
+    }
+  }
+
+  async read(path: string): Promise<Uint8Array | null> {
+    try {
+      return await Deno.readFile(this.#resolve(path));
+    } catch (error) {
+      if (error instanceof Deno.errors.NotFound) return null;
+      throw error;
+    }
+  }
+
+  async list(prefix: string): Promise<SinkEntry[]> {
+    const start = this.#resolve(prefix.replace(/\/+$/, ""));
+    const entries: SinkEntry[] = [];
+    const walk = async (folder: string): Promise<void> => {
+      let items: AsyncIterable<Deno.DirEntry>;
+      try {
+        items = Deno.readDir(folder);
+        for await (const item of items) {
+          const full = `${folder}/${item.name}`;
+          if (item.isDirectory) await walk(full);
+          else if (item.isFile && !item.name.endsWith(TEMP_SUFFIX)) {
+            const { size } = await Deno.stat(full);
+            entries.push({ path: full.slice(this.#root.length + 1), size });
+          }
+        }
+      } catch (error) {
+        if (!(error instanceof Deno.errors.NotFound || error instanceof Deno.errors.NotADirectory)) throw error;
+      }
+    };
+    await walk(start);
+    return entries.sort((a, b) => a.path.localeCompare(b.path));
+  }
+
+  async delete(path: string): Promise<void> {
+    await Deno.remove(this.#resolve(path)).catch((error) => {
+      if (!(error instanceof Deno.errors.NotFound)) throw error;
+    });
+  }
+
+  describe(path: string): string {
+    return this.#resolve(path);
+  }
+
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  #resolve(path: string): string {
+    const clean = path.replace(/^\/+/, "");
+    if (clean.split("/").some((part) => part === "..")) {
+      throw new RangeError(`Cannot use path "${path}": it leaves the sink root`);
+    }
+    return clean ? `${this.#root}/${clean}` : this.#root;
+  }
+
+  async #removeStaleTemps(folder: string): Promise<number> {
+    let removed = 0;
+    for await (const item of Deno.readDir(folder)) {
+      const full = `${folder}/${item.name}`;
+      if (item.isDirectory) removed += await this.#removeStaleTemps(full);
+      else if (item.name.endsWith(TEMP_SUFFIX)) {
+        const { mtime } = await Deno.stat(full);
+        if (!mtime || Date.now() - mtime.getTime() > STALE_TEMP_MS) {
+          await Deno.remove(full).catch(() => {});
+          removed++;
+        }
+      }
+    }
+    return removed;
+  }
+}
+
+async function syncFolder(folder: string): Promise<void> {
+  try {
+    const dir = await Deno.open(folder, { read: true });
+    try {
+      await dir.sync();
+    } finally {
+      dir.close();
+    }
+  } catch {
+    // Some platforms (Windows) cannot open folders; the rename is still atomic there.
+  }
+}
