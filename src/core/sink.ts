@@ -26,6 +26,11 @@ export interface Sink {
   read(path: string): Promise<Uint8Array | null>;
   /** Lists the files below a folder (recursively), e.g. `_fsds/journal/`. Missing folder: empty list. */
   list(prefix: string): Promise<SinkEntry[]>;
+  /**
+   * Size of one file, or null when it does not exist. Optional: without it, callers list the file's folder.
+   * Sinks whose folders can hold very many files should implement it (one HEAD / GETFILESTATUS).
+   */
+  stat?(path: string): Promise<SinkEntry | null>;
   /** Deletes a file; a missing file is not an error. */
   delete(path: string): Promise<void>;
   /** Full location of a path for logs and errors, e.g. `s3://bucket/prefix/path`. Never contains secrets. */

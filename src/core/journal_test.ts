@@ -1,0 +1,62 @@
+import { deepEqual as assertEquals } from "node:assert/strict";
+import { LocalSink } from "../sinks/local.ts";
+import { Logger } from "../telemetry/log.ts";
+import { Journal } from "./journal.ts";
+
+const compare = (a: string, b: string) => a < b ? -1 : a > b ? 1 : 0;
+const log = new Logger("test");
+
+async function setup() {
+  const root = await Deno.makeTempDir();
+  const sink = new LocalSink(root);
+  await sink.connect();
+  return { root, sink, journal: new Journal(sink, log) };
+}
+
+Deno.test("journal recovery: no entry means read normally", async () => {
+  const { root, journal } = await setup();
+  assertEquals(await journal.recover("t+0", "005", compare), { kind: "none" });
+  await Deno.remove(root, { recursive: true });
+});
+
+Deno.test("journal recovery: a complete unacknowledged batch is durable through its last position", async () => {
+  const { root, sink, journal } = await setup();
+  await journal.begin({
+    stream: "t+0",
+    first: "005",
+    last: "009",
+    files: ["d=1/t+0+005.parquet", "d=2/t+0+005.parquet"],
+  });
+  await sink.write("d=1/t+0+005.parquet", new Uint8Array([1]));
+  await sink.write("d=2/t+0+005.parquet", new Uint8Array([1]));
+  assertEquals(await journal.recover("t+0", "005", compare), { kind: "durable", through: "009" });
+  await Deno.remove(root, { recursive: true });
+});
+
+Deno.test("journal recovery: an acknowledged batch is left alone", async () => {
+  const { root, sink, journal } = await setup();
+  await journal.begin({
+    stream: "t+0",
+    first: "005",
+    last: "009",
+    files: ["d=1/t+0+005.parquet", "d=2/t+0+005.parquet"],
+  });
+  await sink.write("d=1/t+0+005.parquet", new Uint8Array([1]));
+  assertEquals(await journal.recover("t+0", "010", compare), { kind: "none" });
+  assertEquals((await sink.list("d=1/")).length, 1);
+  await Deno.remove(root, { recursive: true });
+});
+
+Deno.test("journal recovery: a batch cut short has its partial files deleted", async () => {
+  const { root, sink, journal } = await setup();
+  await journal.begin({
+    stream: "t+0",
+    first: "005",
+    last: "009",
+    files: ["d=1/t+0+005.parquet", "d=2/t+0+005.parquet"],
+  });
+  await sink.write("d=1/t+0+005.parquet", new Uint8Array([1]));
+  assertEquals(await journal.recover("t+0", "005", compare), { kind: "discarded", files: ["d=1/t+0+005.parquet"] });
+  assertEquals(await sink.read("d=1/t+0+005.parquet"), null);
+  await Deno.remove(root, { recursive: true });
+});
