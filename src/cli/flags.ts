@@ -1,0 +1,198 @@
+/**
+ * The command line: commands, flags and what each flag sets. Only flags given explicitly become values, so a flag
+ * never overrides the environment or the file unless the user typed it.
+ * @module
+ */
+import { parseArgs } from "node:util";
+import { parse as parseYaml } from "yaml";
+import { ConfigError } from "../core/errors.ts";
+import type { FlagValue } from "../config/load.ts";
+import { didYouMean } from "../config/_suggest.ts";
+
+/** Commands. `run` is the default. */
+export const COMMANDS = {
+  run: "Run the pipeline (the default command)",
+  validate: "Check the configuration and print it, merged, with secrets masked and each value's origin",
+  help: "Print this help",
+  version: "Print the version",
+} as const;
+/** A command name. */
+export type Command = keyof typeof COMMANDS;
+
+/** One flag: its name, argument, what it sets and its help line. */
+export interface FlagSpec {
+  /** Long name without dashes. */
+  readonly name: string;
+  /** One-letter alias. */
+  readonly short?: string;
+  /** Argument placeholder for help; absent for switches. */
+  readonly arg?: string;
+  /** The key it sets, section first. */
+  readonly path?: readonly string[];
+  /** May be repeated. */
+  readonly multiple?: boolean;
+  /** Help line. */
+  readonly summary: string;
+}
+
+/** Flag names used more than once. */
+export const FLAG_CONFIG = "config";
+/** The generic override flag. */
+export const FLAG_SET = "set";
+
+/** Every flag, in the order `--help` lists them. */
+export const FLAGS: readonly FlagSpec[] = [
+  {
+    name: FLAG_CONFIG,
+    short: "c",
+    arg: "FILE",
+    summary: "Configuration file, YAML or INI (.yaml .yml .ini .cfg .conf)",
+  },
+  { name: "source-type", arg: "TYPE", path: ["source", "type"], summary: "Source type (source.type)" },
+  { name: "sink-type", arg: "TYPE", path: ["sink", "type"], summary: "Sink type (sink.type)" },
+  { name: "max-batches", arg: "N", path: ["pipeline", "max_batches"], summary: "Stop after N batches written" },
+  { name: "max-messages", arg: "N", path: ["pipeline", "max_messages"], summary: "Stop after N messages read" },
+  { name: "batch-size", arg: "N", path: ["source", "batch_size"], summary: "Records per file at most" },
+  {
+    name: "compression",
+    arg: "CODEC",
+    path: ["sink", "compression"],
+    summary: "Parquet codec: snappy, gzip, brotli, zstd, lz4, none",
+  },
+  {
+    name: "log-level",
+    arg: "LEVEL",
+    path: ["telemetry", "log_level"],
+    summary: "DEBUG, INFO, WARNING, ERROR or CRITICAL",
+  },
+  { name: "log-format", arg: "FORMAT", path: ["telemetry", "log_format"], summary: "Log lines as text or json" },
+  {
+    name: "until-caught-up",
+    path: ["pipeline", "until_caught_up"],
+    summary: "One-shot run: read every stream up to its end at start, write, acknowledge, exit",
+  },
+  {
+    name: "error-handling",
+    arg: "POLICY",
+    path: ["pipeline", "error_handling"],
+    summary: "Undecodable records: log, raise, ignore or dead_letter",
+  },
+  {
+    name: FLAG_SET,
+    arg: "SECTION.KEY=VALUE",
+    multiple: true,
+    summary: "Set any key; VALUE is YAML (e.g. --set source.topics=[a,b]); repeatable",
+  },
+  { name: "help", short: "h", summary: "Print this help" },
+  { name: "version", short: "V", summary: "Print the version" },
+];
+
+/** What the command line asked for. */
+export interface CommandLine {
+  readonly command: Command;
+  /** `--config`, when given. */
+  readonly configFile?: string;
+  /** Values of the flags given, in command-line order. */
+  readonly flags: FlagValue[];
+}
+
+type ParseOptions = NonNullable<Parameters<typeof parseArgs>[0]>["options"];
+
+function parseOptions(): ParseOptions {
+  const options: NonNullable<ParseOptions> = {};
+  for (const spec of FLAGS) {
+    options[spec.name] = {
+      type: spec.arg ? "string" : "boolean",
+      ...(spec.short ? { short: spec.short } : {}),
+      ...(spec.multiple ? { multiple: true } : {}),
+    };
+  }
+  return options;
+}
+
+/** Parses `--set section.key=value`: the key path, and the value read as YAML (text that is not YAML stays text). */
+export function parseSetFlag(text: string): FlagValue {
+  const eq = text.indexOf("=");
+  const key = eq < 0 ? text : text.slice(0, eq);
+  const path = key.split(".");
+  if (eq < 0 || path.length < 2 || path.some((part) => part.trim() === "")) {
+    throw new ConfigError(`Invalid --set ${JSON.stringify(text)}: expected SECTION.KEY=VALUE`, {
+      hint: "for example --set source.topics=[orders,payments] or --set pipeline.max_batches=10",
+    });
+  }
+  const raw = text.slice(eq + 1);
+  let value: unknown;
+  try {
+    value = parseYaml(raw);
+  } catch {
+    value = raw;
+  }
+  return { path, value, text: false, flag: `--set ${key}` };
+}
+
+/** Parses the arguments after the program name; bad usage is a ConfigError. */
+export function parseCommandLine(args: readonly string[]): CommandLine {
+  let parsed: ReturnType<typeof parseArgs>;
+  try {
+    parsed = parseArgs({
+      args: [...args],
+      options: parseOptions(),
+      allowPositionals: true,
+      strict: true,
+      tokens: true,
+    });
+  } catch (error) {
+    throw usageError(error as Error);
+  }
+  const positionals = parsed.positionals;
+  if (positionals.length > 1) {
+    throw new ConfigError(`Unexpected argument ${JSON.stringify(positionals[1])}`, {
+      hint: "give one command (run or validate) and flags; see fs-data-sink --help",
+    });
+  }
+  const name = positionals[0] ?? "run";
+  if (!(name in COMMANDS)) {
+    const hint = didYouMean(name, Object.keys(COMMANDS));
+    throw new ConfigError(`Unknown command ${JSON.stringify(name)}`, {
+      hint: `${hint ? hint + " " : ""}commands: ${Object.keys(COMMANDS).join(", ")}`,
+    });
+  }
+  let command = name as Command;
+  if (parsed.values.help) command = "help";
+  else if (parsed.values.version) command = "version";
+
+  const flags: FlagValue[] = [];
+  let configFile: string | undefined;
+  for (const token of parsed.tokens ?? []) {
+    if (token.kind !== "option") continue;
+    const spec = FLAGS.find((f) => f.name === token.name);
+    if (!spec) continue;
+    if (spec.name === FLAG_CONFIG) configFile = token.value;
+    else if (spec.name === FLAG_SET) flags.push(parseSetFlag(token.value ?? ""));
+    else if (spec.path) {
+      flags.push({
+        path: spec.path,
+        value: spec.arg ? token.value : true,
+        text: spec.arg !== undefined,
+        flag: `--${spec.name}`,
+      });
+    }
+  }
+  return { command, configFile, flags };
+}
+
+function usageError(error: Error): ConfigError {
+  const code = (error as { code?: string }).code;
+  const unknown = /'(-{1,2}[^' ]+)'/.exec(error.message)?.[1];
+  if (code === "ERR_PARSE_ARGS_UNKNOWN_OPTION" && unknown) {
+    const hint = didYouMean(unknown.replace(/^-+/, ""), FLAGS.map((f) => f.name)).replace(/"(.+)"/, '"--$1"');
+    return new ConfigError(`Unknown flag ${JSON.stringify(unknown)}`, {
+      hint: `${hint ? hint + " " : ""}see fs-data-sink --help for every flag`,
+      cause: error,
+    });
+  }
+  return new ConfigError(`Invalid command line: ${error.message}`, {
+    hint: "see fs-data-sink --help for every flag",
+    cause: error,
+  });
+}

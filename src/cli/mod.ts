@@ -1,0 +1,57 @@
+/**
+ * The command-line interface: parses the arguments and runs `run`, `validate`, `help` or `version`. Returns the
+ * exit code, or throws (a ConfigError for bad usage or configuration, anything else for a runtime failure);
+ * `main.ts` turns what is thrown into an exit code.
+ * @module
+ */
+import { loadConfig } from "../config/load.ts";
+import { renderConfig } from "../config/render.ts";
+import { EXIT } from "./exit.ts";
+import { parseCommandLine } from "./flags.ts";
+import { helpText } from "./help.ts";
+import { runCommand, type RunCommandOptions } from "./run.ts";
+import { versionText } from "./version.ts";
+
+/** Options of {@linkcode runCli}; every default is the real process. */
+export interface CliOptions extends RunCommandOptions {
+  /** Environment variables; default: the process environment. */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  /** Writes to stdout; default: the process stdout. */
+  readonly stdout?: (text: string) => void;
+  /** Writes to stderr; default: the process stderr. */
+  readonly stderr?: (text: string) => void;
+}
+
+const encoder = new TextEncoder();
+
+function writeAll(file: { writeSync(p: Uint8Array): number }, text: string): void {
+  const bytes = encoder.encode(text);
+  let offset = 0;
+  while (offset < bytes.length) offset += file.writeSync(bytes.subarray(offset));
+}
+
+/** Runs the command line `args` (without the program name); resolves to the exit code. */
+export async function runCli(args: readonly string[], options: CliOptions = {}): Promise<number> {
+  const stdout = options.stdout ?? ((text: string) => writeAll(Deno.stdout, text));
+  const stderr = options.stderr ?? ((text: string) => writeAll(Deno.stderr, text));
+  const line = parseCommandLine(args);
+  switch (line.command) {
+    case "help":
+      stdout(helpText());
+      return EXIT.ok;
+    case "version":
+      stdout(versionText() + "\n");
+      return EXIT.ok;
+    case "validate": {
+      const loaded = await loadConfig({ file: line.configFile, env: options.env, flags: line.flags });
+      for (const warning of loaded.warnings) stderr(`warning: ${warning}\n`);
+      stdout(`# Effective configuration (valid; secrets masked; each value's origin after #)\n`);
+      stdout(renderConfig(loaded));
+      return EXIT.ok;
+    }
+    case "run": {
+      const loaded = await loadConfig({ file: line.configFile, env: options.env, flags: line.flags });
+      return await runCommand(loaded, options);
+    }
+  }
+}

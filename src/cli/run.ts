@@ -1,0 +1,80 @@
+/**
+ * The `run` command: load the configuration, set up logging, run the pipeline until it ends or a signal asks it
+ * to stop, and log the summary. The first SIGINT/SIGTERM aborts the run gracefully (what is in hand is written and
+ * acknowledged); a second one exits at once with code 130.
+ * @module
+ */
+import type { LoadedConfig } from "../config/app_config.ts";
+import { type RunOptions, runPipeline, type RunSummary } from "../core/run.ts";
+import { configureLogging, parseLogLevel, rootLogger } from "../telemetry/log.ts";
+import { EXIT } from "./exit.ts";
+
+/** Subscribes to stop signals; returns a function that unsubscribes. */
+export type SignalSubscriber = (listener: (signal: string) => void) => () => void;
+
+/** Options of {@linkcode runCommand}. */
+export interface RunCommandOptions {
+  /** The pipeline to run; default `runPipeline` from `src/core/run.ts`. */
+  readonly runPipeline?: (config: LoadedConfig["config"], options: RunOptions) => Promise<RunSummary>;
+  /** Stop signals; default SIGINT and SIGTERM of this process. */
+  readonly signals?: SignalSubscriber;
+  /** Called with 130 on a second signal; default: nothing (the caller decides). */
+  readonly exit?: (code: number) => void;
+}
+
+const STOP_SIGNALS: readonly Deno.Signal[] = Deno.build.os === "windows" ? ["SIGINT"] : ["SIGINT", "SIGTERM"];
+
+/** SIGINT and SIGTERM of this process (SIGINT only on Windows). */
+export const processSignals: SignalSubscriber = (listener) => {
+  const handlers = STOP_SIGNALS.map((signal) => {
+    const handler = () => listener(signal);
+    Deno.addSignalListener(signal, handler);
+    return [signal, handler] as const;
+  });
+  return () => {
+    for (const [signal, handler] of handlers) Deno.removeSignalListener(signal, handler);
+  };
+};
+
+/** Runs the pipeline of a loaded configuration; returns the exit code. A runtime failure is thrown. */
+export async function runCommand(loaded: LoadedConfig, options: RunCommandOptions = {}): Promise<number> {
+  const { config, warnings } = loaded;
+  configureLogging({
+    level: parseLogLevel(config.telemetry.log_level),
+    format: config.telemetry.log_format,
+  });
+  const log = rootLogger.child("cli");
+  for (const warning of warnings) log.warn({}, warning);
+  log.info({ source: config.source.type, sink: config.sink.type }, "Starting pipeline");
+
+  const controller = new AbortController();
+  let received = 0;
+  const unsubscribe = (options.signals ?? processSignals)((signal) => {
+    received += 1;
+    if (received === 1) {
+      log.info({ signal }, "Stopping: writing what is in hand, then exiting (send again to exit at once)");
+      controller.abort(new Error(`Stopped by ${signal}`));
+    } else {
+      log.warn({ signal }, "Second signal: exiting at once without writing what is in hand");
+      options.exit?.(EXIT.interrupted);
+    }
+  });
+  try {
+    const summary = await (options.runPipeline ?? runPipeline)(config, { signal: controller.signal });
+    log.info({
+      messages_read: summary.messagesRead,
+      records_written: summary.recordsWritten,
+      files_written: summary.filesWritten,
+      bytes_written: summary.bytesWritten,
+      records_failed: summary.recordsFailed,
+      records_dead_lettered: summary.recordsDeadLettered,
+      stopped_by_signal: controller.signal.aborted,
+    }, "Pipeline finished");
+    return EXIT.ok;
+  } catch (error) {
+    if (log.enabled("DEBUG") && error instanceof Error) log.debug({ stack: error.stack }, "Pipeline failed");
+    throw error;
+  } finally {
+    unsubscribe();
+  }
+}

@@ -1,0 +1,115 @@
+/**
+ * Turns schema validation issues into one-line problems naming the key path, the value (masked when secret) and
+ * where it came from, with a hint.
+ * @module
+ */
+import type { z } from "zod";
+import type { EnvBinding } from "../core/plugin.ts";
+import type { EntryMap, Problem } from "./layer.ts";
+import { formatOrigin, formatPath } from "./origin.ts";
+import { enumValues, objectKeys, schemaAt } from "./schema_walk.ts";
+import { isSecretPath, maskValue } from "./secrets.ts";
+import { closest } from "./_suggest.ts";
+
+/** What describing the issues of one section needs. */
+export interface SectionContext {
+  /** Section name: `source`, `sink`, `telemetry` or `pipeline`. */
+  readonly section: string;
+  /** The schema the section was validated with. */
+  readonly schema: z.ZodType;
+  /** The merged values. */
+  readonly merged: EntryMap;
+  /** Secret keys of the section's plugin. */
+  readonly secrets: readonly string[];
+  /** Environment variables that can set keys of this section, for hints. */
+  readonly envNames: ReadonlyMap<string, string[]>;
+}
+
+const MAX_VALUE_CHARS = 80;
+
+/** A value for a message: JSON, shortened, `***` when secret. */
+export function showValue(value: unknown, secret: boolean): string {
+  if (value === undefined) return "nothing";
+  const shown = JSON.stringify(maskValue(value, secret)) ?? String(value);
+  return shown.length > MAX_VALUE_CHARS ? shown.slice(0, MAX_VALUE_CHARS - 3) + "..." : shown;
+}
+
+/** `from file.yaml:3` / `from env X` / `from flag --y`, or `default` when nothing set it. */
+export function showOrigin(merged: EntryMap, path: readonly (string | number)[]): string {
+  const entry = merged.originEntry(path);
+  return entry ? `from ${formatOrigin(entry.origin)}` : "not set";
+}
+
+function valueAt(root: unknown, path: readonly (string | number)[]): unknown {
+  let node = root;
+  for (const part of path) {
+    if (typeof node !== "object" || node === null) return undefined;
+    node = (node as Record<string, unknown>)[String(part)];
+  }
+  return node;
+}
+
+/** Env names that set each key, keyed by dotted path inside the section. */
+export function envNamesByKey(bindings: readonly EnvBinding[]): Map<string, string[]> {
+  const map = new Map<string, string[]>();
+  for (const binding of bindings) map.set(binding.key, [...(map.get(binding.key) ?? []), binding.env]);
+  return map;
+}
+
+/** One problem per issue (one per unknown key). `input` is the section object that was validated. */
+export function describeIssues(issues: readonly z.core.$ZodIssue[], input: unknown, ctx: SectionContext): Problem[] {
+  const problems: Problem[] = [];
+  for (const issue of issues) {
+    const inner = issue.path.filter((p): p is string | number => typeof p !== "symbol");
+    if (issue.code === "unrecognized_keys") {
+      const known = objectKeys(schemaAt(ctx.schema, inner));
+      for (const key of issue.keys) {
+        const path = [ctx.section, ...inner, key];
+        const near = closest(key, known);
+        const secret = isSecretPath(path, ctx.secrets) ||
+          (near !== undefined && isSecretPath([ctx.section, ...inner, near], ctx.secrets));
+        const value = showValue(valueAt(input, [...inner, key]), secret);
+        problems.push({
+          message: `${formatPath(path)}: unknown key (value ${value}, ${showOrigin(ctx.merged, path)})`,
+          hint: near !== undefined
+            ? `did you mean "${near}"?`
+            : `known keys of ${formatPath([ctx.section, ...inner])}: ${known.join(", ")}`,
+        });
+      }
+      continue;
+    }
+    const path = [ctx.section, ...inner];
+    const value = valueAt(input, inner);
+    const secret = isSecretPath(path, ctx.secrets);
+    if (value === undefined && issue.code === "invalid_type") {
+      const names = ctx.envNames.get(inner.join(".")) ?? [];
+      problems.push({
+        message: `${formatPath(path)}: required value is missing (expected ${issue.expected})`,
+        hint: `set ${formatPath(inner)} in the [${ctx.section}] section of the config file` +
+          (names.length ? `, or ${names.join(" / ")} in the environment` : "") +
+          `, or --set ${formatPath(path)}=...`,
+      });
+      continue;
+    }
+    const where = showOrigin(ctx.merged, path);
+    const shown = showValue(value, secret);
+    if (issue.code === "invalid_type") {
+      problems.push({ message: `${formatPath(path)}: expected ${issue.expected}, got ${shown} (${where})` });
+    } else if (issue.code === "invalid_value") {
+      const allowed = issue.values.map(String);
+      const near = typeof value === "string" && !secret ? closest(value, allowed) : undefined;
+      problems.push({
+        message: `${formatPath(path)}: expected one of ${allowed.join(", ")}; got ${shown} (${where})`,
+        hint: near !== undefined ? `did you mean "${near}"?` : undefined,
+      });
+    } else {
+      const reason = issue.message.replace(/^Invalid input: /, "");
+      const values = enumValues(schemaAt(ctx.schema, inner));
+      problems.push({
+        message: `${formatPath(path)}: ${reason}; got ${shown} (${where})`,
+        hint: values.length ? `expected one of ${values.join(", ")}` : undefined,
+      });
+    }
+  }
+  return problems;
+}

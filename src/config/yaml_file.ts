@@ -1,0 +1,74 @@
+/**
+ * Reads a YAML configuration text into entries that each know their file and line (the only importer of `yaml`
+ * for parsing configuration).
+ * @module
+ */
+import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument } from "yaml";
+import type { Node as YamlNode } from "yaml";
+import { ConfigError } from "../core/errors.ts";
+import type { ConfigEntry, Problem } from "./layer.ts";
+import { expandValue } from "./_expand.ts";
+
+/** Entries and problems read from one file. */
+export interface FileLayer {
+  readonly entries: ConfigEntry[];
+  readonly problems: Problem[];
+}
+
+/**
+ * Parses YAML `text` from `file` into one entry per leaf (scalars, sequences, empty mappings), expanding `${VAR}`
+ * from `env`. A syntax error throws a ConfigError naming the line.
+ */
+export function readYamlConfig(
+  text: string,
+  file: string,
+  env: Readonly<Record<string, string | undefined>>,
+): FileLayer {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, uniqueKeys: true });
+  const first = doc.errors[0];
+  if (first) {
+    throw new ConfigError(`Cannot parse config file "${file}": ${first.message}`, {
+      hint: "Check the YAML syntax at that line (indentation with spaces, `key: value`)",
+    });
+  }
+  const entries: ConfigEntry[] = [];
+  const problems: Problem[] = [];
+  const lineOf = (node: unknown, fallback: number): number => {
+    const range = (node as { range?: [number, number, number] } | null)?.range;
+    return range ? lineCounter.linePos(range[0]).line : fallback;
+  };
+
+  const walk = (node: unknown, path: string[], line: number): void => {
+    const resolved = isAlias(node) ? node.resolve(doc) : node;
+    if (isMap(resolved) && resolved.items.length > 0) {
+      for (const pair of resolved.items) {
+        const key = isScalar(pair.key) ? String(pair.key.value) : String(pair.key);
+        walk(pair.value, [...path, key], lineOf(pair.key, line));
+      }
+      return;
+    }
+    const origin = { kind: "file" as const, file, line };
+    const value = resolved === null || resolved === undefined
+      ? null
+      : isScalar(resolved)
+      ? resolved.value
+      : (resolved as YamlNode).toJSON();
+    const expanded = expandValue(value, env, `${file}:${line}`, path);
+    if (expanded.kind === "problem") {
+      problems.push(expanded.problem);
+      return;
+    }
+    entries.push({ path, value: expanded.value, origin, text: expanded.changed && !isSeq(resolved) });
+  };
+
+  const root = doc.contents;
+  if (root === null || (isScalar(root) && (root.value === null || root.value === ""))) return { entries, problems };
+  if (!isMap(root)) {
+    throw new ConfigError(`Cannot read config file "${file}": the top level must be a mapping of sections`, {
+      hint: "Start the file with sections such as `source:`, `sink:`, `telemetry:`, `pipeline:`",
+    });
+  }
+  walk(root, [], 1);
+  return { entries, problems };
+}
