@@ -4,11 +4,19 @@
  * @module
  */
 import type { AppConfig } from "../config/app_config.ts";
+import { rootLogger } from "../telemetry/log.ts";
+import { ConfigError } from "./errors.ts";
+import { Pipeline, type PipelineHooks } from "./pipeline.ts";
+import { findSink, findSource } from "./registry.ts";
 
 /** Options of {@linkcode runPipeline}. */
 export interface RunOptions {
   /** Aborted on SIGINT/SIGTERM: finish what is in hand, write it, acknowledge it, return. */
   readonly signal: AbortSignal;
+  /** Telemetry hooks (metrics, health). */
+  readonly hooks?: PipelineHooks;
+  /** Called once source and sink are connected (readiness). */
+  readonly onConnected?: () => void;
 }
 
 /** What a run did. */
@@ -19,11 +27,40 @@ export interface RunSummary {
   readonly bytesWritten: number;
   readonly recordsFailed: number;
   readonly recordsDeadLettered: number;
-  /** Paths (relative to the sink root) of the data files written. */
+  /** Paths (relative to the sink root) of the files written (data and dead letters), at most 100,000. */
   readonly files: readonly string[];
 }
 
 /** Runs the pipeline described by `config` until the source ends, a limit is reached or `signal` aborts. */
-export function runPipeline(_config: AppConfig, _options: RunOptions): Promise<RunSummary> {
-  return Promise.reject(new Error("runPipeline: not implemented yet"));
+export async function runPipeline(config: AppConfig, options: RunOptions): Promise<RunSummary> {
+  const sourcePlugin = findSource(config.source.type);
+  const sinkPlugin = findSink(config.sink.type);
+  if (!sourcePlugin) throw new ConfigError(`Unknown source type "${config.source.type}"`);
+  if (!sinkPlugin) throw new ConfigError(`Unknown sink type "${config.sink.type}"`);
+  const log = rootLogger.child("pipeline");
+  const source = sourcePlugin.create(config.source, {
+    untilCaughtUp: config.pipeline.until_caught_up,
+    log: rootLogger.child(`source.${sourcePlugin.type}`),
+  });
+  const sink = sinkPlugin.create(config.sink, { log: rootLogger.child(`sink.${sinkPlugin.type}`) });
+  const flushBatches = config.pipeline.flush_interval_batches ?? 1;
+  try {
+    await sink.connect();
+    await source.connect();
+    options.onConnected?.();
+    log.info({ source: sourcePlugin.type, sink: sinkPlugin.type, compression: config.sink.compression }, "Started");
+    const pipeline = new Pipeline(source, sink, {
+      pipeline: config.pipeline,
+      sink: config.sink,
+      valueFormat: config.source.value_format,
+      recordsPerFile: config.source.batch_size * flushBatches,
+      log,
+      hooks: options.hooks,
+    });
+    const summary = await pipeline.run(options.signal);
+    log.info({ ...summary, files: summary.files.length }, "Finished");
+    return summary;
+  } finally {
+    await Promise.allSettled([source.close(), sink.close()]);
+  }
 }

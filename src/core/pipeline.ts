@@ -1,0 +1,422 @@
+/**
+ * The pipeline loop: read messages, decode them, build Arrow batches per stream and output folder, cut batches on
+ * size, bytes, age and the global memory budget, write them through the sink, and only then acknowledge them.
+ * One direction of flow; the sink is the source of truth on restart (see `journal.ts`).
+ * @module
+ */
+import { lookupField } from "../arrow/lookup.ts";
+import { SchemaMemory } from "../arrow/batch_builder.ts";
+import { decodePayload } from "../codec/mod.ts";
+import type { PipelineSection } from "../config/pipeline_section.ts";
+import { encodeParquet } from "../parquet/writer.ts";
+import { escapeStream } from "../partition/escape.ts";
+import { datasetOf, Partitioner } from "../partition/partitioner.ts";
+import type { Logger } from "../telemetry/log.ts";
+import { type DeadLetter, deadLetterPath, encodeDeadLetters } from "./dead_letter.ts";
+import { RecordError } from "./errors.ts";
+import { retry } from "./retry.ts";
+import { Journal } from "./journal.ts";
+import type { CommonSinkConfig, ValueFormat } from "./plugin.ts";
+import type { RunSummary } from "./run.ts";
+import type { Sink } from "./sink.ts";
+import type { Source, SourceMessage } from "./source.ts";
+import { type CutReason, StreamBatch } from "./stream_batch.ts";
+
+/** Hooks for telemetry; every one is optional and must be cheap. */
+export interface PipelineHooks {
+  /** A batch was written: files, records, bytes, how long writing took. */
+  batchWritten?(info: BatchInfo): void;
+  /** Records failed to decode (per batch, not per record). */
+  recordsFailed?(count: number, stream: string): void;
+  /** The loop made progress (read or wrote something). */
+  heartbeat?(): void;
+}
+
+/** What one cut wrote. */
+export interface BatchInfo {
+  readonly stream: string;
+  readonly reason: CutReason;
+  readonly first: string;
+  readonly last: string;
+  readonly records: number;
+  readonly files: readonly string[];
+  readonly bytes: number;
+  readonly deadLettered: number;
+  readonly failed: number;
+  readonly millis: number;
+}
+
+/** Options of {@linkcode Pipeline}. */
+export interface PipelineOptions {
+  readonly pipeline: PipelineSection;
+  readonly sink: CommonSinkConfig;
+  readonly valueFormat: ValueFormat;
+  /** Records per file at most (the source's batch_size, times flush_interval_batches if set). */
+  readonly recordsPerFile: number;
+  readonly log: Logger;
+  readonly hooks?: PipelineHooks;
+}
+
+interface StreamState {
+  batch?: StreamBatch;
+  /** Positions up to this one are durable from an earlier run: acknowledge them without writing. */
+  durableThrough?: string;
+  /** Already-durable positions waiting to be acknowledged. */
+  durableAcks: string[];
+  /** Failures logged at warning level in the current batch (the rest are summarised). */
+  warned: number;
+}
+
+const MAX_WARNINGS_PER_BATCH = 5;
+const MAX_FILES_LISTED = 100_000;
+const WRITE_CONCURRENCY = 4;
+
+/** Moves records from one source to one sink. Create one per run. */
+export class Pipeline {
+  readonly #source: Source;
+  readonly #sink: Sink;
+  readonly #options: PipelineOptions;
+  readonly #log: Logger;
+  readonly #journal: Journal;
+  readonly #partitioner: Partitioner;
+  readonly #streams = new Map<string, StreamState>();
+  readonly #schemas = new Map<string, SchemaMemory>();
+  readonly #compare: (a: string, b: string) => number;
+  #bufferedBytes = 0;
+  #inFlight: Promise<void> = Promise.resolve();
+  #stopped = false;
+  readonly #summary = {
+    messagesRead: 0,
+    recordsWritten: 0,
+    filesWritten: 0,
+    bytesWritten: 0,
+    recordsFailed: 0,
+    recordsDeadLettered: 0,
+    batchesWritten: 0,
+    files: [] as string[],
+  };
+
+  constructor(source: Source, sink: Sink, options: PipelineOptions) {
+    this.#source = source;
+    this.#sink = sink;
+    this.#options = options;
+    this.#log = options.log;
+    this.#journal = new Journal(sink, options.log.child("journal"));
+    const flatten = options.pipeline.flatten;
+    this.#partitioner = new Partitioner({
+      partitionBy: options.sink.partition_by,
+      pathTemplate: options.sink.path_template,
+      timestampField: options.sink.timestamp_field,
+      timezone: options.sink.timezone,
+      metadataColumns: source.metadataColumns,
+      lookup: (value, column) => lookupField(value, column, flatten),
+    });
+    this.#compare = source.comparePositions?.bind(source) ?? ((a, b) => a < b ? -1 : a > b ? 1 : 0);
+    source.setAssignmentListener?.({ revoked: (streams) => this.#revoked(streams) });
+  }
+
+  /** Runs until the source ends, a limit is reached or `signal` aborts; then writes what is in hand. */
+  async run(signal: AbortSignal): Promise<RunSummary> {
+    const { max_messages: maxMessages, max_batches: maxBatches } = this.#options.pipeline;
+    const timeoutMs = this.#options.pipeline.batch_timeout_seconds * 1000;
+    let finalReason: CutReason = "end";
+    while (true) {
+      if (signal.aborted) {
+        finalReason = "shutdown";
+        break;
+      }
+      if (this.#stopped) break;
+      const remaining = maxMessages === null ? Infinity : maxMessages - this.#summary.messagesRead;
+      if (remaining <= 0) {
+        finalReason = "limit";
+        break;
+      }
+      const result = await this.#source.read({
+        maxMessages: Math.max(1, Math.min(remaining, this.#options.recordsPerFile, 5000)),
+        maxWaitMs: this.#waitMs(timeoutMs),
+        signal,
+      });
+      if (result.kind === "end") break;
+      if (result.kind === "messages") {
+        const messages = result.messages.length > remaining ? result.messages.slice(0, remaining) : result.messages;
+        for (const message of messages) {
+          await this.#handle(message);
+          if (this.#stopped) break;
+        }
+        this.#summary.messagesRead += messages.length;
+        await this.#ackDurable();
+      }
+      this.#options.hooks?.heartbeat?.();
+      await this.#cutDue(timeoutMs);
+    }
+    if (!this.#stopped) await this.#cutAll(finalReason);
+    await this.#ackDurable();
+    const { batchesWritten: _batches, ...summary } = this.#summary;
+    if (maxBatches !== null && this.#summary.batchesWritten >= maxBatches) {
+      this.#log.info(
+        { max_batches: maxBatches },
+        "Stopped after max_batches; records not yet written stay unacknowledged",
+      );
+    }
+    return summary;
+  }
+
+  #waitMs(timeoutMs: number): number {
+    let oldest = Infinity;
+    for (const state of this.#streams.values()) if (state.batch) oldest = Math.min(oldest, state.batch.openedAt);
+    const untilDue = oldest === Infinity ? 1000 : oldest + timeoutMs - Date.now();
+    return Math.max(10, Math.min(1000, untilDue));
+  }
+
+  async #handle(message: SourceMessage): Promise<void> {
+    const state = this.#streams.get(message.stream) ?? await this.#open(message);
+    if (state.durableThrough !== undefined && this.#compare(message.position, state.durableThrough) <= 0) {
+      state.durableAcks.push(message.position);
+      return;
+    }
+    const batch = state.batch ??= new StreamBatch(message.stream, datasetOf(message), Date.now());
+    batch.positions.push(message.position);
+    if (message.skip) {
+      batch.skipped++;
+      return;
+    }
+    const decoded = message.fields !== undefined
+      ? { kind: "values" as const, values: [message.fields] }
+      : message.value === null
+      ? { kind: "values" as const, values: [null] }
+      : decodePayload(message.value, this.#options.valueFormat);
+    if (decoded.kind === "error") {
+      this.#fail(state, batch, message, decoded.reason);
+    } else {
+      const schema = this.#schemaFor(batch.dataset);
+      const builderOptions = {
+        metadataColumns: this.#source.metadataColumns,
+        flatten: this.#options.pipeline.flatten,
+        schema,
+      };
+      for (const value of decoded.values) {
+        const folder = this.#partitioner.folderFor(value, message);
+        const builder = batch.builderFor(folder, builderOptions);
+        const before = builder.byteSize;
+        const appended = builder.append(value, message.metadata);
+        const grown = builder.byteSize - before;
+        batch.bytes += grown;
+        this.#bufferedBytes += grown;
+        if (appended.kind === "ok") batch.rows++;
+        else this.#fail(state, batch, message, appended.reason);
+      }
+    }
+    await this.#cutIfFull(state);
+  }
+
+  #fail(state: StreamState, batch: StreamBatch, message: SourceMessage, reason: string): void {
+    const policy = this.#options.pipeline.error_handling;
+    const origin = this.#source.describe(message);
+    if (policy === "raise") {
+      throw new RecordError(`Cannot decode ${origin}: ${reason}`);
+    }
+    batch.failed++;
+    if (policy === "dead_letter") {
+      const letter: DeadLetter = {
+        origin,
+        stream: message.stream,
+        position: message.position,
+        reason,
+        value: message.value,
+      };
+      batch.deadLetters.push(letter);
+    } else if (policy === "log") {
+      if (state.warned < MAX_WARNINGS_PER_BATCH) {
+        this.#log.warn({ origin, reason }, "Skipped a record that cannot be decoded");
+      } else if (state.warned === MAX_WARNINGS_PER_BATCH) {
+        this.#log.warn(
+          { stream: message.stream },
+          "More records cannot be decoded; counting them in the batch summary",
+        );
+      }
+      state.warned++;
+    }
+  }
+
+  async #cutIfFull(state: StreamState): Promise<void> {
+    const batch = state.batch;
+    if (batch === undefined) return;
+    if (batch.rows >= this.#options.recordsPerFile) await this.#cut(state, "records");
+    else if (batch.bytes >= this.#options.pipeline.max_file_bytes) await this.#cut(state, "bytes");
+    while (this.#bufferedBytes > this.#options.pipeline.memory_budget_bytes) {
+      const oldest = this.#oldest();
+      if (oldest === undefined) break;
+      await this.#cut(oldest, "memory");
+    }
+  }
+
+  #oldest(): StreamState | undefined {
+    let found: StreamState | undefined;
+    for (const state of this.#streams.values()) {
+      if (state.batch && (!found || state.batch.openedAt < found.batch!.openedAt)) found = state;
+    }
+    return found;
+  }
+
+  async #cutDue(timeoutMs: number): Promise<void> {
+    const now = Date.now();
+    for (const state of [...this.#streams.values()]) {
+      if (this.#stopped) return;
+      if (state.batch && now - state.batch.openedAt >= timeoutMs) await this.#cut(state, "age");
+    }
+  }
+
+  async #cutAll(reason: CutReason): Promise<void> {
+    for (const state of [...this.#streams.values()]) {
+      if (this.#stopped) return;
+      if (state.batch) await this.#cut(state, reason);
+    }
+  }
+
+  #cut(state: StreamState, reason: CutReason): Promise<void> {
+    const run = this.#inFlight.then(() => this.#write(state, reason));
+    this.#inFlight = run.catch(() => {});
+    return run;
+  }
+
+  async #write(state: StreamState, reason: CutReason): Promise<void> {
+    const batch = state.batch;
+    if (batch === undefined || batch.first === undefined) return;
+    state.batch = undefined;
+    state.warned = 0;
+    this.#bufferedBytes -= batch.bytes;
+    const started = performance.now();
+    const first = batch.first;
+    const last = batch.last!;
+    const name = `${escapeStream(batch.stream)}+${first}.parquet`;
+    const sinkOptions = this.#options.sink;
+    const outputs: { path: string; data: Uint8Array; rows: number }[] = [];
+    for (const [folder, builder] of batch.builders) {
+      const table = builder.finish();
+      if (table === null || table.numRows === 0) continue;
+      const data = encodeParquet(table, {
+        compression: sinkOptions.compression,
+        compressionLevel: sinkOptions.compression_level,
+        rowGroupSize: sinkOptions.row_group_size,
+      });
+      outputs.push({ path: folder + name, data, rows: table.numRows });
+    }
+    if (batch.deadLetters.length > 0) {
+      const path = deadLetterPath(batch.dataset, batch.stream, first);
+      outputs.push({ path, data: encodeDeadLetters(batch.deadLetters), rows: 0 });
+    }
+    await this.#writeWithRetry(batch.stream, async () => {
+      if (outputs.length > 0 && this.#source.durableAcks !== false) {
+        await this.#journal.begin({ stream: batch.stream, first, last, files: outputs.map((o) => o.path) });
+      }
+      await runLimited(outputs, WRITE_CONCURRENCY, (o) => this.#sink.write(o.path, o.data));
+    });
+    await this.#source.ack(batch.stream, batch.positions);
+
+    const records = outputs.reduce((n, o) => n + o.rows, 0);
+    const bytes = outputs.reduce((n, o) => n + o.data.length, 0);
+    const s = this.#summary;
+    s.recordsWritten += records;
+    s.filesWritten += outputs.length;
+    s.bytesWritten += bytes;
+    s.recordsFailed += batch.failed;
+    s.recordsDeadLettered += batch.deadLetters.length;
+    s.batchesWritten++;
+    for (const o of outputs) if (s.files.length < MAX_FILES_LISTED) s.files.push(o.path);
+    const info: BatchInfo = {
+      stream: batch.stream,
+      reason,
+      first,
+      last,
+      records,
+      files: outputs.map((o) => o.path),
+      bytes,
+      deadLettered: batch.deadLetters.length,
+      failed: batch.failed,
+      millis: performance.now() - started,
+    };
+    this.#log.info(
+      {
+        stream: batch.stream,
+        reason,
+        first,
+        last,
+        records,
+        files: outputs.length,
+        bytes,
+        failed: batch.failed,
+        dead_lettered: batch.deadLetters.length,
+        skipped: batch.skipped,
+        ms: Math.round(info.millis),
+      },
+      `Wrote batch ${s.batchesWritten}: ${records} records`,
+    );
+    if (batch.failed > 0) this.#options.hooks?.recordsFailed?.(batch.failed, batch.stream);
+    this.#options.hooks?.batchWritten?.(info);
+    const maxBatches = this.#options.pipeline.max_batches;
+    if (maxBatches !== null && s.batchesWritten >= maxBatches) this.#stopped = true;
+  }
+
+  async #writeWithRetry(stream: string, write: () => Promise<void>): Promise<void> {
+    const deadline = Date.now() + this.#options.pipeline.write_retry_seconds * 1000;
+    await retry(write, {
+      maxRetries: Number.MAX_SAFE_INTEGER,
+      baseDelayMs: 500,
+      maxDelayMs: 15_000,
+      isRetriable: () => Date.now() < deadline,
+      onRetry: (error, attempt, delayMs) =>
+        this.#log.warn(
+          { stream, attempt, retry_in_ms: Math.round(delayMs), error: (error as Error).message },
+          "Sink cannot take the batch; retrying, nothing acknowledged meanwhile",
+        ),
+    });
+  }
+
+  async #open(message: SourceMessage): Promise<StreamState> {
+    const state: StreamState = { durableAcks: [], warned: 0 };
+    if (this.#source.durableAcks !== false) {
+      const recovery = await this.#journal.recover(message.stream, message.position, this.#compare);
+      if (recovery.kind === "durable") state.durableThrough = recovery.through;
+    }
+    this.#streams.set(message.stream, state);
+    return state;
+  }
+
+  async #ackDurable(): Promise<void> {
+    for (const [stream, state] of this.#streams) {
+      if (state.durableAcks.length === 0) continue;
+      const positions = state.durableAcks.splice(0);
+      await this.#source.ack(stream, positions);
+    }
+  }
+
+  #schemaFor(dataset: string): SchemaMemory {
+    let schema = this.#schemas.get(dataset);
+    if (schema === undefined) {
+      schema = new SchemaMemory();
+      this.#schemas.set(dataset, schema);
+    }
+    return schema;
+  }
+
+  async #revoked(streams: readonly string[]): Promise<void> {
+    await this.#inFlight;
+    for (const stream of streams) {
+      const state = this.#streams.get(stream);
+      if (state?.batch) this.#bufferedBytes -= state.batch.bytes;
+      this.#streams.delete(stream);
+    }
+    this.#log.info(
+      { streams: streams.length },
+      "Streams revoked; their unwritten records will be re-read by the new owner",
+    );
+  }
+}
+
+async function runLimited<T>(items: readonly T[], limit: number, task: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) await task(items[next++]!);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}
