@@ -4,10 +4,10 @@
  * @module
  */
 import { registerSink, registerSource } from "./core/registry.ts";
-// import { fileSourcePlugin } from "./sources/file.ts";
-// import { localSinkPlugin } from "./sinks/local.ts";
+import { fileSourcePlugin } from "./sources/file.ts";
+import { localSinkPlugin } from "./sinks/local.ts";
 import { hdfsSinkPlugin } from "./sinks/hdfs.ts";
 
-// registerSource(fileSourcePlugin);
-// registerSink(localSinkPlugin);
+registerSource(fileSourcePlugin);
+registerSink(localSinkPlugin);
 registerSink(hdfsSinkPlugin);
