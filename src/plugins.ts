@@ -7,7 +7,9 @@ import { registerSink, registerSource } from "./core/registry.ts";
 import { fileSourcePlugin } from "./sources/file.ts";
 import { localSinkPlugin } from "./sinks/local.ts";
 import { hdfsSinkPlugin } from "./sinks/hdfs.ts";
+import { s3SinkPlugin } from "./sinks/s3.ts";
 
 registerSource(fileSourcePlugin);
 registerSink(localSinkPlugin);
 registerSink(hdfsSinkPlugin);
+registerSink(s3SinkPlugin);
