@@ -8,8 +8,10 @@ import { fileSourcePlugin } from "./sources/file.ts";
 import { localSinkPlugin } from "./sinks/local.ts";
 import { hdfsSinkPlugin } from "./sinks/hdfs.ts";
 import { s3SinkPlugin } from "./sinks/s3.ts";
+import { redisSourcePlugin } from "./sources/redis.ts";
 
 registerSource(fileSourcePlugin);
 registerSink(localSinkPlugin);
 registerSink(hdfsSinkPlugin);
 registerSink(s3SinkPlugin);
+registerSource(redisSourcePlugin);

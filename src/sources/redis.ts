@@ -1,0 +1,205 @@
+/**
+ * The `redis` source plugin: Redis streams read through a consumer group and Redis lists consumed as reliable
+ * queues, in one source. Configuration lives in `redis_config.ts`, streams in `redis_streams.ts`, lists in
+ * `redis_lists.ts`, the client in `redis_client.ts`.
+ *
+ * Delivery: an entry or item is acknowledged in Redis (XACK, or removal from the processing list) only after the
+ * pipeline reports its file durable, and a restart re-delivers what was not acknowledged with the same stream name
+ * and position, so the pipeline's journal keeps a restart from writing anything twice.
+ * @module
+ */
+import type { z } from "zod";
+import type { SourcePlugin } from "../core/plugin.ts";
+import type { MetadataColumn, ReadOptions, ReadResult, Source, SourceContext, SourceMessage } from "../core/source.ts";
+import type { Logger } from "../telemetry/log.ts";
+import { RedisClient } from "./redis_client.ts";
+import {
+  REDIS_TYPE,
+  redisEnv,
+  redisSecrets,
+  type RedisSourceConfig,
+  redisSourceSchema,
+  resolveConsumerName,
+  resolveEndpoint,
+} from "./redis_config.ts";
+import { backoffMs, comparePositions, sleep } from "./redis_ids.ts";
+import { ListReader } from "./redis_lists.ts";
+import { StreamReader } from "./redis_streams.ts";
+
+/** Metadata column names. */
+export const REDIS_KEY_COLUMN = "redis_key";
+export const REDIS_ID_COLUMN = "redis_id";
+export const REDIS_TIMESTAMP_COLUMN = "redis_timestamp";
+
+/** Metadata columns of every row: the key, the entry id (list: item number), the time a stream id encodes. */
+export const REDIS_METADATA_COLUMNS: readonly MetadataColumn[] = [
+  { name: REDIS_KEY_COLUMN, type: "utf8" },
+  { name: REDIS_ID_COLUMN, type: "utf8" },
+  { name: REDIS_TIMESTAMP_COLUMN, type: "timestamp_ms" },
+];
+
+/** How long `ack` keeps retrying while Redis is unreachable before giving up. */
+const ACK_RETRY_MS = 60_000;
+
+/** The `redis` source plugin. */
+export const redisSourcePlugin: SourcePlugin<RedisSourceConfig> = {
+  type: REDIS_TYPE,
+  summary: "Redis streams (consumer groups) and lists (reliable queues)",
+  schema: redisSourceSchema as unknown as z.ZodType<RedisSourceConfig>,
+  env: redisEnv,
+  secrets: redisSecrets,
+  create(config, context) {
+    return new RedisSource(config, context);
+  },
+};
+
+/** Options of {@linkcode RedisSource} beyond the config; for tests. */
+export interface RedisSourceOptions {
+  /** Host name used in the default consumer name; default `Deno.hostname()`. */
+  readonly hostname?: string;
+}
+
+/** Reads the configured stream and list keys. */
+export class RedisSource implements Source {
+  readonly metadataColumns: readonly MetadataColumn[] = REDIS_METADATA_COLUMNS;
+  /** This instance's consumer name. */
+  readonly consumer: string;
+  readonly #config: RedisSourceConfig;
+  readonly #log: Logger;
+  readonly #oneShot: boolean;
+  #client?: RedisClient;
+  #streams?: StreamReader;
+  #lists?: ListReader;
+  #failures = 0;
+  #streamsFirst = true;
+
+  constructor(config: RedisSourceConfig, context: SourceContext, options: RedisSourceOptions = {}) {
+    this.#config = config;
+    this.#log = context.log;
+    this.#oneShot = context.untilCaughtUp || !config.continuous;
+    this.consumer = resolveConsumerName(config, options.hostname ?? Deno.hostname());
+  }
+
+  async connect(): Promise<void> {
+    const config = this.#config;
+    const endpoint = resolveEndpoint(config);
+    const log = this.#log;
+    const base = `fsds:${this.consumer}`;
+    const client = await RedisClient.connect({ endpoint, connectionName: base, log });
+    this.#client = client;
+    const common = { client, group: config.consumer_group, consumer: this.consumer, oneShot: this.#oneShot, log };
+    if (config.stream_keys.length > 0) {
+      this.#streams = new StreamReader({
+        ...common,
+        keys: config.stream_keys,
+        openBlockingClient: () => client.duplicate(`${base}:streams`),
+        startId: config.start_id,
+        claimIdleMs: config.claim_idle_ms,
+        payloadField: config.payload_field,
+      });
+      await this.#streams.start();
+    }
+    if (config.list_keys.length > 0) {
+      this.#lists = new ListReader({
+        ...common,
+        keys: config.list_keys,
+        openBlockingClient: () => client.duplicate(`${base}:lists`),
+        popSide: config.list_pop_side,
+      });
+      await this.#lists.start();
+    }
+    log.info({
+      host: endpoint.host,
+      port: endpoint.port,
+      db: endpoint.db,
+      consumer: this.consumer,
+      group: config.consumer_group,
+      streams: config.stream_keys.length,
+      lists: config.list_keys.length,
+      one_shot: this.#oneShot,
+    }, "Connected to Redis");
+  }
+
+  async read(options: ReadOptions): Promise<ReadResult> {
+    const { maxMessages, maxWaitMs, signal } = options;
+    let waited = false;
+    for (;;) {
+      try {
+        const messages = await this.#fetch(Math.max(1, maxMessages));
+        this.#failures = 0;
+        if (messages.length > 0) return { kind: "messages", messages };
+        if (this.#oneShot && this.#drained()) return { kind: "end" };
+        if (waited || signal.aborted) return { kind: "idle" };
+        await this.#wait(Math.min(maxWaitMs, this.#config.block_ms), signal);
+        waited = true;
+      } catch (error) {
+        this.#failures++;
+        const delay = backoffMs(this.#failures, { baseMs: 100, capMs: 10_000 });
+        this.#log.warn({ error, attempt: this.#failures, delay_ms: delay }, "Cannot read from Redis; retrying");
+        await sleep(delay, signal);
+        return { kind: "idle" };
+      }
+    }
+  }
+
+  /** Takes from streams and lists, alternating which goes first. */
+  async #fetch(max: number): Promise<SourceMessage[]> {
+    const order = this.#streamsFirst ? [this.#streams, this.#lists] : [this.#lists, this.#streams];
+    this.#streamsFirst = !this.#streamsFirst;
+    const out: SourceMessage[] = [];
+    for (const reader of order) {
+      if (!reader || out.length >= max) continue;
+      const got = await reader.fetch(max - out.length);
+      for (const m of got) out.push(m);
+    }
+    return out;
+  }
+
+  #drained(): boolean {
+    return (this.#streams?.drained() ?? true) && (this.#lists?.drained() ?? true);
+  }
+
+  async #wait(ms: number, signal: AbortSignal): Promise<void> {
+    const waits = [this.#streams, this.#lists].filter((r) => r !== undefined).map((r) => r.wait(ms, signal));
+    await Promise.race(waits);
+  }
+
+  async ack(stream: string, positions: readonly string[]): Promise<void> {
+    const started = Date.now();
+    for (let attempt = 1;; attempt++) {
+      try {
+        if (await this.#streams?.ack(stream, positions)) return;
+        if (await this.#lists?.ack(stream, positions)) return;
+        throw new RangeError(`Cannot acknowledge stream "${stream}": it was not read by this source`);
+      } catch (error) {
+        if (error instanceof RangeError || Date.now() - started > ACK_RETRY_MS) {
+          throw new Error(
+            `Cannot acknowledge ${positions.length} entries of "${stream}": ${(error as Error).message}`,
+            {
+              cause: error,
+            },
+          );
+        }
+        const delay = backoffMs(attempt, { baseMs: 100, capMs: 5000 });
+        this.#log.warn({ stream, error, attempt, delay_ms: delay }, "Cannot acknowledge in Redis; retrying");
+        await sleep(delay);
+      }
+    }
+  }
+
+  comparePositions(a: string, b: string): number {
+    return comparePositions(a, b);
+  }
+
+  describe(message: SourceMessage): string {
+    return this.#streams?.describe(message) ?? this.#lists?.describe(message) ??
+      `redis "${message.stream}" position ${message.position}`;
+  }
+
+  close(): Promise<void> {
+    this.#streams?.close();
+    this.#lists?.close();
+    this.#client?.close();
+    return Promise.resolve();
+  }
+}

@@ -1,0 +1,292 @@
+/**
+ * Consumes Redis lists as reliable queues. A Lua script atomically pops items from the source list, numbers them
+ * from a per-list counter (INCRBY on `<key>:fsds:seq`) and appends them as `<seq>:<item>` to this consumer's
+ * processing list; they leave the processing list only when the pipeline acknowledges them (their file is durable).
+ * The number is the item's position, fixed when the item was taken, so a restart re-delivers the processing list's
+ * items with the same positions and the pipeline's journal recognises what was already written: nothing is lost
+ * and nothing is written twice.
+ *
+ * When every list is empty, one blocking BLMOVE per list key (each on its own connection) waits for an item and
+ * moves it into a per-consumer staging list, which the script drains first; an item is never only in memory.
+ * @module
+ */
+import type { SourceMessage } from "../core/source.ts";
+import type { Logger } from "../telemetry/log.ts";
+import { LuaScript, type RedisClient, replyBytes, replyText } from "./redis_client.ts";
+import { formatListPosition, parseListPosition, streamNameOf } from "./redis_ids.ts";
+
+/** Items read back per LRANGE while recovering a processing list. */
+const RECOVER_PAGE = 1000;
+
+/**
+ * KEYS: source, staging, processing, counter. ARGV: max items, `LPOP` or `RPOP`.
+ * Returns `{first seq, item...}` or an empty array.
+ */
+const MOVE = new LuaScript(`
+local max = tonumber(ARGV[1])
+local items = {}
+while #items < max do
+  local v = redis.call('LPOP', KEYS[2])
+  if not v then break end
+  items[#items + 1] = v
+end
+if #items < max then
+  local more = redis.call(ARGV[2], KEYS[1], max - #items)
+  if more then
+    for _, v in ipairs(more) do items[#items + 1] = v end
+  end
+end
+if #items == 0 then return {} end
+local last = redis.call('INCRBY', KEYS[4], #items)
+local first = last - #items + 1
+local wrapped = {}
+for i, v in ipairs(items) do
+  wrapped[#wrapped + 1] = string.format('%d', first + i - 1) .. ':' .. v
+  if #wrapped == 500 then
+    redis.call('RPUSH', KEYS[3], unpack(wrapped))
+    wrapped = {}
+  end
+end
+if #wrapped > 0 then redis.call('RPUSH', KEYS[3], unpack(wrapped)) end
+local out = { string.format('%d', first) }
+for _, v in ipairs(items) do out[#out + 1] = v end
+return out
+`);
+
+/** KEYS: processing. ARGV: highest acknowledged seq. Removes head items up to it; returns how many. */
+const ACK = new LuaScript(`
+local max = tonumber(ARGV[1])
+local removed = 0
+while true do
+  local head = redis.call('LRANGE', KEYS[1], 0, 99)
+  if #head == 0 then return removed end
+  local n = 0
+  for _, v in ipairs(head) do
+    local s = tonumber(string.match(v, '^(%d+):'))
+    if s == nil or s > max then break end
+    n = n + 1
+  end
+  if n > 0 then
+    redis.call('LTRIM', KEYS[1], n, -1)
+    removed = removed + n
+  end
+  if n < #head then return removed end
+end
+`);
+
+/** Options of {@linkcode ListReader}. */
+export interface ListReaderOptions {
+  /** Connection for the scripts and acknowledgements. */
+  readonly client: RedisClient;
+  /** Opens a connection for one key's blocking moves. */
+  readonly openBlockingClient: (key: string) => Promise<RedisClient>;
+  /** List keys. */
+  readonly keys: readonly string[];
+  /** Namespace of the bookkeeping keys (the consumer group). */
+  readonly group: string;
+  /** This instance's consumer name. */
+  readonly consumer: string;
+  /** End items are taken from. */
+  readonly popSide: "left" | "right";
+  /** Drain what is there at start, then report drained. */
+  readonly oneShot: boolean;
+  /** Logger. */
+  readonly log: Logger;
+}
+
+/** The bookkeeping keys of one list for one consumer. */
+export interface ListKeys {
+  /** Items taken and not yet acknowledged, as `<seq>:<item>`, oldest first. */
+  readonly processing: string;
+  /** Items moved by a blocking wait, not yet numbered. */
+  readonly staging: string;
+  /** Counter numbering the items of the list (shared by all consumers). */
+  readonly counter: string;
+}
+
+/** Names of the bookkeeping keys of `key` for one group and consumer. */
+export function listKeysOf(key: string, group: string, consumer: string): ListKeys {
+  return {
+    processing: `${key}:fsds:${group}:${consumer}:processing`,
+    staging: `${key}:fsds:${group}:${consumer}:staging`,
+    counter: `${key}:fsds:seq`,
+  };
+}
+
+interface ListState {
+  readonly key: string;
+  readonly stream: string;
+  readonly names: ListKeys;
+  /** Still handing out what a previous run left in the processing list. */
+  recovering: boolean;
+  /** Items recovered so far, and removed by acknowledgements since start: their difference is the next index. */
+  recovered: number;
+  removed: number;
+  /** One-shot: items still to take (what was there at start). */
+  budget: number;
+  blockingClient?: RedisClient;
+  blocking?: Promise<void>;
+}
+
+/** The list half of the redis source. */
+export class ListReader {
+  readonly #o: ListReaderOptions;
+  readonly #lists: ListState[];
+  readonly #byStream = new Map<string, ListState>();
+  #next = 0;
+  #closed = false;
+
+  constructor(options: ListReaderOptions) {
+    this.#o = options;
+    this.#lists = options.keys.map((key) => ({
+      key,
+      stream: streamNameOf(key, options.consumer),
+      names: listKeysOf(key, options.group, options.consumer),
+      recovering: true,
+      recovered: 0,
+      removed: 0,
+      budget: Infinity,
+    }));
+    for (const state of this.#lists) this.#byStream.set(state.stream, state);
+  }
+
+  /** Checks the key types and, in one-shot mode, counts what is there to take. */
+  async start(): Promise<void> {
+    const { client } = this.#o;
+    for (const state of this.#lists) {
+      const type = await client.call("TYPE", state.key);
+      if (type !== "list" && type !== "none") {
+        throw new Error(`Cannot consume list "${state.key}": the key holds a ${type}`);
+      }
+      if (this.#o.oneShot) {
+        const [a, b] = await client.batch([["LLEN", state.key], ["LLEN", state.names.staging]]);
+        state.budget = Number(a) + Number(b);
+      }
+    }
+  }
+
+  /** True in one-shot mode once every list is recovered and what was there at start is taken. */
+  drained(): boolean {
+    return this.#lists.every((s) => !s.recovering && s.budget <= 0);
+  }
+
+  /** Takes up to `max` items without blocking, serving the lists in turn; empty when there is nothing now. */
+  async fetch(max: number): Promise<SourceMessage[]> {
+    for (const state of this.#lists) {
+      if (!state.recovering) continue;
+      const out = await this.#recover(state, max);
+      if (out.length > 0) return out;
+    }
+    const out: SourceMessage[] = [];
+    const count = this.#lists.length;
+    const share = Math.max(1, Math.ceil(max / count));
+    for (let i = 0; i < count && out.length < max; i++) {
+      const state = this.#lists[(this.#next + i) % count]!;
+      const want = Math.min(share, max - out.length, state.budget);
+      if (want <= 0) continue;
+      const got = await this.#move(state, want);
+      if (this.#o.oneShot) state.budget = got.length < want ? 0 : state.budget - got.length;
+      out.push(...got);
+    }
+    this.#next = (this.#next + 1) % count;
+    return out;
+  }
+
+  async #recover(state: ListState, max: number): Promise<SourceMessage[]> {
+    const start = state.recovered - state.removed;
+    const n = Math.min(max, RECOVER_PAGE);
+    const reply = await this.#o.client.callBinary("LRANGE", state.names.processing, start, start + n - 1);
+    const items = reply as Uint8Array[];
+    if (items.length === 0) {
+      state.recovering = false;
+      if (state.recovered > 0) {
+        this.#o.log.info({ key: state.key, count: state.recovered }, "Recovered unacknowledged items");
+      }
+      return [];
+    }
+    state.recovered += items.length;
+    return items.map((raw) => {
+      const bytes = replyBytes(raw);
+      const colon = bytes.indexOf(0x3a);
+      const seq = colon > 0 ? new TextDecoder().decode(bytes.subarray(0, colon)) : "";
+      if (!/^\d+$/.test(seq)) {
+        throw new Error(
+          `Cannot recover list "${state.key}": processing list "${state.names.processing}" holds an item without a number`,
+        );
+      }
+      return this.#toMessage(state, seq, bytes.subarray(colon + 1));
+    });
+  }
+
+  async #move(state: ListState, want: number): Promise<SourceMessage[]> {
+    const pop = this.#o.popSide === "left" ? "LPOP" : "RPOP";
+    const { processing, staging, counter } = state.names;
+    const reply = await this.#o.client.evalScript(MOVE, [state.key, staging, processing, counter], [want, pop]);
+    const parts = reply as unknown[];
+    if (parts.length === 0) return [];
+    const first = BigInt(replyText(parts[0]));
+    return parts.slice(1).map((item, i) => this.#toMessage(state, String(first + BigInt(i)), replyBytes(item)));
+  }
+
+  /** Waits up to `ms` for an item on any list (a blocking move into staging per key); returns early on abort. */
+  async wait(ms: number, signal: AbortSignal): Promise<void> {
+    const waiting = this.#lists.filter((s) => s.budget > 0).map((state) => {
+      state.blocking ??= this.#blockingMove(state, ms).finally(() => state.blocking = undefined);
+      return state.blocking;
+    });
+    if (waiting.length === 0 || this.#closed) return;
+    let onAbort: (() => void) | undefined;
+    const aborted = new Promise<void>((resolve) => {
+      onAbort = resolve;
+      signal.addEventListener("abort", onAbort, { once: true });
+    });
+    try {
+      await Promise.race([...waiting, aborted]);
+    } finally {
+      signal.removeEventListener("abort", onAbort!);
+    }
+  }
+
+  async #blockingMove(state: ListState, ms: number): Promise<void> {
+    try {
+      state.blockingClient ??= await this.#o.openBlockingClient(state.key);
+      const side = this.#o.popSide === "left" ? "LEFT" : "RIGHT";
+      const seconds = (Math.max(10, Math.floor(ms)) / 1000).toFixed(3);
+      await state.blockingClient.call("BLMOVE", state.key, state.names.staging, side, "RIGHT", seconds);
+    } catch (error) {
+      if (!this.#closed) this.#o.log.debug({ key: state.key, error }, "Blocking list move failed");
+    }
+  }
+
+  /** Acknowledges items of one pipeline stream; false when the stream is not one of ours. */
+  async ack(stream: string, positions: readonly string[]): Promise<boolean> {
+    const state = this.#byStream.get(stream);
+    if (!state) return false;
+    if (positions.length === 0) return true;
+    let max = 0n;
+    for (const p of positions) {
+      const seq = parseListPosition(p);
+      if (seq > max) max = seq;
+    }
+    const removed = await this.#o.client.evalScript(ACK, [state.names.processing], [max.toString()]);
+    state.removed += Number(removed);
+    return true;
+  }
+
+  /** Describes a message of this reader. */
+  describe(message: SourceMessage): string | undefined {
+    const state = this.#byStream.get(message.stream);
+    if (!state) return undefined;
+    return `redis list "${state.key}" item ${BigInt(message.position)} (consumer "${this.#o.consumer}")`;
+  }
+
+  /** Closes the blocking connections (an item a blocking move takes stays in staging for the next run). */
+  close(): void {
+    this.#closed = true;
+    for (const state of this.#lists) state.blockingClient?.close();
+  }
+
+  #toMessage(state: ListState, seq: string, value: Uint8Array): SourceMessage {
+    return { stream: state.stream, position: formatListPosition(seq), value, metadata: [state.key, seq, null] };
+  }
+}

@@ -1,0 +1,402 @@
+/**
+ * Reads Redis streams through a consumer group. On start, each key first re-delivers this consumer's own pending
+ * entries (XREADGROUP from id 0), then entries left pending by dead consumers are taken over, then new entries
+ * (`>`) are read. Entries are acknowledged (XACK, pipelined, many ids per command) only when the pipeline says their
+ * files are durable.
+ *
+ * Stream names: what consumer `c` reads from key `k` is the pipeline stream `k+c`, so each instance keeps its own
+ * checkpoint journal. Entries of a dead consumer `d` are claimed with XCLAIM *for `d` itself* (which resets their
+ * idle time but keeps them in `d`'s pending list) and delivered as stream `k+d`: the pipeline then finds `d`'s
+ * journal, skips what `d` had already written, and a crash of the adopter leaves the entries with `d`, where the next
+ * adopter (or `d` come back) finds them again. An instance keeps the entries it holds fresh (XCLAIM JUSTID to their
+ * owner) so that live work is never taken over.
+ * @module
+ */
+import type { SourceMessage } from "../core/source.ts";
+import type { Logger } from "../telemetry/log.ts";
+import { isReplyError, type RedisClient, type RedisCommand, replyBytes, replyText } from "./redis_client.ts";
+import { comparePositions, streamIdTimestampMs, streamNameOf } from "./redis_ids.ts";
+
+/** Ids per XACK / XCLAIM command; several commands go in one round trip. */
+const IDS_PER_COMMAND = 1000;
+/** Idle entries looked at per XPENDING call. */
+const PENDING_PAGE = 500;
+
+/** Options of {@linkcode StreamReader}. */
+export interface StreamReaderOptions {
+  /** Connection for non-blocking commands and acknowledgements. */
+  readonly client: RedisClient;
+  /** Opens the connection used for blocking reads (so acknowledgements never wait behind them). */
+  readonly openBlockingClient: () => Promise<RedisClient>;
+  /** Stream keys. */
+  readonly keys: readonly string[];
+  /** Consumer group. */
+  readonly group: string;
+  /** This instance's consumer name. */
+  readonly consumer: string;
+  /** Where a group created here starts. */
+  readonly startId: string;
+  /** Idle time after which another consumer's pending entries are taken over; 0: never. */
+  readonly claimIdleMs: number;
+  /** Entry field holding an encoded payload, if any. */
+  readonly payloadField?: string;
+  /** Drain what is there at start, then report drained. */
+  readonly oneShot: boolean;
+  /** Logger. */
+  readonly log: Logger;
+}
+
+/** Per key: where the reader is. */
+interface KeyState {
+  readonly key: string;
+  /** Re-reading own pending entries (from `cursor`), then reading new ones. */
+  phase: "pending" | "live";
+  cursor: string;
+  /** One-shot: the last entry id at start (undefined: the stream was empty). */
+  endId?: string;
+  /** One-shot: nothing more to read from this key. */
+  drained: boolean;
+}
+
+/** Entries handed out but not yet acknowledged, per pipeline stream, kept fresh so no one takes them over. */
+interface InFlight {
+  readonly key: string;
+  readonly owner: string;
+  ids: string[];
+}
+
+/** A stream entry as it came from Redis. */
+interface RawEntry {
+  readonly id: string;
+  /** Field-value pairs; null when the entry was deleted while pending. */
+  readonly pairs: readonly unknown[] | null;
+}
+
+/** The stream half of the redis source. */
+export class StreamReader {
+  readonly #o: StreamReaderOptions;
+  readonly #keys: KeyState[];
+  /** Entries already taken from Redis (a blocking read, a claim) and not yet handed out. */
+  #buffer: SourceMessage[] = [];
+  readonly #inflight = new Map<string, InFlight>();
+  readonly #streams = new Map<string, { key: string; owner: string }>();
+  #claimDueAt = 0;
+  #blockingClient?: RedisClient;
+  #blocking?: Promise<void>;
+  #heartbeat?: ReturnType<typeof setInterval>;
+  #closed = false;
+
+  constructor(options: StreamReaderOptions) {
+    this.#o = options;
+    this.#keys = options.keys.map((key) => ({ key, phase: "pending", cursor: "0", drained: false }));
+  }
+
+  /** Creates the groups (and empty streams) and, in one-shot mode, notes where each stream ends now. */
+  async start(): Promise<void> {
+    await this.#ensureGroups();
+    if (this.#o.oneShot) {
+      const replies = await this.#o.client.batch(this.#keys.map((k) => ["XREVRANGE", k.key, "+", "-", "COUNT", 1]));
+      this.#keys.forEach((state, i) => {
+        const last = (replies[i] as unknown[][])[0];
+        state.endId = last ? replyText(last[0]) : undefined;
+        // Nothing was there at start: only own pending entries (read first) can come from this key.
+        if (state.endId === undefined) state.drained = true;
+      });
+    }
+    if (this.#o.claimIdleMs > 0 && !this.#o.oneShot) {
+      const every = Math.max(100, Math.floor(this.#o.claimIdleMs / 3));
+      const timer = setInterval(() => this.#refresh().catch(() => {}), every);
+      Deno.unrefTimer(timer);
+      this.#heartbeat = timer;
+    }
+  }
+
+  async #ensureGroups(): Promise<void> {
+    for (const { key } of this.#keys) {
+      try {
+        await this.#o.client.call("XGROUP", "CREATE", key, this.#o.group, this.#o.startId, "MKSTREAM");
+        this.#o.log.info({ key, group: this.#o.group, start_id: this.#o.startId }, "Created consumer group");
+      } catch (error) {
+        if (!isReplyError(error, "BUSYGROUP")) {
+          throw new Error(`Cannot create consumer group "${this.#o.group}" on stream "${key}": ${msg(error)}`, {
+            cause: error,
+          });
+        }
+      }
+    }
+  }
+
+  /** True in one-shot mode once every key was read up to where it ended at start, and all was handed out. */
+  drained(): boolean {
+    return this.#buffer.length === 0 && this.#keys.every((k) => k.drained && k.phase === "live");
+  }
+
+  /** Takes up to `max` entries without blocking; empty when there is nothing now. */
+  async fetch(max: number): Promise<SourceMessage[]> {
+    try {
+      return await this.#fetch(max);
+    } catch (error) {
+      // The group vanished (the key was deleted, or Redis came back without its data): create it again.
+      if (isReplyError(error, "NOGROUP")) await this.#ensureGroups().catch(() => {});
+      throw error;
+    }
+  }
+
+  async #fetch(max: number): Promise<SourceMessage[]> {
+    if (this.#buffer.length > 0) return this.#take(max);
+    for (const state of this.#keys) {
+      if (state.phase !== "pending") continue;
+      const out = await this.#readOwnPending(state, max);
+      if (out.length > 0) return this.#handOut(out);
+    }
+    if (this.#o.claimIdleMs > 0 && Date.now() >= this.#claimDueAt) {
+      this.#claimDueAt = this.#o.oneShot ? Infinity : Date.now() + Math.max(1000, this.#o.claimIdleMs / 2);
+      await this.#claimIdle(max);
+      if (this.#buffer.length > 0) return this.#take(max);
+    }
+    const live = this.#keys.filter((k) => !k.drained);
+    if (live.length === 0) return [];
+    const reply = await this.#o.client.callBinary(
+      "XREADGROUP",
+      "GROUP",
+      this.#o.group,
+      this.#o.consumer,
+      "COUNT",
+      Math.max(1, Math.ceil(max / live.length)),
+      "STREAMS",
+      ...live.map((k) => k.key),
+      ...live.map(() => ">"),
+    );
+    const out = this.#parseRead(reply, this.#o.consumer);
+    if (this.#o.oneShot) this.#markDrained(live, out);
+    return this.#handOut(out);
+  }
+
+  /** Re-reads this consumer's pending entries of one key, after `state.cursor`. */
+  async #readOwnPending(state: KeyState, max: number): Promise<SourceMessage[]> {
+    const { group, consumer, client } = this.#o;
+    const reply = await client.callBinary(
+      "XREADGROUP",
+      "GROUP",
+      group,
+      consumer,
+      "COUNT",
+      max,
+      "STREAMS",
+      state.key,
+      state.cursor,
+    );
+    const entries = parseStreamReply(reply).get(state.key) ?? [];
+    if (entries.length === 0) {
+      state.phase = "live";
+      this.#o.log.debug({ key: state.key }, "Own pending entries re-read");
+      return [];
+    }
+    state.cursor = entries[entries.length - 1]!.id;
+    const gone = entries.filter((e) => e.pairs === null).map((e) => e.id);
+    if (gone.length > 0) {
+      // Deleted or trimmed while pending: nothing to deliver, so nothing to wait for.
+      this.#o.log.warn({ key: state.key, count: gone.length }, "Pending entries were deleted; acknowledging them");
+      await client.batch(xackCommands(state.key, group, gone));
+    }
+    return entries.filter((e) => e.pairs !== null).map((e) => this.#toMessage(state.key, consumer, e));
+  }
+
+  /** Takes over entries idle longer than `claimIdleMs` at other consumers, for those consumers (see module doc). */
+  async #claimIdle(max: number): Promise<void> {
+    const { client, group, consumer, claimIdleMs, log } = this.#o;
+    for (const { key } of this.#keys) {
+      let start = "-";
+      while (this.#buffer.length < Math.max(max, 10_000)) {
+        const page = await client.call("XPENDING", key, group, "IDLE", claimIdleMs, start, "+", PENDING_PAGE);
+        const rows = page as [string, string, number, number][];
+        if (rows.length === 0) break;
+        const byOwner = new Map<string, string[]>();
+        for (const [id, owner] of rows) {
+          if (owner === consumer) continue;
+          byOwner.set(owner, [...(byOwner.get(owner) ?? []), id]);
+        }
+        for (const [owner, ids] of byOwner) {
+          const reply = await client.callBinary("XCLAIM", key, group, owner, claimIdleMs, ...ids);
+          const entries = parseEntries(reply).filter((e) => e.pairs !== null);
+          if (entries.length === 0) continue;
+          log.info({ key, owner, count: entries.length }, "Taking over pending entries of an idle consumer");
+          this.#buffer.push(...this.#handOut(entries.map((e) => this.#toMessage(key, owner, e))));
+        }
+        if (rows.length < PENDING_PAGE) break;
+        start = `(${rows[rows.length - 1]![0]}`;
+      }
+    }
+  }
+
+  /** Waits up to `ms` for new entries on any key (blocking read on its own connection); returns early on abort. */
+  async wait(ms: number, signal: AbortSignal): Promise<void> {
+    if (this.#closed || this.#keys.every((k) => k.drained)) return;
+    if (!this.#blocking) this.#blocking = this.#blockingRead(ms).finally(() => this.#blocking = undefined);
+    let onAbort: (() => void) | undefined;
+    const aborted = new Promise<void>((resolve) => {
+      onAbort = resolve;
+      signal.addEventListener("abort", onAbort, { once: true });
+    });
+    try {
+      await Promise.race([this.#blocking, aborted]);
+    } finally {
+      signal.removeEventListener("abort", onAbort!);
+    }
+  }
+
+  async #blockingRead(ms: number): Promise<void> {
+    this.#blockingClient ??= await this.#o.openBlockingClient();
+    const { group, consumer } = this.#o;
+    const keys = this.#keys.map((k) => k.key);
+    try {
+      const reply = await this.#blockingClient.callBinary(
+        "XREADGROUP",
+        "GROUP",
+        group,
+        consumer,
+        "COUNT",
+        IDS_PER_COMMAND,
+        "BLOCK",
+        Math.max(1, Math.floor(ms)),
+        "STREAMS",
+        ...keys,
+        ...keys.map(() => ">"),
+      );
+      // Entries read here are in our pending list already: if we stop before handing them out, a restart re-reads them.
+      if (!this.#closed) this.#buffer.push(...this.#handOut(this.#parseRead(reply, consumer)));
+    } catch (error) {
+      if (!this.#closed) this.#o.log.debug({ error }, "Blocking stream read failed");
+      if (isReplyError(error, "NOGROUP")) await this.#ensureGroups().catch(() => {});
+    }
+  }
+
+  /** Acknowledges entries of one pipeline stream; false when the stream is not one of ours. */
+  async ack(stream: string, positions: readonly string[]): Promise<boolean> {
+    const target = this.#streams.get(stream);
+    if (!target) return false;
+    if (positions.length === 0) return true;
+    await this.#o.client.batch(xackCommands(target.key, this.#o.group, positions));
+    const flight = this.#inflight.get(stream);
+    if (flight) {
+      const last = positions[positions.length - 1]!;
+      const keep = flight.ids.findIndex((id) => comparePositions(id, last) > 0);
+      flight.ids = keep < 0 ? [] : flight.ids.slice(keep);
+    }
+    return true;
+  }
+
+  /** Resets the idle time of every entry handed out and not yet acknowledged, keeping their owner. */
+  async #refresh(): Promise<void> {
+    const commands: RedisCommand[] = [];
+    for (const flight of this.#inflight.values()) {
+      for (let i = 0; i < flight.ids.length; i += IDS_PER_COMMAND) {
+        const ids = flight.ids.slice(i, i + IDS_PER_COMMAND);
+        commands.push(["XCLAIM", flight.key, this.#o.group, flight.owner, 0, ...ids, "JUSTID"]);
+      }
+    }
+    await this.#o.client.batch(commands);
+  }
+
+  /** Describes a message of this reader. */
+  describe(message: SourceMessage): string | undefined {
+    const target = this.#streams.get(message.stream);
+    if (!target) return undefined;
+    return `redis stream "${target.key}" entry ${message.position} (group "${this.#o.group}", consumer "${target.owner}")`;
+  }
+
+  /** Stops the heartbeat and closes the blocking connection. */
+  close(): void {
+    this.#closed = true;
+    if (this.#heartbeat !== undefined) clearInterval(this.#heartbeat);
+    this.#blockingClient?.close();
+  }
+
+  #take(max: number): SourceMessage[] {
+    return this.#buffer.splice(0, max);
+  }
+
+  #markDrained(live: KeyState[], out: SourceMessage[]): void {
+    const seen = new Map<string, string>();
+    for (const m of out) seen.set(m.metadata[0] as string, m.position);
+    for (const state of live) {
+      const last = seen.get(state.key);
+      if (last === undefined || state.endId === undefined || comparePositions(last, state.endId) >= 0) {
+        state.drained = true;
+      }
+    }
+  }
+
+  #parseRead(reply: unknown, owner: string): SourceMessage[] {
+    const out: SourceMessage[] = [];
+    for (const [key, entries] of parseStreamReply(reply)) {
+      for (const e of entries) if (e.pairs !== null) out.push(this.#toMessage(key, owner, e));
+    }
+    return out;
+  }
+
+  /** Records messages as in flight and returns them. */
+  #handOut(messages: SourceMessage[]): SourceMessage[] {
+    for (const m of messages) {
+      let flight = this.#inflight.get(m.stream);
+      if (!flight) {
+        const target = this.#streams.get(m.stream)!;
+        flight = { key: target.key, owner: target.owner, ids: [] };
+        this.#inflight.set(m.stream, flight);
+      }
+      flight.ids.push(m.position);
+    }
+    return messages;
+  }
+
+  #toMessage(key: string, owner: string, entry: RawEntry): SourceMessage {
+    const stream = streamNameOf(key, owner);
+    if (!this.#streams.has(stream)) this.#streams.set(stream, { key, owner });
+    const timestampMs = streamIdTimestampMs(entry.id);
+    const metadata = [key, entry.id, timestampMs];
+    const pairs = entry.pairs ?? [];
+    const payloadField = this.#o.payloadField;
+    if (payloadField !== undefined) {
+      for (let i = 0; i + 1 < pairs.length; i += 2) {
+        if (replyText(pairs[i]) === payloadField) {
+          return { stream, position: entry.id, value: replyBytes(pairs[i + 1]), metadata, timestampMs };
+        }
+      }
+    }
+    const fields: Record<string, string> = {};
+    for (let i = 0; i + 1 < pairs.length; i += 2) fields[replyText(pairs[i])] = replyText(pairs[i + 1]);
+    return { stream, position: entry.id, value: null, metadata, timestampMs, fields };
+  }
+}
+
+/** Parses an XREADGROUP / XREAD reply into entries per key, in order. */
+export function parseStreamReply(reply: unknown): Map<string, RawEntry[]> {
+  const result = new Map<string, RawEntry[]>();
+  if (reply === null || reply === undefined) return result;
+  for (const item of reply as unknown[][]) {
+    result.set(replyText(item[0]), parseEntries(item[1]));
+  }
+  return result;
+}
+
+/** Parses a list of `[id, [field, value, ...] | null]` entries (XRANGE, XCLAIM, one key of XREADGROUP). */
+export function parseEntries(reply: unknown): RawEntry[] {
+  if (!Array.isArray(reply)) return [];
+  return reply.filter((e) => Array.isArray(e)).map((e) => ({
+    id: replyText(e[0]),
+    pairs: Array.isArray(e[1]) ? e[1] : null,
+  }));
+}
+
+/** XACK commands for many ids of one key, `IDS_PER_COMMAND` ids each. */
+function xackCommands(key: string, group: string, ids: readonly string[]): RedisCommand[] {
+  const commands: RedisCommand[] = [];
+  for (let i = 0; i < ids.length; i += IDS_PER_COMMAND) {
+    commands.push(["XACK", key, group, ...ids.slice(i, i + IDS_PER_COMMAND)]);
+  }
+  return commands;
+}
+
+function msg(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
