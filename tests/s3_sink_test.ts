@@ -1,0 +1,289 @@
+/**
+ * Integration tests of the S3 sink against the service kit's real MinIO. Each test works under its own prefix.
+ * @module
+ */
+import assert, { deepEqual as assertEquals, equal } from "node:assert/strict";
+import { HeadObjectCommand, ListMultipartUploadsCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
+import { Buffer } from "node:buffer";
+import { ConfigError } from "../src/core/errors.ts";
+import { S3Sink } from "../src/sinks/s3.ts";
+import { s3SinkSchema } from "../src/sinks/s3_config.ts";
+import type { BeforeSendHook } from "../src/sinks/s3_store.ts";
+import { configureLogging, Logger } from "../src/telemetry/log.ts";
+import { endpoints, ensureRunning, startService, stopService } from "./services/endpoints.ts";
+
+const MiB = 1024 * 1024;
+const logLines: string[] = [];
+configureLogging({ level: "DEBUG", writer: (line) => logLines.push(line) });
+
+function kit() {
+  return endpoints().s3;
+}
+
+function freshPrefix(name: string): string {
+  return `it/${name}-${crypto.randomUUID().slice(0, 8)}`;
+}
+
+function sinkFor(prefix: string, overrides: Record<string, unknown> = {}, beforeSend?: BeforeSendHook): S3Sink {
+  const s3 = kit();
+  const config = s3SinkSchema.parse({
+    type: "s3",
+    bucket: s3.bucket,
+    prefix,
+    endpoint_url: s3.endpoint,
+    aws_access_key_id: s3.accessKeyId,
+    aws_secret_access_key: s3.secretAccessKey,
+    region_name: s3.region,
+    part_size_mb: 5,
+    ...overrides,
+  });
+  return new S3Sink(config, { log: new Logger("test.s3"), beforeSend, uploadRetryDelayMs: { base: 50, max: 200 } });
+}
+
+/** An SDK client of its own, to look at the bucket independently of the sink. */
+function rawClient(): S3Client {
+  const s3 = kit();
+  return new S3Client({
+    endpoint: s3.endpoint,
+    region: s3.region,
+    forcePathStyle: true,
+    credentials: { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey },
+  });
+}
+
+async function rawKeys(client: S3Client, prefix: string): Promise<string[]> {
+  const keys: string[] = [];
+  let token: string | undefined;
+  do {
+    const page = await client.send(
+      new ListObjectsV2Command({ Bucket: kit().bucket, Prefix: prefix, ContinuationToken: token }),
+    );
+    for (const item of page.Contents ?? []) keys.push(item.Key!);
+    token = page.IsTruncated ? page.NextContinuationToken : undefined;
+  } while (token);
+  return keys.sort();
+}
+
+async function pendingUploads(client: S3Client, prefix: string): Promise<string[]> {
+  const page = await client.send(new ListMultipartUploadsCommand({ Bucket: kit().bucket, Prefix: prefix }));
+  return (page.Uploads ?? []).map((u) => `${u.Key} ${u.UploadId}`);
+}
+
+async function objectExists(client: S3Client, key: string): Promise<boolean> {
+  try {
+    await client.send(new HeadObjectCommand({ Bucket: kit().bucket, Key: key }));
+    return true;
+  } catch (error) {
+    if ((error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 404) return false;
+    throw error;
+  }
+}
+
+function randomBytes(size: number): Uint8Array {
+  const data = new Uint8Array(size);
+  for (let offset = 0; offset < size; offset += 65536) crypto.getRandomValues(data.subarray(offset, offset + 65536));
+  return data;
+}
+
+const text = (s: string) => new TextEncoder().encode(s);
+
+await ensureRunning(["s3"]);
+
+Deno.test("s3 sink round trip: write, read, list, overwrite and delete under the prefix", async () => {
+  const prefix = freshPrefix("roundtrip");
+  const sink = sinkFor(`/${prefix}/`);
+  const client = rawClient();
+  try {
+    await sink.connect();
+    await sink.write("date=2024-01-01/hour=07/orders+00000000000000000001.parquet", text("parquet-bytes"));
+    await sink.write("_fsds/journal/orders+0.json", text('{"first":"1"}'));
+    await sink.write("_fsds/journal/orders+1.json", text('{"first":"2"}'));
+    await sink.write("_fsds/journal2/x.json", text("sibling"));
+
+    assertEquals(await rawKeys(client, `${prefix}/`), [
+      `${prefix}/_fsds/journal/orders+0.json`,
+      `${prefix}/_fsds/journal/orders+1.json`,
+      `${prefix}/_fsds/journal2/x.json`,
+      `${prefix}/date=2024-01-01/hour=07/orders+00000000000000000001.parquet`,
+    ]);
+    equal(new TextDecoder().decode((await sink.read("_fsds/journal/orders+0.json"))!), '{"first":"1"}');
+    equal(await sink.read("_fsds/journal/missing.json"), null);
+
+    const journal = (await sink.list("_fsds/journal/")).sort((a, b) => a.path.localeCompare(b.path));
+    assertEquals(journal, [
+      { path: "_fsds/journal/orders+0.json", size: 13 },
+      { path: "_fsds/journal/orders+1.json", size: 13 },
+    ]);
+    assertEquals((await sink.list("date=2024-01-01")).map((e) => e.path), [
+      "date=2024-01-01/hour=07/orders+00000000000000000001.parquet",
+    ]);
+    assertEquals(await sink.list("no/such/folder/"), []);
+
+    await sink.write("_fsds/journal/orders+0.json", text('{"first":"3"}'));
+    equal(new TextDecoder().decode((await sink.read("_fsds/journal/orders+0.json"))!), '{"first":"3"}');
+
+    await sink.delete("_fsds/journal/orders+0.json");
+    await sink.delete("_fsds/journal/orders+0.json");
+    assertEquals((await sink.list("_fsds/journal")).map((e) => e.path), ["_fsds/journal/orders+1.json"]);
+    equal(sink.describe("a/b.parquet"), `s3://${kit().bucket}/${prefix}/a/b.parquet`);
+    assertEquals(await rawKeys(client, `${prefix}/_fsds/probe/`), [], "the connect probe is deleted");
+  } finally {
+    await sink.close();
+    client.destroy();
+  }
+});
+
+Deno.test("s3 sink list() follows pagination past 1000 keys", async () => {
+  const prefix = freshPrefix("paging");
+  const sink = sinkFor(prefix);
+  try {
+    await sink.connect();
+    const names = Array.from({ length: 1005 }, (_, i) => `p=1/f${String(i).padStart(5, "0")}.json`);
+    for (let i = 0; i < names.length; i += 32) {
+      await Promise.all(names.slice(i, i + 32).map((name) => sink.write(name, text("{}"))));
+    }
+    const listed = (await sink.list("p=1")).map((e) => e.path).sort();
+    assertEquals(listed, names);
+  } finally {
+    await sink.close();
+  }
+});
+
+Deno.test("s3 sink uploads a 12 MiB file as a multipart upload and reads it back byte-equal", async () => {
+  const prefix = freshPrefix("multipart");
+  const commands: string[] = [];
+  const sink = sinkFor(prefix, { part_size_mb: 5 }, (command) => void commands.push(command));
+  const client = rawClient();
+  try {
+    await sink.connect();
+    const data = randomBytes(12 * MiB);
+    await sink.write("date=2024-01-01/big+00000000000000000000.parquet", data);
+    equal(commands.filter((c) => c === "UploadPartCommand").length, 3, "12 MiB in 5 MiB parts is 3 parts");
+    equal(commands.filter((c) => c === "CompleteMultipartUploadCommand").length, 1);
+    const back = await sink.read("date=2024-01-01/big+00000000000000000000.parquet");
+    equal(back?.byteLength, data.byteLength);
+    equal(Buffer.compare(back!, data), 0);
+    assertEquals(await pendingUploads(client, `${prefix}/`), []);
+  } finally {
+    await sink.close();
+    client.destroy();
+  }
+});
+
+Deno.test("s3 sink: MinIO stopped mid multipart upload -> write rejects, no object, no orphaned upload, then succeeds", async () => {
+  const prefix = freshPrefix("outage");
+  const path = "date=2024-01-01/orders+00000000000000000100.parquet";
+  const key = `${prefix}/${path}`;
+  let stopped = false;
+  const sink = sinkFor(prefix, { max_retries: 1 }, async (command, input) => {
+    if (!stopped && command === "UploadPartCommand" && input.PartNumber === 2) {
+      stopped = true;
+      await stopService("s3");
+    }
+  });
+  const client = rawClient();
+  const data = randomBytes(16 * MiB);
+  const firstLog = logLines.length;
+  try {
+    await sink.connect();
+    let failure: unknown;
+    try {
+      await sink.write(path, data);
+    } catch (error) {
+      failure = error;
+    } finally {
+      await startService("s3");
+    }
+    equal(stopped, true, "the server was stopped during the upload");
+    assert(failure instanceof Error, "the write rejected");
+    assert(failure.message.startsWith(`Cannot write "s3://${kit().bucket}/${key}": `), failure.message);
+    equal(failure.message.includes(kit().secretAccessKey), false);
+
+    equal(await objectExists(client, key), false, "no partial object under the final key");
+    // The sink aborts the failed upload in the background once the server answers again.
+    let pending = await pendingUploads(client, `${prefix}/`);
+    for (let i = 0; i < 120 && pending.length > 0; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      pending = await pendingUploads(client, `${prefix}/`);
+    }
+    assertEquals(pending, [], "no orphaned multipart upload");
+
+    await sink.write(path, data);
+    const back = await sink.read(path);
+    equal(Buffer.compare(back!, data), 0);
+    assertEquals(await pendingUploads(client, `${prefix}/`), []);
+    const leaked = logLines.slice(firstLog).filter((line) => line.includes(kit().secretAccessKey));
+    assertEquals(leaked, []);
+  } finally {
+    await sink.close();
+    client.destroy();
+  }
+});
+
+Deno.test("s3 sink connect() with an unknown key id fails clearly, naming the key id but not the secret", async () => {
+  const sink = sinkFor(freshPrefix("badkey"), {
+    aws_access_key_id: "fsds-no-such-key",
+    aws_secret_access_key: "not-the-secret-8f3a",
+    max_retries: 0,
+  });
+  try {
+    await assert.rejects(() => sink.connect(), (error: unknown) => {
+      assert(error instanceof ConfigError, String(error));
+      assert(error.message.includes('access denied for access key id "fsds-no-such-key"'), error.message);
+      assert(error.message.includes("InvalidAccessKeyId"), error.message);
+      assert(error.message.includes(`bucket "${kit().bucket}"`), error.message);
+      equal(error.message.includes("not-the-secret-8f3a"), false);
+      equal((error.hint ?? "").includes("not-the-secret-8f3a"), false);
+      return true;
+    });
+  } finally {
+    await sink.close();
+  }
+});
+
+Deno.test("s3 sink connect() with a wrong secret fails clearly without printing it", async () => {
+  const sink = sinkFor(freshPrefix("badsecret"), { aws_secret_access_key: "wrong-secret-77c1", max_retries: 0 });
+  try {
+    await assert.rejects(() => sink.connect(), (error: unknown) => {
+      assert(error instanceof ConfigError, String(error));
+      assert(error.message.includes(`access key id "${kit().accessKeyId}"`), error.message);
+      assert(error.message.includes("SignatureDoesNotMatch"), error.message);
+      equal(error.message.includes("wrong-secret-77c1"), false);
+      return true;
+    });
+  } finally {
+    await sink.close();
+  }
+});
+
+Deno.test("s3 sink connect() names a missing bucket", async () => {
+  const bucket = `fsds-missing-${crypto.randomUUID().slice(0, 8)}`;
+  const sink = sinkFor("x", { bucket, max_retries: 0 });
+  try {
+    await assert.rejects(() => sink.connect(), (error: unknown) => {
+      assert(error instanceof ConfigError, String(error));
+      equal(error.message, `Cannot use S3 bucket "${bucket}" at ${kit().endpoint}: the bucket does not exist`);
+      return true;
+    });
+  } finally {
+    await sink.close();
+  }
+});
+
+Deno.test("s3 sink connect() names an endpoint that does not answer", async () => {
+  const endpoint = "http://127.0.0.1:9";
+  const sink = sinkFor("x", { endpoint_url: endpoint, max_retries: 0 });
+  try {
+    await assert.rejects(() => sink.connect(), (error: unknown) => {
+      assert(error instanceof Error);
+      assert(
+        error.message.startsWith(`Cannot reach S3 endpoint "${endpoint}" for bucket "${kit().bucket}": `),
+        error.message,
+      );
+      assert(error.message.includes("ECONNREFUSED"), error.message);
+      return true;
+    });
+  } finally {
+    await sink.close();
+  }
+});
