@@ -9,9 +9,11 @@ import { localSinkPlugin } from "./sinks/local.ts";
 import { hdfsSinkPlugin } from "./sinks/hdfs.ts";
 import { s3SinkPlugin } from "./sinks/s3.ts";
 import { redisSourcePlugin } from "./sources/redis.ts";
+import { kafkaSourcePlugin } from "./sources/kafka.ts";
 
 registerSource(fileSourcePlugin);
 registerSink(localSinkPlugin);
 registerSink(hdfsSinkPlugin);
 registerSink(s3SinkPlugin);
 registerSource(redisSourcePlugin);
+registerSource(kafkaSourcePlugin);

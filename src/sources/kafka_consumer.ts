@@ -1,0 +1,557 @@
+/**
+ * The Kafka source: a pull adapter over the push-based kafkajs consumer, and the only importer of `kafkajs` in the
+ * program. The client's `eachBatch` handler pushes into a bounded buffer and waits (sending heartbeats) while it is
+ * full, so a slow pipeline stops fetching; `read()` takes from the buffer. Offsets are committed manually, only in
+ * `ack()`, i.e. after the pipeline has made the records durable, and never for a partition that is no longer ours.
+ *
+ * Rebalances: kafkajs uses the eager protocol, so every rebalance takes all partitions away and resumes retained
+ * ones from their committed offsets. When the handler sees the rebalance (its heartbeat fails), it awaits the
+ * pipeline's `AssignmentListener.revoked` before letting the client rejoin; when the client sees it first, the
+ * listener is told at once and no record of the new assignment is handed out before it has finished.
+ * @module
+ */
+import {
+  type Admin,
+  type Consumer,
+  type EachBatchPayload,
+  Kafka,
+  type KafkaMessage,
+  logLevel,
+  type SASLOptions,
+} from "kafkajs";
+import type {
+  AssignmentListener,
+  MetadataColumn,
+  MetadataValue,
+  ReadOptions,
+  ReadResult,
+  Source,
+  SourceContext,
+  SourceMessage,
+} from "../core/source.ts";
+import { ConfigError } from "../core/errors.ts";
+import type { Logger } from "../telemetry/log.ts";
+import { MessageBuffer } from "./kafka_buffer.ts";
+import {
+  type KafkaSourceConfig,
+  metadataColumnList,
+  type MetadataField,
+  type ResolvedKafkaOptions,
+  resolveKafkaOptions,
+} from "./kafka_config.ts";
+import { formatPosition, parsePosition, PartitionTracker, streamName } from "./kafka_offsets.ts";
+import { type ProgressHandle, startProgress, type TopicProgress } from "./kafka_progress.ts";
+import { selectTopics, topicSelection } from "./kafka_topics.ts";
+
+/** Error types kafkajs raises when the group is rebalancing or this member was expelled. */
+const REBALANCE_ERRORS = new Set([
+  "REBALANCE_IN_PROGRESS",
+  "NOT_COORDINATOR_FOR_GROUP",
+  "ILLEGAL_GENERATION",
+  "UNKNOWN_MEMBER_ID",
+]);
+
+/** How often a handler waiting for buffer room sends heartbeats (kafkajs throttles them to its interval). */
+const ROOM_POLL_MS = 1000;
+/** How often `read()` re-checks the one-shot end while no data arrives. */
+const END_POLL_MS = 100;
+
+function isRebalanceError(error: unknown): boolean {
+  return typeof error === "object" && error !== null &&
+    REBALANCE_ERRORS.has(String((error as { type?: unknown }).type));
+}
+
+const utf8 = new TextDecoder("utf-8", { fatal: true });
+
+/**
+ * Decodes a key as UTF-8; keys that are not valid UTF-8 (binary keys) become `base64:<base64>` so the column stays
+ * text and no key is lost.
+ */
+export function decodeKey(key: Uint8Array | null): string | null {
+  if (key === null) return null;
+  try {
+    return utf8.decode(key);
+  } catch {
+    let binary = "";
+    for (const byte of key) binary += String.fromCharCode(byte);
+    return `base64:${btoa(binary)}`;
+  }
+}
+
+/** Header values as text; a header given several times keeps its last value. */
+export function decodeHeaders(headers: KafkaMessage["headers"]): Record<string, string> | null {
+  if (!headers) return null;
+  const out: Record<string, string> = {};
+  let any = false;
+  for (const [name, raw] of Object.entries(headers)) {
+    const value = Array.isArray(raw) ? raw[raw.length - 1] : raw;
+    if (value === undefined) continue;
+    out[name] = typeof value === "string" ? value : new TextDecoder().decode(value);
+    any = true;
+  }
+  return any ? out : null;
+}
+
+/** Counters of one source instance, for logs and tests. */
+export interface KafkaSourceStats {
+  /** Messages handed to the pipeline. */
+  delivered: number;
+  /** Tombstones seen (skipped or kept). */
+  tombstones: number;
+  /** Rebalances that took partitions away. */
+  revocations: number;
+  /** Times offsets went backwards. */
+  resets: number;
+}
+
+/** The Kafka source. Created by the plugin; no I/O before `connect()`. */
+export class KafkaSource implements Source {
+  readonly metadataColumns: readonly MetadataColumn[];
+  /** Counters since start. */
+  readonly stats: KafkaSourceStats = { delivered: 0, tombstones: 0, revocations: 0, resets: 0 };
+  #config: KafkaSourceConfig;
+  #options: ResolvedKafkaOptions;
+  #untilCaughtUp: boolean;
+  #log: Logger;
+  #fields: readonly MetadataField[];
+  #buffer: MessageBuffer;
+  #kafka?: Kafka;
+  #admin?: Admin;
+  #consumer?: Consumer;
+  #topics: string[] = [];
+  #trackers = new Map<string, PartitionTracker>();
+  /** One-shot: end offset of each partition, taken when it was first assigned. */
+  #endAtStart = new Map<string, bigint>();
+  #generation = 0;
+  #assignmentReady = false;
+  #prepared: Promise<void> = Promise.resolve();
+  #revoking: Promise<void> = Promise.resolve();
+  #listener?: AssignmentListener;
+  #failure?: Error;
+  #closed = false;
+  #noTopics = false;
+  #doneByTopic = new Map<string, number>();
+  #progress?: ProgressHandle;
+  #unsubscribe: (() => void)[] = [];
+
+  constructor(config: KafkaSourceConfig, context: SourceContext) {
+    this.#config = config;
+    this.#options = resolveKafkaOptions(config);
+    this.#untilCaughtUp = context.untilCaughtUp;
+    this.#log = context.log;
+    const columns = metadataColumnList(config.metadata_columns);
+    this.metadataColumns = columns.map(({ name, type }) => ({ name, type }));
+    this.#fields = columns.map(({ field }) => field);
+    this.#buffer = new MessageBuffer({
+      maxMessages: this.#options.bufferMaxMessages,
+      maxBytes: this.#options.bufferMaxBytes,
+    });
+  }
+
+  /** Topics subscribed to (after pattern / all-topics selection); known after `connect()`. */
+  get topics(): readonly string[] {
+    return this.#topics;
+  }
+
+  /** Streams (`topic+partition`) currently assigned to this instance. */
+  get assignedStreams(): string[] {
+    return [...this.#trackers.keys()].sort();
+  }
+
+  async connect(): Promise<void> {
+    for (const { key, reason } of this.#options.ignored) this.#log.warn({ key }, `extra_config key ignored: ${reason}`);
+    const kafka = new Kafka({
+      clientId: this.#options.clientId,
+      brokers: [...this.#options.brokers],
+      ssl: await this.#loadTls(),
+      sasl: this.#options.sasl as SASLOptions | undefined,
+      logLevel: this.#log.enabled("DEBUG") ? logLevel.INFO : logLevel.WARN,
+      logCreator: () => ({ level, log }) => {
+        const { message, ...fields } = log;
+        const text = `kafkajs: ${message}`;
+        if (level === logLevel.ERROR) this.#log.error(fields, text);
+        else if (level === logLevel.WARN) this.#log.warn(fields, text);
+        else this.#log.debug(fields, text);
+      },
+      requestTimeout: this.#options.client.requestTimeout,
+      connectionTimeout: this.#options.client.connectionTimeout ?? 10_000,
+      authenticationTimeout: this.#options.client.authenticationTimeout,
+      retry: {
+        retries: this.#options.client.retries ?? 8,
+        initialRetryTime: this.#options.client.initialRetryTime ?? 300,
+      },
+    });
+    this.#kafka = kafka;
+    const admin = kafka.admin();
+    this.#admin = admin;
+    await admin.connect().catch((error) => {
+      throw new Error(`Cannot connect to Kafka at "${this.#options.brokers.join(",")}": ${error.message}`, {
+        cause: error,
+      });
+    });
+    this.#topics = selectTopics(topicSelection(this.#config), await admin.listTopics());
+    if (this.#topics.length === 0) {
+      if (!this.#untilCaughtUp) {
+        throw new ConfigError("Cannot choose topics: no topic on the cluster matches the selection", {
+          hint: "check source.topic_pattern / include / exclude, or create the topics first",
+        });
+      }
+      this.#log.warn({}, "no topic matches the selection: nothing to read");
+      this.#noTopics = true;
+      return;
+    }
+    this.#log.info({ topics: this.#topics, group_id: this.#options.groupId }, "subscribing");
+    const consumer = kafka.consumer({
+      groupId: this.#options.groupId,
+      allowAutoTopicCreation: false,
+      retry: { restartOnFailure: () => Promise.resolve(false) },
+      ...this.#options.consumer,
+    });
+    this.#consumer = consumer;
+    this.#unsubscribe.push(
+      consumer.on(consumer.events.GROUP_JOIN, (event) => this.#onAssigned(event.payload.memberAssignment)),
+      consumer.on(consumer.events.REBALANCING, () => void this.#revokeAll("rebalance")),
+      consumer.on(consumer.events.CRASH, (event) => this.#fail(event.payload.error)),
+      // Batches made only of transaction markers never reach eachBatch, but still move the fetch position.
+      consumer.on(consumer.events.END_BATCH_PROCESS, (event) => {
+        const { topic, partition, lastOffset } = event.payload;
+        this.#trackers.get(streamName(topic, partition))?.fetched(BigInt(lastOffset));
+      }),
+    );
+    await consumer.connect();
+    await consumer.subscribe({ topics: this.#topics, fromBeginning: true });
+    await consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: true,
+      partitionsConsumedConcurrently: this.#config.concurrency,
+      eachBatch: (payload) => this.#onBatch(payload),
+    });
+    await this.#prepared;
+    if (this.#failure) throw this.#failure;
+    this.#progress = startProgress(() => this.#snapshot(), {
+      mode: this.#config.progress,
+      intervalMs: this.#config.progress_interval_seconds * 1000,
+      log: this.#log,
+    });
+  }
+
+  async read(options: ReadOptions): Promise<ReadResult> {
+    const deadline = Date.now() + options.maxWaitMs;
+    while (true) {
+      if (this.#failure) throw this.#failure;
+      if (this.#buffer.size > 0) {
+        const messages = this.#buffer.take(options.maxMessages);
+        this.stats.delivered += messages.length;
+        for (const message of messages) {
+          const topic = message.stream.slice(0, message.stream.lastIndexOf("+"));
+          this.#doneByTopic.set(topic, (this.#doneByTopic.get(topic) ?? 0) + 1);
+        }
+        return { kind: "messages", messages };
+      }
+      if (this.#noTopics || (this.#untilCaughtUp && this.#caughtUp())) return { kind: "end" };
+      const left = deadline - Date.now();
+      if (left <= 0 || options.signal.aborted || this.#closed) return { kind: "idle" };
+      await this.#buffer.waitForData(Math.min(left, this.#untilCaughtUp ? END_POLL_MS : left));
+    }
+  }
+
+  async ack(stream: string, positions: readonly string[]): Promise<void> {
+    const last = positions[positions.length - 1];
+    if (last === undefined) return;
+    const tracker = this.#trackers.get(stream);
+    if (!tracker) {
+      this.#log.debug({ stream }, "not committing: the partition is no longer assigned");
+      return;
+    }
+    const target = tracker.commitTarget(parsePosition(last));
+    if (target !== undefined) await this.#commit(tracker, target);
+  }
+
+  setAssignmentListener(listener: AssignmentListener): void {
+    this.#listener = listener;
+  }
+
+  describe(message: SourceMessage): string {
+    const at = message.stream.lastIndexOf("+");
+    return `topic "${message.stream.slice(0, at)}" partition ${message.stream.slice(at + 1)} offset ${
+      BigInt(message.position)
+    }`;
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#progress?.stop();
+    this.#buffer.wakeAll();
+    for (const off of this.#unsubscribe.splice(0)) off();
+    const errors: unknown[] = [];
+    await this.#consumer?.disconnect().catch((error) => errors.push(error));
+    await this.#admin?.disconnect().catch((error) => errors.push(error));
+    if (errors.length > 0) this.#log.warn({ error: errors[0] }, "error while disconnecting from Kafka");
+  }
+
+  #fail(error: unknown): void {
+    if (this.#failure || this.#closed) return;
+    const cause = error instanceof Error ? error : new Error(String(error));
+    this.#failure = new Error(`Kafka consumer of group "${this.#options.groupId}" failed: ${cause.message}`, { cause });
+    this.#log.error({ error: cause }, "Kafka consumer failed");
+    this.#buffer.wakeAll();
+  }
+
+  async #loadTls(): Promise<{ ca?: string[]; cert?: string; key?: string; rejectUnauthorized: boolean } | undefined> {
+    const tls = this.#options.tls;
+    if (!tls) return undefined;
+    const read = async (path: string | undefined, what: string) => {
+      if (!path) return undefined;
+      try {
+        return await Deno.readTextFile(path);
+      } catch (error) {
+        throw new ConfigError(`Cannot read TLS ${what} "${path}": ${(error as Error).message}`, {
+          hint: "check source.tls file paths",
+          cause: error,
+        });
+      }
+    };
+    const ca = await read(tls.caFile, "CA file");
+    return {
+      ca: ca ? [ca] : undefined,
+      cert: await read(tls.certFile, "certificate file"),
+      key: await read(tls.keyFile, "key file"),
+      rejectUnauthorized: tls.rejectUnauthorized,
+      ...(tls.serverName ? { servername: tls.serverName } : {}),
+    };
+  }
+
+  /** Called synchronously by kafkajs right after it joined the group, before it fetches. */
+  #onAssigned(assignment: Record<string, number[]>): void {
+    if (this.#trackers.size > 0) void this.#revokeAll("rejoin");
+    const generation = ++this.#generation;
+    this.#assignmentReady = false;
+    // Pauses survive a rejoin in kafkajs: a one-shot partition paused at its end must be read again from its commit.
+    this.#consumer?.resume(Object.keys(assignment).map((topic) => ({ topic })));
+    this.#prepared = this.#prepare(generation, assignment).then(
+      () => {
+        if (generation === this.#generation) this.#assignmentReady = true;
+        this.#buffer.wakeAll();
+      },
+      (error) => this.#fail(error),
+    );
+  }
+
+  /** Finds where each newly assigned partition starts (and ends, one-shot), and commits start points of new groups. */
+  async #prepare(generation: number, assignment: Record<string, number[]>): Promise<void> {
+    await this.#revoking;
+    const admin = this.#admin!;
+    const topics = Object.keys(assignment).filter((topic) => (assignment[topic] ?? []).length > 0);
+    const committed = topics.length > 0 ? await admin.fetchOffsets({ groupId: this.#options.groupId, topics }) : [];
+    const trackers: PartitionTracker[] = [];
+    const startCommits: { tracker: PartitionTracker; offset: bigint }[] = [];
+    for (const topic of topics) {
+      const watermarks = await admin.fetchTopicOffsets(topic);
+      const startFrom = this.#options.startFrom;
+      const byTime = startFrom.kind === "timestamp"
+        ? await admin.fetchTopicOffsetsByTimestamp(topic, startFrom.ms)
+        : [];
+      for (const partition of assignment[topic] ?? []) {
+        const mark = watermarks.find((w) => w.partition === partition);
+        const low = BigInt(mark?.low ?? "0");
+        const high = BigInt(mark?.high ?? mark?.offset ?? "0");
+        const raw = committed.find((c) => c.topic === topic)?.partitions.find((p) => p.partition === partition);
+        let commit: bigint | null = raw && BigInt(raw.offset) >= 0n ? BigInt(raw.offset) : null;
+        let start: bigint;
+        let newStart = false;
+        if (commit !== null && commit > high) {
+          this.stats.resets++;
+          this.#log.warn(
+            { topic, partition, committed: commit, end: high },
+            "committed offset is past the end of the partition (topic deleted and recreated?): reading it from its start",
+          );
+          commit = null;
+          start = low;
+        } else if (commit !== null) {
+          start = commit < low ? low : commit;
+        } else if (startFrom.kind === "earliest") {
+          start = low;
+        } else {
+          const at = byTime.find((entry) => entry.partition === partition)?.offset;
+          start = startFrom.kind === "latest" || at === undefined || BigInt(at) < 0n ? high : BigInt(at);
+          newStart = true;
+        }
+        const stream = streamName(topic, partition);
+        let end: bigint | null = null;
+        if (this.#untilCaughtUp) {
+          end = this.#endAtStart.get(stream) ?? high;
+          this.#endAtStart.set(stream, end);
+        }
+        const tracker = new PartitionTracker(topic, partition, { committed: commit, start, end });
+        tracker.highWatermark = high;
+        trackers.push(tracker);
+        if (newStart) startCommits.push({ tracker, offset: start });
+      }
+    }
+    if (generation !== this.#generation) return;
+    for (const tracker of trackers) this.#trackers.set(tracker.stream, tracker);
+    // A new group starting at `latest` or a time: commit that start so a later assignment does not move it.
+    for (const { tracker, offset } of startCommits) await this.#commit(tracker, offset);
+    this.#log.info({
+      generation,
+      partitions: trackers.length,
+      streams: trackers.map((t) => `${t.stream}@${t.start}${t.end === null ? "" : `..${t.end}`}`),
+    }, "partitions assigned");
+  }
+
+  /** Takes every partition away: drops buffered records, stops commits for them, and tells the pipeline. */
+  #revokeAll(reason: string): Promise<void> {
+    const streams = [...this.#trackers.keys()];
+    this.#generation++;
+    this.#assignmentReady = false;
+    if (streams.length === 0) return this.#revoking;
+    this.#trackers.clear();
+    this.stats.revocations++;
+    const dropped = this.#buffer.drop(new Set(streams));
+    this.#log.info({ reason, partitions: streams.length, dropped }, "partitions revoked");
+    const listener = this.#listener;
+    this.#revoking = this.#revoking
+      .then(() => listener?.revoked(streams))
+      .catch((error) => this.#fail(error));
+    return this.#revoking;
+  }
+
+  async #heartbeat(heartbeat: () => Promise<void>): Promise<void> {
+    try {
+      await heartbeat();
+    } catch (error) {
+      // Seen here, the rebalance waits for the pipeline to let go of the partitions before kafkajs rejoins.
+      if (isRebalanceError(error)) await this.#revokeAll("rebalance");
+      throw error;
+    }
+  }
+
+  async #commit(tracker: PartitionTracker, offset: bigint): Promise<void> {
+    const consumer = this.#consumer;
+    if (!consumer) return;
+    try {
+      await consumer.commitOffsets([{ topic: tracker.topic, partition: tracker.partition, offset: offset.toString() }]);
+      tracker.committedTo(offset);
+      this.#log.debug({ stream: tracker.stream, offset }, "committed");
+    } catch (error) {
+      if (!isRebalanceError(error)) {
+        throw new Error(`Cannot commit offset ${offset} of ${tracker.stream}: ${(error as Error).message}`, {
+          cause: error,
+        });
+      }
+      this.#log.warn(
+        { stream: tracker.stream, offset, error },
+        "commit refused during a rebalance: the records will be read again and deduplicated by the journal",
+      );
+    }
+  }
+
+  async #onBatch({ batch, heartbeat, pause }: EachBatchPayload): Promise<void> {
+    await this.#prepared;
+    const generation = this.#generation;
+    const stream = streamName(batch.topic, batch.partition);
+    const tracker = this.#trackers.get(stream);
+    const firstMessage = batch.messages[0];
+    const lastMessage = batch.messages[batch.messages.length - 1];
+    if (!tracker || !firstMessage || !lastMessage) return;
+    tracker.highWatermark = BigInt(batch.highWatermark);
+    const check = tracker.checkBatch(BigInt(firstMessage.offset), BigInt(lastMessage.offset));
+    if (check.kind === "seek") {
+      this.#consumer?.seek({ topic: batch.topic, partition: batch.partition, offset: check.seekTo.toString() });
+      return;
+    }
+    if (check.kind === "past_end") {
+      if (tracker.end !== null) tracker.fetched(tracker.end - 1n);
+      pause();
+      return;
+    }
+    if (check.kind === "reset") {
+      this.stats.resets++;
+      this.#log.warn(
+        { topic: batch.topic, partition: batch.partition, expected: check.expected, got: check.from },
+        "offsets went backwards (topic deleted and recreated?): reading the partition from its start",
+      );
+    }
+    const from = check.from;
+    const until = tracker.end;
+    const messages: SourceMessage[] = [];
+    let commitNow: bigint | undefined;
+    for (const message of batch.messages) {
+      const offset = BigInt(message.offset);
+      if (offset < from) continue;
+      if (until !== null && offset >= until) break;
+      if (message.value === null) {
+        this.stats.tombstones++;
+        if (this.#config.tombstones === "skip") {
+          commitNow = tracker.delivered(offset, true) ?? commitNow;
+          continue;
+        }
+      }
+      tracker.delivered(offset, false);
+      messages.push(this.#toMessage(batch.topic, batch.partition, stream, message, offset));
+    }
+    while (!this.#buffer.hasRoom() && !this.#closed && generation === this.#generation) {
+      await this.#buffer.waitForRoom(ROOM_POLL_MS);
+      await this.#heartbeat(heartbeat);
+    }
+    if (generation !== this.#generation || this.#closed) return;
+    this.#buffer.push(messages);
+    const last = BigInt(batch.lastOffset());
+    tracker.fetched(until !== null && last >= until ? until - 1n : last);
+    if (until !== null && last >= until - 1n) pause();
+    if (commitNow !== undefined) await this.#commit(tracker, commitNow);
+    await this.#heartbeat(heartbeat);
+  }
+
+  #toMessage(topic: string, partition: number, stream: string, message: KafkaMessage, offset: bigint): SourceMessage {
+    const time = Number(message.timestamp);
+    const timestampMs = Number.isFinite(time) && time >= 0 ? time : undefined;
+    const metadata: MetadataValue[] = this.#fields.map((field) => {
+      switch (field) {
+        case "topic":
+          return topic;
+        case "partition":
+          return partition;
+        case "offset":
+          return offset;
+        case "timestamp":
+          return timestampMs ?? null;
+        case "key":
+          return decodeKey(message.key);
+        case "headers":
+          return decodeHeaders(message.headers);
+      }
+    });
+    const value = message.value;
+    return {
+      stream,
+      position: formatPosition(offset),
+      value: value === null ? null : new Uint8Array(value.buffer, value.byteOffset, value.byteLength),
+      metadata,
+      timestampMs,
+    };
+  }
+
+  #caughtUp(): boolean {
+    if (!this.#assignmentReady || this.#buffer.size > 0) return false;
+    for (const tracker of this.#trackers.values()) if (!tracker.caughtUp) return false;
+    return true;
+  }
+
+  #snapshot(): TopicProgress[] {
+    const byTopic = new Map<string, { total: number; partitions: number }>();
+    for (const tracker of this.#trackers.values()) {
+      const entry = byTopic.get(tracker.topic) ?? { total: 0, partitions: 0 };
+      entry.total += Number(tracker.toDo);
+      entry.partitions++;
+      byTopic.set(tracker.topic, entry);
+    }
+    return this.#topics.filter((topic) => byTopic.has(topic) || this.#doneByTopic.has(topic)).map((topic) => ({
+      topic,
+      done: this.#doneByTopic.get(topic) ?? 0,
+      total: byTopic.get(topic)?.total ?? 0,
+      partitions: byTopic.get(topic)?.partitions ?? 0,
+    }));
+  }
+}

@@ -1,0 +1,165 @@
+/**
+ * Stream names, positions and the per-partition bookkeeping of the Kafka source: where reading starts, how far the
+ * client has fetched, the one-shot end offset, and what offset an acknowledgement commits (skipped tombstones
+ * included). Pure; the consumer does the I/O.
+ * @module
+ */
+
+/** Digits of a position: offsets are zero-padded so that positions sort as text in offset order. */
+export const POSITION_DIGITS = 20;
+
+/** The stream of a topic-partition: `orders+3`. Topic names cannot contain `+`, so this is unambiguous. */
+export function streamName(topic: string, partition: number): string {
+  return `${topic}+${partition}`;
+}
+
+/** Splits a stream name made by {@linkcode streamName}. */
+export function parseStream(stream: string): { topic: string; partition: number } {
+  const at = stream.lastIndexOf("+");
+  const partition = Number(stream.slice(at + 1));
+  if (at <= 0 || !Number.isInteger(partition) || partition < 0) {
+    throw new RangeError(`Cannot parse Kafka stream "${stream}": expected <topic>+<partition>`);
+  }
+  return { topic: stream.slice(0, at), partition };
+}
+
+/** Formats an offset as a position: 20 digits, zero-padded (`00000000000000001200`). */
+export function formatPosition(offset: bigint | string): string {
+  return offset.toString().padStart(POSITION_DIGITS, "0");
+}
+
+/** Parses a position made by {@linkcode formatPosition}. */
+export function parsePosition(position: string): bigint {
+  if (!/^\d+$/.test(position)) throw new RangeError(`Cannot parse Kafka position "${position}": expected digits`);
+  return BigInt(position);
+}
+
+/** What {@linkcode PartitionTracker.checkBatch} decided about a fetched batch. */
+export type BatchCheck =
+  /** Deliver messages with offsets from `from` on (earlier ones precede the start point) up to before `until`. */
+  | { readonly kind: "deliver"; readonly from: bigint; readonly until: bigint | null }
+  /** Offsets went backwards (topic deleted and recreated?): reading restarts at `from`. */
+  | { readonly kind: "reset"; readonly from: bigint; readonly expected: bigint }
+  /** The whole batch precedes the start point: skip it and move the client to `seekTo`. */
+  | { readonly kind: "seek"; readonly seekTo: bigint }
+  /** The whole batch is at or past the one-shot end: deliver nothing. */
+  | { readonly kind: "past_end" };
+
+/** Offsets of a partition when it is assigned. */
+export interface PartitionStart {
+  /** The group's committed offset (next offset to read), or null when the group never committed. */
+  readonly committed: bigint | null;
+  /** First offset to deliver. */
+  readonly start: bigint;
+  /** One-shot end (high watermark at start): offsets from here on are not delivered; null in continuous runs. */
+  readonly end: bigint | null;
+}
+
+/** Bookkeeping of one assigned partition. */
+export class PartitionTracker {
+  readonly topic: string;
+  readonly partition: number;
+  readonly stream: string;
+  /** Offset the group has committed (next to read), null when never committed. */
+  committed: bigint | null;
+  /** One-shot end offset, or null. */
+  readonly end: bigint | null;
+  /** Latest high watermark seen (for progress). */
+  highWatermark: bigint;
+  #start: bigint;
+  #expected: bigint;
+  #fetchedThrough: bigint;
+  #lastReal: bigint | null = null;
+  /** Real message offset -> last offset of the run of skipped tombstones right after it. */
+  #skipRuns = new Map<bigint, bigint>();
+
+  constructor(topic: string, partition: number, start: PartitionStart) {
+    this.topic = topic;
+    this.partition = partition;
+    this.stream = streamName(topic, partition);
+    this.committed = start.committed;
+    this.end = start.end;
+    this.#start = start.start;
+    this.#expected = start.start;
+    this.#fetchedThrough = start.start - 1n;
+    this.highWatermark = start.end ?? start.start;
+  }
+
+  /** First offset this assignment delivers. */
+  get start(): bigint {
+    return this.#start;
+  }
+
+  /** True in one-shot mode once everything before the end offset has been fetched (or there was nothing). */
+  get caughtUp(): boolean {
+    return this.end !== null && (this.#start >= this.end || this.#fetchedThrough >= this.end - 1n);
+  }
+
+  /** Records to read from the start point up to the end (one-shot) or the latest high watermark. */
+  get toDo(): bigint {
+    const until = this.end ?? this.highWatermark;
+    return until > this.#start ? until - this.#start : 0n;
+  }
+
+  /** Decides what to do with a fetched batch spanning `[first, last]`. */
+  checkBatch(first: bigint, last: bigint): BatchCheck {
+    if (first < this.#expected && first < this.#start) {
+      // Either the client fetched before our start point was known (new group with start_from), or offsets went
+      // backwards: the second case shows as a batch below what we already delivered or below the committed offset.
+      const backwards = this.#fetchedThrough >= this.#start || (this.committed !== null && first < this.committed);
+      if (backwards) return this.#reset(first);
+      if (last < this.#start) return { kind: "seek", seekTo: this.#start };
+    } else if (first < this.#expected) {
+      return this.#reset(first);
+    }
+    if (this.end !== null && first >= this.end) return { kind: "past_end" };
+    return { kind: "deliver", from: this.#start > first ? this.#start : first, until: this.end };
+  }
+
+  #reset(first: bigint): BatchCheck {
+    const expected = this.#expected;
+    this.#start = first;
+    this.#expected = first;
+    this.#fetchedThrough = first - 1n;
+    this.committed = null;
+    this.#lastReal = null;
+    this.#skipRuns.clear();
+    return { kind: "reset", from: first, expected };
+  }
+
+  /** Notes a delivered message (`skipped`: a tombstone acknowledged without a row). Returns an offset to commit now. */
+  delivered(offset: bigint, skipped: boolean): bigint | undefined {
+    this.#expected = offset + 1n;
+    if (!skipped) {
+      this.#lastReal = offset;
+      return undefined;
+    }
+    const lastReal = this.#lastReal;
+    if (lastReal === null || (this.committed !== null && lastReal < this.committed)) {
+      // Everything delivered before this tombstone is already committed: it can be committed at once.
+      return offset + 1n;
+    }
+    this.#skipRuns.set(lastReal, offset);
+    return undefined;
+  }
+
+  /** Notes that the client has fetched (and handed over) everything up to `offset`. */
+  fetched(offset: bigint): void {
+    if (offset > this.#fetchedThrough) this.#fetchedThrough = offset;
+    if (offset + 1n > this.#expected) this.#expected = offset + 1n;
+  }
+
+  /** The offset to commit when `last` is acknowledged (past any skipped tombstones after it), or undefined. */
+  commitTarget(last: bigint): bigint | undefined {
+    let target = last + 1n;
+    const run = this.#skipRuns.get(last);
+    if (run !== undefined) target = run + 1n;
+    for (const key of this.#skipRuns.keys()) if (key <= last) this.#skipRuns.delete(key);
+    return this.committed === null || target > this.committed ? target : undefined;
+  }
+
+  /** Records a successful commit. */
+  committedTo(offset: bigint): void {
+    if (this.committed === null || offset > this.committed) this.committed = offset;
+  }
+}
