@@ -18,18 +18,38 @@ export type LogFields = Record<string, unknown>;
 /** Where log lines go; replaceable in tests. */
 export type LogWriter = (line: string) => void;
 
+/**
+ * Fields describing the current execution context, added to every line, e.g. `trace_id` and `span_id` of the
+ * active span (installed by telemetry setup). Returns undefined when there is nothing to add.
+ */
+export type LogContextProvider = () => LogFields | undefined;
+
+/** Options of {@linkcode configureLogging}; each one left out keeps its current value. */
+export interface LoggingOptions {
+  /** Lowest level written. Default `INFO`. */
+  level?: LogLevel;
+  /** Line format. Default `text`. */
+  format?: LogFormat;
+  /** Where lines go. Default: stderr. */
+  writer?: LogWriter;
+  /** Context fields of each line; `null` removes the provider. Default: none. */
+  context?: LogContextProvider | null;
+}
+
 const encoder = new TextEncoder();
-const state: { level: number; format: LogFormat; writer: LogWriter } = {
+const state: { level: number; format: LogFormat; writer: LogWriter; context: LogContextProvider | null } = {
   level: 1,
   format: "text",
   writer: (line) => Deno.stderr.writeSync(encoder.encode(line + "\n")),
+  context: null,
 };
 
-/** Sets the level, format and (for tests) the writer of every logger. */
-export function configureLogging(options: { level?: LogLevel; format?: LogFormat; writer?: LogWriter }): void {
+/** Sets the level, format, context provider and (for tests) the writer of every logger. */
+export function configureLogging(options: LoggingOptions): void {
   if (options.level) state.level = LOG_LEVELS.indexOf(options.level);
   if (options.format) state.format = options.format;
   if (options.writer) state.writer = options.writer;
+  if (options.context !== undefined) state.context = options.context;
 }
 
 /** A named logger, e.g. `fs_data_sink.pipeline`. */
@@ -66,6 +86,8 @@ export class Logger {
     if (level < state.level) return;
     const time = new Date().toISOString();
     const levelName = LOG_LEVELS[level] ?? "INFO";
+    const context = state.context?.();
+    if (context) fields = { ...fields, ...context };
     if (state.format === "json") {
       state.writer(JSON.stringify({ time, level: levelName, name: this.name, message, ...fields }, jsonSafe));
       return;

@@ -1,0 +1,203 @@
+/**
+ * Sends one encoded OTLP export request over HTTP (fetch) or gRPC (unary call over `node:http2`), with a deadline
+ * and a few retries of the failures the OTLP specification calls retryable. Never throws synchronously; the
+ * returned promise rejects with an {@linkcode OtlpSendError} when the request could not be delivered.
+ *
+ * gRPC is spoken directly (5-byte length prefix, `grpc-status` trailer) instead of through `@grpc/grpc-js`: it
+ * needs only `node:http2`, which Deno implements (client and server, plaintext h2c and TLS), and it keeps
+ * the dependency list short. Deno's `fetch` cannot send gRPC (no HTTP/2 prior knowledge over plaintext, no
+ * access to trailers), so `node:http2` is the only path.
+ * @module
+ */
+import http2 from "node:http2";
+import { retry } from "../core/retry.ts";
+import type { Signal, SignalExport } from "./otlp_settings.ts";
+
+/** An export request that could not be delivered. `retryable` tells whether the failure was transient. */
+export class OtlpSendError extends Error {
+  readonly retryable: boolean;
+  constructor(message: string, options: { retryable: boolean; cause?: unknown }) {
+    super(message, { cause: options.cause });
+    this.name = "OtlpSendError";
+    this.retryable = options.retryable;
+  }
+}
+
+/** Sends encoded export requests of one signal to one endpoint. */
+export interface OtlpSender {
+  /** Delivers `body` (an encoded Export*ServiceRequest) or rejects within the configured timeout. */
+  send(body: Uint8Array): Promise<void>;
+  /** Cancels requests in flight and closes connections. */
+  close(): void;
+}
+
+const GRPC_PATHS: Record<Signal, string> = {
+  traces: "/opentelemetry.proto.collector.trace.v1.TraceService/Export",
+  metrics: "/opentelemetry.proto.collector.metrics.v1.MetricsService/Export",
+};
+const RETRYABLE_HTTP = new Set([429, 502, 503, 504]);
+/** CANCELLED, DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED, ABORTED, OUT_OF_RANGE, UNAVAILABLE, DATA_LOSS. */
+const RETRYABLE_GRPC = new Set([1, 4, 8, 10, 11, 14, 15]);
+const MAX_RETRIES = 2;
+
+/** Creates the sender for `target`'s protocol. */
+export function createSender(signal: Signal, target: SignalExport): OtlpSender {
+  return target.protocol === "grpc" ? new GrpcSender(signal, target) : new HttpSender(target);
+}
+
+/** Runs `attempt` with retries until it succeeds, fails for good, or the deadline of `timeoutMs` passes. */
+async function withDeadline(
+  timeoutMs: number,
+  closed: AbortSignal,
+  attempt: (signal: AbortSignal) => Promise<void>,
+): Promise<void> {
+  const signal = AbortSignal.any([closed, AbortSignal.timeout(timeoutMs)]);
+  await retry(() => attempt(signal), {
+    maxRetries: MAX_RETRIES,
+    baseDelayMs: 200,
+    maxDelayMs: 2000,
+    signal,
+    isRetriable: (error) => error instanceof OtlpSendError && error.retryable && !signal.aborted,
+  });
+}
+
+class HttpSender implements OtlpSender {
+  #target: SignalExport;
+  #closed = new AbortController();
+  #headers: Record<string, string>;
+  constructor(target: SignalExport) {
+    this.#target = target;
+    const contentType = target.protocol === "http/json" ? "application/json" : "application/x-protobuf";
+    this.#headers = { ...target.headers, "content-type": contentType };
+  }
+  send(body: Uint8Array): Promise<void> {
+    return withDeadline(this.#target.timeoutMs, this.#closed.signal, (signal) => this.#post(body, signal));
+  }
+  async #post(body: Uint8Array, signal: AbortSignal): Promise<void> {
+    let response: Response;
+    try {
+      response = await fetch(this.#target.url, {
+        method: "POST",
+        headers: this.#headers,
+        body: body as Uint8Array<ArrayBuffer>,
+        signal,
+      });
+    } catch (cause) {
+      const reason = signal.aborted ? "timed out or cancelled" : errorText(cause);
+      throw new OtlpSendError(`Cannot export to "${this.#target.url}": ${reason}`, { retryable: true, cause });
+    }
+    // The body is read so the connection can be reused; its content (partial success) is not needed.
+    const text = await response.text().catch(() => "");
+    if (response.ok) return;
+    throw new OtlpSendError(
+      `Cannot export to "${this.#target.url}": HTTP ${response.status} ${text.slice(0, 200)}`.trimEnd(),
+      { retryable: RETRYABLE_HTTP.has(response.status) },
+    );
+  }
+  close(): void {
+    this.#closed.abort();
+  }
+}
+
+class GrpcSender implements OtlpSender {
+  #signal: Signal;
+  #target: SignalExport;
+  #session: http2.ClientHttp2Session | undefined;
+  #closed = new AbortController();
+  constructor(signal: Signal, target: SignalExport) {
+    this.#signal = signal;
+    this.#target = target;
+  }
+  send(body: Uint8Array): Promise<void> {
+    return withDeadline(this.#target.timeoutMs, this.#closed.signal, (signal) => this.#call(body, signal));
+  }
+  #connect(): http2.ClientHttp2Session {
+    const current = this.#session;
+    if (current && !current.closed && !current.destroyed) return current;
+    const session = http2.connect(this.#target.url);
+    // Without a listener a refused connection would be an uncaught error and end the process.
+    session.on("error", () => session.destroy());
+    session.on("close", () => {
+      if (this.#session === session) this.#session = undefined;
+    });
+    this.#session = session;
+    return session;
+  }
+  #call(body: Uint8Array, signal: AbortSignal): Promise<void> {
+    const where = `${this.#target.url}${GRPC_PATHS[this.#signal]}`;
+    return new Promise<void>((resolve, reject) => {
+      if (signal.aborted) {
+        return reject(new OtlpSendError(`Cannot export to "${where}": timed out or cancelled`, { retryable: false }));
+      }
+      let settled = false;
+      let status: number | undefined;
+      let message = "";
+      const finish = (error?: OtlpSendError) => {
+        if (settled) return;
+        settled = true;
+        signal.removeEventListener("abort", onAbort);
+        if (error) reject(error);
+        else resolve();
+      };
+      const fail = (reason: string, retryable: boolean, cause?: unknown) =>
+        finish(new OtlpSendError(`Cannot export to "${where}": ${reason}`, { retryable, cause }));
+      const session = this.#connect();
+      const request = session.request({
+        ":method": "POST",
+        ":path": GRPC_PATHS[this.#signal],
+        "content-type": "application/grpc",
+        te: "trailers",
+        "grpc-timeout": `${Math.max(1, Math.ceil(this.#target.timeoutMs))}m`,
+        ...this.#target.headers,
+      });
+      const onAbort = () => {
+        request.close(http2.constants.NGHTTP2_CANCEL);
+        fail("timed out or cancelled", false);
+      };
+      signal.addEventListener("abort", onAbort);
+      const readStatus = (headers: http2.IncomingHttpHeaders) => {
+        const code = headers["grpc-status"];
+        if (code !== undefined) status = Number(code);
+        const text = headers["grpc-message"];
+        if (typeof text === "string") message = decodeURIComponent(text);
+      };
+      request.on("response", (headers) => {
+        const httpStatus = headers[":status"];
+        if (httpStatus !== 200) {
+          return fail(`HTTP/2 status ${httpStatus}`, httpStatus === 503 || httpStatus === 429);
+        }
+        readStatus(headers);
+      });
+      request.on("trailers", readStatus);
+      request.on("error", (cause: unknown) => fail(errorText(cause), true, cause));
+      // The response message (partial success) is not needed, but it must be read for "end" to fire.
+      request.on("data", () => {});
+      request.on("end", () => {
+        if (status === 0) return finish();
+        if (status === undefined) return fail("response without grpc-status", true);
+        fail(`gRPC status ${status}${message ? ` ${message}` : ""}`, RETRYABLE_GRPC.has(status));
+      });
+      request.on("close", () => {
+        if (!settled) fail("stream closed before the response", true);
+      });
+      const frame = new Uint8Array(5 + body.length);
+      new DataView(frame.buffer).setUint32(1, body.length);
+      frame.set(body, 5);
+      request.end(frame);
+    });
+  }
+  close(): void {
+    this.#closed.abort();
+    const session = this.#session;
+    this.#session = undefined;
+    if (session && !session.destroyed) session.destroy();
+  }
+}
+
+function errorText(error: unknown): string {
+  if (error instanceof Error) {
+    const code = (error as { code?: unknown }).code;
+    return typeof code === "string" && !error.message.includes(code) ? `${error.message} (${code})` : error.message;
+  }
+  return String(error);
+}

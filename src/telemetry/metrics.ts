@@ -1,0 +1,201 @@
+/**
+ * The pipeline's metrics: names, attribute keys and a typed facade over an OpenTelemetry meter. The no-op facade
+ * (telemetry off) is one shared object whose methods do nothing, so calls cost a function call and no allocation.
+ * @module
+ */
+import type { Attributes, Counter, Histogram, Meter, ObservableResult } from "@opentelemetry/api";
+
+/** Metric names (OpenTelemetry style; the Prometheus endpoint turns dots into underscores). */
+export const METRIC_NAMES = {
+  batchesProcessed: "fs_data_sink.batches_processed",
+  recordsProcessed: "fs_data_sink.records_processed",
+  errors: "fs_data_sink.errors",
+  bytesWritten: "fs_data_sink.bytes_written",
+  filesWritten: "fs_data_sink.files_written",
+  batchLatency: "fs_data_sink.batch_latency",
+  recordsDeadLettered: "fs_data_sink.records_dead_lettered",
+  consumerLag: "fs_data_sink.consumer_lag",
+} as const;
+
+/**
+ * Attribute keys used on spans and metric points. Messaging keys follow the OpenTelemetry semantic conventions;
+ * the others are namespaced `fs_data_sink.`.
+ */
+export const ATTR = {
+  /** Source plugin type, e.g. `kafka`. */
+  sourceType: "fs_data_sink.source.type",
+  /** Sink plugin type, e.g. `s3`. */
+  sinkType: "fs_data_sink.sink.type",
+  /** The pipeline's stream name (Kafka `topic/partition`, Redis key). */
+  stream: "fs_data_sink.stream",
+  /** Kafka topic or Redis key. */
+  topic: "messaging.destination.name",
+  /** Kafka partition. */
+  partition: "messaging.destination.partition.id",
+  /** First position (offset, stream id) of a batch. */
+  firstPosition: "fs_data_sink.position.first",
+  /** Last position of a batch. */
+  lastPosition: "fs_data_sink.position.last",
+  /** Records in a batch or file. */
+  recordCount: "fs_data_sink.record_count",
+  /** Bytes of a file or batch. */
+  bytes: "fs_data_sink.bytes",
+  /** File path relative to the sink root. */
+  filePath: "fs_data_sink.file.path",
+  /** Why a batch was cut: size, bytes, age, memory, shutdown. */
+  cutReason: "fs_data_sink.cut_reason",
+  /** Kind of error counted by `fs_data_sink.errors`: decode, source, sink, ... */
+  errorKind: "error.type",
+} as const;
+
+/** Bucket bounds of `fs_data_sink.batch_latency`, ms: from a fast local write to a slow multipart upload. */
+export const LATENCY_BUCKETS_MS = [1, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000, 60000, 120000];
+
+/**
+ * Typed metric calls of the pipeline. Call them per batch or per file, never per record. Building an attribute
+ * object costs an allocation at the call site even when telemetry is off: guard expensive ones with
+ * `telemetry.enabled`.
+ */
+export interface PipelineMetrics {
+  /** One batch (a stream's cut) written and acknowledged: `fs_data_sink.batches_processed` += 1. */
+  batchProcessed(attrs?: Attributes): void;
+  /** `n` records written: `fs_data_sink.records_processed` += n. */
+  recordsProcessed(n: number, attrs?: Attributes): void;
+  /** One error of `kind` (decode, source, sink, ...): `fs_data_sink.errors` += 1 with `error.type` = kind. */
+  error(kind: string, attrs?: Attributes): void;
+  /** `n` bytes written to the sink: `fs_data_sink.bytes_written` += n. */
+  bytesWritten(n: number, attrs?: Attributes): void;
+  /** One file written: `fs_data_sink.files_written` += 1. */
+  fileWritten(attrs?: Attributes): void;
+  /** Time from a batch's first message to its acknowledgement, ms: `fs_data_sink.batch_latency` histogram. */
+  batchLatency(ms: number, attrs?: Attributes): void;
+  /** `n` records sent to the dead-letter folder: `fs_data_sink.records_dead_lettered` += n. */
+  deadLettered(n: number, attrs?: Attributes): void;
+  /**
+   * Messages behind the end of `stream` (Kafka: high watermark - committed offset; Redis: entries not yet
+   * read): the gauge `fs_data_sink.consumer_lag` reports the last value per stream at each collection.
+   */
+  setLag(stream: string, lag: number, attrs?: Attributes): void;
+  /** Stops reporting lag for `stream` (partition revoked). */
+  clearLag(stream: string): void;
+  /** Sum of the last lags of all streams (0 when none set); used by the health check. */
+  totalLag(): number;
+}
+
+function noop(): void {}
+
+/** The facade used when metrics are off: every call does nothing. */
+export const NOOP_METRICS: PipelineMetrics = Object.freeze({
+  batchProcessed: noop,
+  recordsProcessed: noop,
+  error: noop,
+  bytesWritten: noop,
+  fileWritten: noop,
+  batchLatency: noop,
+  deadLettered: noop,
+  setLag: noop,
+  clearLag: noop,
+  totalLag: () => 0,
+});
+
+/** Lag bookkeeping shared by the recording facade and the health check (works without a meter). */
+export class LagTable {
+  readonly #lags = new Map<string, { lag: number; attrs: Attributes }>();
+  readonly #onChange?: () => void;
+  /** `onChange` runs after every change (the health check's backlog). */
+  constructor(onChange?: () => void) {
+    this.#onChange = onChange;
+  }
+  set(stream: string, lag: number, attrs?: Attributes): void {
+    const entry = this.#lags.get(stream);
+    if (entry && attrs === undefined) entry.lag = lag;
+    else this.#lags.set(stream, { lag, attrs: { [ATTR.stream]: stream, ...attrs } });
+    this.#onChange?.();
+  }
+  delete(stream: string): void {
+    this.#lags.delete(stream);
+    this.#onChange?.();
+  }
+  total(): number {
+    let sum = 0;
+    for (const entry of this.#lags.values()) sum += entry.lag;
+    return sum;
+  }
+  observe(result: ObservableResult): void {
+    for (const entry of this.#lags.values()) result.observe(entry.lag, entry.attrs);
+  }
+}
+
+/** The facade recording into `meter`. */
+export class MeterPipelineMetrics implements PipelineMetrics {
+  readonly #batches: Counter;
+  readonly #records: Counter;
+  readonly #errors: Counter;
+  readonly #bytes: Counter;
+  readonly #files: Counter;
+  readonly #latency: Histogram;
+  readonly #deadLettered: Counter;
+  readonly #lags: LagTable;
+
+  constructor(meter: Meter, lags: LagTable = new LagTable()) {
+    this.#batches = meter.createCounter(METRIC_NAMES.batchesProcessed, {
+      description: "Batches written and acknowledged",
+      unit: "{batch}",
+    });
+    this.#records = meter.createCounter(METRIC_NAMES.recordsProcessed, {
+      description: "Records written",
+      unit: "{record}",
+    });
+    this.#errors = meter.createCounter(METRIC_NAMES.errors, { description: "Errors by kind", unit: "{error}" });
+    this.#bytes = meter.createCounter(METRIC_NAMES.bytesWritten, {
+      description: "Bytes written to the sink",
+      unit: "By",
+    });
+    this.#files = meter.createCounter(METRIC_NAMES.filesWritten, { description: "Files written", unit: "{file}" });
+    this.#latency = meter.createHistogram(METRIC_NAMES.batchLatency, {
+      description: "Time from a batch's first message to its acknowledgement",
+      unit: "ms",
+      advice: { explicitBucketBoundaries: LATENCY_BUCKETS_MS },
+    });
+    this.#deadLettered = meter.createCounter(METRIC_NAMES.recordsDeadLettered, {
+      description: "Records written to the dead-letter folder",
+      unit: "{record}",
+    });
+    this.#lags = lags;
+    meter.createObservableGauge(METRIC_NAMES.consumerLag, {
+      description: "Messages not yet consumed, per topic partition or stream",
+      unit: "{message}",
+    }).addCallback((result) => this.#lags.observe(result));
+  }
+
+  batchProcessed(attrs?: Attributes): void {
+    this.#batches.add(1, attrs);
+  }
+  recordsProcessed(n: number, attrs?: Attributes): void {
+    this.#records.add(n, attrs);
+  }
+  error(kind: string, attrs?: Attributes): void {
+    this.#errors.add(1, attrs ? { ...attrs, [ATTR.errorKind]: kind } : { [ATTR.errorKind]: kind });
+  }
+  bytesWritten(n: number, attrs?: Attributes): void {
+    this.#bytes.add(n, attrs);
+  }
+  fileWritten(attrs?: Attributes): void {
+    this.#files.add(1, attrs);
+  }
+  batchLatency(ms: number, attrs?: Attributes): void {
+    this.#latency.record(ms, attrs);
+  }
+  deadLettered(n: number, attrs?: Attributes): void {
+    this.#deadLettered.add(n, attrs);
+  }
+  setLag(stream: string, lag: number, attrs?: Attributes): void {
+    this.#lags.set(stream, lag, attrs);
+  }
+  clearLag(stream: string): void {
+    this.#lags.delete(stream);
+  }
+  totalLag(): number {
+    return this.#lags.total();
+  }
+}

@@ -1,0 +1,144 @@
+/**
+ * OTLP span and metric exporters: encode with `@opentelemetry/otlp-transformer` (JSON or protobuf), deliver with
+ * the transport of `_otlp_transport.ts`. A failed export is reported through `onError` and dropped; it never
+ * throws into the pipeline.
+ * @module
+ */
+import { type ExportResult, ExportResultCode } from "@opentelemetry/core";
+import {
+  JsonMetricsSerializer,
+  JsonTraceSerializer,
+  ProtobufMetricsSerializer,
+  ProtobufTraceSerializer,
+} from "@opentelemetry/otlp-transformer";
+import type { PushMetricExporter, ResourceMetrics } from "@opentelemetry/sdk-metrics";
+import type { ReadableSpan, SpanExporter } from "@opentelemetry/sdk-trace-base";
+import { createSender, type OtlpSender } from "./_otlp_transport.ts";
+import type { Signal, SignalExport } from "./otlp_settings.ts";
+
+/** Outcome of each export, for logging: `error` is undefined on success. */
+export type ExportListener = (signal: Signal, error: Error | undefined) => void;
+
+/** Options of the OTLP exporters. */
+export interface OtlpExporterOptions {
+  /** Called after every export; default: nothing. */
+  readonly onResult?: ExportListener;
+  /** Replaces the network transport (tests of pure logic). Default: HTTP or gRPC per `target.protocol`. */
+  readonly sender?: OtlpSender;
+}
+
+/** Shared plumbing: encoding, in-flight tracking, result reporting. */
+class OtlpExporterBase<T> {
+  readonly #signal: Signal;
+  readonly #sender: OtlpSender;
+  readonly #serialize: (items: T) => Uint8Array | undefined;
+  readonly #onResult: ExportListener;
+  readonly #inFlight = new Set<Promise<void>>();
+  #shutdown = false;
+
+  constructor(
+    signal: Signal,
+    target: SignalExport,
+    serialize: (items: T) => Uint8Array | undefined,
+    options: OtlpExporterOptions,
+  ) {
+    this.#signal = signal;
+    this.#sender = options.sender ?? createSender(signal, target);
+    this.#serialize = serialize;
+    this.#onResult = options.onResult ?? (() => {});
+  }
+
+  exportItems(items: T, resultCallback: (result: ExportResult) => void): void {
+    if (this.#shutdown) {
+      resultCallback({ code: ExportResultCode.FAILED, error: new Error("Cannot export: exporter is shut down") });
+      return;
+    }
+    let body: Uint8Array | undefined;
+    try {
+      body = this.#serialize(items);
+    } catch (cause) {
+      const error = new Error(`Cannot encode OTLP ${this.#signal}: ${String(cause)}`, { cause });
+      this.#onResult(this.#signal, error);
+      resultCallback({ code: ExportResultCode.FAILED, error });
+      return;
+    }
+    if (!body) {
+      resultCallback({ code: ExportResultCode.SUCCESS });
+      return;
+    }
+    const done = this.#sender.send(body).then(
+      () => {
+        this.#onResult(this.#signal, undefined);
+        resultCallback({ code: ExportResultCode.SUCCESS });
+      },
+      (error: Error) => {
+        this.#onResult(this.#signal, error);
+        resultCallback({ code: ExportResultCode.FAILED, error });
+      },
+    );
+    this.#inFlight.add(done);
+    done.finally(() => this.#inFlight.delete(done));
+  }
+
+  /** Waits for the requests in flight (each bounded by its own timeout). */
+  async forceFlush(): Promise<void> {
+    await Promise.all([...this.#inFlight]);
+  }
+
+  /** Waits for the requests in flight, then closes the connections. */
+  async shutdown(): Promise<void> {
+    this.#shutdown = true;
+    await this.forceFlush();
+    this.#sender.close();
+  }
+
+  /** Cancels requests in flight and closes the connections at once. */
+  abort(): void {
+    this.#shutdown = true;
+    this.#sender.close();
+  }
+}
+
+/** Exports spans over OTLP (HTTP JSON, HTTP protobuf or gRPC). */
+export class OtlpSpanExporter implements SpanExporter {
+  readonly #base: OtlpExporterBase<ReadableSpan[]>;
+  constructor(target: SignalExport, options: OtlpExporterOptions = {}) {
+    const serializer = target.protocol === "http/json" ? JsonTraceSerializer : ProtobufTraceSerializer;
+    this.#base = new OtlpExporterBase("traces", target, (spans) => serializer.serializeRequest(spans), options);
+  }
+  export(spans: ReadableSpan[], resultCallback: (result: ExportResult) => void): void {
+    this.#base.exportItems(spans, resultCallback);
+  }
+  forceFlush(): Promise<void> {
+    return this.#base.forceFlush();
+  }
+  shutdown(): Promise<void> {
+    return this.#base.shutdown();
+  }
+  /** Cancels requests in flight and closes the connections at once (shutdown past its timeout). */
+  abort(): void {
+    this.#base.abort();
+  }
+}
+
+/** Exports metrics over OTLP (HTTP JSON, HTTP protobuf or gRPC), cumulative temporality (the SDK default). */
+export class OtlpMetricExporter implements PushMetricExporter {
+  readonly #base: OtlpExporterBase<ResourceMetrics>;
+  constructor(target: SignalExport, options: OtlpExporterOptions = {}) {
+    const serializer = target.protocol === "http/json" ? JsonMetricsSerializer : ProtobufMetricsSerializer;
+    this.#base = new OtlpExporterBase("metrics", target, (metrics) => serializer.serializeRequest(metrics), options);
+  }
+  export(metrics: ResourceMetrics, resultCallback: (result: ExportResult) => void): void {
+    this.#base.exportItems(metrics, resultCallback);
+  }
+  forceFlush(): Promise<void> {
+    return this.#base.forceFlush();
+  }
+  shutdown(): Promise<void> {
+    return this.#base.shutdown();
+  }
+  /** Cancels requests in flight and closes the connections at once (shutdown past its timeout). */
+  abort(): void {
+    this.#base.abort();
+  }
+}
