@@ -287,3 +287,36 @@ Deno.test("s3 sink connect() names an endpoint that does not answer", async () =
     await sink.close();
   }
 });
+
+Deno.test("s3 sink sends storage class and encryption, and connect() reports a store that refuses them", async () => {
+  const seen: Record<string, unknown>[] = [];
+  const record: BeforeSendHook = (command, input) => {
+    if (command === "PutObjectCommand" || command === "CreateMultipartUploadCommand") seen.push({ command, ...input });
+  };
+  const standard = sinkFor(freshPrefix("class"), { storage_class: "STANDARD" }, record);
+  try {
+    await standard.connect();
+    await standard.write("big.parquet", randomBytes(6 * MiB));
+    assertEquals(seen.map((s) => [s.command, s.StorageClass]), [
+      ["PutObjectCommand", "STANDARD"], // the connect probe
+      ["CreateMultipartUploadCommand", "STANDARD"],
+    ]);
+  } finally {
+    await standard.close();
+  }
+
+  // The kit's MinIO has no KMS, so it refuses SSE: the probe at connect says so before anything is consumed.
+  seen.length = 0;
+  const encrypted = sinkFor(freshPrefix("sse"), { server_side_encryption: "AES256" }, record);
+  try {
+    await assert.rejects(() => encrypted.connect(), (error: unknown) => {
+      assert(error instanceof Error);
+      assert(error.message.startsWith(`Cannot write the probe object "s3://${kit().bucket}/it/sse-`), error.message);
+      assert(error.message.includes("NotImplemented (HTTP 501)"), error.message);
+      return true;
+    });
+    assertEquals(seen.map((s) => s.ServerSideEncryption), ["AES256"]);
+  } finally {
+    await encrypted.close();
+  }
+});

@@ -107,6 +107,8 @@ export function classifyS3Error(error: unknown): S3ErrorKind {
   if (NOT_FOUND_CODES.has(code) || status === 404) return "not_found";
   if (ACCESS_DENIED_CODES.has(code) || status === 403 || status === 401) return "access_denied";
   if (THROTTLE_CODES.has(code) || status === 429 || (status === 503 && code === "SlowDown")) return "throttled";
+  // 501 NotImplemented (e.g. encryption the store cannot do) will not change on another try.
+  if (code === "NotImplemented" || status === 501) return "other";
   if (TRANSIENT_CODES.has(code) || (status !== undefined && status >= 500)) return "server";
   if (NETWORK_CODES.has(code) || (status === undefined && isNetworkMessage(message))) return "network";
   return "other";
