@@ -320,3 +320,70 @@ Deno.test("s3 sink sends storage class and encryption, and connect() reports a s
     await encrypted.close();
   }
 });
+
+/** Runs `fn` with some environment variables replaced (undefined: removed), restoring them afterwards. */
+async function withEnv(vars: Record<string, string | undefined>, fn: () => Promise<void>): Promise<void> {
+  const saved = Object.fromEntries(Object.keys(vars).map((name) => [name, Deno.env.get(name)]));
+  const apply = (values: Record<string, string | undefined>) => {
+    for (const [name, value] of Object.entries(values)) {
+      if (value === undefined) Deno.env.delete(name);
+      else Deno.env.set(name, value);
+    }
+  };
+  apply(vars);
+  try {
+    await fn();
+  } finally {
+    apply(saved);
+  }
+}
+
+/** No profile files, and never the instance metadata service (it is not on loopback). */
+const NO_OTHER_CREDENTIALS = {
+  AWS_PROFILE: undefined,
+  AWS_SHARED_CREDENTIALS_FILE: "/nonexistent/fsds-credentials",
+  AWS_CONFIG_FILE: "/nonexistent/fsds-config",
+  AWS_WEB_IDENTITY_TOKEN_FILE: undefined,
+  AWS_CONTAINER_CREDENTIALS_RELATIVE_URI: undefined,
+  AWS_CONTAINER_CREDENTIALS_FULL_URI: undefined,
+  AWS_EC2_METADATA_DISABLED: "true",
+};
+
+Deno.test("s3 sink without explicit keys uses the default credential chain (environment)", async () => {
+  const s3 = kit();
+  await withEnv({
+    ...NO_OTHER_CREDENTIALS,
+    AWS_ACCESS_KEY_ID: s3.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: s3.secretAccessKey,
+  }, async () => {
+    const sink = sinkFor(freshPrefix("chain"), { aws_access_key_id: undefined, aws_secret_access_key: undefined });
+    try {
+      await sink.connect();
+      await sink.write("a.json", text("{}"));
+      assertEquals(await sink.read("a.json"), text("{}"));
+    } finally {
+      await sink.close();
+    }
+  });
+});
+
+Deno.test("s3 sink without any credentials fails at connect with a hint", async () => {
+  await withEnv({
+    ...NO_OTHER_CREDENTIALS,
+    AWS_ACCESS_KEY_ID: undefined,
+    AWS_SECRET_ACCESS_KEY: undefined,
+    AWS_SESSION_TOKEN: undefined,
+  }, async () => {
+    const sink = sinkFor(freshPrefix("nocreds"), { aws_access_key_id: undefined, aws_secret_access_key: undefined });
+    try {
+      await assert.rejects(() => sink.connect(), (error: unknown) => {
+        assert(error instanceof ConfigError, String(error));
+        equal(error.message, `Cannot connect to S3 bucket "${kit().bucket}": no AWS credentials found`);
+        assert(error.hint?.includes("AWS_ACCESS_KEY_ID"));
+        return true;
+      });
+    } finally {
+      await sink.close();
+    }
+  });
+});
