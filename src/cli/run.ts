@@ -5,7 +5,7 @@
  * @module
  */
 import type { LoadedConfig } from "../config/app_config.ts";
-import { type RunOptions, runPipeline, type RunSummary } from "../core/run.ts";
+import type { RunOptions, RunSummary } from "../core/run.ts";
 import { configureLogging, parseLogLevel, rootLogger } from "../telemetry/log.ts";
 import { EXIT } from "./exit.ts";
 
@@ -60,7 +60,9 @@ export async function runCommand(loaded: LoadedConfig, options: RunCommandOption
     }
   });
   try {
-    const summary = await (options.runPipeline ?? runPipeline)(config, { signal: controller.signal });
+    // Loaded on demand so that validate, --help and --version never load the pipeline (Arrow, Parquet WASM).
+    const runner = options.runPipeline ?? (await import("../core/run.ts")).runPipeline;
+    const summary = await runner(config, { signal: controller.signal });
     log.info({
       messages_read: summary.messagesRead,
       records_written: summary.recordsWritten,

@@ -9,6 +9,7 @@ import { ConfigError } from "../core/errors.ts";
 import type { ConfigEntry, Problem } from "./layer.ts";
 import type { FileLayer } from "./yaml_file.ts";
 import { expandValue } from "./_expand.ts";
+import { SECTIONS } from "./env_vars.ts";
 
 const SECTION_RE = /^\s*\[(.+)\]\s*$/;
 const KEY_RE = /^\s*([^=;#\s[][^=]*?)\s*(\[\])?\s*=/;
@@ -63,7 +64,11 @@ export function readIniConfig(
   };
 
   const walk = (value: unknown, path: string[]): void => {
-    if (typeof value === "object" && value !== null && !Array.isArray(value) && Object.keys(value).length > 0) {
+    // An unknown top-level key stays whole, so its problem names the line of its section header.
+    const known = path.length !== 1 || (SECTIONS as readonly string[]).includes(path[0]!);
+    if (
+      known && typeof value === "object" && value !== null && !Array.isArray(value) && Object.keys(value).length > 0
+    ) {
       for (const [key, child] of Object.entries(value)) walk(child, [...path, key]);
       return;
     }

@@ -8,6 +8,7 @@ import type { Node as YamlNode } from "yaml";
 import { ConfigError } from "../core/errors.ts";
 import type { ConfigEntry, Problem } from "./layer.ts";
 import { expandValue } from "./_expand.ts";
+import { SECTIONS } from "./env_vars.ts";
 
 /** Entries and problems read from one file. */
 export interface FileLayer {
@@ -41,7 +42,9 @@ export function readYamlConfig(
 
   const walk = (node: unknown, path: string[], line: number): void => {
     const resolved = isAlias(node) ? node.resolve(doc) : node;
-    if (isMap(resolved) && resolved.items.length > 0) {
+    // An unknown top-level key stays whole, so its problem names the line of the key itself.
+    const known = path.length !== 1 || (SECTIONS as readonly string[]).includes(path[0]!);
+    if (isMap(resolved) && resolved.items.length > 0 && known) {
       for (const pair of resolved.items) {
         const key = isScalar(pair.key) ? String(pair.key.value) : String(pair.key);
         walk(pair.value, [...path, key], lineOf(pair.key, line));

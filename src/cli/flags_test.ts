@@ -1,0 +1,52 @@
+import assert, { deepEqual as assertEquals, throws } from "node:assert/strict";
+import { ConfigError } from "../core/errors.ts";
+import { parseCommandLine, parseSetFlag } from "./flags.ts";
+
+Deno.test("parseCommandLine() keeps only the flags given, in order, with run as the default command", () => {
+  const line = parseCommandLine(["-c", "a.yaml", "--max-batches", "5", "--until-caught-up", "--sink-type=s3"]);
+  assertEquals(line.command, "run");
+  assertEquals(line.configFile, "a.yaml");
+  assertEquals(line.flags, [
+    { path: ["pipeline", "max_batches"], value: "5", text: true, flag: "--max-batches" },
+    { path: ["pipeline", "until_caught_up"], value: true, text: false, flag: "--until-caught-up" },
+    { path: ["sink", "type"], value: "s3", text: true, flag: "--sink-type" },
+  ]);
+  assertEquals(parseCommandLine(["validate"]).flags, []);
+  assertEquals(parseCommandLine(["run", "--help"]).command, "help");
+  assertEquals(parseCommandLine(["-V"]).command, "version");
+});
+
+Deno.test("parseSetFlag() reads the value as YAML and names the key", () => {
+  assertEquals(parseSetFlag("source.topics=[a, b]"), {
+    path: ["source", "topics"],
+    value: ["a", "b"],
+    text: false,
+    flag: "--set source.topics",
+  });
+  assertEquals(parseSetFlag("pipeline.max_batches=10").value, 10);
+  assertEquals(parseSetFlag("sink.prefix=a=b").value, "a=b");
+  assertEquals(parseSetFlag("pipeline.flatten.hoist_key=null").value, null);
+  throws(() => parseSetFlag("max_batches=3"), ConfigError);
+  throws(() => parseSetFlag("pipeline.max_batches"), ConfigError);
+});
+
+function usageError(args: string[]): ConfigError {
+  try {
+    parseCommandLine(args);
+  } catch (error) {
+    assert(error instanceof ConfigError, `expected a ConfigError, got ${error}`);
+    return error;
+  }
+  throw new assert.AssertionError({ message: `no error for ${JSON.stringify(args)}` });
+}
+
+Deno.test("parseCommandLine() turns bad usage into a ConfigError with a hint", () => {
+  const flag = usageError(["--max-batchs", "3"]);
+  assertEquals(flag.message, 'Unknown flag "--max-batchs"');
+  assert(flag.hint?.startsWith('did you mean "--max-batches"?'), flag.hint);
+  const command = usageError(["valdate"]);
+  assertEquals(command.message, 'Unknown command "valdate"');
+  assert(command.hint?.includes('did you mean "validate"?'));
+  assert(usageError(["--config"]).message.startsWith("Invalid command line:"));
+  assertEquals(usageError(["run", "extra"]).message, 'Unexpected argument "extra"');
+});
