@@ -1,0 +1,234 @@
+/**
+ * Builds one Arrow table (one output file) from decoded values, column by column, straight into typed buffers.
+ *
+ * Schema: the source's metadata columns first, with their declared types, then payload columns in order of first
+ * appearance. Flattening (`pipeline.flatten`):
+ * - a plain object's fields become columns; a nested object's fields become `parent<separator>child` columns, down
+ *   to `max_depth` levels of nesting (deeper objects are kept as JSON text); an empty nested object adds nothing;
+ * - the object under `hoist_key` (default `data`) is lifted to the top level; a lifted field whose name is also a
+ *   top-level field keeps its prefix instead (`data_symbol`), so neither value is lost; a `hoist_key` value that is
+ *   not an object is an ordinary field;
+ * - lists become JSON text, or Arrow lists with `lists: list` when they hold scalars of one kind (see
+ *   {@linkcode ./kinds.ts}), else JSON text;
+ * - a payload that is not an object (`42`, `"x"`, `[1]`, `true`) goes to `value_column`; `null` gives a row whose
+ *   payload columns are all null; `{}` gives a row whose payload columns are all null (the metadata is kept);
+ * - a payload column named like a metadata column gets the suffix `_payload` (repeated until unique): metadata is
+ *   never overwritten;
+ * - two fields that flatten to the same name (`{"a":{"b":1},"a_b":2}`): the first in key order wins.
+ * Inference and widening: see {@linkcode ./kinds.ts}. A column that first appears after some rows is back-filled
+ * with nulls; a column missing from a row is null there.
+ * @module
+ */
+import { type Data, Field, makeData, RecordBatch, Schema, Struct, Table } from "apache-arrow";
+import type { FlattenSection } from "../config/pipeline_section.ts";
+import type { MetadataColumn, MetadataValue } from "../core/source.ts";
+import { Column, isPlainObject } from "./column.ts";
+import { MetadataColumnBuilder } from "./metadata_column.ts";
+import type { SchemaMemory } from "./schema_memory.ts";
+
+export { SchemaMemory } from "./schema_memory.ts";
+export type { ColumnKind, KindSpec } from "./kinds.ts";
+
+/** Suffix given to a payload column whose name is taken by a metadata column. */
+export const PAYLOAD_SUFFIX = "_payload";
+
+/** Outcome of {@linkcode BatchBuilder.append}. */
+export type AppendResult =
+  /** The value is one more row. */
+  | { kind: "ok" }
+  /** The value was not added (no row); `reason` says why. */
+  | { kind: "skipped"; reason: string };
+
+/** Options of a {@linkcode BatchBuilder}. */
+export interface BatchBuilderOptions {
+  /** The source's metadata columns, first in the schema, filled from each row's metadata values. */
+  readonly metadataColumns: readonly MetadataColumn[];
+  /** Flattening options (`pipeline.flatten`). */
+  readonly flatten: FlattenSection;
+  /** Kinds remembered from earlier files of the run; updated by {@linkcode BatchBuilder.finish}. Default: none. */
+  readonly schema?: SchemaMemory;
+}
+
+/** A node of the flattening tree: one per distinct key path, so that column names are joined once, not per row. */
+interface PathNode {
+  readonly name: string;
+  readonly children: Map<string, PathNode>;
+  column: Column | null;
+}
+
+const OK: AppendResult = { kind: "ok" };
+
+function newNode(name: string): PathNode {
+  return { name, children: new Map(), column: null };
+}
+
+/** Accumulates rows of one output file; see the module doc for the flattening rules. */
+export class BatchBuilder {
+  readonly #flatten: FlattenSection;
+  readonly #schema: SchemaMemory | undefined;
+  readonly #metadataColumns: readonly MetadataColumn[];
+  readonly #metadataNames: Set<string>;
+  #metadata: MetadataColumnBuilder[] = [];
+  #columns: Column[] = [];
+  #names: string[] = [];
+  #byName = new Map<string, Column>();
+  #root: PathNode = newNode("");
+  #rows = 0;
+
+  constructor(options: BatchBuilderOptions) {
+    this.#flatten = options.flatten;
+    this.#schema = options.schema;
+    this.#metadataColumns = options.metadataColumns;
+    this.#metadataNames = new Set(options.metadataColumns.map((column) => column.name));
+    this.#reset();
+  }
+
+  /** Rows appended since the builder was made or last finished. */
+  get rowCount(): number {
+    return this.#rows;
+  }
+
+  /** Running estimate of the bytes buffered (values, offsets and validity), for file and memory budgets. */
+  get byteSize(): number {
+    let total = 0;
+    for (const column of this.#metadata) total += column.byteSize;
+    for (const column of this.#columns) total += column.byteSize;
+    return total;
+  }
+
+  /** Names of the columns so far, metadata first. */
+  get columnNames(): string[] {
+    return [...this.#metadataColumns.map((column) => column.name), ...this.#names];
+  }
+
+  /** Appends one decoded value with its metadata values (in the order of the metadata columns). */
+  append(value: unknown, metadata: readonly MetadataValue[]): AppendResult {
+    if (typeof value === "function" || typeof value === "symbol") {
+      return { kind: "skipped", reason: `cannot store a value of type ${typeof value}` };
+    }
+    const row = this.#rows;
+    try {
+      if (isPlainObject(value)) {
+        this.#appendObject(value, row);
+      } else if (value !== null && value !== undefined) {
+        this.#column(this.#flatten.value_column).add(row, value);
+      }
+    } catch (error) {
+      // Only a column outgrowing 2 GiB gets here; undo the partial row so the builder stays consistent.
+      this.#truncate(row);
+      return { kind: "skipped", reason: error instanceof Error ? error.message : String(error) };
+    }
+    const meta = this.#metadata;
+    for (let i = 0; i < meta.length; i++) (meta[i] as MetadataColumnBuilder).add(row, metadata[i]);
+    this.#rows = row + 1;
+    return OK;
+  }
+
+  /**
+   * The rows as an Arrow table, or null when there are no rows. The builder is then empty and can be reused; the
+   * kinds of the columns are recorded in the schema memory.
+   */
+  finish(): Table | null {
+    const length = this.#rows;
+    if (length === 0) return null;
+    if (this.#metadata.length === 0 && this.#columns.length === 0) {
+      // Only null or {} payloads and no metadata: keep the row count with an all-null value column.
+      this.#column(this.#flatten.value_column).padTo(length);
+    }
+    const fields: Field[] = [];
+    const children: Data[] = [];
+    for (const column of this.#metadata) {
+      fields.push(new Field(column.name, column.arrowType(), true));
+      children.push(column.toData(length));
+    }
+    this.#columns.forEach((column, index) => {
+      const name = this.#names[index] as string;
+      this.#schema?.record(name, column.spec);
+      fields.push(new Field(name, column.arrowType(), true));
+      children.push(column.toData(length));
+    });
+    this.#reset();
+    const struct = makeData({ type: new Struct(fields), length, nullCount: 0, children });
+    return new Table([new RecordBatch(new Schema(fields), struct)]);
+  }
+
+  #reset(): void {
+    this.#metadata = this.#metadataColumns.map((column) => new MetadataColumnBuilder(column));
+    this.#columns = [];
+    this.#names = [];
+    this.#byName = new Map();
+    this.#root = newNode("");
+    this.#rows = 0;
+  }
+
+  /** Drops the values of a partially appended row. */
+  #truncate(row: number): void {
+    for (const column of this.#columns) column.truncate(row);
+  }
+
+  #appendObject(object: Record<string, unknown>, row: number): void {
+    const hoistKey = this.#flatten.hoist_key;
+    const hoisted = hoistKey === null ? undefined : object[hoistKey];
+    if (hoisted === undefined || !isPlainObject(hoisted)) {
+      this.#walk(object, this.#root, 0, row);
+      return;
+    }
+    const root = this.#root;
+    for (const key in object) {
+      if (key !== hoistKey) {
+        this.#field(root, key, object[key], 0, row);
+        continue;
+      }
+      const prefixed = this.#child(root, key);
+      for (const inner in hoisted) {
+        const target = inner !== hoistKey && Object.hasOwn(object, inner) ? prefixed : root;
+        this.#field(target, inner, hoisted[inner], 0, row);
+      }
+    }
+  }
+
+  #walk(object: Record<string, unknown>, node: PathNode, depth: number, row: number): void {
+    for (const key in object) this.#field(node, key, object[key], depth, row);
+  }
+
+  #field(node: PathNode, key: string, value: unknown, depth: number, row: number): void {
+    const child = node.children.get(key) ?? this.#child(node, key);
+    if (typeof value === "object" && value !== null && depth < this.#flatten.max_depth && isPlainObject(value)) {
+      this.#walk(value, child, depth + 1, row);
+      return;
+    }
+    (child.column ?? this.#attach(child)).add(row, value);
+  }
+
+  #child(node: PathNode, key: string): PathNode {
+    let child = node.children.get(key);
+    if (child === undefined) {
+      child = newNode(node === this.#root ? key : node.name + this.#flatten.separator + key);
+      node.children.set(key, child);
+    }
+    return child;
+  }
+
+  #attach(node: PathNode): Column {
+    node.column = this.#column(node.name);
+    return node.column;
+  }
+
+  /** The payload column with this flattened name (renamed away from metadata names), created on first use. */
+  #column(flatName: string): Column {
+    let name = flatName;
+    while (this.#metadataNames.has(name)) name += PAYLOAD_SUFFIX;
+    let column = this.#byName.get(name);
+    if (column === undefined) {
+      column = new Column({
+        inferTimestamps: true,
+        lists: this.#flatten.lists,
+        initial: this.#schema?.get(name),
+      });
+      this.#byName.set(name, column);
+      this.#columns.push(column);
+      this.#names.push(name);
+    }
+    return column;
+  }
+}

@@ -1,0 +1,42 @@
+/**
+ * Per-run memory of column kinds, so that once a column has widened (say int -> float) the later files of the run
+ * start with the widened type instead of flip-flopping between files. Share one instance between the builders of
+ * one table (for example one per topic or output folder); columns absent from a file are not added to it (readers
+ * with `union_by_name` fill them with nulls).
+ * @module
+ */
+import { type ColumnKind, type KindSpec, widenKind } from "./kinds.ts";
+
+/** Remembers the widest kind seen for each column name during a run. */
+export class SchemaMemory {
+  #kinds = new Map<string, KindSpec>();
+
+  /** The remembered kind of a column, if any. */
+  get(name: string): KindSpec | undefined {
+    return this.#kinds.get(name);
+  }
+
+  /** Records the kind a column had in a finished file, widening what was remembered. */
+  record(name: string, spec: KindSpec): void {
+    if (spec.kind === "null") return;
+    const known = this.#kinds.get(name);
+    this.#kinds.set(name, known ? widenSpec(known, spec) : spec);
+  }
+
+  /** Every remembered column and kind, in first-recorded order. */
+  entries(): [string, KindSpec][] {
+    return [...this.#kinds.entries()];
+  }
+}
+
+function widenSpec(a: KindSpec, b: KindSpec): KindSpec {
+  const kind: ColumnKind = widenKind(a.kind, b.kind);
+  if (kind !== "list") return { kind };
+  const ea = a.element;
+  const eb = b.element;
+  if (!ea || ea.kind === "null") return eb ? { kind, element: eb } : { kind };
+  if (!eb || eb.kind === "null" || ea.kind === eb.kind) return { kind, element: ea };
+  const pair = new Set([ea.kind, eb.kind]);
+  if (pair.size === 2 && pair.has("int") && pair.has("float")) return { kind, element: { kind: "float" } };
+  return { kind: "string" }; // element conflict: the list becomes JSON text, as inside one file
+}

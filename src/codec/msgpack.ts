@@ -1,0 +1,37 @@
+/**
+ * MessagePack payload decoding; the only module that imports `@msgpack/msgpack`.
+ *
+ * - int64/uint64 wire values decode as `bigint` so they stay exact (smaller integer encodings stay numbers);
+ * - a message must hold exactly one MessagePack value: trailing bytes are an error;
+ * - `bin` values decode as `Uint8Array`, the timestamp extension (-1) as `Date`, other extensions as an
+ *   `ExtData` object (written as JSON text `{"type":N,"data":"<base64>"}`);
+ * - map keys must be strings or numbers (numbers become their decimal text); other keys are an error;
+ * - invalid UTF-8 inside a `str` value is replaced (U+FFFD), never an error.
+ * @module
+ */
+import { Decoder } from "@msgpack/msgpack";
+
+/** Outcome of decoding one MessagePack message. */
+export type MsgpackDecodeResult =
+  /** The decoded value. */
+  | { kind: "value"; value: unknown }
+  /** Why the message is not one MessagePack value. */
+  | { kind: "error"; reason: string };
+
+const decoder = new Decoder({ useBigInt64: true });
+
+/** Decodes bytes holding exactly one MessagePack value. Never throws. */
+export function decodeMsgpack(bytes: Uint8Array): MsgpackDecodeResult {
+  if (bytes.length === 0) return { kind: "error", reason: "empty MessagePack payload" };
+  try {
+    return { kind: "value", value: decoder.decode(bytes) };
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    return { kind: "error", reason: `invalid MessagePack: ${message}` };
+  }
+}
+
+/** Decodes a concatenation of MessagePack values (a dump file). Throws on malformed input. */
+export function* decodeMsgpackStream(bytes: Uint8Array): Generator<unknown> {
+  yield* decoder.decodeMulti(bytes);
+}
