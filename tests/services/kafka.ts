@@ -1,0 +1,174 @@
+/**
+ * Apache Kafka in KRaft mode, single node, from its jars on Maven Central.
+ *
+ * @module
+ */
+import {
+  cacheDir,
+  envPort,
+  exists,
+  javaBinary,
+  logFileOf,
+  mavenCopyDependencies,
+  pidFileOf,
+  run,
+  type Service,
+  serviceDir,
+  spawnDetached,
+  tcpExchange,
+} from "./_common.ts";
+
+/** Kafka release the kit runs; 3.9 still speaks the old protocol versions kafkajs uses. */
+export const KAFKA_VERSION = "3.9.2";
+
+/** Loopback port of the client listener. */
+export function kafkaPort(): number {
+  return envPort("FSDS_KAFKA_PORT", 19092);
+}
+
+/** Loopback port of the KRaft controller listener. */
+export function kafkaControllerPort(): number {
+  return envPort("FSDS_KAFKA_CONTROLLER_PORT", 19093);
+}
+
+function installDir(): string {
+  return `${cacheDir()}/kafka-${KAFKA_VERSION}`;
+}
+
+function serverProperties(dataDir: string): string {
+  const port = kafkaPort();
+  const controller = kafkaControllerPort();
+  return `process.roles=broker,controller
+node.id=1
+controller.quorum.voters=1@127.0.0.1:${controller}
+listeners=PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controller}
+advertised.listeners=PLAINTEXT://127.0.0.1:${port}
+controller.listener.names=CONTROLLER
+inter.broker.listener.name=PLAINTEXT
+listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT
+log.dirs=${dataDir}
+num.partitions=1
+default.replication.factor=1
+auto.create.topics.enable=false
+delete.topic.enable=true
+offsets.topic.replication.factor=1
+offsets.topic.num.partitions=3
+transaction.state.log.replication.factor=1
+transaction.state.log.min.isr=1
+transaction.state.log.num.partitions=3
+group.initial.rebalance.delay.ms=0
+log.segment.bytes=16777216
+log.retention.check.interval.ms=60000
+num.network.threads=2
+num.io.threads=2
+num.recovery.threads.per.data.dir=1
+`;
+}
+
+const LOG4J = `log4j.rootLogger=WARN, stdout
+log4j.appender.stdout=org.apache.log4j.ConsoleAppender
+log4j.appender.stdout.layout=org.apache.log4j.PatternLayout
+log4j.appender.stdout.layout.ConversionPattern=[%d] %p %m (%c)%n
+log4j.logger.kafka.server.KafkaRaftServer=INFO
+log4j.logger.kafka.server.BrokerServer=INFO
+`;
+
+function classpath(): string {
+  return `${installDir()}/libs/*`;
+}
+
+function jvmArgs(): string[] {
+  return [
+    "-Xmx512m",
+    "-Xms128m",
+    "-XX:+UseG1GC",
+    "-Djava.awt.headless=true",
+    `-Dlog4j.configuration=file:${serviceDir("kafka")}/log4j.properties`,
+    `-Dkafka.logs.dir=${serviceDir("kafka")}/logs`,
+    "-cp",
+    classpath(),
+  ];
+}
+
+/** A random Kafka cluster id: 16 bytes in URL-safe base64 without padding. */
+function randomClusterId(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return btoa(String.fromCharCode(...bytes)).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
+}
+
+/**
+ * A Metadata v0 request for all topics; the broker answers with its broker list once it serves clients.
+ */
+function metadataRequest(): Uint8Array {
+  const clientId = new TextEncoder().encode("fsds-kit");
+  const body = new Uint8Array(2 + 2 + 4 + 2 + clientId.length + 4);
+  const view = new DataView(body.buffer);
+  view.setInt16(0, 3); // api key: Metadata
+  view.setInt16(2, 0); // api version 0
+  view.setInt32(4, 7); // correlation id
+  view.setInt16(8, clientId.length);
+  body.set(clientId, 10);
+  view.setInt32(10 + clientId.length, 0); // no topics: all of them
+  const frame = new Uint8Array(4 + body.length);
+  new DataView(frame.buffer).setInt32(0, body.length);
+  frame.set(body, 4);
+  return frame;
+}
+
+/** The Kafka service of the kit. */
+export const kafka: Service = {
+  name: "kafka",
+  startTimeoutMs: 90_000,
+  ports: () => [kafkaPort(), kafkaControllerPort()],
+
+  async isInstalled() {
+    return await exists(`${installDir()}/.installed`);
+  },
+
+  async install() {
+    const dir = installDir();
+    await mavenCopyDependencies(`${dir}/build`, [
+      { group: "org.apache.kafka", artifact: "kafka_2.13", version: KAFKA_VERSION },
+      { group: "org.slf4j", artifact: "slf4j-reload4j", version: "1.7.36" },
+    ], `${dir}/libs`);
+    await Deno.writeTextFile(`${dir}/.installed`, new Date().toISOString());
+  },
+
+  async spawn() {
+    const dir = serviceDir("kafka");
+    const dataDir = `${dir}/data`;
+    await Deno.mkdir(`${dir}/logs`, { recursive: true });
+    await Deno.writeTextFile(`${dir}/server.properties`, serverProperties(dataDir));
+    await Deno.writeTextFile(`${dir}/log4j.properties`, LOG4J);
+    if (!await exists(`${dataDir}/meta.properties`)) {
+      await Deno.mkdir(dataDir, { recursive: true });
+      await run(javaBinary(), [
+        ...jvmArgs(),
+        "kafka.tools.StorageTool",
+        "format",
+        "--ignore-formatted",
+        `--cluster-id=${randomClusterId()}`,
+        `--config=${dir}/server.properties`,
+      ], { logFile: logFileOf("kafka") });
+    }
+    await spawnDetached(javaBinary(), [...jvmArgs(), "kafka.Kafka", `${dir}/server.properties`], {
+      cwd: dir,
+      logFile: logFileOf("kafka"),
+      pidFile: pidFileOf("kafka"),
+    });
+  },
+
+  async probe() {
+    try {
+      const response = await tcpExchange(kafkaPort(), metadataRequest(), (bytes) => {
+        return bytes.length >= 4 && bytes.length >= 4 + new DataView(bytes.buffer).getInt32(0);
+      });
+      if (response.length < 12) return "no Metadata response";
+      const view = new DataView(response.buffer);
+      const brokers = view.getInt32(8);
+      return brokers >= 1 ? null : "Metadata lists no broker yet";
+    } catch (error) {
+      return `Metadata request failed: ${(error as Error).message}`;
+    }
+  },
+};
