@@ -169,8 +169,8 @@ export class KafkaSource implements Source {
       logCreator: () => ({ level, log }) => {
         const { message, ...fields } = log;
         const text = `kafkajs: ${message}`;
-        if (level === logLevel.ERROR) this.#log.error(fields, text);
-        else if (level === logLevel.WARN) this.#log.warn(fields, text);
+        // kafkajs logs retried request failures as errors; a real failure reaches us as a crash, logged by #fail.
+        if (level === logLevel.ERROR || level === logLevel.WARN) this.#log.warn(fields, text);
         else this.#log.debug(fields, text);
       },
       requestTimeout: this.#options.client.requestTimeout,
