@@ -28,8 +28,10 @@ export interface PipelineHooks {
   batchWritten?(info: BatchInfo): void;
   /** Records failed to decode (per batch, not per record). */
   recordsFailed?(count: number, stream: string): void;
-  /** The loop made progress (read or wrote something). */
-  heartbeat?(): void;
+  /** The loop made progress (read or wrote something); `bufferedBytes`: data in hand not yet written. */
+  heartbeat?(state: { readonly bufferedBytes: number }): void;
+  /** Wraps the writing of one batch, e.g. in a trace span; must call `write` once and return its promise. */
+  aroundBatch?(stream: string, reason: CutReason, write: () => Promise<void>): Promise<void>;
 }
 
 /** What one cut wrote. */
@@ -146,7 +148,7 @@ export class Pipeline {
         this.#summary.messagesRead += messages.length;
         await this.#ackDurable();
       }
-      this.#options.hooks?.heartbeat?.();
+      this.#options.hooks?.heartbeat?.({ bufferedBytes: this.#bufferedBytes });
       await this.#cutDue(timeoutMs);
     }
     if (!this.#stopped) await this.#cutAll(finalReason);
@@ -274,7 +276,10 @@ export class Pipeline {
   }
 
   #cut(state: StreamState, reason: CutReason): Promise<void> {
-    const run = this.#inFlight.then(() => this.#write(state, reason));
+    const around = this.#options.hooks?.aroundBatch;
+    const write = () => this.#write(state, reason);
+    const stream = state.batch?.stream ?? "";
+    const run = this.#inFlight.then(() => around ? around(stream, reason, write) : write());
     this.#inFlight = run.catch(() => {});
     return run;
   }
