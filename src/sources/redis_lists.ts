@@ -287,6 +287,7 @@ export class ListReader {
   }
 
   #toMessage(state: ListState, seq: string, value: Uint8Array): SourceMessage {
-    return { stream: state.stream, position: formatListPosition(seq), value, metadata: [state.key, seq, null] };
+    const position = formatListPosition(seq);
+    return { stream: state.stream, dataset: state.key, position, value, metadata: [state.key, seq, null] };
   }
 }

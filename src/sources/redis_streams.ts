@@ -359,13 +359,13 @@ export class StreamReader {
     if (payloadField !== undefined) {
       for (let i = 0; i + 1 < pairs.length; i += 2) {
         if (replyText(pairs[i]) === payloadField) {
-          return { stream, position: entry.id, value: replyBytes(pairs[i + 1]), metadata, timestampMs };
+          return { stream, dataset: key, position: entry.id, value: replyBytes(pairs[i + 1]), metadata, timestampMs };
         }
       }
     }
     const fields: Record<string, string> = {};
     for (let i = 0; i + 1 < pairs.length; i += 2) fields[replyText(pairs[i])] = replyText(pairs[i + 1]);
-    return { stream, position: entry.id, value: null, metadata, timestampMs, fields };
+    return { stream, dataset: key, position: entry.id, value: null, metadata, timestampMs, fields };
   }
 }
 

@@ -1,0 +1,162 @@
+/**
+ * Integration tests of the redis source's lists against the kit's real Redis.
+ * @module
+ */
+import assert, { deepEqual as assertEquals } from "node:assert/strict";
+import { adminClient, drain, makeSource, text, uniqueKey } from "./redis_helpers.ts";
+import { ensureRunning } from "./services/endpoints.ts";
+import type { RedisClient } from "../src/sources/redis_client.ts";
+import { listKeysOf } from "../src/sources/redis_lists.ts";
+import { formatListPosition, streamNameOf } from "../src/sources/redis_ids.ts";
+
+await ensureRunning(["redis"]);
+
+async function push(client: RedisClient, key: string, items: string[]): Promise<void> {
+  for (let i = 0; i < items.length; i += 1000) await client.call("RPUSH", key, ...items.slice(i, i + 1000));
+}
+
+async function cleanup(client: RedisClient, keys: string[], consumer: string): Promise<void> {
+  const all = keys.flatMap((k) => [k, ...Object.values(listKeysOf(k, "fs-data-sink", consumer))]);
+  await client.call("DEL", ...all);
+}
+
+Deno.test("redis source consumes a list in order and empties its processing list after ack", async () => {
+  const admin = await adminClient();
+  const key = uniqueKey("list");
+  try {
+    const items = Array.from({ length: 300 }, (_, i) => JSON.stringify({ i }));
+    await push(admin, key, items);
+    const source = makeSource({ list_keys: [key], consumer_name: "c1", continuous: false });
+    await source.connect();
+    const messages = await drain(source, { maxMessages: 70 });
+    await source.close();
+    assertEquals(messages.map(text), items);
+    assertEquals(messages.map((m) => m.position), items.map((_, i) => formatListPosition(i + 1)));
+    assertEquals(messages[0]!.metadata, [key, "1", null]);
+    assertEquals(new Set(messages.map((m) => m.stream)), new Set([streamNameOf(key, "c1")]));
+    const names = listKeysOf(key, "fs-data-sink", "c1");
+    assertEquals(await admin.call("LLEN", key), 0);
+    assertEquals(await admin.call("LLEN", names.processing), 0);
+  } finally {
+    await cleanup(admin, [key], "c1");
+    admin.close();
+  }
+});
+
+Deno.test("redis source recovers unacknowledged list items after a restart with the same positions", async () => {
+  const admin = await adminClient();
+  const key = uniqueKey("recover");
+  try {
+    const items = Array.from({ length: 250 }, (_, i) => `item-${i}`);
+    await push(admin, key, items);
+    const first = makeSource({ list_keys: [key], consumer_name: "r" });
+    await first.connect();
+    const unacked = await drain(first, { ack: false, limit: 120, maxMessages: 50 });
+    await first.close(); // as if killed: nothing acknowledged
+    assertEquals(unacked.length, 120);
+    const names = listKeysOf(key, "fs-data-sink", "r");
+    assertEquals(await admin.call("LLEN", names.processing), 120);
+
+    const second = makeSource({ list_keys: [key], consumer_name: "r", continuous: false });
+    await second.connect();
+    const again = await drain(second, { maxMessages: 45 });
+    await second.close();
+    assertEquals(again.slice(0, 120).map((m) => [m.position, text(m)]), unacked.map((m) => [m.position, text(m)]));
+    assertEquals(again.map(text), items);
+    assertEquals(await admin.call("LLEN", names.processing), 0);
+    assertEquals(await admin.call("LLEN", key), 0);
+  } finally {
+    await cleanup(admin, [key], "r");
+    admin.close();
+  }
+});
+
+Deno.test("redis source serves several list keys in turn", async () => {
+  const admin = await adminClient();
+  const keys = [uniqueKey("fair-a"), uniqueKey("fair-b"), uniqueKey("fair-c")];
+  try {
+    for (const key of keys) await push(admin, key, Array.from({ length: 100 }, (_, i) => `${key}/${i}`));
+    const source = makeSource({ list_keys: keys, consumer_name: "f", continuous: false });
+    await source.connect();
+    const signal = new AbortController().signal;
+    const first = await source.read({ maxMessages: 30, maxWaitMs: 100, signal });
+    assert(first.kind === "messages");
+    const firstMessages = first.messages;
+    const perKey = keys.map((k) => firstMessages.filter((m) => m.metadata[0] === k).length);
+    assertEquals(perKey, [10, 10, 10]);
+    const rest = await drain(source, { maxMessages: 30 });
+    await source.close();
+    assertEquals(firstMessages.length + rest.length, 300);
+    for (const key of keys) {
+      const got = [...firstMessages, ...rest].filter((m) => m.metadata[0] === key).map(text);
+      assertEquals(got, Array.from({ length: 100 }, (_, i) => `${key}/${i}`));
+    }
+  } finally {
+    await cleanup(admin, keys, "f");
+    admin.close();
+  }
+});
+
+Deno.test("redis source wakes up for a list item pushed while it blocks, on any of its lists", async () => {
+  const admin = await adminClient();
+  const keys = [uniqueKey("bl-a"), uniqueKey("bl-b")];
+  try {
+    const source = makeSource({ list_keys: keys, consumer_name: "b", block_ms: 5000 });
+    await source.connect();
+    const signal = new AbortController().signal;
+    assertEquals((await source.read({ maxMessages: 10, maxWaitMs: 50, signal })).kind, "idle");
+    const reading = source.read({ maxMessages: 10, maxWaitMs: 10_000, signal });
+    await new Promise((r) => setTimeout(r, 100));
+    await admin.call("RPUSH", keys[1]!, "late");
+    const result = await reading;
+    assert(result.kind === "messages");
+    assertEquals(result.messages.map(text), ["late"]);
+    await source.ack(result.messages[0]!.stream, [result.messages[0]!.position]);
+    await source.close();
+    // The other list's blocking move ended with the connection; nothing may be stuck in staging.
+    const names = listKeysOf(keys[1]!, "fs-data-sink", "b");
+    assertEquals(await admin.call("LLEN", names.processing), 0);
+    assertEquals(await admin.call("LLEN", names.staging), 0);
+  } finally {
+    await cleanup(admin, keys, "b");
+    admin.close();
+  }
+});
+
+Deno.test("redis source keeps an item a blocking move took when it stops, and delivers it on restart", async () => {
+  const admin = await adminClient();
+  const key = uniqueKey("staged");
+  try {
+    const names = listKeysOf(key, "fs-data-sink", "s");
+    // As if a run was stopped right after its blocking move took the item into staging.
+    await admin.call("RPUSH", names.staging, "staged-1");
+    await admin.call("RPUSH", key, "queued-2");
+    const source = makeSource({ list_keys: [key], consumer_name: "s", continuous: false });
+    await source.connect();
+    const got = await drain(source);
+    await source.close();
+    assertEquals(got.map(text), ["staged-1", "queued-2"]);
+    assertEquals(await admin.call("LLEN", names.staging), 0);
+    assertEquals(await admin.call("LLEN", names.processing), 0);
+  } finally {
+    await cleanup(admin, [key], "s");
+    admin.close();
+  }
+});
+
+Deno.test("redis source keeps binary list items byte for byte", async () => {
+  const admin = await adminClient();
+  const key = uniqueKey("binary");
+  try {
+    const bytes = new Uint8Array([0x82, 0xa1, 0x61, 0x01, 0x3a, 0x00, 0xff, 0x0a]);
+    await admin.call("RPUSH", key, bytes);
+    const source = makeSource({ list_keys: [key], consumer_name: "bin", continuous: false, value_format: "msgpack" });
+    await source.connect();
+    const got = await drain(source);
+    await source.close();
+    assertEquals(got.map((m) => Array.from(m.value!)), [Array.from(bytes)]);
+  } finally {
+    await cleanup(admin, [key], "bin");
+    admin.close();
+  }
+});
