@@ -4,8 +4,8 @@
  *
  * Streams are topic-partitions named `<topic>+<partition>`; positions are offsets zero-padded to 20 digits, so
  * output files are named `<topic>+<partition>+<first offset>.parquet` and never collide between instances of one
- * group. Tombstones (null values) are counted and either skipped (acknowledged without a row) or kept as messages
- * with `value: null` (`tombstones: keep`). Keys that are not valid UTF-8 are written as `base64:<base64>`.
+ * group. Tombstones (null values) are counted and handed over with `value: null`: flagged `skip` (the pipeline
+ * acknowledges them in order without a row) or, with `tombstones: keep`, unflagged (a row with a null payload). Keys that are not valid UTF-8 are written as `base64:<base64>`.
  * @module
  */
 import type { SourcePlugin } from "../core/plugin.ts";

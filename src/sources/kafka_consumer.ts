@@ -476,20 +476,17 @@ export class KafkaSource implements Source {
     const from = check.from;
     const until = tracker.end;
     const messages: SourceMessage[] = [];
-    let commitNow: bigint | undefined;
+    const skipTombstones = this.#config.tombstones === "skip";
     for (const message of batch.messages) {
       const offset = BigInt(message.offset);
       if (offset < from) continue;
       if (until !== null && offset >= until) break;
-      if (message.value === null) {
-        this.stats.tombstones++;
-        if (this.#config.tombstones === "skip") {
-          commitNow = tracker.delivered(offset, true) ?? commitNow;
-          continue;
-        }
-      }
-      tracker.delivered(offset, false);
-      messages.push(this.#toMessage(batch.topic, batch.partition, stream, message, offset));
+      const tombstone = message.value === null;
+      if (tombstone) this.stats.tombstones++;
+      tracker.delivered(offset);
+      messages.push(
+        this.#toMessage(batch.topic, batch.partition, stream, message, offset, tombstone && skipTombstones),
+      );
     }
     while (!this.#buffer.hasRoom() && !this.#closed && generation === this.#generation) {
       await this.#buffer.waitForRoom(ROOM_POLL_MS);
@@ -500,11 +497,17 @@ export class KafkaSource implements Source {
     const last = BigInt(batch.lastOffset());
     tracker.fetched(until !== null && last >= until ? until - 1n : last);
     if (until !== null && last >= until - 1n) pause();
-    if (commitNow !== undefined) await this.#commit(tracker, commitNow);
     await this.#heartbeat(heartbeat);
   }
 
-  #toMessage(topic: string, partition: number, stream: string, message: KafkaMessage, offset: bigint): SourceMessage {
+  #toMessage(
+    topic: string,
+    partition: number,
+    stream: string,
+    message: KafkaMessage,
+    offset: bigint,
+    skip: boolean,
+  ): SourceMessage {
     const time = Number(message.timestamp);
     const timestampMs = Number.isFinite(time) && time >= 0 ? time : undefined;
     const metadata: MetadataValue[] = this.#fields.map((field) => {
@@ -530,6 +533,7 @@ export class KafkaSource implements Source {
       value: value === null ? null : new Uint8Array(value.buffer, value.byteOffset, value.byteLength),
       metadata,
       timestampMs,
+      ...(skip ? { skip: true } : {}),
     };
   }
 

@@ -1,7 +1,7 @@
 /**
  * Stream names, positions and the per-partition bookkeeping of the Kafka source: where reading starts, how far the
- * client has fetched, the one-shot end offset, and what offset an acknowledgement commits (skipped tombstones
- * included). Pure; the consumer does the I/O.
+ * client has fetched, the one-shot end offset, and what offset an acknowledgement commits.
+ * Pure; the consumer does the I/O.
  * @module
  */
 
@@ -69,9 +69,6 @@ export class PartitionTracker {
   #start: bigint;
   #expected: bigint;
   #fetchedThrough: bigint;
-  #lastReal: bigint | null = null;
-  /** Real message offset -> last offset of the run of skipped tombstones right after it. */
-  #skipRuns = new Map<bigint, bigint>();
 
   constructor(topic: string, partition: number, start: PartitionStart) {
     this.topic = topic;
@@ -122,25 +119,12 @@ export class PartitionTracker {
     this.#expected = first;
     this.#fetchedThrough = first - 1n;
     this.committed = null;
-    this.#lastReal = null;
-    this.#skipRuns.clear();
     return { kind: "reset", from: first, expected };
   }
 
-  /** Notes a delivered message (`skipped`: a tombstone acknowledged without a row). Returns an offset to commit now. */
-  delivered(offset: bigint, skipped: boolean): bigint | undefined {
+  /** Notes a message handed to the pipeline. */
+  delivered(offset: bigint): void {
     this.#expected = offset + 1n;
-    if (!skipped) {
-      this.#lastReal = offset;
-      return undefined;
-    }
-    const lastReal = this.#lastReal;
-    if (lastReal === null || (this.committed !== null && lastReal < this.committed)) {
-      // Everything delivered before this tombstone is already committed: it can be committed at once.
-      return offset + 1n;
-    }
-    this.#skipRuns.set(lastReal, offset);
-    return undefined;
   }
 
   /** Notes that the client has fetched (and handed over) everything up to `offset`. */
@@ -149,12 +133,9 @@ export class PartitionTracker {
     if (offset + 1n > this.#expected) this.#expected = offset + 1n;
   }
 
-  /** The offset to commit when `last` is acknowledged (past any skipped tombstones after it), or undefined. */
+  /** The offset to commit when `last` is acknowledged, or undefined when it is not past the committed one. */
   commitTarget(last: bigint): bigint | undefined {
-    let target = last + 1n;
-    const run = this.#skipRuns.get(last);
-    if (run !== undefined) target = run + 1n;
-    for (const key of this.#skipRuns.keys()) if (key <= last) this.#skipRuns.delete(key);
+    const target = last + 1n;
     return this.committed === null || target > this.committed ? target : undefined;
   }
 

@@ -14,26 +14,11 @@ Deno.test("positions are 20-digit offsets that sort as text in offset order", ()
 
 Deno.test("PartitionTracker commits the offset after the last acknowledged one, never backwards", () => {
   const tracker = new PartitionTracker("t", 0, { committed: 5n, start: 5n, end: null });
-  for (let offset = 5n; offset < 10n; offset++) tracker.delivered(offset, false);
+  for (let offset = 5n; offset < 10n; offset++) tracker.delivered(offset);
   assert.equal(tracker.commitTarget(7n), 8n);
   tracker.committedTo(8n);
   assert.equal(tracker.commitTarget(6n), undefined);
   assert.equal(tracker.commitTarget(9n), 10n);
-});
-
-Deno.test("PartitionTracker commits through skipped tombstones that follow an acknowledged record", () => {
-  const tracker = new PartitionTracker("t", 0, { committed: null, start: 0n, end: null });
-  assert.equal(tracker.delivered(0n, true), 1n, "a leading tombstone is committed at once");
-  tracker.committedTo(1n);
-  tracker.delivered(1n, false);
-  assert.equal(tracker.delivered(2n, true), undefined, "record 1 is not acknowledged yet");
-  assert.equal(tracker.delivered(3n, true), undefined);
-  assert.equal(tracker.commitTarget(1n), 4n);
-  tracker.committedTo(4n);
-  tracker.delivered(4n, false);
-  assert.equal(tracker.commitTarget(4n), 5n);
-  tracker.committedTo(5n);
-  assert.equal(tracker.delivered(5n, true), 6n, "after everything was acknowledged, a tombstone commits at once");
 });
 
 Deno.test("PartitionTracker is caught up at the one-shot end, at once when the partition is empty", () => {
@@ -63,7 +48,7 @@ Deno.test("PartitionTracker skips records before a start point and detects offse
   assert.equal(recreated.commitTarget(9n), 10n);
 
   const running = new PartitionTracker("t", 0, { committed: 0n, start: 0n, end: null });
-  running.delivered(0n, false);
+  running.delivered(0n);
   running.fetched(30n);
   assert.deepEqual(running.checkBatch(31n, 40n), { kind: "deliver", from: 31n, until: null });
   assert.equal(running.checkBatch(5n, 8n).kind, "reset");
