@@ -62,7 +62,12 @@ export async function runCommand(loaded: LoadedConfig, options: RunCommandOption
   try {
     // Loaded on demand so that validate, --help and --version never load the pipeline (Arrow, Parquet WASM).
     const runner = options.runPipeline ?? (await import("../core/run.ts")).runPipeline;
-    const summary = await runner(config, { signal: controller.signal });
+    const { withTelemetry } = await import("../telemetry/mod.ts");
+    const summary = await withTelemetry(
+      config.telemetry,
+      (telemetry) => runner(config, { signal: controller.signal, telemetry }),
+      { configureLogging: false },
+    );
     log.info({
       messages_read: summary.messagesRead,
       records_written: summary.recordsWritten,

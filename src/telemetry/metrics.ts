@@ -61,13 +61,13 @@ export interface PipelineMetrics {
   batchProcessed(attrs?: Attributes): void;
   /** `n` records written: `fs_data_sink.records_processed` += n. */
   recordsProcessed(n: number, attrs?: Attributes): void;
-  /** One error of `kind` (decode, source, sink, ...): `fs_data_sink.errors` += 1 with `error.type` = kind. */
-  error(kind: string, attrs?: Attributes): void;
+  /** `count` (default 1) errors of `kind` (decode, source, sink, ...): `fs_data_sink.errors` with `error.type`. */
+  error(kind: string, attrs?: Attributes, count?: number): void;
   /** `n` bytes written to the sink: `fs_data_sink.bytes_written` += n. */
   bytesWritten(n: number, attrs?: Attributes): void;
   /** One file written: `fs_data_sink.files_written` += 1. */
   fileWritten(attrs?: Attributes): void;
-  /** Time from a batch's first message to its acknowledgement, ms: `fs_data_sink.batch_latency` histogram. */
+  /** Time to write and acknowledge one batch, ms: `fs_data_sink.batch_latency` histogram. */
   batchLatency(ms: number, attrs?: Attributes): void;
   /** `n` records sent to the dead-letter folder: `fs_data_sink.records_dead_lettered` += n. */
   deadLettered(n: number, attrs?: Attributes): void;
@@ -153,7 +153,7 @@ export class MeterPipelineMetrics implements PipelineMetrics {
     });
     this.#files = meter.createCounter(METRIC_NAMES.filesWritten, { description: "Files written", unit: "{file}" });
     this.#latency = meter.createHistogram(METRIC_NAMES.batchLatency, {
-      description: "Time from a batch's first message to its acknowledgement",
+      description: "Time to encode, write and acknowledge one batch",
       unit: "ms",
       advice: { explicitBucketBoundaries: LATENCY_BUCKETS_MS },
     });
@@ -174,8 +174,8 @@ export class MeterPipelineMetrics implements PipelineMetrics {
   recordsProcessed(n: number, attrs?: Attributes): void {
     this.#records.add(n, attrs);
   }
-  error(kind: string, attrs?: Attributes): void {
-    this.#errors.add(1, attrs ? { ...attrs, [ATTR.errorKind]: kind } : { [ATTR.errorKind]: kind });
+  error(kind: string, attrs?: Attributes, count = 1): void {
+    this.#errors.add(count, attrs ? { ...attrs, [ATTR.errorKind]: kind } : { [ATTR.errorKind]: kind });
   }
   bytesWritten(n: number, attrs?: Attributes): void {
     this.#bytes.add(n, attrs);

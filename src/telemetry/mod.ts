@@ -401,3 +401,20 @@ function processEnv(): Env {
     return {};
   }
 }
+
+/**
+ * Starts telemetry, runs `fn` with it, and shuts telemetry down afterwards (bounded by
+ * `shutdown_timeout_seconds`), whether `fn` resolved or threw. Errors of `fn` pass through unchanged.
+ */
+export async function withTelemetry<T>(
+  section: TelemetrySection,
+  fn: (telemetry: Telemetry) => Promise<T>,
+  options: StartTelemetryOptions = {},
+): Promise<T> {
+  const telemetry = await startTelemetry(section, options);
+  try {
+    return await fn(telemetry);
+  } finally {
+    await telemetry.shutdown();
+  }
+}
