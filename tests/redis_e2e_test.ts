@@ -1,0 +1,228 @@
+/**
+ * End-to-end tests of the redis source: the real CLI (`main.ts run`) reads the kit's Redis and writes Parquet to a
+ * local folder; rows are read back and counted exactly. Includes kill -9 mid-run and poison entries under each
+ * error policy.
+ * @module
+ */
+import assert, { deepEqual as assertEquals } from "node:assert/strict";
+import { decodeParquet } from "../src/parquet/writer.ts";
+import type { RedisClient } from "../src/sources/redis_client.ts";
+import { listKeysOf } from "../src/sources/redis_lists.ts";
+import { addEntries, adminClient, pendingCount, uniqueKey } from "./redis_helpers.ts";
+import { endpoints, ensureRunning } from "./services/endpoints.ts";
+
+await ensureRunning(["redis"]);
+
+const MAIN = new URL("../main.ts", import.meta.url).pathname;
+
+/** Writes a config file into `dir` and returns its path. */
+async function writeConfig(dir: string, source: Record<string, unknown>, pipeline: Record<string, unknown>) {
+  const { host, port } = endpoints().redis;
+  const config = {
+    source: { type: "redis", host, port, ...source },
+    sink: { type: "local", path: `${dir}/out` },
+    telemetry: { log_level: "WARNING" },
+    pipeline,
+  };
+  const path = `${dir}/config.json.yaml`;
+  await Deno.writeTextFile(path, JSON.stringify(config)); // JSON is YAML
+  return path;
+}
+
+function cli(config: string): Deno.ChildProcess {
+  return new Deno.Command(Deno.execPath(), {
+    args: ["run", "--allow-all", MAIN, "run", "--config", config],
+    stdout: "null",
+    stderr: "piped",
+  }).spawn();
+}
+
+async function runCli(config: string): Promise<{ code: number; stderr: string }> {
+  const out = await cli(config).output();
+  return { code: out.code, stderr: new TextDecoder().decode(out.stderr) };
+}
+
+async function files(dir: string, suffix: string): Promise<string[]> {
+  const found: string[] = [];
+  async function walk(path: string) {
+    try {
+      for await (const entry of Deno.readDir(path)) {
+        const full = `${path}/${entry.name}`;
+        if (entry.isDirectory) await walk(full);
+        else if (entry.name.endsWith(suffix)) found.push(full);
+      }
+    } catch (error) {
+      if (!(error instanceof Deno.errors.NotFound)) throw error;
+    }
+  }
+  await walk(dir);
+  return found.sort();
+}
+
+/** Every row of every Parquet file under `dir` (dead letters and journals are not Parquet). */
+async function rows(dir: string): Promise<Record<string, unknown>[]> {
+  const out: Record<string, unknown>[] = [];
+  for (const file of await files(dir, ".parquet")) {
+    const table = decodeParquet(await Deno.readFile(file));
+    for (const row of table.toArray()) out.push({ ...row.toJSON() });
+  }
+  return out;
+}
+
+async function pushJson(client: RedisClient, key: string, count: number, item: (i: number) => unknown) {
+  for (let i = 0; i < count; i += 1000) {
+    const chunk = Array.from({ length: Math.min(1000, count - i) }, (_, j) => JSON.stringify(item(i + j)));
+    await client.call("RPUSH", key, ...chunk);
+  }
+}
+
+async function cleanup(client: RedisClient, streams: string[], lists: string[], consumer: string) {
+  const bookkeeping = lists.flatMap((k) => Object.values(listKeysOf(k, "fs-data-sink", consumer)));
+  await client.call("DEL", ...streams, ...lists, ...bookkeeping);
+}
+
+function countBy(values: unknown[]): Map<unknown, number> {
+  const counts = new Map<unknown, number>();
+  for (const v of values) counts.set(v, (counts.get(v) ?? 0) + 1);
+  return counts;
+}
+
+Deno.test("redis streams and lists reach local Parquet with exact counts, values and metadata", async () => {
+  const admin = await adminClient();
+  const dir = await Deno.makeTempDir({ prefix: "fsds-redis-e2e-" });
+  const streams = [uniqueKey("e2e-s1"), uniqueKey("e2e-s2")];
+  const lists = [uniqueKey("e2e-l1"), uniqueKey("e2e-l2")];
+  try {
+    await addEntries(admin, streams[0]!, 700, (i) => ({ data: JSON.stringify({ id: i, src: "s1", price: i / 2 }) }));
+    await addEntries(admin, streams[1]!, 300, (i) => ({ data: JSON.stringify({ id: i, src: "s2", price: i / 2 }) }));
+    await pushJson(admin, lists[0]!, 400, (i) => ({ id: i, src: "l1", price: i / 2 }));
+    await pushJson(admin, lists[1]!, 100, (i) => ({ id: i, src: "l2", price: i / 2 }));
+    const config = await writeConfig(dir, {
+      stream_keys: streams,
+      list_keys: lists,
+      payload_field: "data",
+      consumer_name: "e2e",
+      batch_size: 250,
+    }, { until_caught_up: true });
+    const result = await runCli(config);
+    assertEquals(result.code, 0, result.stderr);
+    const all = await rows(`${dir}/out`);
+    assertEquals(all.length, 1500);
+    const bySrc = countBy(all.map((r) => r.src));
+    assertEquals([bySrc.get("s1"), bySrc.get("s2"), bySrc.get("l1"), bySrc.get("l2")], [700, 300, 400, 100]);
+    for (const src of ["s1", "s2", "l1", "l2"]) {
+      const ids = all.filter((r) => r.src === src).map((r) => Number(r.id)).sort((a, b) => a - b);
+      assertEquals(ids, Array.from({ length: ids.length }, (_, i) => i), `ids of ${src}`);
+    }
+    const s1 = all.find((r) => r.src === "s1" && Number(r.id) === 10)!;
+    assertEquals(s1.redis_key, streams[0]);
+    assertEquals(Number(s1.price), 5);
+    assert(/^\d+-\d+$/.test(String(s1.redis_id)));
+    assertEquals(Number(s1.redis_timestamp), Number(String(s1.redis_id).split("-")[0]));
+    const l1 = all.find((r) => r.src === "l1" && Number(r.id) === 0)!;
+    assertEquals([l1.redis_key, l1.redis_id, l1.redis_timestamp], [lists[0], "1", null]);
+    for (const key of streams) assertEquals(await pendingCount(admin, key), 0);
+    for (const key of lists) {
+      assertEquals(await admin.call("LLEN", listKeysOf(key, "fs-data-sink", "e2e").processing), 0);
+    }
+  } finally {
+    await cleanup(admin, streams, lists, "e2e");
+    admin.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("redis source writes every entry exactly once across kill -9 and restarts", async () => {
+  const admin = await adminClient();
+  const dir = await Deno.makeTempDir({ prefix: "fsds-redis-kill-" });
+  const stream = uniqueKey("kill-s");
+  const list = uniqueKey("kill-l");
+  const n = 20_000;
+  try {
+    await addEntries(admin, stream, n, (i) => ({ data: JSON.stringify({ id: i, src: "s" }) }));
+    await pushJson(admin, list, n, (i) => ({ id: i, src: "l" }));
+    const source = {
+      stream_keys: [stream],
+      list_keys: [list],
+      payload_field: "data",
+      consumer_name: "k",
+      batch_size: 700,
+    };
+    const continuous = await writeConfig(dir, source, { batch_timeout_seconds: 1 });
+    for (const filesBeforeKill of [3, 12]) {
+      const child = cli(continuous);
+      const deadline = Date.now() + 60_000;
+      while ((await files(`${dir}/out`, ".parquet")).length < filesBeforeKill && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 25));
+      }
+      child.kill("SIGKILL");
+      await child.status;
+      await child.stderr.cancel();
+    }
+    const written = (await files(`${dir}/out`, ".parquet")).length;
+    assert(written >= 12, `files before the final run: ${written}`);
+    const oneShot = await writeConfig(dir, source, { until_caught_up: true });
+    const result = await runCli(oneShot);
+    assertEquals(result.code, 0, result.stderr);
+    const all = await rows(`${dir}/out`);
+    for (const src of ["s", "l"]) {
+      const counts = countBy(all.filter((r) => r.src === src).map((r) => Number(r.id)));
+      const dup = [...counts].filter(([, c]) => c > 1);
+      assertEquals(dup.length, 0, `${src}: ids written twice: ${dup.slice(0, 5).map(([id]) => id)}`);
+      assertEquals(counts.size, n, `${src}: distinct ids`);
+    }
+    assertEquals(all.length, 2 * n);
+    assertEquals(await pendingCount(admin, stream), 0);
+    assertEquals(await admin.call("LLEN", listKeysOf(list, "fs-data-sink", "k").processing), 0);
+    assertEquals(await admin.call("LLEN", list), 0);
+  } finally {
+    await cleanup(admin, [stream], [list], "k");
+    admin.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+for (const policy of ["log", "ignore", "dead_letter", "raise"] as const) {
+  Deno.test(`redis source handles poison entries under error_handling ${policy}`, async () => {
+    const admin = await adminClient();
+    const dir = await Deno.makeTempDir({ prefix: `fsds-redis-poison-${policy}-` });
+    const stream = uniqueKey(`poison-s-${policy}`);
+    const list = uniqueKey(`poison-l-${policy}`);
+    try {
+      const payload = (i: number) => i % 5 === 4 ? `{"id": ${i}, broken` : JSON.stringify({ id: i });
+      await addEntries(admin, stream, 20, (i) => ({ data: payload(i) }));
+      await admin.call("RPUSH", list, ...Array.from({ length: 20 }, (_, i) => payload(i)));
+      const config = await writeConfig(dir, {
+        stream_keys: [stream],
+        list_keys: [list],
+        payload_field: "data",
+        consumer_name: "p",
+      }, { until_caught_up: true, error_handling: policy });
+      const result = await runCli(config);
+      const good = Array.from({ length: 20 }, (_, i) => i).filter((i) => i % 5 !== 4);
+      if (policy === "raise") {
+        assertEquals(result.code, 1, result.stderr);
+        // Nothing of the failed batch was acknowledged: the poison entries are still pending or queued.
+        assert(
+          await pendingCount(admin, stream) +
+              Number(await admin.call("LLEN", listKeysOf(list, "fs-data-sink", "p").processing)) >= 1,
+        );
+        return;
+      }
+      assertEquals(result.code, 0, result.stderr);
+      const all = await rows(`${dir}/out`);
+      assertEquals(all.filter((r) => r.redis_key === stream).map((r) => Number(r.id)).sort((a, b) => a - b), good);
+      assertEquals(all.filter((r) => r.redis_key === list).map((r) => Number(r.id)).sort((a, b) => a - b), good);
+      const letters = await files(`${dir}/out/_dead_letter`, ".jsonl");
+      let lines = 0;
+      for (const f of letters) lines += (await Deno.readTextFile(f)).trim().split("\n").filter((l) => l).length;
+      assertEquals(lines, policy === "dead_letter" ? 8 : 0);
+      assertEquals(await pendingCount(admin, stream), 0);
+      assertEquals(await admin.call("LLEN", listKeysOf(list, "fs-data-sink", "p").processing), 0);
+    } finally {
+      await cleanup(admin, [stream], [list], "p");
+      admin.close();
+      await Deno.remove(dir, { recursive: true });
+    }
+  });
+}
