@@ -1,0 +1,268 @@
+/**
+ * End-to-end tests of the S3 sink: the real CLI (`main.ts run`) moves records from a file, Kafka or Redis into the
+ * kit's MinIO; the objects are then downloaded and decoded independently to check every row and the layout.
+ * @module
+ */
+import assert, { deepEqual as assertEquals, equal } from "node:assert/strict";
+import { GetObjectCommand, ListMultipartUploadsCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
+import { Kafka, logLevel } from "kafkajs";
+import { decodeParquet } from "../src/parquet/writer.ts";
+import { adminClient } from "./redis_helpers.ts";
+import { endpoints, ensureRunning } from "./services/endpoints.ts";
+
+const ROOT = new URL("..", import.meta.url).pathname;
+
+/** A parquet object read back: its key below the prefix and its rows. */
+interface ReadBack {
+  readonly path: string;
+  readonly rows: Record<string, unknown>[];
+}
+
+function rawClient(): S3Client {
+  const s3 = endpoints().s3;
+  return new S3Client({
+    endpoint: s3.endpoint,
+    region: s3.region,
+    forcePathStyle: true,
+    credentials: { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey },
+  });
+}
+
+async function keysUnder(client: S3Client, prefix: string): Promise<string[]> {
+  const keys: string[] = [];
+  let token: string | undefined;
+  do {
+    const page = await client.send(
+      new ListObjectsV2Command({ Bucket: endpoints().s3.bucket, Prefix: `${prefix}/`, ContinuationToken: token }),
+    );
+    for (const item of page.Contents ?? []) keys.push(item.Key!);
+    token = page.IsTruncated ? page.NextContinuationToken : undefined;
+  } while (token);
+  return keys.sort();
+}
+
+/** Downloads and decodes every Parquet object below `prefix` (journals and dead letters aside). */
+async function readParquetObjects(prefix: string): Promise<{ files: ReadBack[]; keys: string[] }> {
+  const client = rawClient();
+  try {
+    const keys = await keysUnder(client, prefix);
+    const files: ReadBack[] = [];
+    for (const key of keys) {
+      if (!key.endsWith(".parquet") || key.includes("/_fsds/") || key.includes("/_dead_letter/")) continue;
+      const object = await client.send(new GetObjectCommand({ Bucket: endpoints().s3.bucket, Key: key }));
+      const table = decodeParquet(await object.Body!.transformToByteArray());
+      const rows = table.toArray().map((row) => row.toJSON() as Record<string, unknown>);
+      files.push({ path: key.slice(prefix.length + 1), rows });
+    }
+    const uploads = await client.send(
+      new ListMultipartUploadsCommand({ Bucket: endpoints().s3.bucket, Prefix: `${prefix}/` }),
+    );
+    assertEquals(uploads.Uploads ?? [], [], "no multipart upload left behind");
+    return { files, keys };
+  } finally {
+    client.destroy();
+  }
+}
+
+/** The `sink` section pointing at the kit's MinIO under `prefix`. */
+function s3Sink(prefix: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  const s3 = endpoints().s3;
+  return {
+    type: "s3",
+    bucket: s3.bucket,
+    prefix,
+    endpoint_url: s3.endpoint,
+    region_name: s3.region,
+    aws_access_key_id: s3.accessKeyId,
+    aws_secret_access_key: s3.secretAccessKey,
+    ...extra,
+  };
+}
+
+/** Runs the real CLI with a JSON (valid YAML) config file; returns its exit code and stderr. */
+async function runCli(config: Record<string, unknown>, flags: string[] = []): Promise<{ code: number; log: string }> {
+  const dir = await Deno.makeTempDir({ prefix: "fsds-s3-e2e-" });
+  const file = `${dir}/config.yaml`;
+  await Deno.writeTextFile(file, JSON.stringify(config, null, 2));
+  try {
+    const output = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "--allow-all", "main.ts", "run", "--config", file, ...flags],
+      cwd: ROOT,
+      stdout: "piped",
+      stderr: "piped",
+      signal: AbortSignal.timeout(180_000),
+    }).output();
+    const log = new TextDecoder().decode(output.stderr) + new TextDecoder().decode(output.stdout);
+    return { code: output.code, log };
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+/** The UTC day of a timestamp column value (the decoder infers ISO strings as timestamps: ms since epoch). */
+function isoDay(value: unknown): string {
+  if (typeof value === "string") return value.slice(0, 10);
+  if (value instanceof Date) return value.toISOString().slice(0, 10);
+  return new Date(Number(value)).toISOString().slice(0, 10);
+}
+
+function freshPrefix(name: string): string {
+  return `e2e/${name}-${crypto.randomUUID().slice(0, 8)}`;
+}
+
+await ensureRunning(["s3"]);
+
+Deno.test("file -> S3 end to end: every row lands once, in Hive date folders with clean keys", async () => {
+  const prefix = freshPrefix("file");
+  const dir = await Deno.makeTempDir({ prefix: "fsds-s3-e2e-data-" });
+  const days = ["2024-03-01", "2024-03-02", "2024-03-03"];
+  const lines: string[] = [];
+  for (let id = 0; id < 2500; id++) {
+    const day = days[id % days.length]!;
+    lines.push(JSON.stringify({
+      id,
+      ts: `${day}T${String(id % 24).padStart(2, "0")}:15:00Z`,
+      data: { symbol: `S${id % 7}`, price: id / 4 },
+      note: id % 11 === 0 ? null : `n${id}`,
+    }));
+  }
+  await Deno.writeTextFile(`${dir}/events.ndjson`, lines.join("\n") + "\n");
+  try {
+    const run = await runCli({
+      source: { type: "file", path: `${dir}/events.ndjson`, batch_size: 1000 },
+      sink: s3Sink(prefix, { partition_by: ["date"], timestamp_field: "ts", compression: "zstd" }),
+      telemetry: { log_level: "INFO" },
+    });
+    equal(run.code, 0, run.log);
+    equal(run.log.includes(endpoints().s3.secretAccessKey), false, "the secret never reaches the log");
+
+    const { files, keys } = await readParquetObjects(prefix);
+    for (const key of keys) {
+      assert(!key.includes("//") && !key.startsWith("/"), `clean key ${key}`);
+    }
+    assert(files.length >= 3, `one file per day at least, got ${files.length}`);
+    const seen = new Map<number, string>();
+    for (const file of files) {
+      const match = /^date=(\d{4}-\d{2}-\d{2})\/[^/]+\.parquet$/.exec(file.path);
+      assert(match, `Hive layout: ${file.path}`);
+      for (const row of file.rows) {
+        const id = Number(row.id);
+        assert(!seen.has(id), `row ${id} written twice`);
+        seen.set(id, file.path);
+        equal(isoDay(row.ts), match[1], `row ${id} sits in its own date folder`);
+        equal(row.symbol, `S${id % 7}`, "the data object is lifted to top-level columns");
+        equal(row.price, id / 4);
+        equal(row.note, id % 11 === 0 ? null : `n${id}`);
+      }
+    }
+    equal(seen.size, 2500);
+    assertEquals([...seen.keys()].sort((a, b) => a - b), Array.from({ length: 2500 }, (_, i) => i));
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("kafka -> S3 end to end: two one-shot runs write every message once", async () => {
+  await ensureRunning(["kafka"]);
+  const prefix = freshPrefix("kafka");
+  const topic = `fsds-s3-e2e-${crypto.randomUUID().slice(0, 8)}`;
+  const kafka = new Kafka({ clientId: "fsds-s3-e2e", brokers: endpoints().kafka.brokers, logLevel: logLevel.NOTHING });
+  const admin = kafka.admin();
+  const producer = kafka.producer();
+  await admin.connect();
+  await producer.connect();
+  const send = async (from: number, to: number) => {
+    const messages = [];
+    for (let id = from; id < to; id++) {
+      messages.push({
+        key: `k${id % 5}`,
+        value: JSON.stringify({ id, kind: id % 2 ? "odd" : "even", amount: id * 3 }),
+      });
+    }
+    await producer.send({ topic, messages });
+  };
+  try {
+    await admin.createTopics({ topics: [{ topic, numPartitions: 2 }], waitForLeaders: true });
+    const config = {
+      source: { type: "kafka", bootstrap_servers: endpoints().kafka.brokers, topics: [topic], group_id: topic },
+      sink: s3Sink(prefix, { partition_by: ["kind"] }),
+      telemetry: { log_level: "INFO" },
+    };
+    await send(0, 700);
+    const first = await runCli(config, ["--until-caught-up", "--batch-size", "300"]);
+    equal(first.code, 0, first.log);
+    await send(700, 1000);
+    const second = await runCli(config, ["--until-caught-up", "--batch-size", "300"]);
+    equal(second.code, 0, second.log);
+
+    const { files, keys } = await readParquetObjects(prefix);
+    assert(keys.some((key) => key.startsWith(`${prefix}/_fsds/journal/`)), "the journal lives on S3 too");
+    const ids: number[] = [];
+    for (const file of files) {
+      const match = /^kind=(odd|even)\/[^/]+\.parquet$/.exec(file.path);
+      assert(match, `Hive layout: ${file.path}`);
+      for (const row of file.rows) {
+        const id = Number(row.id);
+        ids.push(id);
+        equal(match[1], id % 2 ? "odd" : "even");
+        equal(Number(row.amount), id * 3);
+      }
+    }
+    assertEquals(ids.sort((a, b) => a - b), Array.from({ length: 1000 }, (_, i) => i));
+  } finally {
+    await producer.disconnect();
+    await admin.deleteTopics({ topics: [topic] }).catch(() => {});
+    await admin.disconnect();
+  }
+});
+
+Deno.test("redis -> S3 end to end: a stream and a list drained one-shot, every entry once", async () => {
+  await ensureRunning(["redis"]);
+  const prefix = freshPrefix("redis");
+  const tag = crypto.randomUUID().slice(0, 8);
+  const stream = `fsds-s3-e2e:${tag}:stream`;
+  const list = `fsds-s3-e2e:${tag}:list`;
+  const redis = await adminClient();
+  try {
+    for (let i = 0; i < 400; i += 50) {
+      const commands: Promise<unknown>[] = [];
+      for (let id = i; id < i + 50; id++) {
+        commands.push(redis.call("XADD", stream, "*", "payload", JSON.stringify({ id, origin: "stream" })));
+      }
+      await Promise.all(commands);
+    }
+    const items = Array.from({ length: 250 }, (_, id) => JSON.stringify({ id: 1000 + id, origin: "list" }));
+    await redis.call("RPUSH", list, ...items);
+
+    const run = await runCli({
+      source: {
+        type: "redis",
+        ...endpoints().redis,
+        stream_keys: [stream],
+        list_keys: [list],
+        payload_field: "payload",
+        consumer_group: `g${tag}`,
+        batch_size: 150,
+      },
+      sink: s3Sink(prefix, { partition_by: ["origin"] }),
+      telemetry: { log_level: "INFO" },
+    }, ["--until-caught-up"]);
+    equal(run.code, 0, run.log);
+
+    const { files } = await readParquetObjects(prefix);
+    const ids: number[] = [];
+    for (const file of files) {
+      const match = /^origin=(stream|list)\/[^/]+\.parquet$/.exec(file.path);
+      assert(match, `Hive layout: ${file.path}`);
+      for (const row of file.rows) {
+        ids.push(Number(row.id));
+        equal(row.origin, match[1]);
+      }
+    }
+    const expected = [...Array.from({ length: 400 }, (_, i) => i), ...Array.from({ length: 250 }, (_, i) => 1000 + i)];
+    assertEquals(ids.sort((a, b) => a - b), expected);
+  } finally {
+    await redis.call("DEL", stream, list);
+    redis.close();
+  }
+});
