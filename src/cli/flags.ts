@@ -81,7 +81,7 @@ export const FLAGS: readonly FlagSpec[] = [
     name: FLAG_SET,
     arg: "SECTION.KEY=VALUE",
     multiple: true,
-    summary: "Set any key; VALUE is YAML (e.g. --set source.topics=[a,b]); repeatable",
+    summary: "Set any key, e.g. --set source.topics=[a,b] or --set pipeline.max_batches=10; repeatable",
   },
   { name: "help", short: "h", summary: "Print this help" },
   { name: "version", short: "V", summary: "Print the version" },
@@ -110,7 +110,12 @@ function parseOptions(): ParseOptions {
   return options;
 }
 
-/** Parses `--set section.key=value`: the key path, and the value read as YAML (text that is not YAML stays text). */
+/**
+ * Parses `--set section.key=value`. A value starting with `[`, `{` or a quote is read as YAML (`[a, b]`,
+ * `{k: v}`, `"007"`); any other value is text read as the type the schema expects at that key, like an INI value
+ * (so `--set sink.prefix=2024` stays a string while `--set pipeline.max_batches=10` is a number, and
+ * `--set source.path=-` is the text "-").
+ */
 export function parseSetFlag(text: string): FlagValue {
   const eq = text.indexOf("=");
   const key = eq < 0 ? text : text.slice(0, eq);
@@ -121,13 +126,16 @@ export function parseSetFlag(text: string): FlagValue {
     });
   }
   const raw = text.slice(eq + 1);
-  let value: unknown;
+  const flag = `--set ${key}`;
+  if (!/^\s*[[{"']/.test(raw)) return { path, value: raw, text: true, flag };
   try {
-    value = parseYaml(raw);
-  } catch {
-    value = raw;
+    return { path, value: parseYaml(raw), text: false, flag };
+  } catch (error) {
+    throw new ConfigError(`Invalid ${flag} value ${JSON.stringify(raw)}: ${(error as Error).message}`, {
+      hint: "write YAML flow values such as [a, b] or {key: value}, or plain text without brackets",
+      cause: error,
+    });
   }
-  return { path, value, text: false, flag: `--set ${key}` };
 }
 
 /** Parses the arguments after the program name; bad usage is a ConfigError. */

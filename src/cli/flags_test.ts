@@ -16,18 +16,26 @@ Deno.test("parseCommandLine() keeps only the flags given, in order, with run as 
   assertEquals(parseCommandLine(["-V"]).command, "version");
 });
 
-Deno.test("parseSetFlag() reads the value as YAML and names the key", () => {
+Deno.test("parseSetFlag() reads brackets and quotes as YAML and other values as text for the schema", () => {
   assertEquals(parseSetFlag("source.topics=[a, b]"), {
     path: ["source", "topics"],
     value: ["a", "b"],
     text: false,
     flag: "--set source.topics",
   });
-  assertEquals(parseSetFlag("pipeline.max_batches=10").value, 10);
+  assertEquals(parseSetFlag("pipeline.max_batches=10"), {
+    path: ["pipeline", "max_batches"],
+    value: "10",
+    text: true,
+    flag: "--set pipeline.max_batches",
+  });
   assertEquals(parseSetFlag("sink.prefix=a=b").value, "a=b");
-  assertEquals(parseSetFlag("pipeline.flatten.hoist_key=null").value, null);
+  assertEquals(parseSetFlag("source.path=-").value, "-");
+  assertEquals(parseSetFlag('sink.prefix="007"').value, "007");
+  assertEquals(parseSetFlag("source.extra_config={a: 1}").value, { a: 1 });
   throws(() => parseSetFlag("max_batches=3"), ConfigError);
   throws(() => parseSetFlag("pipeline.max_batches"), ConfigError);
+  throws(() => parseSetFlag("source.topics=[a"), ConfigError);
 });
 
 function usageError(args: string[]): ConfigError {

@@ -27,10 +27,28 @@ export interface SectionContext {
 
 const MAX_VALUE_CHARS = 80;
 
-/** A value for a message: JSON, shortened, `***` when secret. */
-export function showValue(value: unknown, secret: boolean): string {
+/** A copy of `value` with secret leaves (by their key path) replaced by `***`. */
+function maskDeep(value: unknown, path: readonly (string | number)[], secrets: readonly string[]): unknown {
+  if (isSecretPath(path, secrets)) return maskValue(value, true);
+  if (Array.isArray(value)) return value.map((item) => maskDeep(item, path, secrets));
+  if (typeof value === "object" && value !== null) {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, maskDeep(v, [...path, k], secrets)]));
+  }
+  return maskValue(value, false);
+}
+
+/**
+ * A value for a message: JSON, shortened, `***` when secret. Give `path` and `secrets` for objects, so secret keys
+ * inside them are masked too.
+ */
+export function showValue(
+  value: unknown,
+  secret: boolean,
+  path: readonly (string | number)[] = [],
+  secrets: readonly string[] = [],
+): string {
   if (value === undefined) return "nothing";
-  const shown = JSON.stringify(maskValue(value, secret)) ?? String(value);
+  const shown = JSON.stringify(secret ? maskValue(value, true) : maskDeep(value, path, secrets)) ?? String(value);
   return shown.length > MAX_VALUE_CHARS ? shown.slice(0, MAX_VALUE_CHARS - 3) + "..." : shown;
 }
 
@@ -68,7 +86,7 @@ export function describeIssues(issues: readonly z.core.$ZodIssue[], input: unkno
         const near = closest(key, known);
         const secret = isSecretPath(path, ctx.secrets) ||
           (near !== undefined && isSecretPath([ctx.section, ...inner, near], ctx.secrets));
-        const value = showValue(valueAt(input, [...inner, key]), secret);
+        const value = showValue(valueAt(input, [...inner, key]), secret, path, ctx.secrets);
         problems.push({
           message: `${formatPath(path)}: unknown key (value ${value}, ${showOrigin(ctx.merged, path)})`,
           hint: near !== undefined
@@ -92,7 +110,13 @@ export function describeIssues(issues: readonly z.core.$ZodIssue[], input: unkno
       continue;
     }
     const where = showOrigin(ctx.merged, path);
-    const shown = showValue(value, secret);
+    const shown = showValue(value, secret, path, ctx.secrets);
+    if (typeof value === "object" && value !== null && !Array.isArray(value)) {
+      // A rule about a whole object (e.g. "name at least one key"): its keys carry their own origins.
+      const reason = issue.message.replace(/^Invalid input: /, "");
+      problems.push({ message: `${formatPath(path)}: ${reason} (${where})` });
+      continue;
+    }
     if (issue.code === "invalid_type") {
       problems.push({ message: `${formatPath(path)}: expected ${issue.expected}, got ${shown} (${where})` });
     } else if (issue.code === "invalid_value") {

@@ -24,7 +24,9 @@ const testSourceSchema = z.object({
   ratio: z.number().nullable().default(null),
   label: z.string().default("none"),
   extra_config: z.record(z.string(), z.unknown()).default({}),
-}).strict();
+}).strict().superRefine((value, ctx) => {
+  if (value.label === "forbidden") ctx.addIssue({ code: "custom", message: 'label "forbidden" is reserved' });
+});
 
 function notUsed(): never {
   throw new Error("test plugin: create() is not used by configuration tests");

@@ -225,7 +225,7 @@ Deno.test("loadConfig() maps flush_interval_batches onto records per file and fl
   assert(both.warnings.some((w) => w.includes("flush_interval_seconds") && w.includes("is ignored")));
 });
 
-Deno.test("loadConfig() applies --set values (YAML) in command-line order after the named flags", async () => {
+Deno.test("loadConfig() applies --set values in command-line order, typed by the schema, after the named flags", async () => {
   const line = parseCommandLine([
     "--set",
     "source.topics=[x, y]",
@@ -234,7 +234,11 @@ Deno.test("loadConfig() applies --set values (YAML) in command-line order after 
     "--set",
     "pipeline.max_batches=9",
     "--set",
-    "sink.partition_by=[date]",
+    "sink.partition_by=date,hour",
+    "--set",
+    "source.label=2024",
+    "--set",
+    "pipeline.flatten.hoist_key=null",
   ]);
   const loaded = await loadConfig({
     env: { SOURCE_TYPE: "test-src", SINK_TYPE: "test-sink", TEST_BUCKET: "b" },
@@ -243,7 +247,9 @@ Deno.test("loadConfig() applies --set values (YAML) in command-line order after 
   assertEquals(loaded.config.source.topics, ["x", "y"]);
   assertEquals(loaded.config.pipeline.max_batches, 9);
   assertEquals(formatOrigin(loaded.origins.get("pipeline.max_batches")!), "flag --set pipeline.max_batches");
-  assertEquals(loaded.config.sink.partition_by, ["date"]);
+  assertEquals(loaded.config.sink.partition_by, ["date", "hour"]);
+  assertEquals(loaded.config.source.label, "2024");
+  assertEquals(loaded.config.pipeline.flatten.hoist_key, null);
 });
 
 Deno.test("loadConfig() reports every problem at once, each naming path, value and origin", async () => {
@@ -347,4 +353,17 @@ Deno.test("loadConfig() names an unknown INI section at its header line", async 
   const error = await configError(loadConfig({ file, env: {} }));
   assertStringIncludes(error.message, `sinks: unknown section (from ${file}:5); did you mean "sink"?`);
   assertStringIncludes(error.message, "sink.type: required value is missing");
+});
+
+Deno.test("loadConfig() reports a rule about a whole section without printing the section's secrets", async () => {
+  const file = await tempConfig(BASE_YAML.replace(
+    "[orders]",
+    `[orders]
+  label: forbidden
+  api_key: very-secret-key
+  sasl: { mechanism: plain, username: u, password: pw-999999 }`,
+  ));
+  const error = await configError(loadConfig({ file, env: {} }));
+  assertStringIncludes(error.message, `  - source: label "forbidden" is reserved (from ${file}:2)`);
+  assert(!error.message.includes("very-secret-key") && !error.message.includes("pw-999999"), error.message);
 });

@@ -12,6 +12,7 @@ interface Def {
   readonly type: string;
   readonly innerType?: z.ZodType;
   readonly in?: z.ZodType;
+  readonly out?: z.ZodType;
   readonly shape?: Record<string, z.ZodType>;
   readonly catchall?: z.ZodType;
   readonly element?: z.ZodType;
@@ -32,7 +33,10 @@ function defOf(schema: z.ZodType): Def {
 function unwrap(schema: z.ZodType): z.ZodType[] {
   const def = defOf(schema);
   if (WRAPPERS.has(def.type) && def.innerType) return unwrap(def.innerType);
-  if (def.type === "pipe" && def.in) return unwrap(def.in);
+  if (def.type === "pipe" && def.in) {
+    // z.preprocess(fn, schema) is a pipe from a transform: what it finally expects is the output schema.
+    return defOf(def.in).type === "transform" && def.out ? unwrap(def.out) : unwrap(def.in);
+  }
   if (def.type === "lazy" && def.getter) return unwrap(def.getter());
   if (def.type === "union" && def.options) return def.options.flatMap(unwrap);
   return [schema];
