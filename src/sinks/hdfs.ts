@@ -161,10 +161,16 @@ export class HdfsSink implements Sink {
       await this.#renameIntoPlace(temp, target, data.length);
     } catch (error) {
       // With HDFS unreachable, a delete would only wait out its retries; the next connect() removes the file.
-      if (!(error instanceof WebHdfsError && error.kind === "unreachable")) {
-        await this.#client.delete(temp).catch(() => {});
-      }
-      throw error;
+      if (!(error instanceof WebHdfsError)) throw error;
+      if (error.kind !== "unreachable") await this.#client.delete(temp).catch(() => {});
+      // Name the file the caller asked for; the temporary name alone would puzzle whoever reads the error.
+      throw new WebHdfsError(error.kind, `Cannot write "${target}": ${error.message}`, {
+        op: error.op,
+        path: target,
+        status: error.status,
+        remote: error.remote,
+        cause: error,
+      });
     }
   }
 

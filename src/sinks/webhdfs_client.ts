@@ -291,7 +291,9 @@ export class WebHdfsClient {
     try {
       response = await this.#fetch(url, { ...init, redirect: "manual", signal: AbortSignal.timeout(this.#timeoutMs) });
     } catch (error) {
-      throw unreachableError(new Error(this.#redact(describeFetchError(error))), context);
+      const reason = new Error(this.#redact(describeFetchError(error)));
+      reason.name = error instanceof Error ? error.name : "Error";
+      throw unreachableError(reason, context);
     }
     if (response.ok || (response.status >= 300 && response.status < 400)) return response;
     const body = await response.text().catch(() => "");
@@ -409,6 +411,9 @@ function toStatus(raw: Record<string, unknown>): FileStatus {
 function describeFetchError(error: unknown): string {
   if (!(error instanceof Error)) return String(error);
   if (error.name === "TimeoutError") return "request timed out";
-  const cause = error.cause instanceof Error ? `: ${error.cause.message}` : "";
-  return `${error.message}${cause}`;
+  // Deno's message repeats the whole URL; the cause's tail ("tcp connect error: Connection refused") is the news.
+  const cause = error.cause instanceof Error
+    ? error.cause.message.replace(/^error sending request for url \([^)]*\): /, "")
+    : "";
+  return cause || error.message;
 }

@@ -146,7 +146,7 @@ export function errorFromResponse(status: number, body: string, context: ErrorCo
 
 /** Builds the error for a request that got no answer (refused, reset, DNS failure, timeout). */
 export function unreachableError(error: unknown, context: ErrorContext): WebHdfsError {
-  const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  const reason = error instanceof Error ? error.message : String(error);
   const where = context.endpoint ?? "WebHDFS";
   return new WebHdfsError(
     "unreachable",
@@ -164,6 +164,8 @@ function classify(status: number, remote: RemoteException | undefined): WebHdfsE
   if (name === "SafeModeException" || name === "RetriableException" || /safe mode/i.test(message)) {
     return "retriable";
   }
+  // No live DataNode for now (a DataNode restarting, or not registered yet after a NameNode restart).
+  if (/failed to find datanode|could only be (written|replicated) to 0 nodes/i.test(message)) return "retriable";
   if (name === "AccessControlException" || name === "SecurityException" || /permission denied/i.test(message)) {
     return "permission";
   }

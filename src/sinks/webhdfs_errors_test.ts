@@ -54,6 +54,16 @@ Deno.test("errorFromResponse() classifies standby, safe mode, missing files and 
     ctx,
   );
   assertEquals([safe.kind, safe.retriable], ["retriable", true]);
+  const noDataNode = errorFromResponse(
+    403,
+    remote(
+      "IOException",
+      "java.io.IOException",
+      "Failed to find datanode, suggest to check cluster health. excludeDatanodes=null",
+    ),
+    { op: "CREATE", path: "/p" },
+  );
+  assertEquals([noDataNode.kind, noDataNode.retriable], ["retriable", true]);
   const missing = errorFromResponse(
     404,
     remote("FileNotFoundException", "java.io.FileNotFoundException", "File does not exist: /p"),
