@@ -2,7 +2,7 @@
  * Health and readiness for container orchestrators: `/healthz` (liveness) and `/readyz` (readiness).
  *
  * - Ready once the pipeline says its source and sink are connected ({@linkcode HealthState.markReady}), not ready
- *   again while shutting down ({@linkcode HealthState.markNotReady}).
+ *   again while shutting down ({@linkcode HealthState.markNotReady}) or while stalled.
  * - Stalled (unhealthy) when the pipeline has work (records in hand, see {@linkcode HealthState.setPending}, or a
  *   consumer lag above 0) and made no progress ({@linkcode HealthState.heartbeat}) for longer than the stall
  *   timeout, counted from the later of the last progress and the moment the work appeared. An idle pipeline

@@ -248,11 +248,13 @@ class RunningTelemetry implements Telemetry {
     }
     if (this.tracing) configureLogging({ context: traceContextFields });
     if (this.enabled) {
+      const { traces, metrics } = this.#settings;
       this.#logger.info({
-        traces: this.#settings.traces?.url,
-        metrics: this.#settings.metrics?.url,
-        protocol: this.#settings.traces?.protocol ?? this.#settings.metrics?.protocol,
-        prometheus: this.prometheusAddress ? `${this.prometheusAddress.hostname}:${this.prometheusAddress.port}` : null,
+        ...(traces ? { traces: traces.url, traces_protocol: traces.protocol } : {}),
+        ...(metrics ? { metrics: metrics.url, metrics_protocol: metrics.protocol } : {}),
+        ...(this.prometheusAddress
+          ? { prometheus: `${this.prometheusAddress.hostname}:${this.prometheusAddress.port}` }
+          : {}),
       }, "Telemetry started");
     }
     return Promise.resolve();
