@@ -114,6 +114,8 @@ export function endpointEnv(): Record<string, string> {
     S3_BUCKET: e.s3.bucket,
     HDFS_URL: e.hdfs.url,
     HDFS_USER: e.hdfs.user,
+    // `/` belongs to the superuser; a hand-run CLI acting as the test user must write under its home.
+    HDFS_BASE_PATH: e.hdfs.home,
   };
 }
 
