@@ -14,8 +14,6 @@ import { versionText } from "./version.ts";
 
 /** Options of {@linkcode runCli}; every default is the real process. */
 export interface CliOptions extends RunCommandOptions {
-  /** Environment variables; default: the process environment. */
-  readonly env?: Readonly<Record<string, string | undefined>>;
   /** Writes to stdout; default: the process stdout. */
   readonly stdout?: (text: string) => void;
   /** Writes to stderr; default: the process stderr. */

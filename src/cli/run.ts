@@ -20,6 +20,8 @@ export interface RunCommandOptions {
   readonly signals?: SignalSubscriber;
   /** Called with 130 on a second signal; default: nothing (the caller decides). */
   readonly exit?: (code: number) => void;
+  /** Environment for the standard `OTEL_*` variables telemetry reads; default: the process environment. */
+  readonly env?: Readonly<Record<string, string | undefined>>;
 }
 
 const STOP_SIGNALS: readonly Deno.Signal[] = Deno.build.os === "windows" ? ["SIGINT"] : ["SIGINT", "SIGTERM"];
@@ -66,7 +68,7 @@ export async function runCommand(loaded: LoadedConfig, options: RunCommandOption
     const summary = await withTelemetry(
       config.telemetry,
       (telemetry) => runner(config, { signal: controller.signal, telemetry }),
-      { configureLogging: false },
+      { configureLogging: false, env: options.env },
     );
     log.info({
       messages_read: summary.messagesRead,

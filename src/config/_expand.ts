@@ -33,10 +33,12 @@ export function expandValue(
         ? {
           message: `${formatPath(path)}: environment variable "${result.variable}" is not set (from ${where})`,
           hint: `set ${result.variable}, or give a default: \${${result.variable}:-value}`,
+          path,
         }
         : {
           message: `${formatPath(path)}: malformed reference ${JSON.stringify(result.reference)} (from ${where})`,
           hint: "write ${NAME} or ${NAME:-default}; $${ stands for a literal ${",
+          path,
         };
       return v;
     }

@@ -23,6 +23,8 @@ export interface SectionContext {
   readonly secrets: readonly string[];
   /** Environment variables that can set keys of this section, for hints. */
   readonly envNames: ReadonlyMap<string, string[]>;
+  /** Dotted paths (section first) already reported as unreadable: not reported again as missing. */
+  readonly unreadable?: ReadonlySet<string>;
 }
 
 const MAX_VALUE_CHARS = 80;
@@ -100,6 +102,7 @@ export function describeIssues(issues: readonly z.core.$ZodIssue[], input: unkno
     const value = valueAt(input, inner);
     const secret = isSecretPath(path, ctx.secrets);
     if (value === undefined && issue.code === "invalid_type") {
+      if (ctx.unreadable?.has(path.join("."))) continue;
       const names = ctx.envNames.get(inner.join(".")) ?? [];
       problems.push({
         message: `${formatPath(path)}: required value is missing (expected ${issue.expected})`,

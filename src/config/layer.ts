@@ -26,6 +26,8 @@ export interface Problem {
   readonly message: string;
   /** How to fix it, appended after the message. */
   readonly hint?: string;
+  /** The key whose value could not be read (e.g. an unset `${VAR}`), so it is not reported again as missing. */
+  readonly path?: readonly string[];
 }
 
 const SEP = "\u0000";

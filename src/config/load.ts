@@ -226,6 +226,7 @@ export async function loadConfig(options: LoadOptions = {}): Promise<LoadedConfi
     telemetry: globalBindings("telemetry"),
     pipeline: globalBindings("pipeline"),
   };
+  const unreadable = new Set(problems.flatMap((p) => p.path ? [p.path.join(".")] : []));
   const validated: Partial<Record<SectionName, Record<string, unknown>>> = {};
   for (const section of SECTIONS) {
     const schema = schemas[section];
@@ -242,6 +243,7 @@ export async function loadConfig(options: LoadOptions = {}): Promise<LoadedConfi
       merged,
       secrets: secrets[section],
       envNames: envNamesByKey(bindings[section]),
+      unreadable,
     }));
   }
   const telemetry = validated.telemetry;

@@ -149,8 +149,13 @@ sink:
 });
 
 Deno.test("loadConfig() reports an unset ${VAR} without default with its file:line and name", async () => {
-  const file = await tempConfig(BASE_YAML + "  access_key: ${NO_SUCH_VAR}\n  prefix: ${ALSO_MISSING}\n");
+  const file = await tempConfig(
+    BASE_YAML.replace("bucket: lake", "bucket: ${BUCKET_VAR}") +
+      "  access_key: ${NO_SUCH_VAR}\n  prefix: ${ALSO_MISSING}\n",
+  );
   const error = await configError(loadConfig({ file, env: {} }));
+  assert(error.message.startsWith("Invalid configuration (3 problems)"), error.message);
+  assertStringIncludes(error.message, `sink.bucket: environment variable "BUCKET_VAR" is not set (from ${file}:6)`);
   assertStringIncludes(
     error.message,
     `sink.access_key: environment variable "NO_SUCH_VAR" is not set (from ${file}:7)`,
