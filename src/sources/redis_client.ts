@@ -172,10 +172,13 @@ function toArg(arg: RedisArg): string | number | Buffer {
   return Buffer.from(arg.buffer, arg.byteOffset, arg.byteLength);
 }
 
+const utf8 = new TextDecoder();
+const utf8Encoder = new TextEncoder();
+
 /** The text of a Redis reply element (string or bytes). */
 export function replyText(value: unknown): string {
   if (typeof value === "string") return value;
-  if (value instanceof Uint8Array) return new TextDecoder().decode(value);
+  if (value instanceof Uint8Array) return utf8.decode(value);
   if (typeof value === "number") return String(value);
   throw new TypeError(`Cannot read a Redis reply: expected text, got ${value === null ? "null" : typeof value}`);
 }
@@ -183,7 +186,7 @@ export function replyText(value: unknown): string {
 /** The bytes of a Redis reply element, as a plain Uint8Array view. */
 export function replyBytes(value: unknown): Uint8Array {
   if (value instanceof Uint8Array) return new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
-  if (typeof value === "string") return new TextEncoder().encode(value);
+  if (typeof value === "string") return utf8Encoder.encode(value);
   throw new TypeError(`Cannot read a Redis reply: expected bytes, got ${value === null ? "null" : typeof value}`);
 }
 

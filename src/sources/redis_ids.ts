@@ -22,7 +22,10 @@ export function parseStreamId(id: string): StreamId {
 
 /** The time a stream id encodes, in ms since epoch. */
 export function streamIdTimestampMs(id: string): number {
-  return Number(parseStreamId(id).ms);
+  const dash = id.indexOf("-");
+  const ms = Number(dash < 0 ? id : id.slice(0, dash));
+  if (!Number.isSafeInteger(ms) || ms < 0) return Number(parseStreamId(id).ms);
+  return ms;
 }
 
 /**

@@ -280,8 +280,12 @@ export class StreamReader {
     const flight = this.#inflight.get(stream);
     if (flight) {
       const last = positions[positions.length - 1]!;
-      const keep = flight.ids.findIndex((id) => comparePositions(id, last) > 0);
-      flight.ids = keep < 0 ? [] : flight.ids.slice(keep);
+      if (flight.ids[flight.ids.length - 1] === last) {
+        flight.ids = [];
+      } else {
+        const keep = flight.ids.findIndex((id) => comparePositions(id, last) > 0);
+        flight.ids = keep < 0 ? [] : flight.ids.slice(keep);
+      }
     }
     return true;
   }

@@ -1,0 +1,205 @@
+/**
+ * Benchmark of the redis source: N JSON entries (default 1 000 000) through a Redis stream and through a Redis
+ * list into local Parquet with the real CLI, in one-shot mode. For each it reports records/s and the peak RSS of
+ * the CLI process, next to the bare read rate (the source alone: read + ack, no decoding or writing), which is the
+ * ceiling. Rows are counted back from the Parquet files. Not part of `deno task test`.
+ *
+ * Usage: `deno run -A tests/bench/redis_bench.ts [--count N] [--batch-size N] [--json]`
+ * @module
+ */
+import { parseArgs } from "node:util";
+import { decodeParquet } from "../../src/parquet/writer.ts";
+import type { RedisClient } from "../../src/sources/redis_client.ts";
+import { listKeysOf } from "../../src/sources/redis_lists.ts";
+import { adminClient, makeSource } from "../redis_helpers.ts";
+import { endpoints, ensureRunning } from "../services/endpoints.ts";
+
+const MAIN = new URL("../../main.ts", import.meta.url).pathname;
+const SELF = new URL(import.meta.url).pathname;
+
+/** One measured run. */
+interface Measure {
+  readonly records: number;
+  readonly seconds: number;
+  readonly recordsPerSecond: number;
+  readonly peakRssMiB: number;
+}
+
+function payload(i: number): string {
+  return JSON.stringify({
+    event_type: "quote",
+    id: i,
+    data: {
+      symbol: ["AAPL", "MSFT", "NVDA", "AMZN"][i % 4],
+      bid: 100 + (i % 1000) / 100,
+      ask: 100.5,
+      volume: i % 9973,
+    },
+    ts: 1_700_000_000_000 + i,
+  });
+}
+
+async function seedStream(client: RedisClient, key: string, count: number): Promise<void> {
+  for (let start = 0; start < count; start += 2000) {
+    const commands: [string, ...string[]][] = [];
+    for (let i = start; i < Math.min(count, start + 2000); i++) commands.push(["XADD", key, "*", "data", payload(i)]);
+    await client.batch(commands);
+  }
+}
+
+async function seedList(client: RedisClient, key: string, count: number): Promise<void> {
+  for (let start = 0; start < count; start += 2000) {
+    const items = Array.from({ length: Math.min(2000, count - start) }, (_, j) => payload(start + j));
+    await client.call("RPUSH", key, ...items);
+  }
+}
+
+/** Runs `args` with this Deno, sampling the child's peak RSS (VmHWM) until it exits. */
+async function measureProcess(args: string[]): Promise<{ seconds: number; peakRssMiB: number; stdout: string }> {
+  const started = performance.now();
+  const child = new Deno.Command(Deno.execPath(), { args, stdout: "piped", stderr: "inherit" }).spawn();
+  let peakKiB = 0;
+  const sampler = setInterval(async () => {
+    try {
+      const status = await Deno.readTextFile(`/proc/${child.pid}/status`);
+      const match = /VmHWM:\s+(\d+) kB/.exec(status);
+      if (match) peakKiB = Math.max(peakKiB, Number(match[1]));
+    } catch { /* exited */ }
+  }, 50);
+  const out = await child.output();
+  clearInterval(sampler);
+  if (!out.success) throw new Error(`Cannot run ${args.slice(0, 4).join(" ")}: exit code ${out.code}`);
+  return {
+    seconds: (performance.now() - started) / 1000,
+    peakRssMiB: peakKiB / 1024,
+    stdout: new TextDecoder().decode(out.stdout),
+  };
+}
+
+async function countRows(dir: string): Promise<number> {
+  let rows = 0;
+  async function walk(path: string) {
+    for await (const entry of Deno.readDir(path)) {
+      const full = `${path}/${entry.name}`;
+      if (entry.isDirectory) await walk(full);
+      else if (entry.name.endsWith(".parquet")) rows += decodeParquet(await Deno.readFile(full)).numRows;
+    }
+  }
+  await walk(dir);
+  return rows;
+}
+
+/** Child mode: read everything with the bare source (read + ack), print the count. */
+async function bareRead(kind: "stream" | "list", key: string, group: string): Promise<void> {
+  const source = makeSource({
+    [kind === "stream" ? "stream_keys" : "list_keys"]: [key],
+    consumer_group: group,
+    consumer_name: "bench",
+    payload_field: "data",
+    continuous: false,
+  });
+  await source.connect();
+  const signal = new AbortController().signal;
+  let count = 0;
+  for (;;) {
+    const r = await source.read({ maxMessages: 1000, maxWaitMs: 1000, signal });
+    if (r.kind === "end") break;
+    if (r.kind !== "messages") continue;
+    count += r.messages.length;
+    const stream = r.messages[0]!.stream;
+    await source.ack(stream, r.messages.map((m) => m.position));
+  }
+  await source.close();
+  console.log(JSON.stringify({ count }));
+}
+
+async function pipelineRun(kind: "stream" | "list", key: string, group: string, batchSize: number): Promise<Measure> {
+  const dir = await Deno.makeTempDir({ prefix: `fsds-redis-bench-${kind}-` });
+  try {
+    const { host, port } = endpoints().redis;
+    const config = {
+      source: {
+        type: "redis",
+        host,
+        port,
+        [kind === "stream" ? "stream_keys" : "list_keys"]: [key],
+        consumer_group: group,
+        consumer_name: "bench",
+        payload_field: "data",
+        batch_size: batchSize,
+      },
+      sink: { type: "local", path: `${dir}/out`, compression: "snappy" },
+      telemetry: { log_level: "WARNING" },
+      pipeline: { until_caught_up: true },
+    };
+    await Deno.writeTextFile(`${dir}/config.yaml`, JSON.stringify(config));
+    const run = await measureProcess(["run", "--allow-all", MAIN, "run", "--config", `${dir}/config.yaml`]);
+    const records = await countRows(`${dir}/out`);
+    return { records, seconds: run.seconds, recordsPerSecond: records / run.seconds, peakRssMiB: run.peakRssMiB };
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+async function bareRun(kind: "stream" | "list", key: string, group: string): Promise<Measure> {
+  const run = await measureProcess(["run", "--allow-all", SELF, "--bare", kind, "--key", key, "--group", group]);
+  const { count } = JSON.parse(run.stdout.trim().split("\n").pop()!) as { count: number };
+  return { records: count, seconds: run.seconds, recordsPerSecond: count / run.seconds, peakRssMiB: run.peakRssMiB };
+}
+
+function show(label: string, m: Measure): string {
+  return `${label.padEnd(28)} ${String(m.records).padStart(9)} records  ${m.seconds.toFixed(1).padStart(6)} s  ` +
+    `${Math.round(m.recordsPerSecond).toString().padStart(8)} records/s  peak RSS ${m.peakRssMiB.toFixed(0)} MiB`;
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    args: Deno.args,
+    options: {
+      count: { type: "string", default: "1000000" },
+      "batch-size": { type: "string", default: "100000" },
+      bare: { type: "string" },
+      key: { type: "string" },
+      group: { type: "string" },
+      json: { type: "boolean", default: false },
+    },
+  });
+  if (values.bare) return await bareRead(values.bare as "stream" | "list", values.key!, values.group!);
+  const count = Number(values.count);
+  const batchSize = Number(values["batch-size"]);
+  await ensureRunning(["redis"]);
+  const admin = await adminClient();
+  const tag = crypto.randomUUID().slice(0, 8);
+  const stream = `fsds-bench:stream:${tag}`;
+  const lists = { bare: `fsds-bench:list-bare:${tag}`, pipeline: `fsds-bench:list-pipeline:${tag}` };
+  const results: Record<string, Measure> = {};
+  try {
+    const seedStart = performance.now();
+    await seedStream(admin, stream, count);
+    await seedList(admin, lists.bare, count);
+    await seedList(admin, lists.pipeline, count);
+    console.error(
+      `seeded ${count} stream entries and 2 x ${count} list items in ${
+        ((performance.now() - seedStart) / 1000).toFixed(1)
+      } s`,
+    );
+    // Two consumer groups read the same stream: one for the bare source, one for the pipeline.
+    results.streamBare = await bareRun("stream", stream, "bench-bare");
+    console.error(show("stream: bare read + ack", results.streamBare));
+    results.streamPipeline = await pipelineRun("stream", stream, "bench-pipeline", batchSize);
+    console.error(show("stream -> local Parquet", results.streamPipeline));
+    results.listBare = await bareRun("list", lists.bare, "bench-bare");
+    console.error(show("list: bare read + ack", results.listBare));
+    results.listPipeline = await pipelineRun("list", lists.pipeline, "bench-pipeline", batchSize);
+    console.error(show("list -> local Parquet", results.listPipeline));
+    if (values.json) console.log(JSON.stringify({ count, batchSize, ...results }));
+  } finally {
+    const bookkeeping = [lists.bare, lists.pipeline].flatMap((k) =>
+      ["bench-bare", "bench-pipeline"].flatMap((g) => Object.values(listKeysOf(k, g, "bench")))
+    );
+    await admin.call("DEL", stream, lists.bare, lists.pipeline, ...bookkeeping);
+    admin.close();
+  }
+}
+
+if (import.meta.main) await main();
