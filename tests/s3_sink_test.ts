@@ -126,6 +126,8 @@ Deno.test("s3 sink round trip: write, read, list, overwrite and delete under the
     await sink.delete("_fsds/journal/orders+0.json");
     assertEquals((await sink.list("_fsds/journal")).map((e) => e.path), ["_fsds/journal/orders+1.json"]);
     equal(sink.describe("a/b.parquet"), `s3://${kit().bucket}/${prefix}/a/b.parquet`);
+    equal(sink.describe("../b.parquet"), `s3://${kit().bucket}/${prefix}/../b.parquet`, "describe() never throws");
+    await assert.rejects(() => sink.write("../b.parquet", text("x")), RangeError);
     assertEquals(await rawKeys(client, `${prefix}/_fsds/probe/`), [], "the connect probe is deleted");
   } finally {
     await sink.close();

@@ -203,7 +203,8 @@ export class S3Sink implements Sink {
     try {
       return this.#locate(objectKey(this.#settings.prefix, path));
     } catch {
-      return this.#locate(folderKeyPrefix(this.#settings.prefix, path));
+      // An invalid path (empty, "..") is still named in the error that rejects it.
+      return this.#locate([this.#settings.prefix, path].filter(Boolean).join("/"));
     }
   }
 

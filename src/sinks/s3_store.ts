@@ -60,6 +60,7 @@ const CONTENT_TYPES: Record<string, string> = {
   parquet: "application/vnd.apache.parquet",
   json: "application/json",
   ndjson: "application/x-ndjson",
+  jsonl: "application/x-ndjson",
 };
 
 function contentTypeOf(key: string): string {
