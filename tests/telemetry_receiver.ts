@@ -103,7 +103,7 @@ export async function startReceiver(mode: ReceiverMode = "ok"): Promise<OtlpRece
     grpcSessions.add(session);
     session.on("close", () => grpcSessions.delete(session));
   });
-  grpcServer.on("stream", (stream, headers) => {
+  grpcServer.on("stream", (stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders) => {
     const chunks: Uint8Array[] = [];
     stream.on("data", (chunk: Uint8Array) => chunks.push(chunk));
     stream.on("error", () => {});
