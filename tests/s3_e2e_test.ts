@@ -367,3 +367,29 @@ class LineSplitter extends TransformStream<string, string> {
     });
   }
 }
+
+Deno.test("kafka -> S3 with a wrong secret: exit code 2 naming the key id, nothing consumed", async () => {
+  await ensureRunning(["kafka"]);
+  const topic = `fsds-s3-badcred-${crypto.randomUUID().slice(0, 8)}`;
+  const kafka = new Kafka({ clientId: "fsds-s3-e2e", brokers: endpoints().kafka.brokers, logLevel: logLevel.NOTHING });
+  const admin = kafka.admin();
+  const producer = kafka.producer();
+  await admin.connect();
+  await producer.connect();
+  try {
+    await admin.createTopics({ topics: [{ topic, numPartitions: 1 }], waitForLeaders: true });
+    await producer.send({ topic, messages: [{ value: '{"id":1}' }, { value: '{"id":2}' }] });
+    const run = await runCli({
+      source: { type: "kafka", bootstrap_servers: endpoints().kafka.brokers, topics: [topic], group_id: topic },
+      sink: s3Sink(freshPrefix("badcred"), { aws_secret_access_key: "wrong-secret-e2e-1f2e" }),
+    }, ["--until-caught-up"]);
+    equal(run.code, 2, run.log);
+    assert(run.log.includes(`access denied for access key id "${endpoints().s3.accessKeyId}"`), run.log);
+    equal(run.log.includes("wrong-secret-e2e-1f2e"), false, "the secret is never printed");
+    equal(await committedTotal(admin, topic, topic), 0, "nothing consumed or acknowledged");
+  } finally {
+    await producer.disconnect();
+    await admin.deleteTopics({ topics: [topic] }).catch(() => {});
+    await admin.disconnect();
+  }
+});
