@@ -18,3 +18,17 @@ export const COMMIT: string | undefined = BUILD_COMMIT || undefined;
 export function versionText(): string {
   return `${PROGRAM} ${VERSION}${COMMIT ? ` (commit ${COMMIT})` : ""}`;
 }
+
+/** Path of the build-facts module, relative to the repository root, that a compile script rewrites. */
+export const BUILD_INFO_PATH = "src/cli/build_info.ts";
+
+/**
+ * The text of `build_info.ts` with `commit` embedded; a compile script writes it to {@linkcode BUILD_INFO_PATH}
+ * before `deno compile` and restores the original afterwards.
+ */
+export function buildInfoSource(commit: string): string {
+  if (!/^[0-9a-f]{4,64}$/i.test(commit)) {
+    throw new RangeError(`Cannot embed commit ${JSON.stringify(commit)}: not a hex id`);
+  }
+  return `/** Build facts embedded at compile time. @module */\n\n/** Commit id of the build. */\nexport const BUILD_COMMIT: string = "${commit}";\n`;
+}
