@@ -372,3 +372,21 @@ Deno.test("loadConfig() reports a rule about a whole section without printing th
   assertStringIncludes(error.message, `  - source: label "forbidden" is reserved (from ${file}:2)`);
   assert(!error.message.includes("very-secret-key") && !error.message.includes("pw-999999"), error.message);
 });
+
+Deno.test("loadConfig() follows YAML anchors and merge keys, the map's own keys winning", async () => {
+  const file = await tempConfig(`source:
+  type: test-src
+  topics: &topics [a, b]
+  brokers: *topics
+sink:
+  <<: &common
+    type: test-sink
+    bucket: shared
+    compression: zstd
+  bucket: own
+`);
+  const { config, origins } = await loadConfig({ file, env: {} });
+  assertEquals(config.source.brokers, ["a", "b"]);
+  assertEquals([config.sink.bucket, config.sink.compression], ["own", "zstd"]);
+  assertEquals(formatOrigin(origins.get("sink.bucket")!), `${file}:10`);
+});

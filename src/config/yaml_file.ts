@@ -10,6 +10,8 @@ import type { ConfigEntry, Problem } from "./layer.ts";
 import { expandValue } from "./_expand.ts";
 import { SECTIONS } from "./env_vars.ts";
 
+const MERGE_KEY = "<<";
+
 /** Entries and problems read from one file. */
 export interface FileLayer {
   readonly entries: ConfigEntry[];
@@ -26,7 +28,7 @@ export function readYamlConfig(
   env: Readonly<Record<string, string | undefined>>,
 ): FileLayer {
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, uniqueKeys: true });
+  const doc = parseDocument(text, { lineCounter, uniqueKeys: true, merge: true });
   const first = doc.errors[0];
   if (first) {
     throw new ConfigError(`Cannot parse config file "${file}": ${first.message}`, {
@@ -45,7 +47,14 @@ export function readYamlConfig(
     // An unknown top-level key stays whole, so its problem names the line of the key itself.
     const known = path.length !== 1 || (SECTIONS as readonly string[]).includes(path[0]!);
     if (isMap(resolved) && resolved.items.length > 0 && known) {
-      for (const pair of resolved.items) {
+      // `<<: *anchor` merge keys first, so the map's own keys override what they bring in.
+      const isMerge = (key: unknown) =>
+        isScalar(key) && (key.value === MERGE_KEY || (typeof key.value === "symbol" && key.source === MERGE_KEY));
+      for (const pair of resolved.items.filter((p) => isMerge(p.key))) {
+        const sources = isSeq(pair.value) ? pair.value.items : [pair.value];
+        for (const source of sources) walk(source, path, lineOf(pair.key, line));
+      }
+      for (const pair of resolved.items.filter((p) => !isMerge(p.key))) {
         const key = isScalar(pair.key) ? String(pair.key.value) : String(pair.key);
         walk(pair.value, [...path, key], lineOf(pair.key, line));
       }
