@@ -5,9 +5,9 @@
  * `ack()`, i.e. after the pipeline has made the records durable, and never for a partition that is no longer ours.
  *
  * Rebalances: kafkajs uses the eager protocol, so every rebalance takes all partitions away and resumes retained
- * ones from their committed offsets. When the handler sees the rebalance (its heartbeat fails), it awaits the
- * pipeline's `AssignmentListener.revoked` before letting the client rejoin; when the client sees it first, the
- * listener is told at once and no record of the new assignment is handed out before it has finished.
+ * ones from their committed offsets. kafkajs has no revocation callback, so its group's `joinAndSync` is wrapped:
+ * before a member rejoins its group, its source drops its buffered records, stops committing and awaits the
+ * pipeline's `AssignmentListener.revoked`. Only then can the group move the partitions elsewhere.
  * @module
  */
 import {
@@ -19,6 +19,8 @@ import {
   logLevel,
   type SASLOptions,
 } from "kafkajs";
+// kafkajs has no "partitions revoked" callback; its group class is wrapped below (pinned version 2.2.4).
+import ConsumerGroup from "kafkajs/src/consumer/consumerGroup.js";
 import type {
   AssignmentListener,
   MetadataColumn,
@@ -59,6 +61,27 @@ const END_POLL_MS = 100;
 function isRebalanceError(error: unknown): boolean {
   return typeof error === "object" && error !== null &&
     REBALANCE_ERRORS.has(String((error as { type?: unknown }).type));
+}
+
+/** Per group member id: what must finish before that member rejoins its group. */
+const beforeRejoin = new Map<string, () => Promise<void>>();
+let joinHookInstalled = false;
+
+/**
+ * Makes kafkajs await our hooks before every join of a group, so that on a rebalance the pipeline lets go of the
+ * revoked partitions (finishes or drops what it holds for them) before the group can hand them to another member.
+ */
+function installJoinHook(): void {
+  if (joinHookInstalled) return;
+  joinHookInstalled = true;
+  const prototype = (ConsumerGroup as { prototype: Record<string, unknown> }).prototype;
+  const original = prototype.joinAndSync as (...args: unknown[]) => Promise<unknown>;
+  if (typeof original !== "function") throw new TypeError("Cannot hook kafkajs: ConsumerGroup.joinAndSync is missing");
+  prototype.joinAndSync = async function (this: { memberId: string | null }, ...args: unknown[]) {
+    const hook = this.memberId ? beforeRejoin.get(this.memberId) : undefined;
+    if (hook) await hook();
+    return original.apply(this, args);
+  };
 }
 
 const utf8 = new TextDecoder("utf-8", { fatal: true });
@@ -133,6 +156,7 @@ export class KafkaSource implements Source {
   #doneByTopic = new Map<string, number>();
   #progress?: ProgressHandle;
   #unsubscribe: (() => void)[] = [];
+  #memberId?: string;
 
   constructor(config: KafkaSourceConfig, context: SourceContext) {
     this.#config = config;
@@ -205,11 +229,18 @@ export class KafkaSource implements Source {
       groupId: this.#options.groupId,
       allowAutoTopicCreation: false,
       retry: { restartOnFailure: () => Promise.resolve(false) },
+      // A short fetch wait keeps shutdown quick: disconnecting waits for the fetch in flight.
+      maxWaitTimeInMs: 1000,
       ...this.#options.consumer,
     });
     this.#consumer = consumer;
     this.#unsubscribe.push(
-      consumer.on(consumer.events.GROUP_JOIN, (event) => this.#onAssigned(event.payload.memberAssignment)),
+      consumer.on(consumer.events.GROUP_JOIN, (event) => {
+        if (this.#memberId) beforeRejoin.delete(this.#memberId);
+        this.#memberId = event.payload.memberId;
+        beforeRejoin.set(this.#memberId, () => this.#revokeAll("rebalance"));
+        this.#onAssigned(event.payload.memberAssignment);
+      }),
       consumer.on(consumer.events.REBALANCING, () => void this.#revokeAll("rebalance")),
       consumer.on(consumer.events.CRASH, (event) => this.#fail(event.payload.error)),
       // Batches made only of transaction markers never reach eachBatch, but still move the fetch position.
@@ -218,6 +249,10 @@ export class KafkaSource implements Source {
         this.#trackers.get(streamName(topic, partition))?.fetched(BigInt(lastOffset));
       }),
     );
+    installJoinHook();
+    this.#unsubscribe.push(() => {
+      if (this.#memberId) beforeRejoin.delete(this.#memberId);
+    });
     await consumer.connect();
     await consumer.subscribe({ topics: this.#topics, fromBeginning: true });
     await consumer.run({

@@ -102,9 +102,8 @@ export class PartitionTracker {
   checkBatch(first: bigint, last: bigint): BatchCheck {
     if (first < this.#expected && first < this.#start) {
       // Either the client fetched before our start point was known (new group with start_from), or offsets went
-      // backwards: the second case shows as a batch below what we already delivered or below the committed offset.
-      const backwards = this.#fetchedThrough >= this.#start || (this.committed !== null && first < this.committed);
-      if (backwards) return this.#reset(first);
+      // backwards after we had fetched from the start point. (A commit past the end is caught when assigned.)
+      if (this.#fetchedThrough >= this.#start) return this.#reset(first);
       if (last < this.#start) return { kind: "seek", seekTo: this.#start };
     } else if (first < this.#expected) {
       return this.#reset(first);
