@@ -38,7 +38,9 @@ async function cli(args: string[], env: Record<string, string> = {}): Promise<Ou
 }
 
 async function tempDir(): Promise<string> {
-  return await Deno.makeTempDir({ prefix: "fsds_cli_" });
+  const dir = await Deno.makeTempDir({ prefix: "fsds_cli_" });
+  globalThis.addEventListener("unload", () => Deno.removeSync(dir, { recursive: true }));
+  return dir;
 }
 
 async function parquetFiles(dir: string): Promise<string[]> {

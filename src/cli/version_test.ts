@@ -7,6 +7,7 @@ Deno.test("versionText() names the deno.json version; buildInfoSource() embeds a
   assert(versionText().startsWith(`fs-data-sink ${version}`));
   const dir = await Deno.makeTempDir({ prefix: "fsds_build_info_" });
   const file = `${dir}/build_info.ts`;
+  globalThis.addEventListener("unload", () => Deno.removeSync(dir, { recursive: true }));
   await Deno.writeTextFile(file, buildInfoSource("1a2b3c4d"));
   const module = await import(`file://${file}`);
   assertEquals(module.BUILD_COMMIT, "1a2b3c4d");

@@ -13,9 +13,12 @@ sink:
   bucket: lake
 `;
 
+const TEMP_ROOT = Deno.makeTempDirSync({ prefix: "fsds_cfg_" });
+globalThis.addEventListener("unload", () => Deno.removeSync(TEMP_ROOT, { recursive: true }));
+let fileCount = 0;
+
 async function tempConfig(text: string, ext = ".yaml"): Promise<string> {
-  const dir = await Deno.makeTempDir({ prefix: "fsds_cfg_" });
-  const file = `${dir}/config${ext}`;
+  const file = `${TEMP_ROOT}/config${++fileCount}${ext}`;
   await Deno.writeTextFile(file, text);
   return file;
 }

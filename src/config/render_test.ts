@@ -7,6 +7,7 @@ import { renderConfig } from "./render.ts";
 Deno.test("renderConfig() prints valid YAML with secrets masked and each value's origin", async () => {
   const dir = await Deno.makeTempDir({ prefix: "fsds_render_" });
   const file = `${dir}/c.yaml`;
+  globalThis.addEventListener("unload", () => Deno.removeSync(dir, { recursive: true }));
   await Deno.writeTextFile(
     file,
     `source:
