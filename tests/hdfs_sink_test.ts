@@ -228,6 +228,8 @@ Deno.test("hdfs sink write rejects clearly while HDFS is stopped and succeeds af
     assertEquals(await sink.read("s/before.parquet"), before);
     assertEquals(await sink.read("s/after.parquet"), after);
     assertEquals((await sink.list("s/")).map((e) => e.path), ["s/after.parquet", "s/before.parquet"]);
+    const raw = await clientAs(ep().user).listStatus(`${base}/s`);
+    assertEquals(raw?.map((e) => e.pathSuffix), ["after.parquet", "before.parquet"], "no temporary file is left");
   } finally {
     await cleanup(base);
   }

@@ -124,6 +124,8 @@ export class HdfsSink implements Sink {
   readonly #base: string;
   readonly #options: HdfsSinkOptions;
   readonly #log?: Logger;
+  /** Temporary files of writes that failed while HDFS was unreachable: deleted once it answers again. */
+  readonly #orphans = new Set<string>();
 
   constructor(client: WebHdfsClient, basePath: string, options: HdfsSinkOptions = {}) {
     this.#client = client;
@@ -159,10 +161,12 @@ export class HdfsSink implements Sink {
         blockSize: this.#options.blockSize,
       });
       await this.#renameIntoPlace(temp, target, data.length);
+      if (this.#orphans.size > 0) await this.#removeOrphans();
     } catch (error) {
       // With HDFS unreachable, a delete would only wait out its retries; the next connect() removes the file.
       if (!(error instanceof WebHdfsError)) throw error;
-      if (error.kind !== "unreachable") await this.#client.delete(temp).catch(() => {});
+      if (error.kind === "unreachable") this.#orphans.add(temp);
+      else await this.#client.delete(temp).catch(() => {});
       // Name the file the caller asked for; the temporary name alone would puzzle whoever reads the error.
       throw new WebHdfsError(error.kind, `Cannot write "${target}": ${error.message}`, {
         op: error.op,
@@ -197,8 +201,9 @@ export class HdfsSink implements Sink {
     return `webhdfs://${host}${this.#resolve(path)}`;
   }
 
-  close(): Promise<void> {
-    return Promise.resolve();
+  /** Deletes temporary files of failed writes when HDFS answers; whatever remains, a later `connect()` removes. */
+  async close(): Promise<void> {
+    if (this.#orphans.size > 0) await this.#removeOrphans();
   }
 
   /** Deletes our temporary files under `base_path` older than the stale age; returns how many. */
@@ -209,6 +214,18 @@ export class HdfsSink implements Sink {
     );
     for (const file of stale) await this.#client.delete(file.path);
     return stale.length;
+  }
+
+  async #removeOrphans(): Promise<void> {
+    for (const temp of [...this.#orphans]) {
+      try {
+        await this.#client.delete(temp);
+        this.#orphans.delete(temp);
+      } catch (error) {
+        this.#log?.debug({ path: temp, error: (error as Error).message }, "Cannot delete a temporary file yet");
+        return;
+      }
+    }
   }
 
   async #renameIntoPlace(temp: string, target: string, size: number): Promise<void> {
