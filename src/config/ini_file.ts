@@ -40,12 +40,31 @@ function unquote(key: string): string {
   return /^(["']).*\1$/.test(key) ? key.slice(1, -1) : key;
 }
 
-/** Parses INI `text` from `file` into one entry per key, values as text, expanding `${VAR}` from `env`. */
+/**
+ * Rewrites Python configparser's `key: value` lines as `key = value` (the delimiter is whichever of `:` and `=`
+ * comes first), so files written for configparser read the same. Line numbers are unchanged.
+ */
+export function normalizeDelimiters(text: string): string {
+  return text.split(/(?<=\n)/).map((line) => {
+    const trimmed = line.trimStart();
+    if (trimmed === "" || /^[;#[]/.test(trimmed)) return line;
+    const colon = line.indexOf(":");
+    const equals = line.indexOf("=");
+    if (colon <= 0 || (equals >= 0 && equals < colon)) return line;
+    return `${line.slice(0, colon)} =${line.slice(colon + 1)}`;
+  }).join("");
+}
+
+/**
+ * Parses INI `source` from `file` into one entry per key, values as text, expanding `${VAR}` from `env`. Keys may
+ * be written `key = value` or, as Python's configparser allows, `key: value`.
+ */
 export function readIniConfig(
-  text: string,
+  source: string,
   file: string,
   env: Readonly<Record<string, string | undefined>>,
 ): FileLayer {
+  const text = normalizeDelimiters(source);
   let parsed: Record<string, unknown>;
   try {
     parsed = parse(text) as Record<string, unknown>;

@@ -393,3 +393,15 @@ sink:
   assertEquals([config.sink.bucket, config.sink.compression], ["own", "zstd"]);
   assertEquals(formatOrigin(origins.get("sink.bucket")!), `${file}:10`);
 });
+
+Deno.test("loadConfig() reads configparser-style `key: value` INI lines, keeping URLs after `=` whole", async () => {
+  const file = await tempConfig(
+    "[source]\ntype: test-src\ntopics: a,b\nbrokers = http://h:9092,h2:9092\n[sink]\ntype = test-sink\nbucket: b\n",
+    ".cfg",
+  );
+  const { config, origins } = await loadConfig({ file, env: {} });
+  assertEquals(config.source.topics, ["a", "b"]);
+  assertEquals(config.source.brokers, ["http://h:9092", "h2:9092"]);
+  assertEquals(config.sink.bucket, "b");
+  assertEquals(formatOrigin(origins.get("sink.bucket")!), `${file}:7`);
+});
