@@ -54,10 +54,13 @@ async function readParquetObjects(prefix: string): Promise<{ files: ReadBack[]; 
       const rows = table.toArray().map((row) => row.toJSON() as Record<string, unknown>);
       files.push({ path: key.slice(prefix.length + 1), rows });
     }
-    const uploads = await client.send(
-      new ListMultipartUploadsCommand({ Bucket: endpoints().s3.bucket, Prefix: `${prefix}/` }),
-    );
-    assertEquals(uploads.Uploads ?? [], [], "no multipart upload left behind");
+    for (const key of keys) {
+      // MinIO lists multipart uploads by exact object name only, so ask per key.
+      const uploads = await client.send(
+        new ListMultipartUploadsCommand({ Bucket: endpoints().s3.bucket, Prefix: key }),
+      );
+      assertEquals((uploads.Uploads ?? []).filter((u) => u.Key === key), [], `no multipart upload left for ${key}`);
+    }
     return { files, keys };
   } finally {
     client.destroy();

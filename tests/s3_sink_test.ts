@@ -3,7 +3,13 @@
  * @module
  */
 import assert, { deepEqual as assertEquals, equal } from "node:assert/strict";
-import { HeadObjectCommand, ListMultipartUploadsCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
+import {
+  HeadObjectCommand,
+  ListMultipartUploadsCommand,
+  ListObjectsV2Command,
+  ListPartsCommand,
+  S3Client,
+} from "@aws-sdk/client-s3";
 import { Buffer } from "node:buffer";
 import { ConfigError } from "../src/core/errors.ts";
 import { S3Sink } from "../src/sinks/s3.ts";
@@ -24,7 +30,12 @@ function freshPrefix(name: string): string {
   return `it/${name}-${crypto.randomUUID().slice(0, 8)}`;
 }
 
-function sinkFor(prefix: string, overrides: Record<string, unknown> = {}, beforeSend?: BeforeSendHook): S3Sink {
+function sinkFor(
+  prefix: string,
+  overrides: Record<string, unknown> = {},
+  beforeSend?: BeforeSendHook,
+  staleUploadMs?: number,
+): S3Sink {
   const s3 = kit();
   const config = s3SinkSchema.parse({
     type: "s3",
@@ -37,7 +48,12 @@ function sinkFor(prefix: string, overrides: Record<string, unknown> = {}, before
     part_size_mb: 5,
     ...overrides,
   });
-  return new S3Sink(config, { log: new Logger("test.s3"), beforeSend, uploadRetryDelayMs: { base: 50, max: 200 } });
+  return new S3Sink(config, {
+    log: new Logger("test.s3"),
+    beforeSend,
+    uploadRetryDelayMs: { base: 50, max: 200 },
+    staleUploadMs,
+  });
 }
 
 /** An SDK client of its own, to look at the bucket independently of the sink. */
@@ -64,9 +80,21 @@ async function rawKeys(client: S3Client, prefix: string): Promise<string[]> {
   return keys.sort();
 }
 
-async function pendingUploads(client: S3Client, prefix: string): Promise<string[]> {
-  const page = await client.send(new ListMultipartUploadsCommand({ Bucket: kit().bucket, Prefix: prefix }));
-  return (page.Uploads ?? []).map((u) => `${u.Key} ${u.UploadId}`);
+/** Multipart uploads in progress for exactly `key` (MinIO lists them by exact object name only, not by folder). */
+async function pendingUploads(client: S3Client, key: string): Promise<string[]> {
+  const page = await client.send(new ListMultipartUploadsCommand({ Bucket: kit().bucket, Prefix: key }));
+  return (page.Uploads ?? []).filter((u) => u.Key === key).map((u) => `${u.Key} ${u.UploadId}`);
+}
+
+/** Whether the server still knows a multipart upload (ListParts answers NoSuchUpload once it is aborted). */
+async function uploadExists(client: S3Client, key: string, uploadId: string): Promise<boolean> {
+  try {
+    await client.send(new ListPartsCommand({ Bucket: kit().bucket, Key: key, UploadId: uploadId }));
+    return true;
+  } catch (error) {
+    if ((error as Error).name === "NoSuchUpload") return false;
+    throw error;
+  }
 }
 
 async function objectExists(client: S3Client, key: string): Promise<boolean> {
@@ -165,7 +193,7 @@ Deno.test("s3 sink uploads a 12 MiB file as a multipart upload and reads it back
     const back = await sink.read("date=2024-01-01/big+00000000000000000000.parquet");
     equal(back?.byteLength, data.byteLength);
     equal(Buffer.compare(back!, data), 0);
-    assertEquals(await pendingUploads(client, `${prefix}/`), []);
+    assertEquals(await pendingUploads(client, `${prefix}/date=2024-01-01/big+00000000000000000000.parquet`), []);
   } finally {
     await sink.close();
     client.destroy();
@@ -177,7 +205,9 @@ Deno.test("s3 sink: MinIO stopped mid multipart upload -> write rejects, no obje
   const path = "date=2024-01-01/orders+00000000000000000100.parquet";
   const key = `${prefix}/${path}`;
   let stopped = false;
+  const uploadIds = new Set<string>();
   const sink = sinkFor(prefix, { max_retries: 1 }, async (command, input) => {
+    if (command === "UploadPartCommand") uploadIds.add(String(input.UploadId));
     if (!stopped && command === "UploadPartCommand" && input.PartNumber === 2) {
       stopped = true;
       await stopService("s3");
@@ -200,20 +230,24 @@ Deno.test("s3 sink: MinIO stopped mid multipart upload -> write rejects, no obje
     assert(failure instanceof Error, "the write rejected");
     assert(failure.message.startsWith(`Cannot write "s3://${kit().bucket}/${key}": `), failure.message);
     equal(failure.message.includes(kit().secretAccessKey), false);
+    equal(uploadIds.size, 1, "one multipart upload was started before the outage");
+    const [uploadId] = [...uploadIds] as [string];
 
     equal(await objectExists(client, key), false, "no partial object under the final key");
-    // The sink aborts the failed upload in the background once the server answers again.
-    let pending = await pendingUploads(client, `${prefix}/`);
-    for (let i = 0; i < 120 && pending.length > 0; i++) {
+    // The abort failed while MinIO was down; the sink retries it in the background once the server answers.
+    let alive = await uploadExists(client, key, uploadId);
+    for (let i = 0; i < 120 && alive; i++) {
       await new Promise((resolve) => setTimeout(resolve, 250));
-      pending = await pendingUploads(client, `${prefix}/`);
+      alive = await uploadExists(client, key, uploadId);
     }
-    assertEquals(pending, [], "no orphaned multipart upload");
+    equal(alive, false, "the failed multipart upload was aborted");
+    assertEquals(await pendingUploads(client, key), [], "no orphaned multipart upload for the key");
+    assert(logLines.slice(firstLog).some((line) => line.includes("cannot abort failed multipart upload yet")));
 
     await sink.write(path, data);
     const back = await sink.read(path);
     equal(Buffer.compare(back!, data), 0);
-    assertEquals(await pendingUploads(client, `${prefix}/`), []);
+    assertEquals(await pendingUploads(client, key), []);
     const leaked = logLines.slice(firstLog).filter((line) => line.includes(kit().secretAccessKey));
     assertEquals(leaked, []);
   } finally {

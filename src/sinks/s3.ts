@@ -9,7 +9,10 @@
  *   with jitter); a failed multipart upload is retried as a whole up to twice more, after its abort.
  * - `connect()` proves, before anything is consumed: credentials resolve, the bucket exists and may be read
  *   (HeadBucket), and objects may be written and deleted under the prefix (a tiny `_fsds/probe/<uuid>` marker is
- *   written and deleted again; write and delete are both needed, the journal recovery deletes files).
+ *   written and deleted again; write and delete are both needed, the journal recovery deletes files). Then
+ *   multipart uploads older than an hour under the prefix (a crashed run's leftovers) are aborted. This needs a
+ *   store that lists multipart uploads by prefix (AWS S3 does); MinIO lists them by exact key only, so there it
+ *   finds nothing and MinIO's own expiry of stale uploads (24 h by default) or a lifecycle rule does the job.
  * - Secrets (secret key, session token) and request signatures never appear in logs or error messages; the access
  *   key id does, to say which key was refused.
  * @module
@@ -39,6 +42,8 @@ export type { S3SinkConfig } from "./s3_config.ts";
 export const S3_PROBE_FOLDER = "_fsds/probe";
 /** Whole-upload retries of a failed multipart upload, on top of the SDK's per-request retries. */
 const MULTIPART_RETRIES = 2;
+/** Age after which a multipart upload found at connect is taken for the leftover of a crashed run. */
+const STALE_UPLOAD_MS = 60 * 60 * 1000;
 
 /** Options of {@linkcode S3Sink}. */
 export interface S3SinkOptions {
@@ -48,6 +53,11 @@ export interface S3SinkOptions {
   readonly beforeSend?: BeforeSendHook;
   /** First and largest delay of the whole-upload retries, in ms. Default 1000 and 10000. */
   readonly uploadRetryDelayMs?: { readonly base: number; readonly max: number };
+  /**
+   * Multipart uploads under the prefix older than this (ms, by the server's start time) are aborted at connect:
+   * leftovers of a run that crashed mid-upload. Default one hour, far longer than any live upload of a part.
+   */
+  readonly staleUploadMs?: number;
 }
 
 /** The S3 sink plugin, registered in `src/plugins.ts`. */
@@ -71,6 +81,7 @@ export class S3Sink implements Sink {
   readonly #janitor: UploadJanitor;
   readonly #busy = new Map<string, number>();
   readonly #retryDelay: { readonly base: number; readonly max: number };
+  readonly #staleUploadMs: number;
 
   constructor(config: S3SinkConfig, options: S3SinkOptions) {
     this.#settings = s3ClientSettings(config);
@@ -78,6 +89,7 @@ export class S3Sink implements Sink {
     this.#log = options.log;
     this.#secrets = [this.#settings.credentials?.secretAccessKey, this.#settings.credentials?.sessionToken];
     this.#retryDelay = options.uploadRetryDelayMs ?? { base: 1000, max: 10_000 };
+    this.#staleUploadMs = options.staleUploadMs ?? STALE_UPLOAD_MS;
     this.#janitor = new UploadJanitor(this.#store, {
       log: this.#log,
       locate: (key) => this.#locate(key),
@@ -113,13 +125,35 @@ export class S3Sink implements Sink {
     } catch (error) {
       throw await this.#probeError("delete", probe, error);
     }
+    const aborted = await this.#abortStaleUploads();
     this.#log.info({
       bucket,
       prefix: this.#settings.prefix,
       endpoint: where,
       region: this.#settings.region,
       credentials: this.#settings.credentials ? "explicit" : "default chain",
+      stale_uploads_aborted: aborted,
     }, "S3 sink connected");
+  }
+
+  /** Aborts multipart uploads under the prefix that a crashed run left behind; best effort, never throws. */
+  async #abortStaleUploads(): Promise<number> {
+    const where = folderKeyPrefix(this.#settings.prefix, "");
+    let aborted = 0;
+    try {
+      const cutoff = Date.now() - this.#staleUploadMs;
+      for (const upload of await this.#store.listUploads(where)) {
+        if (upload.initiated === undefined || upload.initiated.getTime() > cutoff) continue;
+        await this.#store.abortUpload(upload.key, upload.uploadId);
+        aborted++;
+      }
+    } catch (error) {
+      this.#log.warn(
+        { path: this.#locate(where), error: this.#describe(error) },
+        "cannot look for stale multipart uploads; add an AbortIncompleteMultipartUpload lifecycle rule instead",
+      );
+    }
+    return aborted;
   }
 
   async write(path: string, data: Uint8Array): Promise<void> {
