@@ -159,6 +159,41 @@ Deno.test("hdfs sink rename atomicity: a concurrent lister never sees a partial 
   }
 });
 
+Deno.test("hdfs sink applies permission, replication and block size to written files", async () => {
+  await startService("hdfs");
+  const base = freshBase("options");
+  const sink = sinkAt(base, { permission: "640", replication: 1, block_size: 1024 * 1024 });
+  try {
+    await sink.connect();
+    const data = bytes(2 * 1024 * 1024 + 5, 4);
+    await sink.write("o/big.parquet", data);
+    const status = await clientAs(ep().user).getFileStatus(`${base}/o/big.parquet`);
+    assertEquals(
+      [status?.permission, status?.replication, status?.blockSize, status?.length],
+      ["640", 1, 1024 * 1024, data.length],
+    );
+    assertEquals(await sink.read("o/big.parquet"), data);
+  } finally {
+    await cleanup(base);
+  }
+});
+
+Deno.test("webhdfs client RENAME with overwrite replaces an existing file in one call", async () => {
+  await startService("hdfs");
+  const base = freshBase("rename");
+  const client = clientAs(ep().user);
+  try {
+    await client.create(`${base}/a`, bytes(10, 1));
+    await client.create(`${base}/b`, bytes(20, 2));
+    assertEquals(await client.rename(`${base}/a`, `${base}/b`), false, "plain RENAME refuses an existing target");
+    assertEquals(await client.rename(`${base}/a`, `${base}/b`, { overwrite: true }), true);
+    assertEquals(await client.open(`${base}/b`), bytes(10, 1));
+    assertEquals(await client.getFileStatus(`${base}/a`), null);
+  } finally {
+    await cleanup(base);
+  }
+});
+
 Deno.test("hdfs sink connect() removes only its own stale temporary files", async () => {
   await startService("hdfs");
   const base = freshBase("stale");

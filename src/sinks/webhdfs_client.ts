@@ -50,6 +50,10 @@ export interface FileStatus {
   readonly owner: string;
   /** Octal permission, e.g. `755`. */
   readonly permission: string;
+  /** Replication factor (0 for folders). */
+  readonly replication: number;
+  /** Block size in bytes (0 for folders). */
+  readonly blockSize: number;
 }
 
 /** Options of {@linkcode WebHdfsClient.create}. */
@@ -405,6 +409,8 @@ function toStatus(raw: Record<string, unknown>): FileStatus {
     modificationTime: Number(raw?.modificationTime ?? 0),
     owner: String(raw?.owner ?? ""),
     permission: String(raw?.permission ?? ""),
+    replication: Number(raw?.replication ?? 0),
+    blockSize: Number(raw?.blockSize ?? 0),
   };
 }
 
