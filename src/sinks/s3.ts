@@ -136,7 +136,10 @@ export class S3Sink implements Sink {
     }, "S3 sink connected");
   }
 
-  /** Aborts multipart uploads under the prefix that a crashed run left behind; best effort, never throws. */
+  /**
+   * Aborts multipart uploads of this sink's files under the prefix that a crashed run left behind (other
+   * applications' uploads in a shared bucket are left alone); best effort, never throws.
+   */
   async #abortStaleUploads(): Promise<number> {
     const where = folderKeyPrefix(this.#settings.prefix, "");
     let aborted = 0;
@@ -144,6 +147,7 @@ export class S3Sink implements Sink {
       const cutoff = Date.now() - this.#staleUploadMs;
       for (const upload of await this.#store.listUploads(where)) {
         if (upload.initiated === undefined || upload.initiated.getTime() > cutoff) continue;
+        if (!isOwnFile(pathOfKey(this.#settings.prefix, upload.key))) continue;
         await this.#store.abortUpload(upload.key, upload.uploadId);
         aborted++;
       }
@@ -314,6 +318,12 @@ export class S3Sink implements Sink {
     }
     return new Error(message);
   }
+}
+
+/** Whether a path is one this sink writes (Parquet files, journals, dead letters): other uploads are not ours. */
+function isOwnFile(path: string | undefined): boolean {
+  if (path === undefined) return false;
+  return path.endsWith(".parquet") || path.startsWith("_fsds/") || path.startsWith("_dead_letter/");
 }
 
 /** The error a failed multipart upload wraps, or the error itself. */
