@@ -51,6 +51,8 @@ export interface S3SinkOptions {
   readonly log: Logger;
   /** Test seam: awaited before each S3 request is sent. Default none. */
   readonly beforeSend?: BeforeSendHook;
+  /** Test seam: the store to use instead of one built from the config. */
+  readonly store?: S3Store;
   /** First and largest delay of the whole-upload retries, in ms. Default 1000 and 10000. */
   readonly uploadRetryDelayMs?: { readonly base: number; readonly max: number };
   /**
@@ -85,7 +87,7 @@ export class S3Sink implements Sink {
 
   constructor(config: S3SinkConfig, options: S3SinkOptions) {
     this.#settings = s3ClientSettings(config);
-    this.#store = new S3Store(this.#settings, { beforeSend: options.beforeSend });
+    this.#store = options.store ?? new S3Store(this.#settings, { beforeSend: options.beforeSend });
     this.#log = options.log;
     this.#secrets = [this.#settings.credentials?.secretAccessKey, this.#settings.credentials?.sessionToken];
     this.#retryDelay = options.uploadRetryDelayMs ?? { base: 1000, max: 10_000 };
