@@ -18,6 +18,7 @@ import {
   jsonMessages,
   produce,
   uniqueName,
+  withAdmin,
 } from "./kafka_helpers.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
@@ -243,6 +244,10 @@ Deno.test(
       const file = await writeConfig(dir, { topics: [topic], group_id: group, batch_size: 250 });
       const a = cli(file);
       const b = cli(file);
+      await until("both instances are members of the group", async () => {
+        const { groups } = await withAdmin((admin) => admin.describeGroups([group]));
+        return groups[0]?.state === "Stable" && groups[0]?.members.length === 2;
+      });
       await produce(topic, jsonMessages(8000, 4));
       await until("every partition is committed to its end", async () => {
         const offsets = await committedOffsets(group, topic);
@@ -256,8 +261,8 @@ Deno.test(
       for (const run of [ra, rb]) {
         assert.match(
           run.stderr,
-          /partitions assigned .*partitions=2/,
-          "each instance held two partitions at some point",
+          /partitions assigned.*partitions=2/,
+          `each instance held two partitions:\n${run.stderr}`,
         );
       }
       assert.deepEqual(
