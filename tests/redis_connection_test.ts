@@ -6,6 +6,7 @@
 import assert, { deepEqual as assertEquals, rejects } from "node:assert/strict";
 import type { SourceMessage } from "../src/core/source.ts";
 import { listKeysOf } from "../src/sources/redis_lists.ts";
+import { configureLogging } from "../src/telemetry/log.ts";
 import { ackAll, addEntries, adminClient, drain, makeSource, pendingCount, text, uniqueKey } from "./redis_helpers.ts";
 import { endpoints, ensureRunning, startService, stopService } from "./services/endpoints.ts";
 
@@ -102,6 +103,38 @@ Deno.test("redis source reconnects after Redis restarts under it and loses nothi
     await fresh.call("DEL", stream, list, ...Object.values(listKeysOf(list, "fs-data-sink", "rs")));
     fresh.close();
   } finally {
+    await source.close();
+    admin.close();
+  }
+});
+
+Deno.test("redis source backs off with growing delays while Redis is down, then reads again", async () => {
+  const admin = await adminClient();
+  const stream = uniqueKey("backoff");
+  const source = makeSource({ stream_keys: [stream], consumer_name: "bo", block_ms: 200 });
+  const lines: string[] = [];
+  try {
+    await source.connect();
+    await stopService("redis");
+    configureLogging({ level: "WARNING", format: "json", writer: (line) => lines.push(line) });
+    const signal = new AbortController().signal;
+    for (let i = 0; i < 4; i++) {
+      assertEquals((await source.read({ maxMessages: 10, maxWaitMs: 100, signal })).kind, "idle");
+    }
+    configureLogging({ level: "INFO", format: "text", writer: (line) => console.error(line) });
+    const retries = lines.map((l) => JSON.parse(l)).filter((l) => l.message === "Cannot read from Redis; retrying");
+    assertEquals(retries.map((l) => [l.attempt, l.delay_ms]), [[1, 100], [2, 200], [3, 400], [4, 800]]);
+    await startService("redis");
+    const fresh = await adminClient();
+    await addEntries(fresh, stream, 3, (i) => ({ n: String(i) }));
+    const got = await drain(source, { limit: 3, idleLimit: 50 });
+    assertEquals(got.map((m) => m.fields?.n), ["0", "1", "2"]);
+    assertEquals(await pendingCount(fresh, stream), 0);
+    await fresh.call("DEL", stream);
+    fresh.close();
+  } finally {
+    configureLogging({ level: "INFO", format: "text", writer: (line) => console.error(line) });
+    await startService("redis");
     await source.close();
     admin.close();
   }

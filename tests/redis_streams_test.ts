@@ -67,7 +67,8 @@ Deno.test("redis source re-reads its pending entries after a restart with the sa
     const unacked = await drain(first, { ack: false, limit: 60 });
     await first.close();
     assertEquals(unacked.length, 60);
-    assertEquals(await pendingCount(admin, key), 60);
+    // At least what was handed out is pending (the source may have read ahead).
+    assert(await pendingCount(admin, key) >= 60);
     await addEntries(admin, key, 20, (i) => ({ n: String(100 + i) }));
 
     const second = makeSource({ stream_keys: [key], consumer_name: "restarting", continuous: false });
@@ -102,8 +103,9 @@ Deno.test("redis source takes over a dead consumer's entries under that consumer
     await live.close();
     const adopted = got.filter((m) => m.stream === streamNameOf(key, "dead"));
     const own = got.filter((m) => m.stream === streamNameOf(key, "live"));
-    assertEquals(adopted.map((m) => m.position), held.map((m) => m.position));
-    assertEquals(own.map((m) => Number(m.fields?.n)), Array.from({ length: 30 }, (_, i) => 50 + i));
+    // Everything the dead consumer held (what it handed out, and what it had read ahead) comes back under its stream.
+    assertEquals(adopted.slice(0, 50).map((m) => m.position), held.map((m) => m.position));
+    assertEquals([...adopted, ...own].map((m) => Number(m.fields?.n)), Array.from({ length: 80 }, (_, i) => i));
     assertEquals(await pendingCount(admin, key), 0);
   } finally {
     await admin.call("DEL", key);

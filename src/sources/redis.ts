@@ -72,6 +72,9 @@ export class RedisSource implements Source {
   #lists?: ListReader;
   #failures = 0;
   #streamsFirst = true;
+  /** Messages fetched and not yet handed out. */
+  #ready: SourceMessage[] = [];
+  #prefetch?: Promise<SourceMessage[]>;
 
   constructor(config: RedisSourceConfig, context: SourceContext, options: RedisSourceOptions = {}) {
     this.#config = config;
@@ -121,13 +124,23 @@ export class RedisSource implements Source {
   }
 
   async read(options: ReadOptions): Promise<ReadResult> {
-    const { maxMessages, maxWaitMs, signal } = options;
+    const { maxWaitMs, signal } = options;
+    const max = Math.max(1, options.maxMessages);
     let waited = false;
     for (;;) {
       try {
-        const messages = await this.#fetch(Math.max(1, maxMessages));
+        if (this.#ready.length === 0) {
+          const prefetched = this.#prefetch;
+          this.#prefetch = undefined;
+          this.#ready = prefetched ? await prefetched : await this.#fetch(max);
+        }
         this.#failures = 0;
-        if (messages.length > 0) return { kind: "messages", messages };
+        if (this.#ready.length > 0) {
+          const messages = this.#ready.splice(0, max);
+          // A full batch suggests more: read the next one while the pipeline works on this one.
+          if (messages.length === max && this.#ready.length === 0 && !signal.aborted) this.#startPrefetch(max);
+          return { kind: "messages", messages };
+        }
         if (this.#oneShot && this.#drained()) return { kind: "end" };
         if (waited || signal.aborted) return { kind: "idle" };
         await this.#wait(Math.min(maxWaitMs, this.#config.block_ms), signal);
@@ -140,6 +153,16 @@ export class RedisSource implements Source {
         return { kind: "idle" };
       }
     }
+  }
+
+  /**
+   * Starts the next fetch in the background. What it takes is safe if the process dies before handing it out:
+   * stream entries sit in this consumer's pending list and list items in its processing list, both re-read at start.
+   */
+  #startPrefetch(max: number): void {
+    const next = this.#fetch(max);
+    next.catch(() => {/* surfaces when the next read awaits it */});
+    this.#prefetch = next;
   }
 
   /** Takes from streams and lists, alternating which goes first. */
