@@ -60,6 +60,16 @@ Deno.test("health endpoint goes from not ready to ready to stalled and back to h
     telemetry.metrics.setLag("orders/0", 0);
     assertEquals((await get(port, "/healthz")).status, 200);
 
+    // Lag reported by the source (Source.lag) is read at each health check.
+    let sourceLag = new Map([["orders/1", 3]]);
+    telemetry.metrics.trackLag(() => sourceLag);
+    now += 61_000;
+    assertEquals((await get(port, "/healthz")).status, 200); // the lag just appeared: the clock starts now
+    now += 61_000;
+    assertEquals(JSON.parse((await get(port, "/healthz")).body).backlog, 3);
+    sourceLag = new Map();
+    assertEquals((await get(port, "/healthz")).status, 200);
+
     assertEquals((await get(port, "/nope")).status, 404);
   } finally {
     await telemetry.shutdown();

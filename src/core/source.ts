@@ -116,6 +116,12 @@ export interface Source {
   comparePositions?(a: string, b: string): number;
   /** Describes a message for errors and logs, e.g. `topic "orders" partition 3 offset 1200`. */
   describe(message: SourceMessage): string;
+  /**
+   * Messages waiting per stream, as far as the source knows without a round trip (Kafka: high watermark minus the
+   * next offset to read; Redis: entries after the last read). Read at each metrics collection and health check
+   * for `fs_data_sink.consumer_lag`; streams left out are no longer reported. Optional; must not throw.
+   */
+  lag?(): ReadonlyMap<string, number>;
   /** Closes connections. Called once, also after a failure. */
   close(): Promise<void>;
 }

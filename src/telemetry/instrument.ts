@@ -60,8 +60,12 @@ export function pipelineHooks(telemetry: Telemetry): PipelineHooks {
   };
 }
 
-/** `source` with spans around connect, read (when it returned messages), ack and close; itself when not tracing. */
+/**
+ * `source` with spans around connect, read (when it returned messages), ack and close; itself when not tracing.
+ * A source with `lag()` also feeds `fs_data_sink.consumer_lag` and the health check.
+ */
 export function instrumentSource(source: Source, telemetry: Telemetry): Source {
+  if (source.lag) telemetry.metrics.trackLag(() => source.lag?.());
   if (!telemetry.tracing) return source;
   const overrides: Partial<Source> = {
     connect: () => telemetry.withSpan(SPAN.sourceConnect, undefined, () => source.connect()),

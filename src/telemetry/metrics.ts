@@ -4,6 +4,7 @@
  * @module
  */
 import type { Attributes, Histogram, Meter, ObservableResult } from "@opentelemetry/api";
+import { AggregationTemporality, InstrumentType } from "@opentelemetry/sdk-metrics";
 
 /** Metric names (OpenTelemetry style; the Prometheus endpoint turns dots into underscores). */
 export const METRIC_NAMES = {
@@ -48,6 +49,16 @@ export const ATTR = {
   errorKind: "error.type",
 } as const;
 
+/**
+ * Temporality per instrument: cumulative, except gauges, whose series are reported only when observed (so a revoked
+ * partition's lag disappears instead of repeating its last value; OTLP gauges carry no temporality).
+ */
+export function temporalityFor(type: InstrumentType): AggregationTemporality {
+  return type === InstrumentType.OBSERVABLE_GAUGE || type === InstrumentType.GAUGE
+    ? AggregationTemporality.DELTA
+    : AggregationTemporality.CUMULATIVE;
+}
+
 /** Bucket bounds of `fs_data_sink.batch_latency`, ms: from a fast local write to a slow multipart upload. */
 export const LATENCY_BUCKETS_MS = [1, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000, 60000, 120000];
 
@@ -78,6 +89,11 @@ export interface PipelineMetrics {
   setLag(stream: string, lag: number, attrs?: Attributes): void;
   /** Stops reporting lag for `stream` (partition revoked). */
   clearLag(stream: string): void;
+  /**
+   * Pulls the lags from `provider` (e.g. `Source.lag`) at each collection and health check, replacing the streams
+   * it reported before; `setLag` values of other streams stay.
+   */
+  trackLag(provider: () => ReadonlyMap<string, number> | undefined): void;
   /** Sum of the last lags of all streams (0 when none set); used by the health check. */
   totalLag(): number;
 }
@@ -95,6 +111,7 @@ export const NOOP_METRICS: PipelineMetrics = Object.freeze({
   deadLettered: noop,
   setLag: noop,
   clearLag: noop,
+  trackLag: noop,
   totalLag: () => 0,
 });
 
@@ -102,18 +119,42 @@ export const NOOP_METRICS: PipelineMetrics = Object.freeze({
 export class LagTable {
   readonly #lags = new Map<string, { lag: number; attrs: Attributes }>();
   readonly #onChange?: () => void;
+  #provider?: () => ReadonlyMap<string, number> | undefined;
+  #provided = new Set<string>();
   /** `onChange` runs after every change (the health check's backlog). */
   constructor(onChange?: () => void) {
     this.#onChange = onChange;
   }
   set(stream: string, lag: number, attrs?: Attributes): void {
+    this.#put(stream, lag, attrs);
+    this.#onChange?.();
+  }
+  #put(stream: string, lag: number, attrs?: Attributes): void {
     const entry = this.#lags.get(stream);
     if (entry && attrs === undefined) entry.lag = lag;
     else this.#lags.set(stream, { lag, attrs: { [ATTR.stream]: stream, ...attrs } });
-    this.#onChange?.();
   }
   delete(stream: string): void {
     this.#lags.delete(stream);
+    this.#onChange?.();
+  }
+  /** Pulls from `provider` at each {@linkcode LagTable.refresh}. */
+  track(provider: () => ReadonlyMap<string, number> | undefined): void {
+    this.#provider = provider;
+  }
+  /** Replaces the provider's streams with what it reports now; a provider that throws is ignored. */
+  refresh(): void {
+    if (!this.#provider) return;
+    let current: ReadonlyMap<string, number> | undefined;
+    try {
+      current = this.#provider();
+    } catch {
+      return;
+    }
+    if (!current) return;
+    for (const stream of this.#provided) if (!current.has(stream)) this.#lags.delete(stream);
+    this.#provided = new Set(current.keys());
+    for (const [stream, lag] of current) this.#put(stream, lag);
     this.#onChange?.();
   }
   total(): number {
@@ -122,6 +163,7 @@ export class LagTable {
     return sum;
   }
   observe(result: ObservableResult): void {
+    this.refresh();
     for (const entry of this.#lags.values()) result.observe(entry.lag, entry.attrs);
   }
 }
@@ -247,6 +289,9 @@ export class MeterPipelineMetrics implements PipelineMetrics {
   }
   clearLag(stream: string): void {
     this.#lags.delete(stream);
+  }
+  trackLag(provider: () => ReadonlyMap<string, number> | undefined): void {
+    this.#lags.track(provider);
   }
   totalLag(): number {
     return this.#lags.total();

@@ -49,3 +49,22 @@ Deno.test("lag is reported per stream, cleared on revoke and summed for the heal
     `${name}{fs_data_sink_stream="orders/0",messaging_destination_partition_id="0"} 3`,
   ]);
 });
+
+Deno.test("lags pulled from a provider replace the streams it reported before and keep pushed ones", async () => {
+  const { metrics, scrape } = setup();
+  let current = new Map([["orders/0", 4], ["orders/1", 6]]);
+  metrics.trackLag(() => current);
+  metrics.setLag("redis:events", 1);
+  const name = "fs_data_sink_consumer_lag";
+  assertEquals((await scrape()).filter((l) => l.startsWith(name)).sort(), [
+    `${name}{fs_data_sink_stream="orders/0"} 4`,
+    `${name}{fs_data_sink_stream="orders/1"} 6`,
+    `${name}{fs_data_sink_stream="redis:events"} 1`,
+  ]);
+  current = new Map([["orders/1", 2]]);
+  assertEquals((await scrape()).filter((l) => l.startsWith(name)).sort(), [
+    `${name}{fs_data_sink_stream="orders/1"} 2`,
+    `${name}{fs_data_sink_stream="redis:events"} 1`,
+  ]);
+  assertEquals(metrics.totalLag(), 3);
+});

@@ -170,6 +170,7 @@ class RunningTelemetry implements Telemetry {
   readonly #meterProvider?: MeterProvider;
   readonly #prometheus?: PrometheusReader;
   readonly #exporters: { abort(): void }[] = [];
+  readonly #lags: LagTable;
   readonly #servers: Deno.HttpServer[] = [];
   readonly #exportState = new Map<Signal, { failing: boolean; lastWarning: number }>();
   #shutdown?: Promise<void>;
@@ -225,6 +226,7 @@ class RunningTelemetry implements Telemetry {
       readers.push(this.#prometheus);
     }
     const lags = new LagTable(() => this.health.setBacklog(lags.total()));
+    this.#lags = lags;
     if (readers.length > 0) {
       this.#meterProvider = new MeterProvider({ resource, readers });
       this.metrics = new MeterPipelineMetrics(this.#meterProvider.getMeter(SCOPE_NAME, denoJson.version), lags);
@@ -271,6 +273,7 @@ class RunningTelemetry implements Telemetry {
         if (request.method !== "GET" && request.method !== "HEAD") {
           return new Response("Method not allowed\n", { status: 405 });
         }
+        if (serveHealth) this.#lags.refresh();
         const response = (serveHealth ? healthResponse(this.health, path) : undefined) ??
           (serveMetrics && prometheus ? await prometheusResponse(prometheus, path) : undefined);
         return response ?? new Response("Not found\n", { status: 404 });
@@ -379,6 +382,7 @@ function lagOnlyMetrics(lags: LagTable): PipelineMetrics {
     ...NOOP_METRICS,
     setLag: (stream, lag, attrs) => lags.set(stream, lag, attrs),
     clearLag: (stream) => lags.delete(stream),
+    trackLag: (provider) => lags.track(provider),
     totalLag: () => lags.total(),
   };
 }

@@ -11,9 +11,15 @@ import {
   ProtobufMetricsSerializer,
   ProtobufTraceSerializer,
 } from "@opentelemetry/otlp-transformer";
-import type { PushMetricExporter, ResourceMetrics } from "@opentelemetry/sdk-metrics";
+import type {
+  AggregationTemporality,
+  InstrumentType,
+  PushMetricExporter,
+  ResourceMetrics,
+} from "@opentelemetry/sdk-metrics";
 import type { ReadableSpan, SpanExporter } from "@opentelemetry/sdk-trace-base";
 import { createSender, type OtlpSender } from "./_otlp_transport.ts";
+import { temporalityFor } from "./metrics.ts";
 import type { Signal, SignalExport } from "./otlp_settings.ts";
 
 /** Outcome of each export, for logging: `error` is undefined on success. */
@@ -121,8 +127,9 @@ export class OtlpSpanExporter implements SpanExporter {
   }
 }
 
-/** Exports metrics over OTLP (HTTP JSON, HTTP protobuf or gRPC), cumulative temporality (the SDK default). */
+/** Exports metrics over OTLP (HTTP JSON, HTTP protobuf or gRPC): cumulative sums and histograms. */
 export class OtlpMetricExporter implements PushMetricExporter {
+  readonly selectAggregationTemporality: (type: InstrumentType) => AggregationTemporality = temporalityFor;
   readonly #base: OtlpExporterBase<ResourceMetrics>;
   constructor(target: SignalExport, options: OtlpExporterOptions = {}) {
     const serializer = target.protocol === "http/json" ? JsonMetricsSerializer : ProtobufMetricsSerializer;

@@ -5,19 +5,14 @@
  * `_count`; gauges keep their name. Attribute keys are sanitized the same way. Units are not appended to names.
  * @module
  */
-import {
-  AggregationTemporality,
-  DataPointType,
-  type Histogram,
-  type MetricData,
-  MetricReader,
-} from "@opentelemetry/sdk-metrics";
+import { DataPointType, type Histogram, type MetricData, MetricReader } from "@opentelemetry/sdk-metrics";
 import type { Attributes } from "@opentelemetry/api";
+import { temporalityFor } from "./metrics.ts";
 
 /** Collects on demand and renders the Prometheus text exposition format. */
 export class PrometheusReader extends MetricReader {
   constructor() {
-    super({ aggregationTemporalitySelector: () => AggregationTemporality.CUMULATIVE });
+    super({ aggregationTemporalitySelector: temporalityFor });
   }
   protected override onForceFlush(): Promise<void> {
     return Promise.resolve();
