@@ -151,7 +151,11 @@ class GrpcSender implements OtlpSender {
         ...this.#target.headers,
       });
       const onAbort = () => {
-        request.close(http2.constants.NGHTTP2_CANCEL);
+        try {
+          request.close(http2.constants.NGHTTP2_CANCEL);
+        } catch {
+          // Already closed with its session.
+        }
         fail("timed out or cancelled", false);
       };
       signal.addEventListener("abort", onAbort);

@@ -64,7 +64,11 @@ class OtlpExporterBase<T> {
       body = this.#serialize(items);
     } catch (cause) {
       const error = new Error(`Cannot encode OTLP ${this.#signal}: ${String(cause)}`, { cause });
-      this.#onResult(this.#signal, error);
+      try {
+        this.#onResult(this.#signal, error);
+      } catch {
+        // Reporting is best effort.
+      }
       resultCallback({ code: ExportResultCode.FAILED, error });
       return;
     }
@@ -72,16 +76,15 @@ class OtlpExporterBase<T> {
       resultCallback({ code: ExportResultCode.SUCCESS });
       return;
     }
-    const done = this.#sender.send(body).then(
-      () => {
-        this.#onResult(this.#signal, undefined);
-        resultCallback({ code: ExportResultCode.SUCCESS });
-      },
-      (error: Error) => {
+    // Neither the listener (a log line to a closed stderr) nor the SDK's callback may turn into an unhandled
+    // rejection: that would end the process, and telemetry must never stop the pipeline.
+    const done = this.#sender.send(body).then(() => undefined, (error: Error) => error).then((error) => {
+      try {
         this.#onResult(this.#signal, error);
-        resultCallback({ code: ExportResultCode.FAILED, error });
-      },
-    );
+      } finally {
+        resultCallback(error ? { code: ExportResultCode.FAILED, error } : { code: ExportResultCode.SUCCESS });
+      }
+    }).catch(() => {});
     this.#inFlight.add(done);
     done.finally(() => this.#inFlight.delete(done));
   }
