@@ -20,10 +20,11 @@ async function listFiles(root: string, prefix = ""): Promise<string[]> {
 }
 
 /** Writes 25 JSON lines and a config; runs the CLI; returns its exit code, stderr lines and the output folder. */
-async function runCli(telemetry: string): Promise<{ code: number; lines: string[]; out: string }> {
+async function runCli(telemetry: string, badLines = 0): Promise<{ code: number; lines: string[]; out: string }> {
   const dir = await Deno.makeTempDir({ prefix: "fsds-telemetry-e2e-" });
   const input = join(dir, "orders.ndjson");
   const rows = Array.from({ length: 25 }, (_, i) => JSON.stringify({ id: i, amount: i * 1.5, name: `order-${i}` }));
+  for (let i = 0; i < badLines; i++) rows.splice(5 + i, 0, `{"broken": ${i}`);
   await Deno.writeTextFile(input, rows.join("\n") + "\n");
   const config = join(dir, "config.yaml");
   await Deno.writeTextFile(
@@ -41,6 +42,8 @@ async function runCli(telemetry: string): Promise<{ code: number; lines: string[
       "  log_format: json",
       "  enabled: true",
       ...telemetry.split("\n").map((line) => `  ${line}`),
+      "pipeline:",
+      "  error_handling: dead_letter",
       "",
     ].join("\n"),
   );
@@ -122,5 +125,21 @@ Deno.test("the CLI finishes its run and exits 0 when the collector is down", asy
     assertEquals(dataFiles(await listFiles(out)).length, 3);
     const warning = lines.map((l) => JSON.parse(l)).find((l) => String(l.message).startsWith("Cannot export"));
     assert(warning, `${protocol}: no warning about the failed export`);
+  }
+});
+
+Deno.test("the CLI reports decode errors and dead-lettered records as metrics", async () => {
+  let receiver: OtlpReceiver | undefined;
+  try {
+    receiver = await startReceiver();
+    const { code, lines } = await runCli(`otlp_endpoint: ${receiver.grpcUrl}\notlp_protocol: grpc`, 2);
+    assertEquals(code, 0, lines.join("\n"));
+    const points = (metric: string) => receiver!.points.filter((p) => p.metric === metric);
+    assertEquals(points(METRIC_NAMES.errors).map((p) => [p.value, p.attributes[ATTR.errorKind]]), [[2, "decode"]]);
+    assertEquals(points(METRIC_NAMES.recordsDeadLettered).reduce((n, p) => n + (p.value ?? 0), 0), 2);
+    assertEquals(points(METRIC_NAMES.recordsProcessed).reduce((n, p) => n + (p.value ?? 0), 0), 25);
+    assert(receiver.requests.every((r) => r.transport === "grpc"));
+  } finally {
+    await receiver?.close();
   }
 });
