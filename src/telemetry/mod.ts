@@ -26,6 +26,18 @@
  * A collector that is down never stops or slows the pipeline: spans are queued (bounded, dropped when full),
  * exports fail in the background and are logged at most once a minute per signal, and shutdown gives up after its
  * timeout.
+ *
+ * Export settings (see `otlp_settings.ts`): `otlp_endpoint` is a base URL (`/v1/traces`, `/v1/metrics` appended
+ * for HTTP); the protocol is `otlp_protocol` or OTEL_EXPORTER_OTLP_PROTOCOL, else gRPC for port 4317 (the seed's
+ * example) and http/protobuf otherwise. Also honoured: OTEL_EXPORTER_OTLP_{TRACES_,METRICS_}{ENDPOINT,PROTOCOL,
+ * HEADERS,TIMEOUT}, OTEL_RESOURCE_ATTRIBUTES, OTEL_METRIC_EXPORT_INTERVAL, OTEL_SDK_DISABLED,
+ * OTEL_TRACES_EXPORTER=none, OTEL_METRICS_EXPORTER=none, and the SDK's own OTEL_BSP_* and OTEL_TRACES_SAMPLER.
+ *
+ * gRPC is a unary call over `node:http2` written here (Deno implements `node:http2`; its `fetch` cannot speak
+ * gRPC). The official `@opentelemetry/exporter-trace-otlp-grpc` (via `@grpc/grpc-js`) was checked to work under
+ * Deno 2.9 too, but would add grpc-js and protobufjs to the dependencies for the same bytes on the wire.
+ *
+ * Logs: while tracing, every log line written inside a span carries `trace_id` and `span_id`.
  * @module
  */
 import {
