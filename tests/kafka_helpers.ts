@@ -133,7 +133,9 @@ export async function drain(source: KafkaSource, options: DrainOptions = {}): Pr
     const byStream = new Map<string, string[]>();
     for (const message of result.messages) {
       if (ack !== true && !ack(message)) continue;
-      byStream.set(message.stream, [...(byStream.get(message.stream) ?? []), message.position]);
+      const positions = byStream.get(message.stream);
+      if (positions) positions.push(message.position);
+      else byStream.set(message.stream, [message.position]);
     }
     for (const [stream, positions] of byStream) await source.ack(stream, positions);
   }

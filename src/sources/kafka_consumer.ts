@@ -41,7 +41,7 @@ import {
   type ResolvedKafkaOptions,
   resolveKafkaOptions,
 } from "./kafka_config.ts";
-import { formatPosition, parsePosition, PartitionTracker, streamName } from "./kafka_offsets.ts";
+import { parsePosition, PartitionTracker, POSITION_DIGITS, streamName } from "./kafka_offsets.ts";
 import { type ProgressHandle, startProgress, type TopicProgress } from "./kafka_progress.ts";
 import { selectTopics, topicSelection } from "./kafka_topics.ts";
 
@@ -153,7 +153,7 @@ export class KafkaSource implements Source {
   #failure?: Error;
   #closed = false;
   #noTopics = false;
-  #doneByTopic = new Map<string, number>();
+  #doneByStream = new Map<string, number>();
   #progress?: ProgressHandle;
   #unsubscribe: (() => void)[] = [];
   #memberId?: string;
@@ -278,8 +278,7 @@ export class KafkaSource implements Source {
         const messages = this.#buffer.take(options.maxMessages);
         this.stats.delivered += messages.length;
         for (const message of messages) {
-          const topic = message.stream.slice(0, message.stream.lastIndexOf("+"));
-          this.#doneByTopic.set(topic, (this.#doneByTopic.get(topic) ?? 0) + 1);
+          this.#doneByStream.set(message.stream, (this.#doneByStream.get(message.stream) ?? 0) + 1);
         }
         return { kind: "messages", messages };
       }
@@ -564,7 +563,7 @@ export class KafkaSource implements Source {
     const value = message.value;
     return {
       stream,
-      position: formatPosition(offset),
+      position: message.offset.padStart(POSITION_DIGITS, "0"),
       value: value === null ? null : new Uint8Array(value.buffer, value.byteOffset, value.byteLength),
       metadata,
       timestampMs,
@@ -586,9 +585,14 @@ export class KafkaSource implements Source {
       entry.partitions++;
       byTopic.set(tracker.topic, entry);
     }
-    return this.#topics.filter((topic) => byTopic.has(topic) || this.#doneByTopic.has(topic)).map((topic) => ({
+    const doneByTopic = new Map<string, number>();
+    for (const [stream, done] of this.#doneByStream) {
+      const topic = stream.slice(0, stream.lastIndexOf("+"));
+      doneByTopic.set(topic, (doneByTopic.get(topic) ?? 0) + done);
+    }
+    return this.#topics.filter((topic) => byTopic.has(topic) || doneByTopic.has(topic)).map((topic) => ({
       topic,
-      done: this.#doneByTopic.get(topic) ?? 0,
+      done: doneByTopic.get(topic) ?? 0,
       total: byTopic.get(topic)?.total ?? 0,
       partitions: byTopic.get(topic)?.partitions ?? 0,
     }));

@@ -1,0 +1,269 @@
+/**
+ * Benchmark of the Kafka source: a one-shot drain of a pre-filled topic (default 1 000 000 JSON records of about
+ * 200 bytes) into local Parquet with the real CLI, reporting records/s, MB/s (payload bytes) and the peak RSS of the
+ * CLI process. Next to it, two ceilings measured on the same topic in their own processes: the bare kafkajs fetch
+ * rate (a consumer that only counts messages in `eachBatch`) and the bare source rate (the Kafka source's `read` +
+ * `ack`, no decoding or writing). Rows are counted back from the Parquet files. Not part of `deno task test`.
+ *
+ * The filled topic is kept (named after the record and partition counts) so that later runs skip the fill; each
+ * measurement uses a new consumer group.
+ *
+ * Usage: `deno run -A tests/bench/kafka_bench.ts [--count N] [--partitions N] [--batch-size N] [--json]`
+ * @module
+ */
+import { parseArgs } from "node:util";
+import { Kafka, logLevel } from "kafkajs";
+import { decodeParquet } from "../../src/parquet/writer.ts";
+import { makeSource, testClient, withAdmin } from "../kafka_helpers.ts";
+import { endpoints, ensureRunning } from "../services/endpoints.ts";
+
+const MAIN = new URL("../../main.ts", import.meta.url).pathname;
+const SELF = new URL(import.meta.url).pathname;
+
+/** One measured run. */
+interface Measure {
+  readonly records: number;
+  readonly seconds: number;
+  readonly recordsPerSecond: number;
+  readonly megabytesPerSecond: number;
+  readonly peakRssMiB: number;
+}
+
+/** A JSON record of about 200 bytes. */
+export function payload(i: number): string {
+  return JSON.stringify({
+    event_type: "quote",
+    source: "bench",
+    id: i,
+    data: {
+      symbol: ["AAPL", "MSFT", "NVDA", "AMZN"][i % 4],
+      bid: 100 + (i % 1000) / 100,
+      ask: 100.5,
+      volume: i % 9973,
+    },
+    metadata: { exchange: "NASDAQ", note: "padding-padding-padding" },
+    ts: 1_700_000_000_000 + i,
+  });
+}
+
+async function endOffsets(topic: string): Promise<number> {
+  return await withAdmin(async (admin) => {
+    if (!(await admin.listTopics()).includes(topic)) return -1;
+    const offsets = await admin.fetchTopicOffsets(topic);
+    return offsets.reduce((sum, p) => sum + Number(p.high), 0);
+  });
+}
+
+/** Creates and fills the topic unless it already holds exactly `count` records; returns the payload bytes. */
+async function prepareTopic(topic: string, count: number, partitions: number): Promise<number> {
+  let bytes = 0;
+  for (let i = 0; i < count; i++) bytes += payload(i).length;
+  const existing = await endOffsets(topic);
+  if (existing === count) return bytes;
+  if (existing >= 0) await withAdmin((admin) => admin.deleteTopics({ topics: [topic] }));
+  await withAdmin((admin) =>
+    admin.createTopics({ topics: [{ topic, numPartitions: partitions }], waitForLeaders: true })
+  );
+  const started = performance.now();
+  const producer = testClient().producer({ allowAutoTopicCreation: false });
+  await producer.connect();
+  const chunk = 10_000;
+  for (let start = 0; start < count; start += chunk) {
+    const messages = Array.from({ length: Math.min(chunk, count - start) }, (_, j) => ({
+      partition: (start + j) % partitions,
+      value: payload(start + j),
+    }));
+    await producer.send({ topic, messages, acks: 1 });
+  }
+  await producer.disconnect();
+  console.error(`filled ${topic}: ${count} records in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  return bytes;
+}
+
+/** Runs `args` with this Deno, sampling the child's peak RSS (VmHWM) until it exits. */
+async function measureProcess(args: string[]): Promise<{ seconds: number; peakRssMiB: number; stdout: string }> {
+  const started = performance.now();
+  const child = new Deno.Command(Deno.execPath(), { args, stdout: "piped", stderr: "inherit" }).spawn();
+  let peakKiB = 0;
+  const sampler = setInterval(async () => {
+    try {
+      const status = await Deno.readTextFile(`/proc/${child.pid}/status`);
+      const match = /VmHWM:\s+(\d+) kB/.exec(status);
+      if (match) peakKiB = Math.max(peakKiB, Number(match[1]));
+    } catch { /* exited */ }
+  }, 50);
+  const out = await child.output();
+  clearInterval(sampler);
+  if (!out.success) throw new Error(`Cannot run ${args.slice(0, 4).join(" ")}: exit code ${out.code}`);
+  return {
+    seconds: (performance.now() - started) / 1000,
+    peakRssMiB: peakKiB / 1024,
+    stdout: new TextDecoder().decode(out.stdout),
+  };
+}
+
+async function countRows(dir: string): Promise<number> {
+  let rows = 0;
+  async function walk(path: string) {
+    for await (const entry of Deno.readDir(path)) {
+      const full = `${path}/${entry.name}`;
+      if (entry.isDirectory) await walk(full);
+      else if (entry.name.endsWith(".parquet") && !full.includes("/_fsds/")) {
+        rows += decodeParquet(await Deno.readFile(full)).numRows;
+      }
+    }
+  }
+  await walk(dir);
+  return rows;
+}
+
+/** Child mode: a raw kafkajs consumer that only counts messages until `count`; prints the count and fetch time. */
+async function bareKafkajs(topic: string, group: string, count: number): Promise<void> {
+  const kafka = new Kafka({ clientId: "fsds-bench", brokers: endpoints().kafka.brokers, logLevel: logLevel.NOTHING });
+  const consumer = kafka.consumer({ groupId: group, maxWaitTimeInMs: 1000 });
+  await consumer.connect();
+  await consumer.subscribe({ topics: [topic], fromBeginning: true });
+  let seen = 0;
+  let firstAt = 0;
+  const done = Promise.withResolvers<void>();
+  await consumer.run({
+    autoCommit: false,
+    partitionsConsumedConcurrently: 4,
+    eachBatch: async ({ batch }) => {
+      if (firstAt === 0) firstAt = performance.now();
+      seen += batch.messages.length;
+      if (seen >= count) done.resolve();
+      await Promise.resolve();
+    },
+  });
+  await done.promise;
+  const fetchSeconds = (performance.now() - firstAt) / 1000;
+  await consumer.disconnect();
+  console.log(JSON.stringify({ count: seen, fetchSeconds }));
+}
+
+/** Child mode: the Kafka source alone (read + ack per stream, no decoding); prints the count and read time. */
+async function bareSource(topic: string, group: string): Promise<void> {
+  const source = makeSource({ topics: [topic], group_id: group }, { untilCaughtUp: true });
+  await source.connect();
+  const signal = new AbortController().signal;
+  let count = 0;
+  let firstAt = 0;
+  for (;;) {
+    const result = await source.read({ maxMessages: 5000, maxWaitMs: 1000, signal });
+    if (result.kind === "end") break;
+    if (result.kind !== "messages") continue;
+    // Timed from the first message, like the bare kafkajs consumer (group join and first fetch excluded).
+    if (firstAt === 0) firstAt = performance.now();
+    count += result.messages.length;
+    const byStream = Map.groupBy(result.messages, (message) => message.stream);
+    for (const [stream, messages] of byStream) await source.ack(stream, messages.map((message) => message.position));
+  }
+  const readSeconds = (performance.now() - firstAt) / 1000;
+  await source.close();
+  console.log(JSON.stringify({ count, readSeconds }));
+}
+
+function measure(records: number, bytes: number, seconds: number, peakRssMiB: number): Measure {
+  return {
+    records,
+    seconds,
+    recordsPerSecond: records / seconds,
+    megabytesPerSecond: bytes / 1e6 / seconds,
+    peakRssMiB,
+  };
+}
+
+async function pipelineRun(topic: string, group: string, batchSize: number, bytes: number): Promise<Measure> {
+  const dir = await Deno.makeTempDir({ prefix: "fsds-kafka-bench-" });
+  try {
+    const config = {
+      source: {
+        type: "kafka",
+        bootstrap_servers: endpoints().kafka.brokers,
+        topics: [topic],
+        group_id: group,
+        batch_size: batchSize,
+        progress: "off",
+      },
+      sink: { type: "local", path: `${dir}/out`, compression: "snappy" },
+      telemetry: { log_level: "WARNING", enabled: false },
+      pipeline: { until_caught_up: true },
+    };
+    await Deno.writeTextFile(`${dir}/config.yaml`, JSON.stringify(config));
+    const run = await measureProcess(["run", "--allow-all", MAIN, "run", "--config", `${dir}/config.yaml`]);
+    const records = await countRows(`${dir}/out`);
+    return measure(records, bytes, run.seconds, run.peakRssMiB);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+function show(label: string, m: Measure): string {
+  return `${label.padEnd(34)} ${String(m.records).padStart(9)} records ${m.seconds.toFixed(1).padStart(6)} s ` +
+    `${Math.round(m.recordsPerSecond).toString().padStart(8)} records/s ${
+      m.megabytesPerSecond.toFixed(1).padStart(6)
+    } MB/s` +
+    `  peak RSS ${m.peakRssMiB.toFixed(0)} MiB`;
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    args: Deno.args,
+    options: {
+      count: { type: "string", default: "1000000" },
+      partitions: { type: "string", default: "4" },
+      "batch-size": { type: "string", default: "100000" },
+      "bare-kafkajs": { type: "boolean", default: false },
+      "bare-source": { type: "boolean", default: false },
+      topic: { type: "string" },
+      group: { type: "string" },
+      json: { type: "boolean", default: false },
+    },
+  });
+  const count = Number(values.count);
+  if (values["bare-kafkajs"]) return await bareKafkajs(values.topic!, values.group!, count);
+  if (values["bare-source"]) return await bareSource(values.topic!, values.group!);
+  const partitions = Number(values.partitions);
+  await ensureRunning(["kafka"]);
+  const topic = `fsds-bench-json-${count}-p${partitions}`;
+  const bytes = await prepareTopic(topic, count, partitions);
+  const tag = crypto.randomUUID().slice(0, 8);
+  const results: Record<string, Measure> = {};
+
+  const kafkajsRun = await measureProcess([
+    "run",
+    "--allow-all",
+    SELF,
+    "--bare-kafkajs",
+    "--topic",
+    topic,
+    "--group",
+    `fsds-bench-kafkajs-${tag}`,
+    "--count",
+    String(count),
+  ]);
+  const bare = JSON.parse(kafkajsRun.stdout.trim().split("\n").pop()!) as { count: number; fetchSeconds: number };
+  results.kafkajsFetch = measure(bare.count, bytes, bare.fetchSeconds, kafkajsRun.peakRssMiB);
+  console.error(show("bare kafkajs fetch (eachBatch count)", results.kafkajsFetch));
+
+  const sourceRun = await measureProcess([
+    "run",
+    "--allow-all",
+    SELF,
+    "--bare-source",
+    "--topic",
+    topic,
+    "--group",
+    `fsds-bench-source-${tag}`,
+  ]);
+  const src = JSON.parse(sourceRun.stdout.trim().split("\n").pop()!) as { count: number; readSeconds: number };
+  results.sourceRead = measure(src.count, bytes, src.readSeconds, sourceRun.peakRssMiB);
+  console.error(show("kafka source read + ack", results.sourceRead));
+
+  results.pipeline = await pipelineRun(topic, `fsds-bench-pipeline-${tag}`, Number(values["batch-size"]), bytes);
+  console.error(show("CLI one-shot -> local Parquet", results.pipeline));
+  if (values.json) console.log(JSON.stringify({ count, partitions, payloadBytes: bytes, ...results }));
+}
+
+if (import.meta.main) await main();
