@@ -101,26 +101,33 @@ export async function ensureService(name: ServiceName): Promise<void> {
     const begin = performance.now();
     const state = await serviceState(name);
     if (state.kind === "healthy") return;
-    let pid: number;
     if (state.kind === "unhealthy") {
       progress(`${name}: process ${state.pid} is running but not healthy yet (${state.detail}); waiting`);
-      pid = state.pid;
-    } else {
-      // Leftovers of a crash would keep the ports; they are ours (they name our state folder).
-      if ((await serviceProcesses(name)).length > 0) await stopProcessGroup(pidFileOf(name), needle(name));
-      for (const port of service.ports()) {
-        if (await portOpen(port)) {
-          throw new Error(
-            `Cannot start ${name}: port ${port} on 127.0.0.1 is taken by a process the kit did not start ` +
-              `(set the FSDS_*_PORT variables to move the kit)`,
-          );
-        }
+      try {
+        await waitHealthy(service, state.pid);
+        await service.afterStart?.();
+        progress(`${name}: healthy in ${((performance.now() - begin) / 1000).toFixed(1)}s`);
+        return;
+      } catch (error) {
+        // A wedged process (half started, then stuck) would block every later run: replace it once.
+        progress(`${name}: ${(error as Error).message.split("\n")[0]}; restarting it`);
+        await stopProcessGroup(pidFileOf(name), needle(name));
       }
-      await Deno.mkdir(serviceDir(name), { recursive: true });
-      progress(`${name}: starting`);
-      await service.spawn();
-      pid = (await readPid(pidFileOf(name)))!;
     }
+    // Leftovers of a crash would keep the ports; they are ours (they name our state folder).
+    if ((await serviceProcesses(name)).length > 0) await stopProcessGroup(pidFileOf(name), needle(name));
+    for (const port of service.ports()) {
+      if (await portOpen(port)) {
+        throw new Error(
+          `Cannot start ${name}: port ${port} on 127.0.0.1 is taken by a process the kit did not start ` +
+            `(set the FSDS_*_PORT variables to move the kit)`,
+        );
+      }
+    }
+    await Deno.mkdir(serviceDir(name), { recursive: true });
+    progress(`${name}: starting`);
+    await service.spawn();
+    const pid = (await readPid(pidFileOf(name)))!;
     await waitHealthy(service, pid);
     await service.afterStart?.();
     progress(`${name}: healthy in ${((performance.now() - begin) / 1000).toFixed(1)}s`);

@@ -149,7 +149,7 @@ async function expectOk(response: Response, action: string): Promise<void> {
 /** The HDFS service of the kit. */
 export const hdfs: Service = {
   name: "hdfs",
-  startTimeoutMs: 120_000,
+  startTimeoutMs: 240_000,
   ports: () => {
     const dn = dataNodePorts();
     return [hdfsHttpPort(), hdfsRpcPort(), dn.http, dn.data, dn.ipc];

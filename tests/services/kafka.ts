@@ -118,7 +118,7 @@ function metadataRequest(): Uint8Array {
 /** The Kafka service of the kit. */
 export const kafka: Service = {
   name: "kafka",
-  startTimeoutMs: 90_000,
+  startTimeoutMs: 180_000,
   ports: () => [kafkaPort(), kafkaControllerPort()],
 
   async isInstalled() {

@@ -27,7 +27,7 @@ const REDIS_SERVER = "/usr/bin/redis-server";
 /** The Redis service of the kit. */
 export const redis: Service = {
   name: "redis",
-  startTimeoutMs: 20_000,
+  startTimeoutMs: 60_000,
   ports: () => [redisPort()],
 
   async isInstalled() {

@@ -49,7 +49,7 @@ function binary(): string {
 /** The S3 service of the kit. */
 export const s3: Service = {
   name: "s3",
-  startTimeoutMs: 60_000,
+  startTimeoutMs: 120_000,
   ports: () => [s3Port(), s3ConsolePort()],
 
   async isInstalled() {
