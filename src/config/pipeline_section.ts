@@ -46,6 +46,9 @@ export const pipelineSectionSchema = z.object({
   error_handling: z.enum(ERROR_POLICIES).default("log").describe(
     "Undecodable records: log (skip and log), raise (stop, exit 1), ignore (skip silently, counted), dead_letter",
   ),
+  write_concurrency: z.number().int().positive().default(8).describe(
+    "Batches of different streams written at the same time (a stream's own batches stay in order)",
+  ),
   write_retry_seconds: z.number().min(0).default(300).describe(
     "Keep retrying a batch the sink cannot take for this long (nothing is acknowledged meanwhile), then fail",
   ),

@@ -8,11 +8,10 @@ import { lookupField } from "../arrow/lookup.ts";
 import { SchemaMemory } from "../arrow/batch_builder.ts";
 import { decodePayload } from "../codec/mod.ts";
 import type { PipelineSection } from "../config/pipeline_section.ts";
-import { encodeParquet } from "../parquet/writer.ts";
-import { escapeStream } from "../partition/escape.ts";
 import { datasetOf, Partitioner } from "../partition/partitioner.ts";
 import type { Logger } from "../telemetry/log.ts";
-import { type DeadLetter, deadLetterPath, encodeDeadLetters } from "./dead_letter.ts";
+import { encodeBatch, type EncodedBatch } from "./batch_encoder.ts";
+import type { DeadLetter } from "./dead_letter.ts";
 import { RecordError } from "./errors.ts";
 import { retry } from "./retry.ts";
 import { Journal } from "./journal.ts";
@@ -67,11 +66,17 @@ interface StreamState {
   durableAcks: string[];
   /** Failures logged at warning level in the current batch (the rest are summarised). */
   warned: number;
+  /**
+   * The stream's writes and acknowledgements, chained so they happen in stream order. A failed write rejects the
+   * chain, so nothing later of the stream is acknowledged.
+   */
+  tail: Promise<void>;
 }
 
 const MAX_WARNINGS_PER_BATCH = 5;
 const MAX_FILES_LISTED = 100_000;
-const WRITE_CONCURRENCY = 4;
+/** Files of one batch written at the same time. */
+const FILE_CONCURRENCY = 4;
 
 /** Moves records from one source to one sink. Create one per run. */
 export class Pipeline {
@@ -85,7 +90,11 @@ export class Pipeline {
   readonly #schemas = new Map<string, SchemaMemory>();
   readonly #compare: (a: string, b: string) => number;
   #bufferedBytes = 0;
-  #inFlight: Promise<void> = Promise.resolve();
+  /** Batches being written (of different streams); bounded by `pipeline.write_concurrency`. */
+  readonly #inFlight = new Set<Promise<void>>();
+  #inFlightBytes = 0;
+  #failure: { error: unknown } | undefined;
+  #batchesCut = 0;
   #stopped = false;
   readonly #summary = {
     messagesRead: 0,
@@ -119,8 +128,29 @@ export class Pipeline {
 
   /** Runs until the source ends, a limit is reached or `signal` aborts; then writes what is in hand. */
   async run(signal: AbortSignal): Promise<RunSummary> {
-    const { max_messages: maxMessages, max_batches: maxBatches } = this.#options.pipeline;
+    const maxBatches = this.#options.pipeline.max_batches;
     const timeoutMs = this.#options.pipeline.batch_timeout_seconds * 1000;
+    let finalReason: CutReason = "end";
+    try {
+      finalReason = await this.#loop(signal, timeoutMs);
+      if (!this.#stopped) await this.#cutAll(finalReason);
+      this.#ackDurable();
+    } finally {
+      await Promise.allSettled([...this.#inFlight]);
+    }
+    this.#throwIfFailed();
+    const { batchesWritten: _batches, ...summary } = this.#summary;
+    if (maxBatches !== null && this.#batchesCut >= maxBatches) {
+      this.#log.info(
+        { max_batches: maxBatches },
+        "Stopped after max_batches; records not yet written stay unacknowledged",
+      );
+    }
+    return summary;
+  }
+
+  async #loop(signal: AbortSignal, timeoutMs: number): Promise<CutReason> {
+    const maxMessages = this.#options.pipeline.max_messages;
     let finalReason: CutReason = "end";
     while (true) {
       if (signal.aborted) {
@@ -143,24 +173,16 @@ export class Pipeline {
         const messages = result.messages.length > remaining ? result.messages.slice(0, remaining) : result.messages;
         for (const message of messages) {
           await this.#handle(message);
+          this.#summary.messagesRead++;
           if (this.#stopped) break;
         }
-        this.#summary.messagesRead += messages.length;
-        await this.#ackDurable();
+        this.#ackDurable();
       }
       this.#options.hooks?.heartbeat?.({ bufferedBytes: this.#bufferedBytes });
       await this.#cutDue(timeoutMs);
+      this.#throwIfFailed();
     }
-    if (!this.#stopped) await this.#cutAll(finalReason);
-    await this.#ackDurable();
-    const { batchesWritten: _batches, ...summary } = this.#summary;
-    if (maxBatches !== null && this.#summary.batchesWritten >= maxBatches) {
-      this.#log.info(
-        { max_batches: maxBatches },
-        "Stopped after max_batches; records not yet written stay unacknowledged",
-      );
-    }
-    return summary;
+    return finalReason;
   }
 
   #waitMs(timeoutMs: number): number {
@@ -275,51 +297,61 @@ export class Pipeline {
     }
   }
 
-  #cut(state: StreamState, reason: CutReason): Promise<void> {
-    const around = this.#options.hooks?.aroundBatch;
-    const write = () => this.#write(state, reason);
-    const stream = state.batch?.stream ?? "";
-    const run = this.#inFlight.then(() => around ? around(stream, reason, write) : write());
-    this.#inFlight = run.catch(() => {});
-    return run;
-  }
-
-  async #write(state: StreamState, reason: CutReason): Promise<void> {
+  /**
+   * Cuts a stream's batch: encodes it now, then queues its write and acknowledgement behind the stream's earlier
+   * ones. Waits while too many batches, or too many bytes, are in flight.
+   */
+  async #cut(state: StreamState, reason: CutReason): Promise<void> {
     const batch = state.batch;
     if (batch === undefined || batch.first === undefined) return;
     state.batch = undefined;
     state.warned = 0;
     this.#bufferedBytes -= batch.bytes;
+    this.#batchesCut++;
+    const maxBatches = this.#options.pipeline.max_batches;
+    if (maxBatches !== null && this.#batchesCut >= maxBatches) this.#stopped = true;
+    this.#ackDurableOf(batch.stream, state);
     const started = performance.now();
-    const first = batch.first;
-    const last = batch.last!;
-    const name = `${escapeStream(batch.stream)}+${first}.parquet`;
-    const sinkOptions = this.#options.sink;
-    const outputs: { path: string; data: Uint8Array; rows: number }[] = [];
-    for (const [folder, builder] of batch.builders) {
-      const table = builder.finish();
-      if (table === null || table.numRows === 0) continue;
-      const data = encodeParquet(table, {
-        compression: sinkOptions.compression,
-        compressionLevel: sinkOptions.compression_level,
-        rowGroupSize: sinkOptions.row_group_size,
+    const encoded = encodeBatch(batch, this.#options.sink);
+    const write = () => this.#write(batch, encoded, reason, started);
+    const around = this.#options.hooks?.aroundBatch;
+    state.tail = state.tail.then(() => around ? around(batch.stream, reason, write) : write());
+    this.#inFlightBytes += encoded.bytes;
+    const tracked: Promise<void> = state.tail
+      .catch((error) => void (this.#failure ??= { error }))
+      .finally(() => {
+        this.#inFlight.delete(tracked);
+        this.#inFlightBytes -= encoded.bytes;
       });
-      outputs.push({ path: folder + name, data, rows: table.numRows });
+    this.#inFlight.add(tracked);
+    const budget = this.#options.pipeline.memory_budget_bytes;
+    while (
+      this.#inFlight.size > 0 &&
+      (this.#inFlight.size >= this.#options.pipeline.write_concurrency ||
+        this.#inFlightBytes + this.#bufferedBytes > budget)
+    ) {
+      await Promise.race(this.#inFlight);
     }
-    if (batch.deadLetters.length > 0) {
-      const path = deadLetterPath(batch.dataset, batch.stream, first);
-      outputs.push({ path, data: encodeDeadLetters(batch.deadLetters), rows: 0 });
-    }
+    this.#throwIfFailed();
+  }
+
+  #throwIfFailed(): void {
+    if (this.#failure) throw this.#failure.error;
+  }
+
+  async #write(batch: StreamBatch, encoded: EncodedBatch, reason: CutReason, started: number): Promise<void> {
+    const first = batch.first!;
+    const last = batch.last!;
+    const outputs = encoded.files;
     await this.#writeWithRetry(batch.stream, async () => {
       if (outputs.length > 0 && this.#source.durableAcks !== false) {
         await this.#journal.begin({ stream: batch.stream, first, last, files: outputs.map((o) => o.path) });
       }
-      await runLimited(outputs, WRITE_CONCURRENCY, (o) => this.#sink.write(o.path, o.data));
+      await runLimited(outputs, FILE_CONCURRENCY, (o) => this.#sink.write(o.path, o.data));
     });
     await this.#source.ack(batch.stream, batch.positions);
 
-    const records = outputs.reduce((n, o) => n + o.rows, 0);
-    const bytes = outputs.reduce((n, o) => n + o.data.length, 0);
+    const { records, bytes } = encoded;
     const s = this.#summary;
     s.recordsWritten += records;
     s.filesWritten += outputs.length;
@@ -358,8 +390,6 @@ export class Pipeline {
     );
     if (batch.failed > 0) this.#options.hooks?.recordsFailed?.(batch.failed, batch.stream);
     this.#options.hooks?.batchWritten?.(info);
-    const maxBatches = this.#options.pipeline.max_batches;
-    if (maxBatches !== null && s.batchesWritten >= maxBatches) this.#stopped = true;
   }
 
   async #writeWithRetry(stream: string, write: () => Promise<void>): Promise<void> {
@@ -378,7 +408,7 @@ export class Pipeline {
   }
 
   async #open(message: SourceMessage): Promise<StreamState> {
-    const state: StreamState = { durableAcks: [], warned: 0 };
+    const state: StreamState = { durableAcks: [], warned: 0, tail: Promise.resolve() };
     if (this.#source.durableAcks !== false) {
       const recovery = await this.#journal.recover(message.stream, message.position, this.#compare);
       if (recovery.kind === "durable") state.durableThrough = recovery.through;
@@ -387,12 +417,19 @@ export class Pipeline {
     return state;
   }
 
-  async #ackDurable(): Promise<void> {
-    for (const [stream, state] of this.#streams) {
-      if (state.durableAcks.length === 0) continue;
-      const positions = state.durableAcks.splice(0);
-      await this.#source.ack(stream, positions);
-    }
+  /** Queues the acknowledgement of already-durable positions of every stream, in stream order. */
+  #ackDurable(): void {
+    for (const [stream, state] of this.#streams) this.#ackDurableOf(stream, state);
+  }
+
+  #ackDurableOf(stream: string, state: StreamState): void {
+    if (state.durableAcks.length === 0) return;
+    const positions = state.durableAcks.splice(0);
+    state.tail = state.tail.then(() => this.#source.ack(stream, positions));
+    const tracked: Promise<void> = state.tail
+      .catch((error) => void (this.#failure ??= { error }))
+      .finally(() => this.#inFlight.delete(tracked));
+    this.#inFlight.add(tracked);
   }
 
   #schemaFor(dataset: string): SchemaMemory {
@@ -405,7 +442,8 @@ export class Pipeline {
   }
 
   async #revoked(streams: readonly string[]): Promise<void> {
-    await this.#inFlight;
+    const states = streams.map((s) => this.#streams.get(s)).filter((s) => s !== undefined);
+    await Promise.allSettled(states.map((s) => s.tail));
     for (const stream of streams) {
       const state = this.#streams.get(stream);
       if (state?.batch) this.#bufferedBytes -= state.batch.bytes;

@@ -228,3 +228,59 @@ Deno.test("revoked streams drop their unwritten records without acknowledging th
   assertEquals(source.acked.has("v+0"), false);
   assertEquals(source.acked.get("v+1"), ["000001"]);
 });
+
+class SlowSink extends MemorySink {
+  active = 0;
+  maxActive = 0;
+  override async write(path: string, data: Uint8Array): Promise<void> {
+    this.active++;
+    this.maxActive = Math.max(this.maxActive, this.active);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    this.active--;
+    return super.write(path, data);
+  }
+}
+
+function isAscending(list: readonly string[]): boolean {
+  return list.every((p, i) => i === 0 || list[i - 1]! < p);
+}
+
+Deno.test("batches of different streams are written concurrently and each stream's acks stay in order", async () => {
+  const messages = [];
+  for (let i = 1; i <= 30; i++) for (const s of ["a", "b", "c", "d"]) messages.push(jsonMessage(s, i, { i }));
+  const source = new MemorySource(messages);
+  const sink = new SlowSink();
+  await makePipeline(source, sink, { recordsPerFile: 5 }).run(signal);
+  assert.ok(sink.maxActive > 1, `expected concurrent writes, saw at most ${sink.maxActive}`);
+  for (const s of ["a", "b", "c", "d"]) {
+    const acked = source.acked.get(s)!;
+    assertEquals(acked.length, 30);
+    assert.ok(isAscending(acked), `acks of ${s} out of order: ${acked.join(",")}`);
+  }
+});
+
+Deno.test("already-durable positions are acknowledged before later batches of the same stream", async () => {
+  const sink = new SlowSink();
+  await new Journal(sink, new Logger("test")).begin({
+    stream: "k",
+    first: "000001",
+    last: "000003",
+    files: ["k+000001.parquet"],
+  });
+  await sink.write("k+000001.parquet", new Uint8Array([1]));
+  const source = new MemorySource(Array.from({ length: 20 }, (_, i) => jsonMessage("k", i + 1, { i })));
+  await makePipeline(source, sink, { recordsPerFile: 4 }).run(signal);
+  const acked = source.acked.get("k")!;
+  assertEquals(acked.length, 20);
+  assert.ok(isAscending(acked), `acks out of order: ${acked.join(",")}`);
+});
+
+Deno.test("write_concurrency 1 writes one batch at a time", async () => {
+  const messages = [];
+  for (let i = 1; i <= 10; i++) for (const s of ["a", "b"]) messages.push(jsonMessage(s, i, { i }));
+  const source = new MemorySource(messages);
+  const sink = new SlowSink();
+  await makePipeline(source, sink, { recordsPerFile: 2, pipeline: { write_concurrency: 1 } }).run(signal);
+  assertEquals(source.acked.get("a")?.length, 10);
+  assert.ok(sink.maxActive <= 4, "one batch writes at most 4 files at once");
+});
