@@ -175,7 +175,13 @@ Deno.test(
     const group = uniqueName("group");
     try {
       await produce(topic, jsonMessages(20_000, 2));
-      const file = await writeConfig(dir, { topics: [topic], group_id: group, batch_size: 500 });
+      // The killed member stays in the group until its session times out: keep that short (covers extra_config too).
+      const file = await writeConfig(dir, {
+        topics: [topic],
+        group_id: group,
+        batch_size: 500,
+        extra_config: { "session.timeout.ms": 8000, "heartbeat.interval.ms": 1000 },
+      });
       const child = cli(file);
       await until("some files are written", async () => (await walk(`${dir}/out`)).some((f) => f.endsWith(".parquet")));
       child.kill("SIGKILL");
