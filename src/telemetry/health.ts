@@ -3,8 +3,8 @@
  *
  * - Ready once the pipeline says its source and sink are connected ({@linkcode HealthState.markReady}), not ready
  *   again while shutting down ({@linkcode HealthState.markNotReady}) or while stalled.
- * - Stalled (unhealthy) when the pipeline has work (records in hand, see {@linkcode HealthState.setPending}, or a
- *   consumer lag above 0) and made no progress ({@linkcode HealthState.heartbeat}) for longer than the stall
+ * - Stalled (unhealthy) when the pipeline has work (data in hand, see {@linkcode HealthState.setPending}, a batch
+ *   being written, see {@linkcode HealthState.duringWrite}, or a consumer lag above 0) and made no progress ({@linkcode HealthState.heartbeat}) for longer than the stall
  *   timeout, counted from the later of the last progress and the moment the work appeared. An idle pipeline
  *   with nothing to read is healthy however long it waits.
  * @module
@@ -37,6 +37,7 @@ export class HealthState {
   #pending = 0;
   #backlog = 0;
   #workSince = 0;
+  #writing = 0;
 
   constructor(options: HealthStateOptions) {
     this.#stallTimeoutMs = options.stallTimeoutMs;
@@ -68,15 +69,30 @@ export class HealthState {
     this.#noteWork(this.#pending, messages);
     this.#backlog = messages;
   }
+  /**
+   * Runs `write` (one batch being written and acknowledged) counting it as work, so a write that hangs is a stall
+   * even when nothing else is buffered.
+   */
+  async duringWrite<T>(write: () => Promise<T>): Promise<T> {
+    if (!this.#hasWork()) this.#workSince = this.#now();
+    this.#writing++;
+    try {
+      return await write();
+    } finally {
+      this.#writing--;
+    }
+  }
+  #hasWork(): boolean {
+    return this.#pending > 0 || this.#backlog > 0 || this.#writing > 0;
+  }
   #noteWork(pending: number, backlog: number): void {
-    const had = this.#pending > 0 || this.#backlog > 0;
+    const had = this.#hasWork();
     if (!had && (pending > 0 || backlog > 0)) this.#workSince = this.#now();
   }
 
   /** The current state. */
   status(): HealthStatus {
-    const hasWork = this.#pending > 0 || this.#backlog > 0;
-    if (hasWork && this.#everReady) {
+    if (this.#hasWork() && this.#everReady) {
       const stalledForMs = this.#now() - Math.max(this.#lastProgress, this.#workSince);
       if (stalledForMs > this.#stallTimeoutMs) {
         return { kind: "stalled", ready: this.#ready, stalled: true, stalledForMs };

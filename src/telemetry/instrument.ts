@@ -54,8 +54,9 @@ export function pipelineHooks(telemetry: Telemetry): PipelineHooks {
       metrics.error("decode", { [ATTR.stream]: stream }, count);
     },
     aroundBatch(stream, reason, write) {
-      if (!telemetry.tracing) return write();
-      return telemetry.withSpan(SPAN.batch, { [ATTR.stream]: stream, [ATTR.cutReason]: reason }, write);
+      if (!telemetry.tracing) return health.duringWrite(write);
+      const attrs = { [ATTR.stream]: stream, [ATTR.cutReason]: reason };
+      return telemetry.withSpan(SPAN.batch, attrs, () => health.duringWrite(write));
     },
   };
 }
