@@ -98,7 +98,7 @@ function checkSections(entries: readonly ConfigEntry[], problems: Problem[]): Co
       continue;
     }
     if (entry.path.length === 1) {
-      if (entry.value !== null) {
+      if (entry.value !== null && !isEmptyMapping(entry.value)) {
         problems.push({
           message: `${section}: expected a mapping of keys, got ${showValue(entry.value, false)} (${where})`,
         });
@@ -108,6 +108,11 @@ function checkSections(entries: readonly ConfigEntry[], problems: Problem[]): Co
     kept.push(entry);
   }
   return kept;
+}
+
+/** `{}`: an empty section, as written by `section: {}`, is the same as leaving it out. */
+function isEmptyMapping(value: unknown): boolean {
+  return typeof value === "object" && value !== null && !Array.isArray(value) && Object.keys(value).length === 0;
 }
 
 /** The plugin for a section's type, or a problem naming the valid types. */

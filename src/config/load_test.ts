@@ -405,3 +405,9 @@ Deno.test("loadConfig() reads configparser-style `key: value` INI lines, keeping
   assertEquals(config.sink.bucket, "b");
   assertEquals(formatOrigin(origins.get("sink.bucket")!), `${file}:7`);
 });
+
+Deno.test("an empty section written as {} is the same as leaving it out", async () => {
+  const file = await tempConfig(BASE_YAML + "pipeline: {}\n");
+  const { config } = await loadConfig({ file, env: {} });
+  assertEquals(config.pipeline.error_handling, "log");
+});
