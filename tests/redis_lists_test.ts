@@ -6,6 +6,7 @@ import assert, { deepEqual as assertEquals } from "node:assert/strict";
 import { adminClient, drain, makeSource, text, uniqueKey } from "./redis_helpers.ts";
 import { ensureRunning } from "./services/endpoints.ts";
 import type { RedisClient } from "../src/sources/redis_client.ts";
+import type { SourceMessage } from "../src/core/source.ts";
 import { listKeysOf } from "../src/sources/redis_lists.ts";
 import { formatListPosition, streamNameOf } from "../src/sources/redis_ids.ts";
 
@@ -158,6 +159,78 @@ Deno.test("redis source keeps binary list items byte for byte", async () => {
     assertEquals(got.map((m) => Array.from(m.value!)), [Array.from(bytes)]);
   } finally {
     await cleanup(admin, [key], "bin");
+    admin.close();
+  }
+});
+
+Deno.test("redis source takes over a dead list consumer's items under its stream and gives the lease back", async () => {
+  const admin = await adminClient();
+  const key = uniqueKey("adopt");
+  try {
+    const items = Array.from({ length: 60 }, (_, i) => `job-${i}`);
+    await push(admin, key, items);
+    const dead = makeSource({ list_keys: [key], consumer_name: "dead", claim_idle_ms: 300 });
+    await dead.connect();
+    const held = await drain(dead, { ack: false, limit: 25, maxMessages: 25 });
+    await dead.close();
+    assertEquals(held.length, 25);
+    await new Promise((r) => setTimeout(r, 500)); // the dead consumer's lease expires
+
+    const live = makeSource({ list_keys: [key], consumer_name: "live", claim_idle_ms: 300, continuous: false });
+    await live.connect();
+    const signal = new AbortController().signal;
+    const got: SourceMessage[] = [];
+    for (;;) {
+      const r = await live.read({ maxMessages: 10, maxWaitMs: 100, signal });
+      if (r.kind === "end") break;
+      if (r.kind === "messages") got.push(...r.messages);
+    }
+    const adopted = got.filter((m) => m.stream === streamNameOf(key, "dead"));
+    assertEquals(adopted.slice(0, 25).map((m) => [m.position, text(m)]), held.map((m) => [m.position, text(m)]));
+    assertEquals(got.map(text).sort(), [...items].sort());
+
+    // The dead consumer comes back while its items are being finished: it waits for the lease.
+    const back = makeSource({ list_keys: [key], consumer_name: "dead", claim_idle_ms: 300, continuous: false });
+    let connected = false;
+    const connecting = back.connect().then(() => connected = true);
+    await new Promise((r) => setTimeout(r, 300));
+    assertEquals(connected, false);
+    for (const stream of new Set(got.map((m) => m.stream))) {
+      await live.ack(stream, got.filter((m) => m.stream === stream).map((m) => m.position));
+    }
+    await connecting;
+    assertEquals(await drain(back), []);
+    await back.close();
+    await live.close();
+    const deadNames = listKeysOf(key, "fs-data-sink", "dead");
+    assertEquals(await admin.call("LLEN", deadNames.processing), 0);
+    assertEquals(await admin.call("LLEN", listKeysOf(key, "fs-data-sink", "live").processing), 0);
+  } finally {
+    await cleanup(admin, [key], "dead");
+    await cleanup(admin, [key], "live");
+    admin.close();
+  }
+});
+
+Deno.test("redis source keeps a live list consumer's items while it holds its lease", async () => {
+  const admin = await adminClient();
+  const key = uniqueKey("lease");
+  try {
+    await push(admin, key, Array.from({ length: 10 }, (_, i) => `x${i}`));
+    const holder = makeSource({ list_keys: [key], consumer_name: "holder", claim_idle_ms: 300 });
+    await holder.connect();
+    const held = await drain(holder, { ack: false, limit: 10 });
+    await new Promise((r) => setTimeout(r, 700)); // longer than claim_idle_ms: only the refresh keeps the lease
+    const other = makeSource({ list_keys: [key], consumer_name: "other", claim_idle_ms: 300, continuous: false });
+    await other.connect();
+    assertEquals(await drain(other), []);
+    await other.close();
+    await holder.ack(held[0]!.stream, held.map((m) => m.position));
+    await holder.close();
+    assertEquals(await admin.call("LLEN", listKeysOf(key, "fs-data-sink", "holder").processing), 0);
+  } finally {
+    await cleanup(admin, [key], "holder");
+    await cleanup(admin, [key], "other");
     admin.close();
   }
 });

@@ -108,6 +108,7 @@ export class RedisSource implements Source {
         keys: config.list_keys,
         openBlockingClient: () => client.duplicate(`${base}:lists`),
         popSide: config.list_pop_side,
+        claimIdleMs: config.claim_idle_ms,
       });
       await this.#lists.start();
     }

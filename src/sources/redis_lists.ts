@@ -8,12 +8,18 @@
  *
  * When every list is empty, one blocking BLMOVE per list key (each on its own connection) waits for an item and
  * moves it into a per-consumer staging list, which the script drains first; an item is never only in memory.
+ *
+ * Several instances share a list by each moving items into their own processing list. Each holds a lease per list
+ * (`...:<consumer>:lease`, expiring after `claim_idle_ms`, refreshed while alive) and is listed in the list's
+ * consumer set. An instance that finds another consumer's lease expired with items left takes the lease and hands
+ * that consumer's items out as that consumer's stream (`<key>+<other>`), so the other's journal applies and nothing
+ * is written twice; the other, if it comes back, waits for the lease.
  * @module
  */
 import type { SourceMessage } from "../core/source.ts";
 import type { Logger } from "../telemetry/log.ts";
 import { LuaScript, type RedisClient, replyBytes, replyText } from "./redis_client.ts";
-import { formatListPosition, parseListPosition, streamNameOf } from "./redis_ids.ts";
+import { formatListPosition, parseListPosition, sleep, streamNameOf } from "./redis_ids.ts";
 
 /** Items read back per LRANGE while recovering a processing list. */
 const RECOVER_PAGE = 1000;
@@ -53,6 +59,26 @@ for _, v in ipairs(items) do out[#out + 1] = v end
 return out
 `);
 
+/** KEYS: lease. ARGV: holder, ttl ms. Takes or refreshes the lease when free or held by `holder`: 1, else the holder. */
+const LEASE = new LuaScript(`
+local cur = redis.call('GET', KEYS[1])
+if (not cur) or cur == ARGV[1] then
+  redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+  return 1
+end
+return cur
+`);
+
+/** KEYS: lease, consumer set. ARGV: holder, consumer. Drops the lease if `holder` has it, and the consumer's entry. */
+const RELEASE = new LuaScript(`
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  redis.call('DEL', KEYS[1])
+  redis.call('SREM', KEYS[2], ARGV[2])
+  return 1
+end
+return 0
+`);
+
 /** KEYS: processing. ARGV: highest acknowledged seq. Removes head items up to it; returns how many. */
 const ACK = new LuaScript(`
 local max = tonumber(ARGV[1])
@@ -88,6 +114,8 @@ export interface ListReaderOptions {
   readonly consumer: string;
   /** End items are taken from. */
   readonly popSide: "left" | "right";
+  /** Lease time: another consumer's items are taken over once its lease is this old; 0: no leases, no takeover. */
+  readonly claimIdleMs: number;
   /** Drain what is there at start, then report drained. */
   readonly oneShot: boolean;
   /** Logger. */
@@ -102,6 +130,10 @@ export interface ListKeys {
   readonly staging: string;
   /** Counter numbering the items of the list (shared by all consumers). */
   readonly counter: string;
+  /** Who works on this consumer's items (the consumer itself, or an instance that took them over); expires. */
+  readonly lease: string;
+  /** Set of the consumers of the list (in this group). */
+  readonly consumers: string;
 }
 
 /** Names of the bookkeeping keys of `key` for one group and consumer. */
@@ -110,13 +142,19 @@ export function listKeysOf(key: string, group: string, consumer: string): ListKe
     processing: `${key}:fsds:${group}:${consumer}:processing`,
     staging: `${key}:fsds:${group}:${consumer}:staging`,
     counter: `${key}:fsds:seq`,
+    lease: `${key}:fsds:${group}:${consumer}:lease`,
+    consumers: `${key}:fsds:${group}:consumers`,
   };
 }
 
 interface ListState {
   readonly key: string;
+  /** Whose processing list this is: this instance's consumer, or a dead one taken over. */
+  readonly owner: string;
   readonly stream: string;
   readonly names: ListKeys;
+  /** Taken over from a dead consumer: only its processing list is handed out, then the lease is given back. */
+  readonly adopted: boolean;
   /** Still handing out what a previous run left in the processing list. */
   recovering: boolean;
   /** Items recovered so far, and removed by acknowledgements since start: their difference is the next index. */
@@ -124,6 +162,8 @@ interface ListState {
   removed: number;
   /** One-shot: items still to take (what was there at start). */
   budget: number;
+  /** Serialises recovery reads with acknowledgements, which shift the indexes recovery reads at. */
+  lock: Promise<unknown>;
   blockingClient?: RedisClient;
   blocking?: Promise<void>;
 }
@@ -132,25 +172,36 @@ interface ListState {
 export class ListReader {
   readonly #o: ListReaderOptions;
   readonly #lists: ListState[];
+  #adopted: ListState[] = [];
   readonly #byStream = new Map<string, ListState>();
   #next = 0;
   #closed = false;
+  #adoptDueAt = 0;
+  #refresher?: ReturnType<typeof setInterval>;
 
   constructor(options: ListReaderOptions) {
     this.#o = options;
-    this.#lists = options.keys.map((key) => ({
+    this.#lists = options.keys.map((key) => this.#state(key, options.consumer, false));
+  }
+
+  #state(key: string, owner: string, adopted: boolean): ListState {
+    const state: ListState = {
       key,
-      stream: streamNameOf(key, options.consumer),
-      names: listKeysOf(key, options.group, options.consumer),
+      owner,
+      adopted,
+      stream: streamNameOf(key, owner),
+      names: listKeysOf(key, this.#o.group, owner),
       recovering: true,
       recovered: 0,
       removed: 0,
-      budget: Infinity,
-    }));
-    for (const state of this.#lists) this.#byStream.set(state.stream, state);
+      budget: adopted ? 0 : Infinity,
+      lock: Promise.resolve(),
+    };
+    this.#byStream.set(state.stream, state);
+    return state;
   }
 
-  /** Checks the key types and, in one-shot mode, counts what is there to take. */
+  /** Checks the key types, takes this consumer's leases and, in one-shot mode, counts what is there to take. */
   async start(): Promise<void> {
     const { client } = this.#o;
     for (const state of this.#lists) {
@@ -158,16 +209,53 @@ export class ListReader {
       if (type !== "list" && type !== "none") {
         throw new Error(`Cannot consume list "${state.key}": the key holds a ${type}`);
       }
+      if (this.#o.claimIdleMs > 0) await this.#takeOwnLease(state);
       if (this.#o.oneShot) {
         const [a, b] = await client.batch([["LLEN", state.key], ["LLEN", state.names.staging]]);
         state.budget = Number(a) + Number(b);
+      }
+    }
+    if (this.#o.claimIdleMs > 0) {
+      const timer = setInterval(() => this.#refreshLeases().catch(() => {}), Math.max(50, this.#o.claimIdleMs / 3));
+      Deno.unrefTimer(timer);
+      this.#refresher = timer;
+    }
+  }
+
+  /** Waits while another instance finishes this consumer's items (it holds the lease), then takes the lease. */
+  async #takeOwnLease(state: ListState): Promise<void> {
+    const { client, consumer, claimIdleMs, log } = this.#o;
+    const deadline = Date.now() + 10 * claimIdleMs + 60_000;
+    for (let attempt = 1;; attempt++) {
+      const got = await client.evalScript(LEASE, [state.names.lease], [consumer, claimIdleMs]);
+      if (got === 1) break;
+      if (Date.now() > deadline) {
+        throw new Error(`Cannot consume list "${state.key}": consumer "${replyText(got)}" keeps holding our items`);
+      }
+      if (attempt === 1) {
+        log.warn({ key: state.key, holder: replyText(got) }, "Another instance is finishing our items; waiting");
+      }
+      await sleep(Math.min(1000, Math.max(50, claimIdleMs / 3)));
+    }
+    await client.call("SADD", state.names.consumers, consumer);
+  }
+
+  async #refreshLeases(): Promise<void> {
+    const { client, consumer, claimIdleMs, log } = this.#o;
+    for (const state of [...this.#lists, ...this.#adopted]) {
+      const got = await client.evalScript(LEASE, [state.names.lease], [consumer, claimIdleMs]);
+      if (got !== 1) {
+        log.error(
+          { key: state.key, owner: state.owner, holder: replyText(got) },
+          "Lost the lease of a processing list (this instance stalled longer than claim_idle_ms)",
+        );
       }
     }
   }
 
   /** True in one-shot mode once every list is recovered and what was there at start is taken. */
   drained(): boolean {
-    return this.#lists.every((s) => !s.recovering && s.budget <= 0);
+    return [...this.#lists, ...this.#adopted].every((s) => !s.recovering && s.budget <= 0);
   }
 
   /** Takes up to `max` items without blocking, serving the lists in turn; empty when there is nothing now. */
@@ -176,6 +264,16 @@ export class ListReader {
       if (!state.recovering) continue;
       const out = await this.#recover(state, max);
       if (out.length > 0) return out;
+    }
+    if (this.#o.claimIdleMs > 0 && Date.now() >= this.#adoptDueAt) {
+      this.#adoptDueAt = this.#o.oneShot ? Infinity : Date.now() + Math.max(1000, this.#o.claimIdleMs / 2);
+      await this.#adoptIdle();
+    }
+    for (const state of this.#adopted) {
+      if (!state.recovering) continue;
+      const out = await this.#recover(state, max);
+      if (out.length > 0) return out;
+      await this.#releaseIfDone(state);
     }
     const out: SourceMessage[] = [];
     const count = this.#lists.length;
@@ -192,7 +290,58 @@ export class ListReader {
     return out;
   }
 
-  async #recover(state: ListState, max: number): Promise<SourceMessage[]> {
+  /** Takes the lease of consumers whose lease expired and whose items are left, and queues their items. */
+  async #adoptIdle(): Promise<void> {
+    const { client, consumer, claimIdleMs, log, popSide } = this.#o;
+    for (const own of this.#lists) {
+      const members = (await client.call("SMEMBERS", own.names.consumers) as string[]).sort();
+      for (const other of members) {
+        if (other === consumer || this.#byStream.has(streamNameOf(own.key, other))) continue;
+        const names = listKeysOf(own.key, this.#o.group, other);
+        if (await client.evalScript(LEASE, [names.lease], [consumer, claimIdleMs]) !== 1) continue;
+        // Number what its blocking move left in staging, so it is handed out with the rest.
+        const staged = Number(await client.call("LLEN", names.staging));
+        if (staged > 0) {
+          const pop = popSide === "left" ? "LPOP" : "RPOP";
+          await client.evalScript(MOVE, [names.staging, names.staging, names.processing, names.counter], [staged, pop]);
+        }
+        const left = Number(await client.call("LLEN", names.processing));
+        if (left === 0) {
+          await client.evalScript(RELEASE, [names.lease, names.consumers], [consumer, other]);
+          continue;
+        }
+        log.info(
+          { key: own.key, owner: other, count: left },
+          "Taking over the unacknowledged items of an idle consumer",
+        );
+        this.#adopted.push(this.#state(own.key, other, true));
+      }
+    }
+  }
+
+  /** Gives an adopted consumer's lease back once all its items are acknowledged. */
+  async #releaseIfDone(state: ListState): Promise<void> {
+    if (!state.adopted || state.recovering || state.removed < state.recovered) return;
+    const left = Number(await this.#o.client.call("LLEN", state.names.processing));
+    if (left > 0) return;
+    await this.#o.client.evalScript(RELEASE, [state.names.lease, state.names.consumers], [
+      this.#o.consumer,
+      state.owner,
+    ]);
+    this.#adopted = this.#adopted.filter((s) => s !== state);
+    this.#o.log.info(
+      { key: state.key, owner: state.owner, count: state.recovered },
+      "Finished an idle consumer's items",
+    );
+  }
+
+  #recover(state: ListState, max: number): Promise<SourceMessage[]> {
+    const run = state.lock.then(() => this.#recoverPage(state, max));
+    state.lock = run.catch(() => {});
+    return run;
+  }
+
+  async #recoverPage(state: ListState, max: number): Promise<SourceMessage[]> {
     const start = state.recovered - state.removed;
     const n = Math.min(max, RECOVER_PAGE);
     const reply = await this.#o.client.callBinary("LRANGE", state.names.processing, start, start + n - 1);
@@ -200,7 +349,10 @@ export class ListReader {
     if (items.length === 0) {
       state.recovering = false;
       if (state.recovered > 0) {
-        this.#o.log.info({ key: state.key, count: state.recovered }, "Recovered unacknowledged items");
+        this.#o.log.info(
+          { key: state.key, owner: state.owner, count: state.recovered },
+          "Recovered unacknowledged items",
+        );
       }
       return [];
     }
@@ -208,7 +360,7 @@ export class ListReader {
     return items.map((raw) => {
       const bytes = replyBytes(raw);
       const colon = bytes.indexOf(0x3a);
-      const seq = colon > 0 ? new TextDecoder().decode(bytes.subarray(0, colon)) : "";
+      const seq = colon > 0 ? replyText(bytes.subarray(0, colon)) : "";
       if (!/^\d+$/.test(seq)) {
         throw new Error(
           `Cannot recover list "${state.key}": processing list "${state.names.processing}" holds an item without a number`,
@@ -268,8 +420,13 @@ export class ListReader {
       const seq = parseListPosition(p);
       if (seq > max) max = seq;
     }
-    const removed = await this.#o.client.evalScript(ACK, [state.names.processing], [max.toString()]);
-    state.removed += Number(removed);
+    const run = state.lock.then(async () => {
+      const removed = await this.#o.client.evalScript(ACK, [state.names.processing], [max.toString()]);
+      state.removed += Number(removed);
+    });
+    state.lock = run.catch(() => {});
+    await run;
+    await this.#releaseIfDone(state);
     return true;
   }
 
@@ -277,12 +434,13 @@ export class ListReader {
   describe(message: SourceMessage): string | undefined {
     const state = this.#byStream.get(message.stream);
     if (!state) return undefined;
-    return `redis list "${state.key}" item ${BigInt(message.position)} (consumer "${this.#o.consumer}")`;
+    return `redis list "${state.key}" item ${BigInt(message.position)} (consumer "${state.owner}")`;
   }
 
   /** Closes the blocking connections (an item a blocking move takes stays in staging for the next run). */
   close(): void {
     this.#closed = true;
+    if (this.#refresher !== undefined) clearInterval(this.#refresher);
     for (const state of this.#lists) state.blockingClient?.close();
   }
 

@@ -103,7 +103,7 @@ export class StreamReader {
         if (state.endId === undefined) state.drained = true;
       });
     }
-    if (this.#o.claimIdleMs > 0 && !this.#o.oneShot) {
+    if (this.#o.claimIdleMs > 0) {
       const every = Math.max(100, Math.floor(this.#o.claimIdleMs / 3));
       const timer = setInterval(() => this.#refresh().catch(() => {}), every);
       Deno.unrefTimer(timer);
