@@ -11,6 +11,7 @@ import {
   payload,
   produce,
   uniqueName,
+  withAdmin,
 } from "./kafka_helpers.ts";
 
 const opts = { sanitizeOps: false, sanitizeResources: false };
@@ -243,7 +244,6 @@ Deno.test("kafka source reads topics chosen by pattern with exclusions", opts, a
   const base = uniqueName("pattern");
   const topics = [`${base}-a`, `${base}-b`, `${base}-skip`];
   try {
-    const { withAdmin } = await import("./kafka_helpers.ts");
     await withAdmin((admin) =>
       admin.createTopics({ topics: topics.map((topic) => ({ topic, numPartitions: 1 })), waitForLeaders: true })
     );
@@ -260,5 +260,39 @@ Deno.test("kafka source reads topics chosen by pattern with exclusions", opts, a
     assert.deepEqual(messages.map((m) => m.stream).sort(), [`${base}-a+0`, `${base}-b+0`]);
   } finally {
     await deleteTopics(...topics);
+  }
+});
+
+Deno.test("kafka source detects a topic deleted and recreated mid-run and reads it from its start", opts, async () => {
+  const topic = await createTopic("recreate", 1);
+  const group = uniqueName("group");
+  const source = makeSource({ topics: [topic], group_id: group });
+  try {
+    await produce(topic, jsonMessages(10, 1));
+    await source.connect();
+    assert.equal((await drain(source, { limit: 10 })).length, 10);
+    await withAdmin((admin) => admin.deleteTopics({ topics: [topic] }));
+    await withAdmin(async (admin) => {
+      // Deletion completes asynchronously; retry creation until the name is free again.
+      for (let attempt = 0; attempt < 50; attempt++) {
+        if (
+          await admin.createTopics({ topics: [{ topic, numPartitions: 1 }], waitForLeaders: true }).catch(() => false)
+        ) {
+          return;
+        }
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+      throw new Error(`Cannot recreate topic "${topic}"`);
+    });
+    await produce(topic, jsonMessages(3, 1, 100));
+    const again = await drain(source, { limit: 3, idleLimit: 100 });
+    assert.deepEqual(again.map((m) => [Number(m.position), payload(m)]), [[0, { n: 100 }], [1, { n: 101 }], [2, {
+      n: 102,
+    }]]);
+    assert.equal(source.stats.resets, 1);
+    assert.deepEqual(await committedOffsets(group, topic), { 0: 3 }, "commits below the old offset are accepted");
+  } finally {
+    await source.close();
+    await deleteTopics(topic);
   }
 });
