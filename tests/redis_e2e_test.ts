@@ -9,14 +9,19 @@ import { decodeParquet } from "../src/parquet/writer.ts";
 import type { RedisClient } from "../src/sources/redis_client.ts";
 import { listKeysOf } from "../src/sources/redis_lists.ts";
 import { addEntries, adminClient, pendingCount, uniqueKey } from "./redis_helpers.ts";
-import { endpoints, ensureRunning } from "./services/endpoints.ts";
+import { endpoints, ensureRunning, startService, stopService } from "./services/endpoints.ts";
 
 await ensureRunning(["redis"]);
 
 const MAIN = new URL("../main.ts", import.meta.url).pathname;
 
 /** Writes a config file into `dir` and returns its path. */
-async function writeConfig(dir: string, source: Record<string, unknown>, pipeline: Record<string, unknown>) {
+async function writeConfig(
+  dir: string,
+  source: Record<string, unknown>,
+  pipeline: Record<string, unknown>,
+  name = "config",
+) {
   const { host, port } = endpoints().redis;
   const config = {
     source: { type: "redis", host, port, ...source },
@@ -24,7 +29,7 @@ async function writeConfig(dir: string, source: Record<string, unknown>, pipelin
     telemetry: { log_level: "WARNING" },
     pipeline,
   };
-  const path = `${dir}/config.json.yaml`;
+  const path = `${dir}/${name}.yaml`;
   await Deno.writeTextFile(path, JSON.stringify(config)); // JSON is YAML
   return path;
 }
@@ -226,3 +231,86 @@ for (const policy of ["log", "ignore", "dead_letter", "raise"] as const) {
     }
   });
 }
+
+Deno.test("two CLI instances in one group share a stream and a list, and together write each entry once", async () => {
+  const admin = await adminClient();
+  const dir = await Deno.makeTempDir({ prefix: "fsds-redis-two-" });
+  const stream = uniqueKey("two-s");
+  const list = uniqueKey("two-l");
+  const n = 6000;
+  try {
+    await addEntries(admin, stream, n, (i) => ({ data: JSON.stringify({ id: i, src: "s" }) }));
+    await pushJson(admin, list, n, (i) => ({ id: i, src: "l" }));
+    const source = { stream_keys: [stream], list_keys: [list], payload_field: "data", batch_size: 400 };
+    const configs = await Promise.all(
+      ["w1", "w2"].map((name) => writeConfig(dir, { ...source, consumer_name: name }, { until_caught_up: true }, name)),
+    );
+    const results = await Promise.all(configs.map((c) => runCli(c)));
+    for (const r of results) assertEquals(r.code, 0, r.stderr);
+    const all = await rows(`${dir}/out`);
+    for (const src of ["s", "l"]) {
+      const counts = countBy(all.filter((r) => r.src === src).map((r) => Number(r.id)));
+      assertEquals(counts.size, n, `${src}: distinct ids`);
+      assertEquals([...counts.values()].every((c) => c === 1), true, `${src}: an id was written twice`);
+    }
+    assertEquals(all.length, 2 * n);
+    assertEquals(await pendingCount(admin, stream), 0);
+    for (const name of ["w1", "w2"]) {
+      assertEquals(await admin.call("LLEN", listKeysOf(list, "fs-data-sink", name).processing), 0);
+    }
+  } finally {
+    await cleanup(admin, [stream], [list], "w1");
+    await cleanup(admin, [], [list], "w2");
+    admin.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("the CLI keeps running through a Redis restart and writes every entry once", async () => {
+  const admin = await adminClient();
+  const dir = await Deno.makeTempDir({ prefix: "fsds-redis-bounce-" });
+  const stream = uniqueKey("bounce-s");
+  const list = uniqueKey("bounce-l");
+  try {
+    await addEntries(admin, stream, 500, (i) => ({ data: JSON.stringify({ id: i, src: "s" }) }));
+    await pushJson(admin, list, 500, (i) => ({ id: i, src: "l" }));
+    const config = await writeConfig(dir, {
+      stream_keys: [stream],
+      list_keys: [list],
+      payload_field: "data",
+      consumer_name: "bounce",
+      block_ms: 500,
+    }, { batch_timeout_seconds: 1 });
+    const child = cli(config);
+    const waitRows = async (count: number) => {
+      const deadline = Date.now() + 90_000;
+      while ((await rows(`${dir}/out`)).length < count && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 300));
+      }
+    };
+    await waitRows(1000);
+    await stopService("redis");
+    await new Promise((r) => setTimeout(r, 1000));
+    await startService("redis");
+    const fresh = await adminClient();
+    await addEntries(fresh, stream, 300, (i) => ({ data: JSON.stringify({ id: 500 + i, src: "s" }) }));
+    await pushJson(fresh, list, 300, (i) => ({ id: 500 + i, src: "l" }));
+    await waitRows(1600);
+    child.kill("SIGTERM");
+    const status = await child.status;
+    const stderr = new TextDecoder().decode(await new Response(child.stderr).arrayBuffer());
+    assertEquals(status.code, 0, stderr);
+    const all = await rows(`${dir}/out`);
+    for (const src of ["s", "l"]) {
+      const ids = all.filter((r) => r.src === src).map((r) => Number(r.id)).sort((a, b) => a - b);
+      assertEquals(ids, Array.from({ length: 800 }, (_, i) => i), `ids of ${src}`);
+    }
+    assertEquals(await pendingCount(fresh, stream), 0);
+    assertEquals(await fresh.call("LLEN", listKeysOf(list, "fs-data-sink", "bounce").processing), 0);
+    await cleanup(fresh, [stream], [list], "bounce");
+    fresh.close();
+  } finally {
+    admin.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
