@@ -3,7 +3,7 @@
  * span and health heartbeats, and wrappers that put spans around a source's and a sink's calls.
  *
  * Spans (children of `pipeline.run`): `source.connect`, `source.read_batch` (only reads that returned messages,
- * with their count, stream and position range), `source.ack`, `source.close`, `sink.connect`, `batch` (one cut:
+ * with their count, stream, position range, and Kafka topic and partition or Redis key), `source.ack`, `source.close`, `sink.connect`, `batch` (one cut:
  * journal, files, acknowledgement), `sink.write_batch` (one file: path and bytes), `sink.close`. The seed's
  * `sink.flush` has no counterpart: a sink write is atomic and durable when it returns, so the `batch` span is
  * the flush.
@@ -61,38 +61,54 @@ export function pipelineHooks(telemetry: Telemetry): PipelineHooks {
   };
 }
 
+/** Metadata columns whose values name the Kafka topic and partition, or the Redis key, of a message. */
+const TOPIC_COLUMNS = new Set(["kafka_topic", "redis_key"]);
+const PARTITION_COLUMNS = new Set(["kafka_partition"]);
+
 /**
- * `source` with spans around connect, read (when it returned messages), ack and close; itself when not tracing.
- * A source with `lag()` also feeds `fs_data_sink.consumer_lag` and the health check.
+ * `source` with spans around connect, read (when it returned messages), ack and close, and
+ * `fs_data_sink.errors{error.type=source}` for each failed call; itself when telemetry is off. A source with
+ * `lag()` also feeds `fs_data_sink.consumer_lag` and the health check.
  */
 export function instrumentSource(source: Source, telemetry: Telemetry): Source {
   if (source.lag) telemetry.metrics.trackLag(() => source.lag?.());
-  if (!telemetry.tracing) return source;
+  if (!telemetry.enabled) return source;
+  const columns = source.metadataColumns;
+  const topicIndex = columns.findIndex((c) => TOPIC_COLUMNS.has(c.name));
+  const partitionIndex = columns.findIndex((c) => PARTITION_COLUMNS.has(c.name));
+  const counted = <T>(operation: string, promise: Promise<T>): Promise<T> =>
+    promise.catch((error: unknown) => {
+      telemetry.metrics.error("source", { "fs_data_sink.operation": operation });
+      throw error;
+    });
   const overrides: Partial<Source> = {
-    connect: () => telemetry.withSpan(SPAN.sourceConnect, undefined, () => source.connect()),
-    close: () => telemetry.withSpan(SPAN.sourceClose, undefined, () => source.close()),
+    connect: () => telemetry.withSpan(SPAN.sourceConnect, undefined, () => counted("connect", source.connect())),
+    close: () => telemetry.withSpan(SPAN.sourceClose, undefined, () => counted("close", source.close())),
     ack: (stream: string, positions: readonly string[]) =>
       telemetry.withSpan(
         "source.ack",
         { [ATTR.stream]: stream, [ATTR.recordCount]: positions.length },
-        () => source.ack(stream, positions),
+        () => counted("ack", source.ack(stream, positions)),
       ),
     read: async (options: ReadOptions): Promise<ReadResult> => {
       const startTime = performance.timeOrigin + performance.now();
       let result: ReadResult;
       try {
-        result = await source.read(options);
+        result = await counted("read", source.read(options));
       } catch (error) {
-        const span = telemetry.tracer.startSpan(SPAN.sourceReadBatch, { startTime });
-        span.recordException(error instanceof Error ? error : String(error));
-        span.setStatus({ code: SpanStatusCode.ERROR, message: error instanceof Error ? error.message : String(error) });
-        span.end();
+        if (telemetry.tracing) {
+          const span = telemetry.tracer.startSpan(SPAN.sourceReadBatch, { startTime });
+          const message = error instanceof Error ? error.message : String(error);
+          span.recordException(error instanceof Error ? error : message);
+          span.setStatus({ code: SpanStatusCode.ERROR, message });
+          span.end();
+        }
         throw error;
       }
       // Empty polls are not traced: an idle pipeline would send one span a second.
-      if (result.kind === "messages" && result.messages.length > 0) {
-        telemetry.tracer.startSpan(SPAN.sourceReadBatch, { startTime, attributes: readAttributes(result.messages) })
-          .end();
+      if (telemetry.tracing && result.kind === "messages" && result.messages.length > 0) {
+        const attributes = readAttributes(result.messages, topicIndex, partitionIndex);
+        telemetry.tracer.startSpan(SPAN.sourceReadBatch, { startTime, attributes }).end();
       }
       return result;
     },
@@ -100,40 +116,47 @@ export function instrumentSource(source: Source, telemetry: Telemetry): Source {
   return delegate(source, overrides);
 }
 
-/** `sink` with spans around connect, write (one per file) and close; itself when not tracing. */
+/**
+ * `sink` with spans around connect, write (one per file) and close, and `fs_data_sink.errors{error.type=sink}` for
+ * each failed call (every failed try of a retried write counts); itself when telemetry is off.
+ */
 export function instrumentSink(sink: Sink, telemetry: Telemetry): Sink {
-  if (!telemetry.tracing) return sink;
+  if (!telemetry.enabled) return sink;
+  const counted = <T>(operation: string, promise: Promise<T>): Promise<T> =>
+    promise.catch((error: unknown) => {
+      telemetry.metrics.error("sink", { "fs_data_sink.operation": operation });
+      throw error;
+    });
   const overrides: Partial<Sink> = {
-    connect: () => telemetry.withSpan(SPAN.sinkConnect, undefined, () => sink.connect()),
-    close: () => telemetry.withSpan(SPAN.sinkClose, undefined, () => sink.close()),
+    connect: () => telemetry.withSpan(SPAN.sinkConnect, undefined, () => counted("connect", sink.connect())),
+    close: () => telemetry.withSpan(SPAN.sinkClose, undefined, () => counted("close", sink.close())),
     write: (path: string, data: Uint8Array) =>
       telemetry.withSpan(
         SPAN.sinkWriteBatch,
         { [ATTR.filePath]: path, [ATTR.bytes]: data.length },
-        () => sink.write(path, data),
+        () => counted("write", sink.write(path, data)),
       ),
   };
   return delegate(sink, overrides);
 }
 
-function readAttributes(messages: readonly SourceMessage[]): Attributes {
+function readAttributes(messages: readonly SourceMessage[], topicIndex: number, partitionIndex: number): Attributes {
   const first = messages[0]!;
   const last = messages[messages.length - 1]!;
-  let oneStream = true;
   for (const message of messages) {
-    if (message.stream !== first.stream) {
-      oneStream = false;
-      break;
-    }
+    if (message.stream !== first.stream) return { [ATTR.recordCount]: messages.length };
   }
-  return oneStream
-    ? {
-      [ATTR.recordCount]: messages.length,
-      [ATTR.stream]: first.stream,
-      [ATTR.firstPosition]: first.position,
-      [ATTR.lastPosition]: last.position,
-    }
-    : { [ATTR.recordCount]: messages.length };
+  const attributes: Attributes = {
+    [ATTR.recordCount]: messages.length,
+    [ATTR.stream]: first.stream,
+    [ATTR.firstPosition]: first.position,
+    [ATTR.lastPosition]: last.position,
+  };
+  const topic = topicIndex >= 0 ? first.metadata[topicIndex] : undefined;
+  if (typeof topic === "string") attributes[ATTR.topic] = topic;
+  const partition = partitionIndex >= 0 ? first.metadata[partitionIndex] : undefined;
+  if (typeof partition === "number") attributes[ATTR.partition] = String(partition);
+  return attributes;
 }
 
 /**
