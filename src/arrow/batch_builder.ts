@@ -54,12 +54,15 @@ interface PathNode {
   readonly name: string;
   readonly children: Map<string, PathNode>;
   column: Column | null;
+  /** Key seen at each position of the last object walked here, and its node: records usually repeat key order. */
+  readonly slotKeys: string[];
+  readonly slots: PathNode[];
 }
 
 const OK: AppendResult = { kind: "ok" };
 
 function newNode(name: string): PathNode {
-  return { name, children: new Map(), column: null };
+  return { name, children: new Map(), column: null, slotKeys: [], slots: [] };
 }
 
 /** Accumulates rows of one output file; see the module doc for the flattening rules. */
@@ -188,16 +191,34 @@ export class BatchBuilder {
   }
 
   #walk(object: Record<string, unknown>, node: PathNode, depth: number, row: number): void {
-    for (const key in object) this.#field(node, key, object[key], depth, row);
+    let slot = 0;
+    for (const key in object) {
+      const value = object[key];
+      const child = node.slotKeys[slot] === key ? node.slots[slot] as PathNode : this.#slot(node, key, slot);
+      slot++;
+      if (typeof value === "object" && value !== null && depth < this.#flatten.max_depth && isPlainObject(value)) {
+        this.#walk(value, child, depth + 1, row);
+      } else {
+        (child.column ?? this.#attach(child)).add(row, value);
+      }
+    }
   }
 
   #field(node: PathNode, key: string, value: unknown, depth: number, row: number): void {
-    const child = node.children.get(key) ?? this.#child(node, key);
+    const child = this.#child(node, key);
     if (typeof value === "object" && value !== null && depth < this.#flatten.max_depth && isPlainObject(value)) {
       this.#walk(value, child, depth + 1, row);
       return;
     }
     (child.column ?? this.#attach(child)).add(row, value);
+  }
+
+  /** The child node for `key`, remembered at position `slot` for the next object of the same shape. */
+  #slot(node: PathNode, key: string, slot: number): PathNode {
+    const child = this.#child(node, key);
+    node.slotKeys[slot] = key;
+    node.slots[slot] = child;
+    return child;
   }
 
   #child(node: PathNode, key: string): PathNode {

@@ -49,6 +49,7 @@ function kindCode(kind: ColumnKind): number {
 }
 
 function widenCode(a: number, b: number): number {
+  if (a === b) return a;
   return kindCode(widenKind(KIND_NAMES[a] as ColumnKind, KIND_NAMES[b] as ColumnKind));
 }
 
@@ -150,7 +151,11 @@ export class Column {
         if (typeof value === "number") return this.#pushFloat(value);
         break;
       case K_INT:
-        if (typeof value === "number" && Number.isSafeInteger(value)) return this.#pushInt(value);
+        if (typeof value === "number") {
+          if (Number.isSafeInteger(value)) return this.#pushInt(value);
+        } else if (typeof value === "bigint" && value >= INT64_MIN && value <= INT64_MAX) {
+          return this.#pushBigInt(value);
+        }
         break;
       case K_TS:
         if (typeof value === "string") {

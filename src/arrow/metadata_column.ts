@@ -172,6 +172,8 @@ export class MetadataColumnBuilder {
 
 const INT64_MIN = -(2n ** 63n);
 const INT64_MAX = 2n ** 63n - 1n;
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+const MIN_SAFE = -MAX_SAFE;
 
 /** A number or bigint as an exact int64 (number when safe), or null when it is not an integer in range. */
 function toInt64(value: unknown): number | bigint | null {
@@ -180,7 +182,11 @@ function toInt64(value: unknown): number | bigint | null {
     if (!Number.isInteger(value)) return null;
     value = BigInt(value);
   }
-  if (typeof value === "bigint") return value >= INT64_MIN && value <= INT64_MAX ? value : null;
+  if (typeof value === "bigint") {
+    // A safe bigint is stored as a number: the column then keeps its cheaper int32-pair path.
+    if (value >= MIN_SAFE && value <= MAX_SAFE) return Number(value);
+    return value >= INT64_MIN && value <= INT64_MAX ? value : null;
+  }
   return null;
 }
 

@@ -1,0 +1,55 @@
+/**
+ * Reads one flattened column's value straight from a decoded value, with the same rules as the
+ * {@linkcode ./batch_builder.ts} (hoisting, separator, depth, first-wins), for `partition_by` and `timestamp_field`.
+ * Names are those before the `_payload` renaming of metadata clashes: a caller that partitions by a metadata
+ * column's name should take the metadata value.
+ * @module
+ */
+import type { FlattenSection } from "../config/pipeline_section.ts";
+import { isPlainObject } from "./column.ts";
+
+/**
+ * The value of flattened column `column` in `value` (after hoisting), or undefined when the value has no such
+ * field. An object deeper than `max_depth` is returned as the object (the builder stores it as JSON text).
+ */
+export function lookupField(value: unknown, column: string, flatten: FlattenSection): unknown {
+  if (!isPlainObject(value)) return column === flatten.value_column ? value ?? null : undefined;
+  const hoistKey = flatten.hoist_key;
+  const hoisted = hoistKey === null ? undefined : value[hoistKey];
+  if (hoisted === undefined || !isPlainObject(hoisted)) return search(value, "", column, 0, flatten);
+  for (const key in value) {
+    if (key !== hoistKey) {
+      const found = visit(key, value[key], column, 0, flatten);
+      if (found !== undefined) return found;
+      continue;
+    }
+    for (const inner in hoisted) {
+      const prefixed = inner !== hoistKey && Object.hasOwn(value, inner);
+      const found = visit(prefixed ? key + flatten.separator + inner : inner, hoisted[inner], column, 0, flatten);
+      if (found !== undefined) return found;
+    }
+  }
+  return undefined;
+}
+
+function search(
+  object: Record<string, unknown>,
+  prefix: string,
+  column: string,
+  depth: number,
+  flatten: FlattenSection,
+): unknown {
+  for (const key in object) {
+    const found = visit(prefix === "" ? key : prefix + flatten.separator + key, object[key], column, depth, flatten);
+    if (found !== undefined) return found;
+  }
+  return undefined;
+}
+
+/** The value of `column` at or under the field `name` (at `depth`), or undefined. */
+function visit(name: string, value: unknown, column: string, depth: number, flatten: FlattenSection): unknown {
+  const nested = depth < flatten.max_depth && isPlainObject(value);
+  if (!nested) return name === column ? value ?? null : undefined;
+  if (!column.startsWith(name + flatten.separator)) return undefined;
+  return search(value, name, column, depth + 1, flatten);
+}

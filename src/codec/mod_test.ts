@@ -1,0 +1,173 @@
+import assert, { deepStrictEqual as assertEquals } from "node:assert/strict";
+import { encode as encodeMsgpack } from "@msgpack/msgpack";
+import { tableFromArrays, tableToIPC } from "apache-arrow";
+import { decodePayload, type DecodeResult, TimestampValue } from "./mod.ts";
+
+const utf8 = (text: string) => new TextEncoder().encode(text);
+
+function assertStringIncludes(text: string, part: string): void {
+  assert(text.includes(part), `expected ${JSON.stringify(text)} to include ${JSON.stringify(part)}`);
+}
+
+function values(result: DecodeResult): unknown[] {
+  if (result.kind !== "values") throw new Error(`expected values, got error: ${result.reason}`);
+  return result.values;
+}
+
+function reason(result: DecodeResult): string {
+  if (result.kind !== "error") throw new Error(`expected an error, got ${JSON.stringify(result.values)}`);
+  return result.reason;
+}
+
+Deno.test("decodePayload() json gives one value per message", () => {
+  assertEquals(values(decodePayload(utf8('{"a":1,"b":"x"}'), "json")), [{ a: 1, b: "x" }]);
+  assertEquals(values(decodePayload(utf8("[1,2]"), "json")), [[1, 2]]);
+  assertEquals(values(decodePayload(utf8("42"), "json")), [42]);
+  assertEquals(values(decodePayload(utf8("null"), "json")), [null]);
+});
+
+Deno.test("decodePayload() json keeps integers beyond 2^53 exact as bigint", () => {
+  const [value] = values(decodePayload(utf8('{"id":9007199254740993,"n":-12345678901234567890,"f":1.5}'), "json"));
+  assertEquals(value, { id: 9007199254740993n, n: -12345678901234567890n, f: 1.5 });
+  assertEquals(values(decodePayload(utf8("[18446744073709551615]"), "json")), [[18446744073709551615n]]);
+  assertEquals(values(decodePayload(utf8("9007199254740993"), "json")), [9007199254740993n]);
+});
+
+Deno.test("decodePayload() json keeps huge non-integer literals as floats", () => {
+  assertEquals(values(decodePayload(utf8('{"a":1e300,"b":12345678901234567.5}'), "json")), [{
+    a: 1e300,
+    b: 12345678901234568,
+  }]);
+});
+
+Deno.test("decodePayload() json reads Python's NaN and Infinity tokens as floats", () => {
+  const [value] = values(decodePayload(utf8('{"a":NaN,"b":Infinity,"c":-Infinity,"d":"NaN","e":[NaN]}'), "json"));
+  const object = value as Record<string, unknown>;
+  assert(Number.isNaN(object.a));
+  assertEquals(object.b, Infinity);
+  assertEquals(object.c, -Infinity);
+  assertEquals(object.d, "NaN");
+  assert(Number.isNaN((object.e as number[])[0]));
+});
+
+Deno.test("decodePayload() json rejects invalid UTF-8 with a reason", () => {
+  const bytes = new Uint8Array([0x7b, 0x22, 0x61, 0x22, 0x3a, 0x22, 0xff, 0xfe, 0x22, 0x7d]); // {"a":"\xff\xfe"}
+  assertStringIncludes(reason(decodePayload(bytes, "json")), "invalid UTF-8");
+});
+
+Deno.test("decodePayload() json accepts a real U+FFFD and strips a byte-order mark", () => {
+  assertEquals(values(decodePayload(utf8('{"a":"\uFFFD"}'), "json")), [{ a: "\uFFFD" }]);
+  const withBom = new Uint8Array([0xef, 0xbb, 0xbf, ...utf8('{"a":1}')]);
+  assertEquals(values(decodePayload(withBom, "json")), [{ a: 1 }]);
+});
+
+Deno.test("decodePayload() json keeps lone surrogates from escapes (the writer replaces them)", () => {
+  assertEquals(values(decodePayload(utf8('{"a":"x\\ud800y"}'), "json")), [{ a: "x\ud800y" }]);
+});
+
+Deno.test("decodePayload() json reports syntax errors and empty payloads", () => {
+  assertStringIncludes(reason(decodePayload(utf8('{"a":'), "json")), "invalid JSON");
+  assertStringIncludes(reason(decodePayload(utf8("{'a':NaN}"), "json")), "invalid JSON");
+  assertStringIncludes(reason(decodePayload(utf8(""), "json")), "empty");
+  assertStringIncludes(reason(decodePayload(utf8("  \n"), "json")), "empty");
+  assertStringIncludes(reason(decodePayload(utf8('{"a":1}{"b":2}'), "json")), "invalid JSON");
+});
+
+Deno.test("decodePayload() msgpack keeps int64 exact and decodes bin, timestamps and nested maps", () => {
+  const date = new Date(Date.UTC(2025, 9, 17, 10, 30, 0, 123));
+  const bytes = encodeMsgpack(
+    { big: 2n ** 62n + 1n, small: 7, bin: new Uint8Array([1, 2, 3]), at: date, nested: { x: [1, "a"] } },
+    { useBigInt64: true },
+  );
+  const [value] = values(decodePayload(bytes, "msgpack"));
+  const object = value as Record<string, unknown>;
+  assertEquals(object.big, 2n ** 62n + 1n);
+  assertEquals(object.small, 7);
+  assertEquals(object.bin, new Uint8Array([1, 2, 3]));
+  assertEquals(object.at, date);
+  assertEquals(object.nested, { x: [1, "a"] });
+});
+
+Deno.test("decodePayload() msgpack rejects trailing bytes, truncation and empty payloads", () => {
+  const bytes = encodeMsgpack({ a: 1 });
+  assertStringIncludes(reason(decodePayload(new Uint8Array([...bytes, 0x01]), "msgpack")), "Extra");
+  assertStringIncludes(reason(decodePayload(bytes.subarray(0, bytes.length - 1), "msgpack")), "invalid MessagePack");
+  assertStringIncludes(reason(decodePayload(new Uint8Array(0), "msgpack")), "empty");
+});
+
+Deno.test("decodePayload() auto never reads a JSON text as MessagePack", () => {
+  // `{` = 0x7b and `4` = 0x34 are also one-byte MessagePack integers: JSON must win.
+  assertEquals(values(decodePayload(utf8('{"a":1}'), "auto")), [{ a: 1 }]);
+  assertEquals(values(decodePayload(utf8("4"), "auto")), [4]);
+  assertEquals(values(decodePayload(utf8("[1,2]"), "auto")), [[1, 2]]);
+  assertEquals(values(decodePayload(utf8('"x"'), "auto")), ["x"]);
+  assertEquals(values(decodePayload(utf8("true"), "auto")), [true]);
+});
+
+Deno.test("decodePayload() auto reads MessagePack maps and arrays first", () => {
+  assertEquals(values(decodePayload(encodeMsgpack({ a: 1, b: "x" }), "auto")), [{ a: 1, b: "x" }]);
+  assertEquals(values(decodePayload(encodeMsgpack([1, 2, 3]), "auto")), [[1, 2, 3]]);
+  const big = {} as Record<string, number>;
+  for (let i = 0; i < 20; i++) big[`k${i}`] = i; // map16 (0xde)
+  assertEquals(values(decodePayload(encodeMsgpack(big), "auto")), [big]);
+});
+
+Deno.test("decodePayload() auto falls back to MessagePack scalars that are not JSON", () => {
+  assertEquals(values(decodePayload(encodeMsgpack(1.5), "auto")), [1.5]); // 0xcb float64
+  assertEquals(values(decodePayload(encodeMsgpack("hi"), "auto")), ["hi"]); // fixstr 0xa2
+  assertEquals(values(decodePayload(new Uint8Array([0x2a]), "auto")), [42]); // `*` is not JSON: fixint 42
+});
+
+Deno.test("decodePayload() auto gives both reasons when neither format fits", () => {
+  const message = reason(decodePayload(utf8('{"a":'), "auto"));
+  assertStringIncludes(message, "neither JSON nor MessagePack");
+  assertStringIncludes(message, "invalid JSON");
+  assertStringIncludes(message, "MessagePack");
+  assertStringIncludes(reason(decodePayload(new Uint8Array(0), "auto")), "empty");
+  // A MessagePack map with trailing garbage is an error, not a JSON attempt.
+  assertStringIncludes(reason(decodePayload(new Uint8Array([0x81, 0xa1, 0x61, 0x01, 0x00]), "auto")), "Extra");
+});
+
+Deno.test("decodePayload() arrow_ipc gives one value per row across batches", () => {
+  const first = tableFromArrays({
+    id: BigInt64Array.from([1n, 2n]),
+    name: ["a", "b"],
+    score: Float64Array.from([1.5, 2.5]),
+  });
+  const second = tableFromArrays({
+    id: BigInt64Array.from([2n ** 60n]),
+    name: [null as unknown as string],
+    score: Float64Array.from([3.5]),
+  });
+  const table = first.concat(second);
+  assertEquals(table.batches.length, 2);
+  const rows = values(decodePayload(tableToIPC(table, "stream"), "arrow_ipc"));
+  assertEquals(rows, [
+    { id: 1n, name: "a", score: 1.5 },
+    { id: 2n, name: "b", score: 2.5 },
+    { id: 2n ** 60n, name: null, score: 3.5 },
+  ]);
+});
+
+Deno.test("decodePayload() arrow_ipc keeps timestamp microseconds", async () => {
+  const { makeData, makeVector, Table, Timestamp, TimeUnit } = await import("apache-arrow");
+  const data = makeData({
+    type: new Timestamp(TimeUnit.MICROSECOND, "UTC"),
+    length: 2,
+    nullCount: 0,
+    data: new BigInt64Array([1_760_697_000_123_456n, 0n]),
+  });
+  const rows = values(decodePayload(tableToIPC(new Table({ at: makeVector(data) }), "stream"), "arrow_ipc"));
+  const first = (rows[0] as Record<string, unknown>).at;
+  assert(first instanceof TimestampValue);
+  assertEquals(first.micros, 1_760_697_000_123_456n);
+  assertEquals(first.toJSON(), "2025-10-17T10:30:00.123456Z");
+});
+
+Deno.test("decodePayload() arrow_ipc rejects bytes that are not an IPC stream", () => {
+  assertStringIncludes(reason(decodePayload(utf8('{"a":1}'), "arrow_ipc")), "Arrow IPC");
+  assertStringIncludes(
+    reason(decodePayload(new Uint8Array([0xff, 0xff, 0xff, 0xff, 1, 2, 3, 4, 5]), "arrow_ipc")),
+    "Arrow IPC",
+  );
+});

@@ -1,0 +1,221 @@
+/**
+ * Benchmark of decode -> Arrow -> Parquet on one core, for JSON, MessagePack and Arrow IPC input, against the
+ * ceiling of bare `JSON.parse(new TextDecoder().decode(bytes))` over the same JSON messages.
+ *
+ * The record is a realistic ~200-byte event with 11 fields, one of them a nested object, plus four Kafka metadata
+ * columns (topic, partition, offset, timestamp). Each case runs in its own process, so the peak RSS it prints
+ * (VmHWM) is that case's own. Files are cut every 100,000 rows and encoded with snappy, as the pipeline would.
+ *
+ * Run: `deno task bench` (all bench files) or `deno run -A tests/bench/codec_bench.ts [--records N]`.
+ * @module
+ */
+import { encode as encodeMsgpack } from "@msgpack/msgpack";
+import { tableFromJSON, tableToIPC } from "apache-arrow";
+import { BatchBuilder, SchemaMemory } from "../../src/arrow/batch_builder.ts";
+import { decodePayload } from "../../src/codec/mod.ts";
+import type { ValueFormat } from "../../src/core/plugin.ts";
+import type { MetadataColumn } from "../../src/core/source.ts";
+import { encodeParquet } from "../../src/parquet/writer.ts";
+
+const CASES = ["json_parse_ceiling", "json", "msgpack", "arrow_ipc"] as const;
+type CaseName = typeof CASES[number];
+
+/** Result of one case. */
+export interface CaseResult {
+  readonly name: CaseName;
+  readonly records: number;
+  readonly inputBytes: number;
+  readonly seconds: number;
+  readonly recordsPerSecond: number;
+  readonly megabytesPerSecond: number;
+  readonly peakRssMiB: number;
+  readonly parquetBytes: number;
+  /** Records/s of this case over records/s of the ceiling measured interleaved in the same process. */
+  readonly shareOfCeiling: number;
+}
+
+const FILE_ROWS = 100_000;
+const IPC_ROWS_PER_MESSAGE = 1000;
+const METADATA: MetadataColumn[] = [
+  { name: "kafka_topic", type: "utf8" },
+  { name: "kafka_partition", type: "int32" },
+  { name: "kafka_offset", type: "int64" },
+  { name: "kafka_timestamp", type: "timestamp_ms" },
+];
+const FLATTEN = { separator: "_", max_depth: 8, hoist_key: "data", lists: "json", value_column: "value" } as const;
+const SYMBOLS = ["AAPL", "MSFT", "GOOG", "AMZN", "NVDA", "TSLA", "META", "NFLX"];
+const VENUES = [["NASDAQ", "XNAS"], ["NYSE", "XNYS"], ["ARCA", "ARCX"], ["BATS", "BATS"]];
+
+/** The i-th sample event (deterministic). */
+export function sampleEvent(i: number): Record<string, unknown> {
+  const venue = VENUES[i % VENUES.length] as string[];
+  return {
+    event_id: `evt-${(1_000_000_000 + i * 7919).toString(36)}-${(i * 31).toString(16).padStart(6, "0")}`,
+    event_type: i % 10 === 0 ? "quote" : "trade",
+    source: "ibkr",
+    ts: new Date(1_760_697_000_000 + i * 13).toISOString(),
+    symbol: SYMBOLS[i % SYMBOLS.length],
+    price: Math.round((100 + (i % 5000) / 7) * 100) / 100,
+    qty: (i * 37) % 10_000,
+    side: i % 2 === 0 ? "buy" : "sell",
+    is_test: i % 97 === 0,
+    seq: 1_000_000 + i,
+    venue: { exchange: venue[0], mic: venue[1], region: "us-east" },
+  };
+}
+
+function peakRssMiB(): number {
+  try {
+    const status = Deno.readTextFileSync("/proc/self/status");
+    const match = status.match(/VmHWM:\s+(\d+)\s+kB/);
+    if (match) return Number(match[1]) / 1024;
+  } catch {
+    // not Linux: fall back to the current RSS
+  }
+  return Deno.memoryUsage().rss / 1024 / 1024;
+}
+
+function makeMessages(name: CaseName, records: number): Uint8Array[] {
+  const encoder = new TextEncoder();
+  if (name === "arrow_ipc") {
+    const messages: Uint8Array[] = [];
+    for (let start = 0; start < records; start += IPC_ROWS_PER_MESSAGE) {
+      const rows = [];
+      for (let i = start; i < Math.min(records, start + IPC_ROWS_PER_MESSAGE); i++) rows.push(sampleEvent(i));
+      messages.push(tableToIPC(tableFromJSON(rows), "stream"));
+    }
+    return messages;
+  }
+  const messages: Uint8Array[] = new Array(records);
+  for (let i = 0; i < records; i++) {
+    const event = sampleEvent(i);
+    messages[i] = name === "msgpack" ? encodeMsgpack(event) : encoder.encode(JSON.stringify(event));
+  }
+  return messages;
+}
+
+/** Decodes, builds and encodes every message; returns rows and Parquet bytes written. */
+function pipeline(format: ValueFormat, messages: Uint8Array[]): { count: number; parquetBytes: number } {
+  const builder = new BatchBuilder({ metadataColumns: METADATA, flatten: FLATTEN, schema: new SchemaMemory() });
+  let parquetBytes = 0;
+  let count = 0;
+  const flush = () => {
+    const table = builder.finish();
+    if (table) parquetBytes += encodeParquet(table, { compression: "snappy", rowGroupSize: FILE_ROWS }).length;
+  };
+  for (const message of messages) {
+    const decoded = decodePayload(message, format);
+    if (decoded.kind !== "values") throw new Error(`Cannot decode bench message: ${decoded.reason}`);
+    for (const value of decoded.values) {
+      builder.append(value, ["events", 3, BigInt(count), 1_760_697_000_000 + count]);
+      count++;
+      if (builder.rowCount >= FILE_ROWS) flush();
+    }
+  }
+  flush();
+  return { count, parquetBytes };
+}
+
+/** The ceiling: bare JSON.parse of each message's text. */
+function ceiling(messages: Uint8Array[]): number {
+  let count = 0;
+  const decoder = new TextDecoder(); // one shared decoder: the strictest ceiling
+  for (const message of messages) {
+    if (JSON.parse(decoder.decode(message)) !== null) count++;
+  }
+  return count;
+}
+
+/**
+ * Runs one case for `rounds` rounds, each followed by a ceiling round on the same records, and keeps the best time
+ * of each: on a shared machine the ratio of two interleaved best times is far steadier than either alone.
+ */
+function runCase(name: CaseName, records: number, rounds: number): CaseResult {
+  const messages = makeMessages(name, records);
+  const jsonMessages = name === "json" || name === "json_parse_ceiling" ? messages : makeMessages("json", records);
+  const inputBytes = messages.reduce((sum, message) => sum + message.length, 0);
+  let best = Infinity;
+  let bestCeiling = Infinity;
+  let parquetBytes = 0;
+  let count = 0;
+  for (let round = 0; round < rounds; round++) {
+    let started = performance.now();
+    if (name === "json_parse_ceiling") {
+      count = ceiling(messages);
+    } else {
+      ({ count, parquetBytes } = pipeline(name, messages));
+    }
+    best = Math.min(best, (performance.now() - started) / 1000);
+    started = performance.now();
+    ceiling(jsonMessages);
+    bestCeiling = Math.min(bestCeiling, (performance.now() - started) / 1000);
+  }
+  return {
+    name,
+    records: count,
+    inputBytes,
+    seconds: best,
+    recordsPerSecond: count / best,
+    megabytesPerSecond: inputBytes / 1e6 / best,
+    peakRssMiB: peakRssMiB(),
+    parquetBytes,
+    shareOfCeiling: bestCeiling / best,
+  };
+}
+
+async function runCaseInChild(name: CaseName, records: number, rounds: number): Promise<CaseResult> {
+  const output = await new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--allow-all",
+      import.meta.filename as string,
+      "--case",
+      name,
+      "--records",
+      String(records),
+      "--rounds",
+      String(rounds),
+    ],
+    stdout: "piped",
+    stderr: "inherit",
+  }).output();
+  if (!output.success) throw new Error(`Cannot run bench case "${name}": exit code ${output.code}`);
+  return JSON.parse(new TextDecoder().decode(output.stdout)) as CaseResult;
+}
+
+function argument(flag: string): string | undefined {
+  const index = Deno.args.indexOf(flag);
+  return index >= 0 ? Deno.args[index + 1] : undefined;
+}
+
+/** Runs every case (each in its own process) and prints a table; returns the results. */
+export async function runCodecBench(records = 200_000, rounds = 3): Promise<CaseResult[]> {
+  const results: CaseResult[] = [];
+  for (const name of CASES) results.push(await runCaseInChild(name, records, rounds));
+  console.log(`\ncodec bench: decode -> Arrow -> Parquet (snappy), ${records} records, one core`);
+  console.log("case                 records/s      MB/s   peak RSS MiB   % of JSON.parse   parquet MB");
+  console.log("(% of JSON.parse: best of interleaved rounds in the same process, so machine load cancels out)");
+  for (const r of results) {
+    const share = (100 * r.shareOfCeiling).toFixed(0);
+    console.log(
+      `${r.name.padEnd(20)} ${r.recordsPerSecond.toFixed(0).padStart(9)} ${
+        r.megabytesPerSecond.toFixed(1).padStart(9)
+      } ` +
+        `${r.peakRssMiB.toFixed(0).padStart(14)} ${share.padStart(17)} ${
+          (r.parquetBytes / 1e6).toFixed(1).padStart(12)
+        }`,
+    );
+  }
+  return results;
+}
+
+if (import.meta.main) {
+  const records = Number(argument("--records") ?? 200_000);
+  const name = argument("--case") as CaseName | undefined;
+  if (name !== undefined) {
+    if (!CASES.includes(name)) throw new RangeError(`Cannot run bench case "${name}": unknown case`);
+    console.log(JSON.stringify(runCase(name, records, Number(argument("--rounds") ?? 3))));
+  } else {
+    await runCodecBench(records, Number(argument("--rounds") ?? 3));
+  }
+}
