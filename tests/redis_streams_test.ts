@@ -90,22 +90,33 @@ Deno.test("redis source takes over a dead consumer's entries under that consumer
   const key = uniqueKey("claim");
   try {
     await addEntries(admin, key, 80, (i) => ({ n: String(i) }));
-    const dead = makeSource({ stream_keys: [key], consumer_name: "dead", claim_idle_ms: 0 });
+    const dead = makeSource({ stream_keys: [key], consumer_name: "dead", claim_idle_ms: 300 });
     await dead.connect();
     const held = await drain(dead, { ack: false, limit: 50 });
     await dead.close();
     assertEquals(held.length, 50);
-    await new Promise((r) => setTimeout(r, 400));
+    await new Promise((r) => setTimeout(r, 500)); // its entries idle and its lease expired
 
     const live = makeSource({ stream_keys: [key], consumer_name: "live", claim_idle_ms: 300, continuous: false });
     await live.connect();
-    const got = await drain(live);
-    await live.close();
+    const got = await drain(live, { ack: false });
     const adopted = got.filter((m) => m.stream === streamNameOf(key, "dead"));
     const own = got.filter((m) => m.stream === streamNameOf(key, "live"));
     // Everything the dead consumer held (what it handed out, and what it had read ahead) comes back under its stream.
     assertEquals(adopted.slice(0, 50).map((m) => m.position), held.map((m) => m.position));
     assertEquals([...adopted, ...own].map((m) => Number(m.fields?.n)), Array.from({ length: 80 }, (_, i) => i));
+
+    // The dead consumer comes back while its entries are being finished: it waits for its lease.
+    const back = makeSource({ stream_keys: [key], consumer_name: "dead", claim_idle_ms: 300, continuous: false });
+    let connected = false;
+    const connecting = back.connect().then(() => connected = true);
+    await new Promise((r) => setTimeout(r, 300));
+    assertEquals(connected, false);
+    await ackAll(live, got);
+    await connecting;
+    assertEquals(await drain(back), []);
+    await back.close();
+    await live.close();
     assertEquals(await pendingCount(admin, key), 0);
   } finally {
     await admin.call("DEL", key);

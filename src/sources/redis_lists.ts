@@ -19,7 +19,8 @@
 import type { SourceMessage } from "../core/source.ts";
 import type { Logger } from "../telemetry/log.ts";
 import { LuaScript, type RedisClient, replyBytes, replyText } from "./redis_client.ts";
-import { formatListPosition, parseListPosition, sleep, streamNameOf } from "./redis_ids.ts";
+import { formatListPosition, parseListPosition, streamNameOf } from "./redis_ids.ts";
+import { leaseKeyOf, Leases } from "./redis_leases.ts";
 
 /** Items read back per LRANGE while recovering a processing list. */
 const RECOVER_PAGE = 1000;
@@ -57,26 +58,6 @@ if #wrapped > 0 then redis.call('RPUSH', KEYS[3], unpack(wrapped)) end
 local out = { string.format('%d', first) }
 for _, v in ipairs(items) do out[#out + 1] = v end
 return out
-`);
-
-/** KEYS: lease. ARGV: holder, ttl ms. Takes or refreshes the lease when free or held by `holder`: 1, else the holder. */
-const LEASE = new LuaScript(`
-local cur = redis.call('GET', KEYS[1])
-if (not cur) or cur == ARGV[1] then
-  redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
-  return 1
-end
-return cur
-`);
-
-/** KEYS: lease, consumer set. ARGV: holder, consumer. Drops the lease if `holder` has it, and the consumer's entry. */
-const RELEASE = new LuaScript(`
-if redis.call('GET', KEYS[1]) == ARGV[1] then
-  redis.call('DEL', KEYS[1])
-  redis.call('SREM', KEYS[2], ARGV[2])
-  return 1
-end
-return 0
 `);
 
 /** KEYS: processing. ARGV: highest acknowledged seq. Removes head items up to it; returns how many. */
@@ -142,7 +123,7 @@ export function listKeysOf(key: string, group: string, consumer: string): ListKe
     processing: `${key}:fsds:${group}:${consumer}:processing`,
     staging: `${key}:fsds:${group}:${consumer}:staging`,
     counter: `${key}:fsds:seq`,
-    lease: `${key}:fsds:${group}:${consumer}:lease`,
+    lease: leaseKeyOf(key, group, consumer),
     consumers: `${key}:fsds:${group}:consumers`,
   };
 }
@@ -177,10 +158,18 @@ export class ListReader {
   #next = 0;
   #closed = false;
   #adoptDueAt = 0;
-  #refresher?: ReturnType<typeof setInterval>;
+  readonly #leases?: Leases;
 
   constructor(options: ListReaderOptions) {
     this.#o = options;
+    if (options.claimIdleMs > 0) {
+      this.#leases = new Leases({
+        client: options.client,
+        holder: options.consumer,
+        ttlMs: options.claimIdleMs,
+        log: options.log,
+      });
+    }
     this.#lists = options.keys.map((key) => this.#state(key, options.consumer, false));
   }
 
@@ -209,46 +198,13 @@ export class ListReader {
       if (type !== "list" && type !== "none") {
         throw new Error(`Cannot consume list "${state.key}": the key holds a ${type}`);
       }
-      if (this.#o.claimIdleMs > 0) await this.#takeOwnLease(state);
+      if (this.#leases) {
+        await this.#leases.acquireOwn(state.names.lease, `list "${state.key}"`);
+        await client.call("SADD", state.names.consumers, this.#o.consumer);
+      }
       if (this.#o.oneShot) {
         const [a, b] = await client.batch([["LLEN", state.key], ["LLEN", state.names.staging]]);
         state.budget = Number(a) + Number(b);
-      }
-    }
-    if (this.#o.claimIdleMs > 0) {
-      const timer = setInterval(() => this.#refreshLeases().catch(() => {}), Math.max(50, this.#o.claimIdleMs / 3));
-      Deno.unrefTimer(timer);
-      this.#refresher = timer;
-    }
-  }
-
-  /** Waits while another instance finishes this consumer's items (it holds the lease), then takes the lease. */
-  async #takeOwnLease(state: ListState): Promise<void> {
-    const { client, consumer, claimIdleMs, log } = this.#o;
-    const deadline = Date.now() + 10 * claimIdleMs + 60_000;
-    for (let attempt = 1;; attempt++) {
-      const got = await client.evalScript(LEASE, [state.names.lease], [consumer, claimIdleMs]);
-      if (got === 1) break;
-      if (Date.now() > deadline) {
-        throw new Error(`Cannot consume list "${state.key}": consumer "${replyText(got)}" keeps holding our items`);
-      }
-      if (attempt === 1) {
-        log.warn({ key: state.key, holder: replyText(got) }, "Another instance is finishing our items; waiting");
-      }
-      await sleep(Math.min(1000, Math.max(50, claimIdleMs / 3)));
-    }
-    await client.call("SADD", state.names.consumers, consumer);
-  }
-
-  async #refreshLeases(): Promise<void> {
-    const { client, consumer, claimIdleMs, log } = this.#o;
-    for (const state of [...this.#lists, ...this.#adopted]) {
-      const got = await client.evalScript(LEASE, [state.names.lease], [consumer, claimIdleMs]);
-      if (got !== 1) {
-        log.error(
-          { key: state.key, owner: state.owner, holder: replyText(got) },
-          "Lost the lease of a processing list (this instance stalled longer than claim_idle_ms)",
-        );
       }
     }
   }
@@ -265,7 +221,7 @@ export class ListReader {
       const out = await this.#recover(state, max);
       if (out.length > 0) return out;
     }
-    if (this.#o.claimIdleMs > 0 && Date.now() >= this.#adoptDueAt) {
+    if (this.#leases && Date.now() >= this.#adoptDueAt) {
       this.#adoptDueAt = this.#o.oneShot ? Infinity : Date.now() + Math.max(1000, this.#o.claimIdleMs / 2);
       await this.#adoptIdle();
     }
@@ -292,13 +248,14 @@ export class ListReader {
 
   /** Takes the lease of consumers whose lease expired and whose items are left, and queues their items. */
   async #adoptIdle(): Promise<void> {
-    const { client, consumer, claimIdleMs, log, popSide } = this.#o;
+    const { client, consumer, log, popSide } = this.#o;
+    const leases = this.#leases!;
     for (const own of this.#lists) {
       const members = (await client.call("SMEMBERS", own.names.consumers) as string[]).sort();
       for (const other of members) {
         if (other === consumer || this.#byStream.has(streamNameOf(own.key, other))) continue;
         const names = listKeysOf(own.key, this.#o.group, other);
-        if (await client.evalScript(LEASE, [names.lease], [consumer, claimIdleMs]) !== 1) continue;
+        if (!(await leases.tryTake(names.lease))) continue;
         // Number what its blocking move left in staging, so it is handed out with the rest.
         const staged = Number(await client.call("LLEN", names.staging));
         if (staged > 0) {
@@ -307,7 +264,7 @@ export class ListReader {
         }
         const left = Number(await client.call("LLEN", names.processing));
         if (left === 0) {
-          await client.evalScript(RELEASE, [names.lease, names.consumers], [consumer, other]);
+          await leases.release(names.lease, { key: names.consumers, member: other });
           continue;
         }
         log.info(
@@ -324,10 +281,7 @@ export class ListReader {
     if (!state.adopted || state.recovering || state.removed < state.recovered) return;
     const left = Number(await this.#o.client.call("LLEN", state.names.processing));
     if (left > 0) return;
-    await this.#o.client.evalScript(RELEASE, [state.names.lease, state.names.consumers], [
-      this.#o.consumer,
-      state.owner,
-    ]);
+    await this.#leases?.release(state.names.lease, { key: state.names.consumers, member: state.owner });
     this.#adopted = this.#adopted.filter((s) => s !== state);
     this.#o.log.info(
       { key: state.key, owner: state.owner, count: state.recovered },
@@ -440,7 +394,7 @@ export class ListReader {
   /** Closes the blocking connections (an item a blocking move takes stays in staging for the next run). */
   close(): void {
     this.#closed = true;
-    if (this.#refresher !== undefined) clearInterval(this.#refresher);
+    this.#leases?.stop();
     for (const state of this.#lists) state.blockingClient?.close();
   }
 

@@ -9,13 +9,15 @@
  * idle time but keeps them in `d`'s pending list) and delivered as stream `k+d`: the pipeline then finds `d`'s
  * journal, skips what `d` had already written, and a crash of the adopter leaves the entries with `d`, where the next
  * adopter (or `d` come back) finds them again. An instance keeps the entries it holds fresh (XCLAIM JUSTID to their
- * owner) so that live work is never taken over.
+ * owner), and holds a lease per key (see `redis_leases.ts`): another consumer's entries are taken over only with that
+ * consumer's lease, so live work is never taken over and a consumer that comes back waits for its adopter.
  * @module
  */
 import type { SourceMessage } from "../core/source.ts";
 import type { Logger } from "../telemetry/log.ts";
 import { isReplyError, type RedisClient, type RedisCommand, replyBytes, replyText } from "./redis_client.ts";
 import { comparePositions, streamIdTimestampMs, streamNameOf } from "./redis_ids.ts";
+import { leaseKeyOf, Leases } from "./redis_leases.ts";
 
 /** Ids per XACK / XCLAIM command; several commands go in one round trip. */
 const IDS_PER_COMMAND = 1000;
@@ -85,15 +87,29 @@ export class StreamReader {
   #blocking?: Promise<void>;
   #heartbeat?: ReturnType<typeof setInterval>;
   #closed = false;
+  readonly #leases?: Leases;
+  /** Other consumers whose lease we hold, as `<key>+<owner>` stream names. */
+  readonly #adopted = new Set<string>();
 
   constructor(options: StreamReaderOptions) {
     this.#o = options;
+    if (options.claimIdleMs > 0) {
+      this.#leases = new Leases({
+        client: options.client,
+        holder: options.consumer,
+        ttlMs: options.claimIdleMs,
+        log: options.log,
+      });
+    }
     this.#keys = options.keys.map((key) => ({ key, phase: "pending", cursor: "0", drained: false }));
   }
 
   /** Creates the groups (and empty streams) and, in one-shot mode, notes where each stream ends now. */
   async start(): Promise<void> {
     await this.#ensureGroups();
+    for (const { key } of this.#keys) {
+      await this.#leases?.acquireOwn(leaseKeyOf(key, this.#o.group, this.#o.consumer), `stream "${key}"`);
+    }
     if (this.#o.oneShot) {
       const replies = await this.#o.client.batch(this.#keys.map((k) => ["XREVRANGE", k.key, "+", "-", "COUNT", 1]));
       this.#keys.forEach((state, i) => {
@@ -217,6 +233,11 @@ export class StreamReader {
           byOwner.set(owner, [...(byOwner.get(owner) ?? []), id]);
         }
         for (const [owner, ids] of byOwner) {
+          const stream = streamNameOf(key, owner);
+          if (!this.#adopted.has(stream)) {
+            if (!(await this.#leases!.tryTake(leaseKeyOf(key, group, owner)))) continue;
+            this.#adopted.add(stream);
+          }
           const reply = await client.callBinary("XCLAIM", key, group, owner, claimIdleMs, ...ids);
           const entries = parseEntries(reply).filter((e) => e.pairs !== null);
           if (entries.length === 0) continue;
@@ -286,8 +307,19 @@ export class StreamReader {
         const keep = flight.ids.findIndex((id) => comparePositions(id, last) > 0);
         flight.ids = keep < 0 ? [] : flight.ids.slice(keep);
       }
+      if (flight.ids.length === 0 && this.#adopted.has(stream)) await this.#releaseIfDone(stream, target);
     }
     return true;
+  }
+
+  /** Gives an adopted consumer's lease back once none of its entries is pending or waiting to be handed out. */
+  async #releaseIfDone(stream: string, target: { key: string; owner: string }): Promise<void> {
+    if (this.#buffer.some((m) => m.stream === stream)) return;
+    const left = await this.#o.client.call("XPENDING", target.key, this.#o.group, "-", "+", 1, target.owner);
+    if ((left as unknown[]).length > 0) return;
+    this.#adopted.delete(stream);
+    await this.#leases?.release(leaseKeyOf(target.key, this.#o.group, target.owner));
+    this.#o.log.info({ key: target.key, owner: target.owner }, "Finished an idle consumer's entries");
   }
 
   /** Resets the idle time of every entry handed out and not yet acknowledged, keeping their owner. */
@@ -313,6 +345,7 @@ export class StreamReader {
   close(): void {
     this.#closed = true;
     if (this.#heartbeat !== undefined) clearInterval(this.#heartbeat);
+    this.#leases?.stop();
     this.#blockingClient?.close();
   }
 
