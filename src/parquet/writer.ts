@@ -23,7 +23,7 @@ import type { Compression } from "../core/plugin.ts";
 export interface EncodeParquetOptions {
   /** Codec of every column. */
   readonly compression: Compression;
-  /** Codec level; accepted for gzip (0-9), brotli (0-11) and zstd (1-22) but not applied (see the module doc). */
+  /** Codec level: not applied with parquet-wasm 0.8 (see the module doc); check it with checkCompressionLevel. */
   readonly compressionLevel?: number;
   /** Rows per row group at most. */
   readonly rowGroupSize: number;
@@ -59,11 +59,13 @@ export function checkCompressionLevel(compression: Compression, level: number | 
   }
 }
 
-/** Encodes an Arrow table as a Parquet file. Throws a RangeError for bad options. */
+/**
+ * Encodes an Arrow table as a Parquet file. Throws a RangeError for a bad codec or row group size; the level is not
+ * checked here (it is not applied, see the module doc): validate it with {@linkcode checkCompressionLevel}.
+ */
 export function encodeParquet(table: Table, options: EncodeParquetOptions): Uint8Array {
   const codec = CODECS[options.compression];
   if (codec === undefined) throw new RangeError(`Cannot write Parquet: unknown compression "${options.compression}"`);
-  checkCompressionLevel(options.compression, options.compressionLevel);
   if (!Number.isInteger(options.rowGroupSize) || options.rowGroupSize < 1) {
     throw new RangeError(`Cannot write Parquet: row group size ${options.rowGroupSize} is not a positive integer`);
   }

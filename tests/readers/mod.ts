@@ -86,7 +86,34 @@ export function queryClickHouse(sql: string): Promise<ReaderResult> {
 /** Reads one Parquet file with ClickHouse; `ORDER BY` an expression when row order matters. */
 export function readWithClickHouse(path: string, orderBy?: string): Promise<ReaderResult> {
   const quoted = path.replaceAll("\\", "\\\\").replaceAll("'", "\\'");
-  return queryClickHouse(`SELECT * FROM file('${quoted}', Parquet)${orderBy ? ` ORDER BY ${orderBy}` : ""}`);
+  const order = orderBy ? ` ORDER BY ${orderBy}` : "";
+  // Denormals quoted so that NaN and Infinity come back as "nan" and "inf" instead of null.
+  return queryClickHouse(
+    `SELECT * FROM file('${quoted}', Parquet)${order} SETTINGS output_format_json_quote_denormals = 1`,
+  );
+}
+
+/** A Parquet file's footer as pyarrow reads it. */
+export interface ParquetMetadata {
+  readonly num_rows: number;
+  readonly created_by: string;
+  readonly row_groups: {
+    readonly num_rows: number;
+    readonly columns: {
+      readonly path: string;
+      readonly compression: string;
+      readonly has_statistics: boolean;
+      readonly null_count: number | null;
+      readonly min: unknown;
+      readonly max: unknown;
+      readonly encodings: string[];
+    }[];
+  }[];
+}
+
+/** Reads a Parquet file's footer (row groups, codecs, statistics, encodings) with pyarrow. */
+export async function readParquetMetadata(path: string): Promise<ParquetMetadata> {
+  return await runReader(["metadata", path]) as unknown as ParquetMetadata;
 }
 
 /** Which readers are installed (ClickHouse is optional). */

@@ -9,6 +9,7 @@ Usage:
   read.py duckdb [--hive] [--sql SQL] PATH_OR_GLOB...   (SQL may use the view `data`; default SELECT * FROM data)
   read.py pyarrow PATH
   read.py clickhouse SQL
+  read.py metadata PATH      (row groups, and per column chunk: codec and statistics, via pyarrow)
 """
 
 import base64
@@ -52,6 +53,10 @@ def emit(columns, rows):
     json.dump({"columns": columns, "rows": rows}, sys.stdout, allow_nan=False)
 
 
+def quote(text):
+    return "'" + text.replace("'", "''") + "'"
+
+
 def read_duckdb(args):
     import duckdb
 
@@ -70,9 +75,10 @@ def read_duckdb(args):
         i += 1
     con = duckdb.connect()
     con.execute("SET TimeZone = 'UTC'")
+    files = "[" + ", ".join(quote(p) for p in paths) + "]"
     con.execute(
-        "CREATE VIEW data AS SELECT * FROM read_parquet(?, hive_partitioning = ?, union_by_name = true)",
-        [paths, hive],
+        f"CREATE VIEW data AS SELECT * FROM read_parquet({files}, hive_partitioning = {str(hive).lower()}, "
+        "union_by_name = true)"
     )
     rel = con.sql(sql)
     names = rel.columns
@@ -84,10 +90,44 @@ def read_duckdb(args):
 def read_pyarrow(args):
     import pyarrow.parquet as pq
 
+    import pyarrow as pa
+
     table = pq.read_table(args[0])
     columns = [{"name": f.name, "type": str(f.type)} for f in table.schema]
-    rows = [{k: normalise(v) for k, v in row.items()} for row in table.to_pylist()]
+    maps = {f.name for f in table.schema if pa.types.is_map(f.type)}
+
+    def value(name, v):
+        # pyarrow gives a map as a list of (key, value) pairs: an empty map would look like an empty list
+        if name in maps and v is not None:
+            return {str(k): normalise(x) for k, x in v}
+        return normalise(v)
+
+    rows = [{k: value(k, v) for k, v in row.items()} for row in table.to_pylist()]
     emit(columns, rows)
+
+
+def read_metadata(args):
+    import pyarrow.parquet as pq
+
+    meta = pq.ParquetFile(args[0]).metadata
+    groups = []
+    for g in range(meta.num_row_groups):
+        group = meta.row_group(g)
+        chunks = []
+        for c in range(group.num_columns):
+            chunk = group.column(c)
+            stats = chunk.statistics
+            chunks.append({
+                "path": chunk.path_in_schema,
+                "compression": chunk.compression,
+                "has_statistics": bool(stats is not None and stats.has_min_max),
+                "null_count": stats.null_count if stats is not None and stats.has_null_count else None,
+                "min": normalise(stats.min) if stats is not None and stats.has_min_max else None,
+                "max": normalise(stats.max) if stats is not None and stats.has_min_max else None,
+                "encodings": sorted(chunk.encodings),
+            })
+        groups.append({"num_rows": group.num_rows, "columns": chunks})
+    json.dump({"num_rows": meta.num_rows, "created_by": meta.created_by, "row_groups": groups}, sys.stdout)
 
 
 def query_clickhouse(args):
@@ -113,6 +153,8 @@ def main():
         read_pyarrow(args)
     elif command == "clickhouse":
         query_clickhouse(args)
+    elif command == "metadata":
+        read_metadata(args)
     elif command == "check":
         import importlib
 

@@ -1,0 +1,65 @@
+import { deepStrictEqual as assertEquals } from "node:assert/strict";
+import type { Table } from "apache-arrow";
+import type { FlattenSection } from "../config/pipeline_section.ts";
+import { BatchBuilder } from "./batch_builder.ts";
+import { lookupField } from "./lookup.ts";
+import { tableRows } from "./_test_rows.ts";
+
+const FLATTEN: FlattenSection = {
+  separator: "_",
+  max_depth: 8,
+  hoist_key: "data",
+  lists: "json",
+  value_column: "value",
+};
+
+Deno.test("lookupField() finds flattened, hoisted and nested fields", () => {
+  const value = { event: "md", data: { symbol: "AAPL", event: "inner" }, meta: { ex: "N", t: { z: 1 } } };
+  assertEquals(lookupField(value, "event", FLATTEN), "md");
+  assertEquals(lookupField(value, "symbol", FLATTEN), "AAPL");
+  assertEquals(lookupField(value, "data_event", FLATTEN), "inner");
+  assertEquals(lookupField(value, "meta_ex", FLATTEN), "N");
+  assertEquals(lookupField(value, "meta_t_z", FLATTEN), 1);
+  assertEquals(lookupField(value, "missing", FLATTEN), undefined);
+  assertEquals(lookupField(value, "meta", FLATTEN), undefined);
+  assertEquals(lookupField({ a: null }, "a", FLATTEN), null);
+});
+
+Deno.test("lookupField() follows the separator and depth options", () => {
+  const value = { m: { x: 1, t: { deep: 2 } } };
+  const dotted = { ...FLATTEN, separator: ".", max_depth: 1 };
+  assertEquals(lookupField(value, "m.x", dotted), 1);
+  assertEquals(lookupField(value, "m.t", dotted), { deep: 2 });
+  assertEquals(lookupField(value, "m.t.deep", dotted), undefined);
+});
+
+Deno.test("lookupField() gives non-object payloads under value_column only", () => {
+  assertEquals(lookupField(42, "value", FLATTEN), 42);
+  assertEquals(lookupField(null, "value", FLATTEN), null);
+  assertEquals(lookupField("x", "other", FLATTEN), undefined);
+});
+
+Deno.test("lookupField() agrees with the batch builder on every column", () => {
+  const samples: unknown[] = [
+    { a: { b: 1 }, a_b: 2, data: { c: 3, a: 4 }, d: [1, 2], e: { f: { g: "h" } } },
+    { x_y: 1, x: { y: 2 } },
+    { data: { data: { k: 1 } }, k: 2 },
+    { data: "plain", s: { t: null } },
+  ];
+  for (const flatten of [FLATTEN, { ...FLATTEN, max_depth: 1 }, { ...FLATTEN, hoist_key: null }]) {
+    for (const sample of samples) {
+      const builder = new BatchBuilder({ metadataColumns: [], flatten });
+      builder.append(sample, []);
+      const [row] = tableRows(builder.finish() as Table);
+      for (const [column, stored] of Object.entries(row as Record<string, unknown>)) {
+        const found = lookupField(sample, column, flatten);
+        const asStored = typeof found === "number"
+          ? BigInt(found)
+          : typeof found === "object" && found !== null
+          ? JSON.stringify(found)
+          : found;
+        assertEquals(asStored, stored, `${JSON.stringify(sample)} column ${column}`);
+      }
+    }
+  }
+});
