@@ -7,6 +7,7 @@ import assert, { deepEqual as assertEquals, equal } from "node:assert/strict";
 import { GetObjectCommand, ListMultipartUploadsCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
 import { Kafka, logLevel } from "kafkajs";
 import { decodeParquet } from "../src/parquet/writer.ts";
+import { availableReaders, queryClickHouse, readWithDuckDB } from "./readers/mod.ts";
 import { adminClient } from "./redis_helpers.ts";
 import { endpoints, ensureRunning, startService, stopService } from "./services/endpoints.ts";
 
@@ -394,5 +395,59 @@ Deno.test("kafka -> S3 with a wrong secret: exit code 2 naming the key id, nothi
     await producer.disconnect();
     await admin.deleteTopics({ topics: [topic] }).catch(() => {});
     await admin.disconnect();
+  }
+});
+
+Deno.test("ClickHouse reads the S3 output in place with s3() and Hive partitions; DuckDB reads the same layout", async () => {
+  const prefix = freshPrefix("clickhouse");
+  const dir = await Deno.makeTempDir({ prefix: "fsds-s3-e2e-ch-" });
+  const days = ["2024-05-01", "2024-05-02"];
+  const lines = Array.from(
+    { length: 1500 },
+    (_, id) => JSON.stringify({ id, ts: `${days[id % 3 === 0 ? 0 : 1]}T08:00:00Z`, city: id % 2 ? "Paris" : "Oslo" }),
+  );
+  await Deno.writeTextFile(`${dir}/in.ndjson`, lines.join("\n") + "\n");
+  try {
+    const run = await runCli({
+      source: { type: "file", path: `${dir}/in.ndjson`, batch_size: 400 },
+      sink: s3Sink(prefix, { partition_by: ["date"], timestamp_field: "ts" }),
+    });
+    equal(run.code, 0, run.log);
+    const expected = [{ date: "2024-05-01", n: 500 }, { date: "2024-05-02", n: 1000 }];
+
+    // DuckDB over a local copy of the objects, keys unchanged, hive_partitioning on.
+    const { keys } = await readParquetObjects(prefix);
+    const client = rawClient();
+    try {
+      for (const key of keys.filter((k) => k.endsWith(".parquet"))) {
+        const object = await client.send(new GetObjectCommand({ Bucket: endpoints().s3.bucket, Key: key }));
+        const local = `${dir}/copy/${key}`;
+        await Deno.mkdir(local.slice(0, local.lastIndexOf("/")), { recursive: true });
+        await Deno.writeFile(local, await object.Body!.transformToByteArray());
+      }
+    } finally {
+      client.destroy();
+    }
+    const duck = await readWithDuckDB(`${dir}/copy/${prefix}/**/*.parquet`, {
+      hivePartitioning: true,
+      sql:
+        "SELECT CAST(date AS VARCHAR) AS date, count(*) AS n, count(DISTINCT id) AS d FROM data GROUP BY 1 ORDER BY 1",
+    });
+    assertEquals(duck.rows, expected.map((e) => ({ ...e, d: e.n })));
+
+    // ClickHouse straight from MinIO, as a user would query the bucket.
+    assert((await availableReaders()).clickhouse, "the ClickHouse reader (chdb) is installed by tests/readers");
+    const s3 = endpoints().s3;
+    const url = `${s3.endpoint}/${s3.bucket}/${prefix}/**/*.parquet`;
+    const source = `s3('${url}', '${s3.accessKeyId}', '${s3.secretAccessKey}', 'Parquet')`;
+    const total = await queryClickHouse(`SELECT count() AS n, uniqExact(id) AS d FROM ${source}`);
+    assertEquals(total.rows, [{ n: 1500, d: 1500 }]);
+    const perDay = await queryClickHouse(
+      `SELECT toString(date) AS date, count() AS n FROM ${source} GROUP BY date ORDER BY date ` +
+        "SETTINGS use_hive_partitioning = 1",
+    );
+    assertEquals(perDay.rows, expected);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
   }
 });
