@@ -12,6 +12,7 @@ import {
 } from "@aws-sdk/client-s3";
 import { Buffer } from "node:buffer";
 import { ConfigError } from "../src/core/errors.ts";
+import { Journal } from "../src/core/journal.ts";
 import { S3Sink } from "../src/sinks/s3.ts";
 import { s3SinkSchema } from "../src/sinks/s3_config.ts";
 import type { BeforeSendHook } from "../src/sinks/s3_store.ts";
@@ -146,6 +147,8 @@ Deno.test("s3 sink round trip: write, read, list, overwrite and delete under the
       "date=2024-01-01/hour=07/orders+00000000000000000001.parquet",
     ]);
     assertEquals(await sink.list("no/such/folder/"), []);
+    assertEquals(await sink.stat("_fsds/journal/orders+1.json"), { path: "_fsds/journal/orders+1.json", size: 13 });
+    equal(await sink.stat("_fsds/journal/missing.json"), null);
 
     await sink.write("_fsds/journal/orders+0.json", text('{"first":"3"}'));
     equal(new TextDecoder().decode((await sink.read("_fsds/journal/orders+0.json"))!), '{"first":"3"}');
@@ -422,4 +425,40 @@ Deno.test("s3 sink without any credentials fails at connect with a hint", async 
       await sink.close();
     }
   });
+});
+
+Deno.test("journal on S3: a durable batch is recognised with HEADs, an interrupted one is cleaned up", async () => {
+  const prefix = freshPrefix("journal");
+  const sink = sinkFor(prefix);
+  const commands: string[] = [];
+  const watched = sinkFor(prefix, {}, (command) => void commands.push(command));
+  const compare = (a: string, b: string) => a.localeCompare(b);
+  try {
+    await sink.connect();
+    const files = ["date=2024-01-01/orders+3+000100.parquet", "date=2024-01-02/orders+3+000100.parquet"];
+    await new Journal(sink, new Logger("test.journal")).begin({
+      stream: "orders+3",
+      first: "000100",
+      last: "000199",
+      files,
+    });
+    for (const file of files) await sink.write(file, text("rows"));
+    // Many other files in the same partition folder must not matter: existence is checked per file.
+    await Promise.all(
+      Array.from({ length: 50 }, (_, i) => sink.write(`date=2024-01-01/other+${i}.parquet`, text("x"))),
+    );
+
+    const journal = new Journal(watched, new Logger("test.journal"));
+    assertEquals(await journal.recover("orders+3", "000150", compare), { kind: "durable", through: "000199" });
+    equal(commands.filter((c) => c === "ListObjectsV2Command").length, 0, "no listing, only HEADs");
+    equal(commands.filter((c) => c === "HeadObjectCommand").length, 2);
+
+    await sink.delete(files[1]!);
+    assertEquals(await journal.recover("orders+3", "000100", compare), { kind: "discarded", files: [files[0]] });
+    equal(await sink.stat(files[0]!), null, "the partial batch's file is deleted before the range is re-read");
+    assertEquals(await journal.recover("orders+3", "000200", compare), { kind: "none" });
+  } finally {
+    await sink.close();
+    await watched.close();
+  }
 });

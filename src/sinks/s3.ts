@@ -215,6 +215,17 @@ export class S3Sink implements Sink {
     }
   }
 
+  /** One HeadObject: how the journal checks a file after a restart without listing a partition folder. */
+  async stat(path: string): Promise<SinkEntry | null> {
+    const key = objectKey(this.#settings.prefix, path);
+    try {
+      const size = await this.#store.head(key);
+      return size === null ? null : { path, size };
+    } catch (error) {
+      throw new Error(`Cannot stat "${this.#locate(key)}": ${this.#describe(error)}`);
+    }
+  }
+
   async list(prefix: string): Promise<SinkEntry[]> {
     const listPrefix = folderKeyPrefix(this.#settings.prefix, prefix);
     try {
