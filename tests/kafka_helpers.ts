@@ -91,6 +91,9 @@ export async function committedOffsets(groupId: string, topic: string): Promise<
   return out;
 }
 
+/** Sources made in one-shot mode: {@linkcode drain} reads them until `end`, never stopping on idleness. */
+const oneShot = new WeakSet<KafkaSource>();
+
 /** A Kafka source on the kit's broker; `section` adds or overrides keys of the `source` section. */
 export function makeSource(
   section: Record<string, unknown>,
@@ -99,6 +102,7 @@ export function makeSource(
   const config = kafkaSourceSchema.parse({ type: "kafka", bootstrap_servers: brokers(), progress: "off", ...section });
   const source = new KafkaSource(config, { untilCaughtUp: options.untilCaughtUp ?? false, log: testLog });
   if (options.listener) source.setAssignmentListener(options.listener);
+  if (options.untilCaughtUp) oneShot.add(source);
   return source;
 }
 
@@ -108,7 +112,7 @@ export interface DrainOptions {
   readonly ack?: boolean | ((message: SourceMessage) => boolean);
   /** Stop after this many messages (continuous runs); default: read until `end`. */
   readonly limit?: number;
-  /** Stop after this many idle answers in a row; default 10 (continuous runs). */
+  /** Continuous runs: stop after this many idle answers in a row; default 10. One-shot runs must reach `end`. */
   readonly idleLimit?: number;
   /** Messages per read; default 500. */
   readonly maxMessages?: number;
@@ -123,8 +127,11 @@ export async function drain(source: KafkaSource, options: DrainOptions = {}): Pr
     const result = await source.read({ maxMessages: options.maxMessages ?? 500, maxWaitMs: 300, signal });
     if (result.kind === "end") break;
     if (result.kind === "idle") {
-      if (++idle >= (options.idleLimit ?? 10)) break;
-      continue;
+      if (++idle < (options.idleLimit ?? 10)) continue;
+      if (oneShot.has(source) && options.limit === undefined) {
+        throw new Error(`One-shot source did not end: idle ${idle} times after ${out.length} messages`);
+      }
+      break;
     }
     idle = 0;
     out.push(...result.messages);

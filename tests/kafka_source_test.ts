@@ -296,3 +296,43 @@ Deno.test("kafka source detects a topic deleted and recreated mid-run and reads 
     await deleteTopics(topic);
   }
 });
+
+Deno.test(
+  "kafka source one-shot run ends after a transaction's commit marker at the end of a partition",
+  opts,
+  async () => {
+    const topic = await createTopic("transactions", 1);
+    const { testClient } = await import("./kafka_helpers.ts");
+    const producer = testClient().producer({
+      transactionalId: uniqueName("tx"),
+      idempotent: true,
+      maxInFlightRequests: 1,
+    });
+    try {
+      await producer.connect();
+      const transaction = await producer.transaction();
+      await transaction.send({ topic, messages: jsonMessages(5, 1) });
+      await transaction.commit();
+      await producer.disconnect();
+      const source = makeSource({
+        topics: [topic],
+        group_id: uniqueName("group"),
+        extra_config: {
+          isolation_level: "read_committed",
+          // One record batch per fetch: the commit marker then arrives alone, in a batch with no record.
+          max_partition_fetch_bytes: 64,
+        },
+      }, { untilCaughtUp: true });
+      await source.connect();
+      const messages = await drain(source);
+      await source.close();
+      assert.deepEqual(
+        messages.map((m) => Number(m.position)),
+        [0, 1, 2, 3, 4],
+        "the marker (offset 5) is not a record",
+      );
+    } finally {
+      await deleteTopics(topic);
+    }
+  },
+);
