@@ -61,27 +61,28 @@ export class MetadataColumnBuilder {
   /** Appends the value of the next row. */
   add(row: number, value: MetadataValue | undefined): void {
     const column = this.#column;
-    if (column) {
-      column.add(row, this.#coerce(value));
+    if (column === null) {
+      while (this.#length < row) this.#push(null);
+      if (this.#length === row) this.#push(value ?? null);
       return;
     }
-    while (this.#length < row) this.#push(null);
-    if (this.#length === row) this.#push(value ?? null);
-  }
-
-  #coerce(value: MetadataValue | undefined): unknown {
-    if (value === null || value === undefined) return null;
+    if (value === null || value === undefined) {
+      column.add(row, null);
+      return;
+    }
     switch (this.type) {
       case "utf8":
-        return typeof value === "string" ? value : textOf(value);
+        column.add(row, typeof value === "string" ? value : textOf(value));
+        return;
       case "int64":
       case "timestamp_ms":
-        return toInt64(value);
+        column.add(row, toInt64(value));
+        return;
       case "binary":
-        if (value instanceof Uint8Array) return value;
-        return typeof value === "string" ? encoder.encode(value) : null;
+        column.add(row, value instanceof Uint8Array ? value : typeof value === "string" ? encoder.encode(value) : null);
+        return;
       default:
-        return null;
+        column.add(row, null);
     }
   }
 
@@ -172,22 +173,19 @@ export class MetadataColumnBuilder {
 
 const INT64_MIN = -(2n ** 63n);
 const INT64_MAX = 2n ** 63n - 1n;
-const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
-const MIN_SAFE = -MAX_SAFE;
 
-/** A number or bigint as an exact int64 (number when safe), or null when it is not an integer in range. */
+/** A number or bigint as an exact int64 (a number when safe), or null when it is not an integer in range. */
 function toInt64(value: unknown): number | bigint | null {
   if (typeof value === "number") {
     if (Number.isSafeInteger(value)) return value;
     if (!Number.isInteger(value)) return null;
     value = BigInt(value);
   }
-  if (typeof value === "bigint") {
-    // A safe bigint is stored as a number: the column then keeps its cheaper int32-pair path.
-    if (value >= MIN_SAFE && value <= MAX_SAFE) return Number(value);
-    return value >= INT64_MIN && value <= INT64_MAX ? value : null;
-  }
-  return null;
+  if (typeof value !== "bigint") return null;
+  // A safe bigint is stored as a number: the column then keeps its cheaper int32-pair path.
+  const number = Number(value);
+  if (Number.isSafeInteger(number)) return number;
+  return value >= INT64_MIN && value <= INT64_MAX ? value : null;
 }
 
 function mapUtf8Type(): Map_<Utf8, Utf8> {
