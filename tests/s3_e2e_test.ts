@@ -9,6 +9,7 @@ import { Kafka, logLevel } from "kafkajs";
 import { decodeParquet } from "../src/parquet/writer.ts";
 import { availableReaders, queryClickHouse, readWithDuckDB } from "./readers/mod.ts";
 import { adminClient } from "./redis_helpers.ts";
+import { s3OutageTest, s3Test } from "./s3_test_lock.ts";
 import { endpoints, ensureRunning, startService, stopService } from "./services/endpoints.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
@@ -116,7 +117,7 @@ function freshPrefix(name: string): string {
 
 await ensureRunning(["s3"]);
 
-Deno.test("file -> S3 end to end: every row lands once, in Hive date folders with clean keys", async () => {
+s3Test("file -> S3 end to end: every row lands once, in Hive date folders with clean keys", async () => {
   const prefix = freshPrefix("file");
   const dir = await Deno.makeTempDir({ prefix: "fsds-s3-e2e-data-" });
   const days = ["2024-03-01", "2024-03-02", "2024-03-03"];
@@ -166,7 +167,7 @@ Deno.test("file -> S3 end to end: every row lands once, in Hive date folders wit
   }
 });
 
-Deno.test("kafka -> S3 end to end: two one-shot runs write every message once", async () => {
+s3Test("kafka -> S3 end to end: two one-shot runs write every message once", async () => {
   await ensureRunning(["kafka"]);
   const prefix = freshPrefix("kafka");
   const topic = `fsds-s3-e2e-${crypto.randomUUID().slice(0, 8)}`;
@@ -220,7 +221,7 @@ Deno.test("kafka -> S3 end to end: two one-shot runs write every message once", 
   }
 });
 
-Deno.test("redis -> S3 end to end: a stream and a list drained one-shot, every entry once", async () => {
+s3Test("redis -> S3 end to end: a stream and a list drained one-shot, every entry once", async () => {
   await ensureRunning(["redis"]);
   const prefix = freshPrefix("redis");
   const tag = crypto.randomUUID().slice(0, 8);
@@ -277,83 +278,90 @@ async function committedTotal(admin: ReturnType<Kafka["admin"]>, groupId: string
   return offsets.flatMap((t) => t.partitions).reduce((n, p) => n + Math.max(0, Number(p.offset)), 0);
 }
 
-Deno.test("kafka -> S3 with MinIO stopped mid-run: nothing acknowledged past what is durable, all rows once after", async () => {
-  await ensureRunning(["kafka"]);
-  const prefix = freshPrefix("kafka-outage");
-  const topic = `fsds-s3-outage-${crypto.randomUUID().slice(0, 8)}`;
-  const kafka = new Kafka({ clientId: "fsds-s3-e2e", brokers: endpoints().kafka.brokers, logLevel: logLevel.NOTHING });
-  const admin = kafka.admin();
-  const producer = kafka.producer();
-  await admin.connect();
-  await producer.connect();
-  const total = 20_000;
-  const dir = await Deno.makeTempDir({ prefix: "fsds-s3-e2e-" });
-  let s3Stopped = false;
-  try {
-    await admin.createTopics({ topics: [{ topic, numPartitions: 2 }], waitForLeaders: true });
-    for (let from = 0; from < total; from += 5000) {
-      const messages = Array.from({ length: 5000 }, (_, i) => ({ value: JSON.stringify({ id: from + i }) }));
-      await producer.send({ topic, messages });
-    }
-    const config = {
-      source: { type: "kafka", bootstrap_servers: endpoints().kafka.brokers, topics: [topic], group_id: topic },
-      sink: s3Sink(prefix, { max_retries: 1 }),
-      telemetry: { log_level: "INFO" },
-      pipeline: { until_caught_up: true },
-    };
-    await Deno.writeTextFile(`${dir}/config.yaml`, JSON.stringify(config));
-    const child = new Deno.Command(Deno.execPath(), {
-      args: ["run", "--allow-all", "main.ts", "run", "--config", `${dir}/config.yaml`, "--batch-size", "200"],
-      cwd: ROOT,
-      stdout: "null",
-      stderr: "piped",
-      signal: AbortSignal.timeout(300_000),
-    }).spawn();
+s3OutageTest(
+  "kafka -> S3 with MinIO stopped mid-run: nothing acknowledged past what is durable, all rows once after",
+  async () => {
+    await ensureRunning(["kafka"]);
+    const prefix = freshPrefix("kafka-outage");
+    const topic = `fsds-s3-outage-${crypto.randomUUID().slice(0, 8)}`;
+    const kafka = new Kafka({
+      clientId: "fsds-s3-e2e",
+      brokers: endpoints().kafka.brokers,
+      logLevel: logLevel.NOTHING,
+    });
+    const admin = kafka.admin();
+    const producer = kafka.producer();
+    await admin.connect();
+    await producer.connect();
+    const total = 20_000;
+    const dir = await Deno.makeTempDir({ prefix: "fsds-s3-e2e-" });
+    let s3Stopped = false;
+    try {
+      await admin.createTopics({ topics: [{ topic, numPartitions: 2 }], waitForLeaders: true });
+      for (let from = 0; from < total; from += 5000) {
+        const messages = Array.from({ length: 5000 }, (_, i) => ({ value: JSON.stringify({ id: from + i }) }));
+        await producer.send({ topic, messages });
+      }
+      const config = {
+        source: { type: "kafka", bootstrap_servers: endpoints().kafka.brokers, topics: [topic], group_id: topic },
+        sink: s3Sink(prefix, { max_retries: 1 }),
+        telemetry: { log_level: "INFO" },
+        pipeline: { until_caught_up: true },
+      };
+      await Deno.writeTextFile(`${dir}/config.yaml`, JSON.stringify(config));
+      const child = new Deno.Command(Deno.execPath(), {
+        args: ["run", "--allow-all", "main.ts", "run", "--config", `${dir}/config.yaml`, "--batch-size", "200"],
+        cwd: ROOT,
+        stdout: "null",
+        stderr: "piped",
+        signal: AbortSignal.timeout(300_000),
+      }).spawn();
 
-    let durableRows = 0;
-    let refused = false;
-    let committedWhileDown = -1;
-    const log: string[] = [];
-    const lines = child.stderr.pipeThrough(new TextDecoderStream()).pipeThrough(new LineSplitter());
-    for await (const line of lines) {
-      log.push(line);
-      const wrote = /Wrote batch \d+: (\d+) records/.exec(line);
-      if (wrote && !refused) {
-        durableRows += Number(wrote[1]);
-        if (!s3Stopped) {
-          s3Stopped = true;
-          await stopService("s3");
+      let durableRows = 0;
+      let refused = false;
+      let committedWhileDown = -1;
+      const log: string[] = [];
+      const lines = child.stderr.pipeThrough(new TextDecoderStream()).pipeThrough(new LineSplitter());
+      for await (const line of lines) {
+        log.push(line);
+        const wrote = /Wrote batch \d+: (\d+) records/.exec(line);
+        if (wrote && !refused) {
+          durableRows += Number(wrote[1]);
+          if (!s3Stopped) {
+            s3Stopped = true;
+            await stopService("s3");
+          }
+        }
+        if (!refused && line.includes("Sink cannot take the batch")) {
+          refused = true;
+          committedWhileDown = await committedTotal(admin, topic, topic);
+          await startService("s3");
+          s3Stopped = false;
         }
       }
-      if (!refused && line.includes("Sink cannot take the batch")) {
-        refused = true;
-        committedWhileDown = await committedTotal(admin, topic, topic);
-        await startService("s3");
-        s3Stopped = false;
-      }
-    }
-    const status = await child.status;
-    equal(status.code, 0, log.join("\n"));
-    assert(refused, "the sink refused at least one batch while MinIO was down");
-    assert(durableRows < total, "MinIO was stopped before the run was over");
-    assert(
-      committedWhileDown <= durableRows,
-      `committed ${committedWhileDown} offsets while only ${durableRows} rows were durable`,
-    );
+      const status = await child.status;
+      equal(status.code, 0, log.join("\n"));
+      assert(refused, "the sink refused at least one batch while MinIO was down");
+      assert(durableRows < total, "MinIO was stopped before the run was over");
+      assert(
+        committedWhileDown <= durableRows,
+        `committed ${committedWhileDown} offsets while only ${durableRows} rows were durable`,
+      );
 
-    const { files } = await readParquetObjects(prefix);
-    const ids = files.flatMap((file) => file.rows.map((row) => Number(row.id))).sort((a, b) => a - b);
-    equal(ids.length, total, "every row once, none twice");
-    assertEquals(ids, Array.from({ length: total }, (_, i) => i));
-    equal(await committedTotal(admin, topic, topic), total, "everything acknowledged in the end");
-  } finally {
-    if (s3Stopped) await startService("s3");
-    await producer.disconnect();
-    await admin.deleteTopics({ topics: [topic] }).catch(() => {});
-    await admin.disconnect();
-    await Deno.remove(dir, { recursive: true });
-  }
-});
+      const { files } = await readParquetObjects(prefix);
+      const ids = files.flatMap((file) => file.rows.map((row) => Number(row.id))).sort((a, b) => a - b);
+      equal(ids.length, total, "every row once, none twice");
+      assertEquals(ids, Array.from({ length: total }, (_, i) => i));
+      equal(await committedTotal(admin, topic, topic), total, "everything acknowledged in the end");
+    } finally {
+      if (s3Stopped) await startService("s3");
+      await producer.disconnect();
+      await admin.deleteTopics({ topics: [topic] }).catch(() => {});
+      await admin.disconnect();
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+);
 
 /** Splits a text stream into lines. */
 class LineSplitter extends TransformStream<string, string> {
@@ -372,7 +380,7 @@ class LineSplitter extends TransformStream<string, string> {
   }
 }
 
-Deno.test("kafka -> S3 with a wrong secret: exit code 2 naming the key id, nothing consumed", async () => {
+s3Test("kafka -> S3 with a wrong secret: exit code 2 naming the key id, nothing consumed", async () => {
   await ensureRunning(["kafka"]);
   const topic = `fsds-s3-badcred-${crypto.randomUUID().slice(0, 8)}`;
   const kafka = new Kafka({ clientId: "fsds-s3-e2e", brokers: endpoints().kafka.brokers, logLevel: logLevel.NOTHING });
@@ -398,56 +406,59 @@ Deno.test("kafka -> S3 with a wrong secret: exit code 2 naming the key id, nothi
   }
 });
 
-Deno.test("ClickHouse reads the S3 output in place with s3() and Hive partitions; DuckDB reads the same layout", async () => {
-  const prefix = freshPrefix("clickhouse");
-  const dir = await Deno.makeTempDir({ prefix: "fsds-s3-e2e-ch-" });
-  const days = ["2024-05-01", "2024-05-02"];
-  const lines = Array.from(
-    { length: 1500 },
-    (_, id) => JSON.stringify({ id, ts: `${days[id % 3 === 0 ? 0 : 1]}T08:00:00Z`, city: id % 2 ? "Paris" : "Oslo" }),
-  );
-  await Deno.writeTextFile(`${dir}/in.ndjson`, lines.join("\n") + "\n");
-  try {
-    const run = await runCli({
-      source: { type: "file", path: `${dir}/in.ndjson`, batch_size: 400 },
-      sink: s3Sink(prefix, { partition_by: ["date"], timestamp_field: "ts" }),
-    });
-    equal(run.code, 0, run.log);
-    const expected = [{ date: "2024-05-01", n: 500 }, { date: "2024-05-02", n: 1000 }];
-
-    // DuckDB over a local copy of the objects, keys unchanged, hive_partitioning on.
-    const { keys } = await readParquetObjects(prefix);
-    const client = rawClient();
-    try {
-      for (const key of keys.filter((k) => k.endsWith(".parquet"))) {
-        const object = await client.send(new GetObjectCommand({ Bucket: endpoints().s3.bucket, Key: key }));
-        const local = `${dir}/copy/${key}`;
-        await Deno.mkdir(local.slice(0, local.lastIndexOf("/")), { recursive: true });
-        await Deno.writeFile(local, await object.Body!.transformToByteArray());
-      }
-    } finally {
-      client.destroy();
-    }
-    const duck = await readWithDuckDB(`${dir}/copy/${prefix}/**/*.parquet`, {
-      hivePartitioning: true,
-      sql:
-        "SELECT CAST(date AS VARCHAR) AS date, count(*) AS n, count(DISTINCT id) AS d FROM data GROUP BY 1 ORDER BY 1",
-    });
-    assertEquals(duck.rows, expected.map((e) => ({ ...e, d: e.n })));
-
-    // ClickHouse straight from MinIO, as a user would query the bucket.
-    assert((await availableReaders()).clickhouse, "the ClickHouse reader (chdb) is installed by tests/readers");
-    const s3 = endpoints().s3;
-    const url = `${s3.endpoint}/${s3.bucket}/${prefix}/**/*.parquet`;
-    const source = `s3('${url}', '${s3.accessKeyId}', '${s3.secretAccessKey}', 'Parquet')`;
-    const total = await queryClickHouse(`SELECT count() AS n, uniqExact(id) AS d FROM ${source}`);
-    assertEquals(total.rows, [{ n: 1500, d: 1500 }]);
-    const perDay = await queryClickHouse(
-      `SELECT toString(date) AS date, count() AS n FROM ${source} GROUP BY date ORDER BY date ` +
-        "SETTINGS use_hive_partitioning = 1",
+s3Test(
+  "ClickHouse reads the S3 output in place with s3() and Hive partitions; DuckDB reads the same layout",
+  async () => {
+    const prefix = freshPrefix("clickhouse");
+    const dir = await Deno.makeTempDir({ prefix: "fsds-s3-e2e-ch-" });
+    const days = ["2024-05-01", "2024-05-02"];
+    const lines = Array.from(
+      { length: 1500 },
+      (_, id) => JSON.stringify({ id, ts: `${days[id % 3 === 0 ? 0 : 1]}T08:00:00Z`, city: id % 2 ? "Paris" : "Oslo" }),
     );
-    assertEquals(perDay.rows, expected);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-});
+    await Deno.writeTextFile(`${dir}/in.ndjson`, lines.join("\n") + "\n");
+    try {
+      const run = await runCli({
+        source: { type: "file", path: `${dir}/in.ndjson`, batch_size: 400 },
+        sink: s3Sink(prefix, { partition_by: ["date"], timestamp_field: "ts" }),
+      });
+      equal(run.code, 0, run.log);
+      const expected = [{ date: "2024-05-01", n: 500 }, { date: "2024-05-02", n: 1000 }];
+
+      // DuckDB over a local copy of the objects, keys unchanged, hive_partitioning on.
+      const { keys } = await readParquetObjects(prefix);
+      const client = rawClient();
+      try {
+        for (const key of keys.filter((k) => k.endsWith(".parquet"))) {
+          const object = await client.send(new GetObjectCommand({ Bucket: endpoints().s3.bucket, Key: key }));
+          const local = `${dir}/copy/${key}`;
+          await Deno.mkdir(local.slice(0, local.lastIndexOf("/")), { recursive: true });
+          await Deno.writeFile(local, await object.Body!.transformToByteArray());
+        }
+      } finally {
+        client.destroy();
+      }
+      const duck = await readWithDuckDB(`${dir}/copy/${prefix}/**/*.parquet`, {
+        hivePartitioning: true,
+        sql:
+          "SELECT CAST(date AS VARCHAR) AS date, count(*) AS n, count(DISTINCT id) AS d FROM data GROUP BY 1 ORDER BY 1",
+      });
+      assertEquals(duck.rows, expected.map((e) => ({ ...e, d: e.n })));
+
+      // ClickHouse straight from MinIO, as a user would query the bucket.
+      assert((await availableReaders()).clickhouse, "the ClickHouse reader (chdb) is installed by tests/readers");
+      const s3 = endpoints().s3;
+      const url = `${s3.endpoint}/${s3.bucket}/${prefix}/**/*.parquet`;
+      const source = `s3('${url}', '${s3.accessKeyId}', '${s3.secretAccessKey}', 'Parquet')`;
+      const total = await queryClickHouse(`SELECT count() AS n, uniqExact(id) AS d FROM ${source}`);
+      assertEquals(total.rows, [{ n: 1500, d: 1500 }]);
+      const perDay = await queryClickHouse(
+        `SELECT toString(date) AS date, count() AS n FROM ${source} GROUP BY date ORDER BY date ` +
+          "SETTINGS use_hive_partitioning = 1",
+      );
+      assertEquals(perDay.rows, expected);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+);

@@ -17,6 +17,7 @@ import { S3Sink } from "../src/sinks/s3.ts";
 import { s3SinkSchema } from "../src/sinks/s3_config.ts";
 import type { BeforeSendHook } from "../src/sinks/s3_store.ts";
 import { configureLogging, Logger } from "../src/telemetry/log.ts";
+import { s3OutageTest, s3Test } from "./s3_test_lock.ts";
 import { endpoints, ensureRunning, startService, stopService } from "./services/endpoints.ts";
 
 const MiB = 1024 * 1024;
@@ -118,7 +119,7 @@ const text = (s: string) => new TextEncoder().encode(s);
 
 await ensureRunning(["s3"]);
 
-Deno.test("s3 sink round trip: write, read, list, overwrite and delete under the prefix", async () => {
+s3Test("s3 sink round trip: write, read, list, overwrite and delete under the prefix", async () => {
   const prefix = freshPrefix("roundtrip");
   const sink = sinkFor(`/${prefix}/`);
   const client = rawClient();
@@ -166,7 +167,7 @@ Deno.test("s3 sink round trip: write, read, list, overwrite and delete under the
   }
 });
 
-Deno.test("s3 sink list() follows pagination past 1000 keys", async () => {
+s3Test("s3 sink list() follows pagination past 1000 keys", async () => {
   const prefix = freshPrefix("paging");
   const sink = sinkFor(prefix);
   try {
@@ -182,7 +183,7 @@ Deno.test("s3 sink list() follows pagination past 1000 keys", async () => {
   }
 });
 
-Deno.test("s3 sink uploads a 12 MiB file as a multipart upload and reads it back byte-equal", async () => {
+s3Test("s3 sink uploads a 12 MiB file as a multipart upload and reads it back byte-equal", async () => {
   const prefix = freshPrefix("multipart");
   const commands: string[] = [];
   const sink = sinkFor(prefix, { part_size_mb: 5 }, (command) => void commands.push(command));
@@ -203,63 +204,66 @@ Deno.test("s3 sink uploads a 12 MiB file as a multipart upload and reads it back
   }
 });
 
-Deno.test("s3 sink: MinIO stopped mid multipart upload -> write rejects, no object, no orphaned upload, then succeeds", async () => {
-  const prefix = freshPrefix("outage");
-  const path = "date=2024-01-01/orders+00000000000000000100.parquet";
-  const key = `${prefix}/${path}`;
-  let stopped = false;
-  const uploadIds = new Set<string>();
-  const sink = sinkFor(prefix, { max_retries: 1 }, async (command, input) => {
-    if (command === "UploadPartCommand") uploadIds.add(String(input.UploadId));
-    if (!stopped && command === "UploadPartCommand" && input.PartNumber === 2) {
-      stopped = true;
-      await stopService("s3");
-    }
-  });
-  const client = rawClient();
-  const data = randomBytes(16 * MiB);
-  const firstLog = logLines.length;
-  try {
-    await sink.connect();
-    let failure: unknown;
+s3OutageTest(
+  "s3 sink: MinIO stopped mid multipart upload -> write rejects, no object, no orphaned upload, then succeeds",
+  async () => {
+    const prefix = freshPrefix("outage");
+    const path = "date=2024-01-01/orders+00000000000000000100.parquet";
+    const key = `${prefix}/${path}`;
+    let stopped = false;
+    const uploadIds = new Set<string>();
+    const sink = sinkFor(prefix, { max_retries: 1 }, async (command, input) => {
+      if (command === "UploadPartCommand") uploadIds.add(String(input.UploadId));
+      if (!stopped && command === "UploadPartCommand" && input.PartNumber === 2) {
+        stopped = true;
+        await stopService("s3");
+      }
+    });
+    const client = rawClient();
+    const data = randomBytes(16 * MiB);
+    const firstLog = logLines.length;
     try {
+      await sink.connect();
+      let failure: unknown;
+      try {
+        await sink.write(path, data);
+      } catch (error) {
+        failure = error;
+      } finally {
+        await startService("s3");
+      }
+      equal(stopped, true, "the server was stopped during the upload");
+      assert(failure instanceof Error, "the write rejected");
+      assert(failure.message.startsWith(`Cannot write "s3://${kit().bucket}/${key}": `), failure.message);
+      equal(failure.message.includes(kit().secretAccessKey), false);
+      equal(uploadIds.size, 1, "one multipart upload was started before the outage");
+      const [uploadId] = [...uploadIds] as [string];
+
+      equal(await objectExists(client, key), false, "no partial object under the final key");
+      // The abort failed while MinIO was down; the sink retries it in the background once the server answers.
+      let alive = await uploadExists(client, key, uploadId);
+      for (let i = 0; i < 120 && alive; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 250));
+        alive = await uploadExists(client, key, uploadId);
+      }
+      equal(alive, false, "the failed multipart upload was aborted");
+      assertEquals(await pendingUploads(client, key), [], "no orphaned multipart upload for the key");
+      assert(logLines.slice(firstLog).some((line) => line.includes("cannot abort failed multipart upload yet")));
+
       await sink.write(path, data);
-    } catch (error) {
-      failure = error;
+      const back = await sink.read(path);
+      equal(Buffer.compare(back!, data), 0);
+      assertEquals(await pendingUploads(client, key), []);
+      const leaked = logLines.slice(firstLog).filter((line) => line.includes(kit().secretAccessKey));
+      assertEquals(leaked, []);
     } finally {
-      await startService("s3");
+      await sink.close();
+      client.destroy();
     }
-    equal(stopped, true, "the server was stopped during the upload");
-    assert(failure instanceof Error, "the write rejected");
-    assert(failure.message.startsWith(`Cannot write "s3://${kit().bucket}/${key}": `), failure.message);
-    equal(failure.message.includes(kit().secretAccessKey), false);
-    equal(uploadIds.size, 1, "one multipart upload was started before the outage");
-    const [uploadId] = [...uploadIds] as [string];
+  },
+);
 
-    equal(await objectExists(client, key), false, "no partial object under the final key");
-    // The abort failed while MinIO was down; the sink retries it in the background once the server answers.
-    let alive = await uploadExists(client, key, uploadId);
-    for (let i = 0; i < 120 && alive; i++) {
-      await new Promise((resolve) => setTimeout(resolve, 250));
-      alive = await uploadExists(client, key, uploadId);
-    }
-    equal(alive, false, "the failed multipart upload was aborted");
-    assertEquals(await pendingUploads(client, key), [], "no orphaned multipart upload for the key");
-    assert(logLines.slice(firstLog).some((line) => line.includes("cannot abort failed multipart upload yet")));
-
-    await sink.write(path, data);
-    const back = await sink.read(path);
-    equal(Buffer.compare(back!, data), 0);
-    assertEquals(await pendingUploads(client, key), []);
-    const leaked = logLines.slice(firstLog).filter((line) => line.includes(kit().secretAccessKey));
-    assertEquals(leaked, []);
-  } finally {
-    await sink.close();
-    client.destroy();
-  }
-});
-
-Deno.test("s3 sink connect() with an unknown key id fails clearly, naming the key id but not the secret", async () => {
+s3Test("s3 sink connect() with an unknown key id fails clearly, naming the key id but not the secret", async () => {
   const sink = sinkFor(freshPrefix("badkey"), {
     aws_access_key_id: "fsds-no-such-key",
     aws_secret_access_key: "not-the-secret-8f3a",
@@ -280,7 +284,7 @@ Deno.test("s3 sink connect() with an unknown key id fails clearly, naming the ke
   }
 });
 
-Deno.test("s3 sink connect() with a wrong secret fails clearly without printing it", async () => {
+s3Test("s3 sink connect() with a wrong secret fails clearly without printing it", async () => {
   const sink = sinkFor(freshPrefix("badsecret"), { aws_secret_access_key: "wrong-secret-77c1", max_retries: 0 });
   try {
     await assert.rejects(() => sink.connect(), (error: unknown) => {
@@ -295,7 +299,7 @@ Deno.test("s3 sink connect() with a wrong secret fails clearly without printing 
   }
 });
 
-Deno.test("s3 sink connect() names a missing bucket", async () => {
+s3Test("s3 sink connect() names a missing bucket", async () => {
   const bucket = `fsds-missing-${crypto.randomUUID().slice(0, 8)}`;
   const sink = sinkFor("x", { bucket, max_retries: 0 });
   try {
@@ -309,7 +313,7 @@ Deno.test("s3 sink connect() names a missing bucket", async () => {
   }
 });
 
-Deno.test("s3 sink connect() names an endpoint that does not answer", async () => {
+s3Test("s3 sink connect() names an endpoint that does not answer", async () => {
   const endpoint = "http://127.0.0.1:9";
   const sink = sinkFor("x", { endpoint_url: endpoint, max_retries: 0 });
   try {
@@ -327,7 +331,7 @@ Deno.test("s3 sink connect() names an endpoint that does not answer", async () =
   }
 });
 
-Deno.test("s3 sink sends storage class and encryption, and connect() reports a store that refuses them", async () => {
+s3Test("s3 sink sends storage class and encryption, and connect() reports a store that refuses them", async () => {
   const seen: Record<string, unknown>[] = [];
   const record: BeforeSendHook = (command, input) => {
     if (command === "PutObjectCommand" || command === "CreateMultipartUploadCommand") seen.push({ command, ...input });
@@ -388,7 +392,7 @@ const NO_OTHER_CREDENTIALS = {
   AWS_EC2_METADATA_DISABLED: "true",
 };
 
-Deno.test("s3 sink without explicit keys uses the default credential chain (environment)", async () => {
+s3Test("s3 sink without explicit keys uses the default credential chain (environment)", async () => {
   const s3 = kit();
   await withEnv({
     ...NO_OTHER_CREDENTIALS,
@@ -406,7 +410,7 @@ Deno.test("s3 sink without explicit keys uses the default credential chain (envi
   });
 });
 
-Deno.test("s3 sink without any credentials fails at connect with a hint", async () => {
+s3Test("s3 sink without any credentials fails at connect with a hint", async () => {
   await withEnv({
     ...NO_OTHER_CREDENTIALS,
     AWS_ACCESS_KEY_ID: undefined,
@@ -427,7 +431,7 @@ Deno.test("s3 sink without any credentials fails at connect with a hint", async 
   });
 });
 
-Deno.test("journal on S3: a durable batch is recognised with HEADs, an interrupted one is cleaned up", async () => {
+s3Test("journal on S3: a durable batch is recognised with HEADs, an interrupted one is cleaned up", async () => {
   const prefix = freshPrefix("journal");
   const sink = sinkFor(prefix);
   const commands: string[] = [];
