@@ -21,6 +21,7 @@ import {
 } from "kafkajs";
 // kafkajs has no "partitions revoked" callback; its group class is wrapped below (pinned version 2.2.4).
 import ConsumerGroup from "kafkajs/src/consumer/consumerGroup.js";
+import process from "node:process";
 import type {
   AssignmentListener,
   MetadataColumn,
@@ -82,6 +83,21 @@ function installJoinHook(): void {
     if (hook) await hook();
     return original.apply(this, args);
   };
+}
+
+/**
+ * kafkajs arms `setTimeout` with a negative delay when its request queue is idle, which Node's timers report as a
+ * `TimeoutNegativeWarning` on stderr in every run. That warning alone is dropped; every other warning still shows.
+ */
+function silenceNegativeTimeoutWarning(): void {
+  const original = process.listeners("warning");
+  if (original.some((listener) => (listener as { fsdsFilter?: boolean }).fsdsFilter)) return;
+  const filter = Object.assign((warning: Error) => {
+    if (warning.name === "TimeoutNegativeWarning") return;
+    for (const listener of original) listener(warning);
+  }, { fsdsFilter: true });
+  process.removeAllListeners("warning");
+  process.on("warning", filter);
 }
 
 const utf8 = new TextDecoder("utf-8", { fatal: true });
@@ -183,6 +199,7 @@ export class KafkaSource implements Source {
   }
 
   async connect(): Promise<void> {
+    silenceNegativeTimeoutWarning();
     for (const { key, reason } of this.#options.ignored) this.#log.warn({ key }, `extra_config key ignored: ${reason}`);
     const kafka = new Kafka({
       clientId: this.#options.clientId,
@@ -318,6 +335,7 @@ export class KafkaSource implements Source {
     this.#progress?.stop();
     this.#buffer.wakeAll();
     for (const off of this.#unsubscribe.splice(0)) off();
+    if (this.#consumer) this.#log.info({ ...this.stats }, "Kafka source closed");
     const errors: unknown[] = [];
     await this.#consumer?.disconnect().catch((error) => errors.push(error));
     await this.#admin?.disconnect().catch((error) => errors.push(error));
