@@ -169,15 +169,27 @@ export async function readPid(pidFile: string): Promise<number | null> {
   }
 }
 
-/** Whether a process exists (and is not a zombie). */
+/**
+ * Whether a process exists and is not a zombie. A JVM's main thread can turn zombie while its other threads still
+ * run (and hold its sockets), so a zombie leader with live threads counts as alive.
+ */
 export async function isAlive(pid: number): Promise<boolean> {
   try {
-    const stat = await Deno.readTextFile(`/proc/${pid}/stat`);
-    const state = stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3);
-    return state !== "Z" && state !== "X";
+    if (!isZombie(await Deno.readTextFile(`/proc/${pid}/stat`))) return true;
+    for await (const task of Deno.readDir(`/proc/${pid}/task`)) {
+      if (!isZombie(await Deno.readTextFile(`/proc/${pid}/task/${task.name}/stat`).catch(() => "x) Z"))) {
+        return true;
+      }
+    }
+    return false;
   } catch {
     return false;
   }
+}
+
+function isZombie(stat: string): boolean {
+  const state = stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3);
+  return state === "Z" || state === "X";
 }
 
 /** Pids of live processes whose command line contains `needle` (our state folders are unique). */

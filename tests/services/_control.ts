@@ -154,6 +154,13 @@ export async function stopService(name: ServiceName): Promise<void> {
     await stopProcessGroup(pidFileOf(name), needle(name));
     const left = await serviceProcesses(name);
     if (left.length > 0) throw new Error(`Cannot stop ${name}: processes ${left.join(", ")} are still alive`);
+    // The kernel may take a moment to close the sockets of a process that just ended.
+    const service = SERVICES[name];
+    for (let i = 0; i < 100; i++) {
+      const open = await Promise.all(service.ports().map((port) => portOpen(port)));
+      if (!open.includes(true)) break;
+      await sleep(100);
+    }
     progress(`${name}: stopped`);
   });
 }

@@ -111,6 +111,9 @@ async function writeConfig(dir: string): Promise<void> {
       "dfs.webhdfs.enabled": true,
       "dfs.permissions.enabled": true,
       "dfs.permissions.superusergroup": "supergroup",
+      // Leave safe mode only once every block is reported: the default 0.999 rounds down to "none" when there
+      // are few blocks, and reads right after a restart then fail with "No active nodes contain this block".
+      "dfs.namenode.safemode.threshold-pct": 1.0,
       "dfs.namenode.safemode.extension": 0,
       "dfs.namenode.safemode.min.datanodes": 0,
       "dfs.heartbeat.interval": 1,
