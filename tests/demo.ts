@@ -1,17 +1,23 @@
 /**
  * `deno task demo`: runs the real CLI on the embedded default (`config/demo.yaml`: file source over sample data in
- * `config/demo/`, local sink into `demo-output/`), then reads the Parquet files back and prints what was written:
+ * `config/demo/`, local sink into `demo-output/`, or `--output DIR`), then reads the Parquet files back and prints what was written:
  * files, rows per partition, the schema and one row. No servers needed.
  * @module
  */
+import { parseArgs } from "node:util";
 import { decodeParquet } from "../src/parquet/writer.ts";
 
 const root = new URL("..", import.meta.url).pathname;
-const config = Deno.args[0] ?? "config/demo.yaml";
-const output = `${root}demo-output`;
+const { values } = parseArgs({
+  args: Deno.args,
+  options: { config: { type: "string", default: "config/demo.yaml" }, output: { type: "string" } },
+});
+const config = values.config!;
+const output = values.output ?? `${root}demo-output`;
+const extra = values.output ? ["--set", `sink.path=${values.output}`] : [];
 
 const child = new Deno.Command(Deno.execPath(), {
-  args: ["run", "--allow-all", "main.ts", "run", "--config", config],
+  args: ["run", "--allow-all", "main.ts", "run", "--config", config, ...extra],
   cwd: root,
   stdout: "inherit",
   stderr: "inherit",
