@@ -7,7 +7,7 @@ import { adminClient, drain, makeSource, text, uniqueKey } from "./redis_helpers
 import { ensureRunning } from "./services/endpoints.ts";
 import type { RedisClient } from "../src/sources/redis_client.ts";
 import type { SourceMessage } from "../src/core/source.ts";
-import { listKeysOf } from "../src/sources/redis_lists.ts";
+import { listKeysOf, MOVE_SCRIPT } from "../src/sources/redis_lists.ts";
 import { formatListPosition, streamNameOf } from "../src/sources/redis_ids.ts";
 
 await ensureRunning(["redis"]);
@@ -231,6 +231,28 @@ Deno.test("redis source keeps a live list consumer's items while it holds its le
   } finally {
     await cleanup(admin, [key], "holder");
     await cleanup(admin, [key], "other");
+    admin.close();
+  }
+});
+
+Deno.test("redis list move repeated with the same token returns the same items and takes no more", async () => {
+  const admin = await adminClient();
+  const key = uniqueKey("token");
+  try {
+    await push(admin, key, Array.from({ length: 10 }, (_, i) => `t${i}`));
+    const n = listKeysOf(key, "fs-data-sink", "tok");
+    const keys = [key, n.staging, n.processing, n.counter, n.lastMove];
+    const decode = (reply: unknown) => (reply as Uint8Array[]).map((b) => new TextDecoder().decode(b));
+    const first = decode(await admin.evalScript(MOVE_SCRIPT, keys, [4, "LPOP", "token-a"]));
+    const again = decode(await admin.evalScript(MOVE_SCRIPT, keys, [4, "LPOP", "token-a"]));
+    assertEquals(first, ["1", "t0", "t1", "t2", "t3"]);
+    assertEquals(again, first);
+    assertEquals(await admin.call("LLEN", key), 6);
+    const next = decode(await admin.evalScript(MOVE_SCRIPT, keys, [2, "LPOP", "token-b"]));
+    assertEquals(next, ["5", "t4", "t5"]);
+    assertEquals(await admin.call("LRANGE", n.processing, 0, -1), ["1:t0", "2:t1", "3:t2", "4:t3", "5:t4", "6:t5"]);
+  } finally {
+    await cleanup(admin, [key], "tok");
     admin.close();
   }
 });

@@ -207,3 +207,24 @@ Deno.test("redis source wakes up for a stream entry added while it blocks", asyn
     admin.close();
   }
 });
+
+Deno.test("redis source hands out entries a lost read reply left pending before any newer entry", async () => {
+  const admin = await adminClient();
+  const key = uniqueKey("lost");
+  try {
+    await addEntries(admin, key, 30, (i) => ({ n: String(i) }));
+    const source = makeSource({ stream_keys: [key], consumer_name: "lost" });
+    await source.connect();
+    const first = await drain(source, { limit: 10, maxMessages: 10 });
+    // As if a read of this consumer was executed by Redis but its reply never arrived.
+    await admin.call("XREADGROUP", "GROUP", "fs-data-sink", "lost", "COUNT", 20, "STREAMS", key, ">");
+    await addEntries(admin, key, 5, (i) => ({ n: String(30 + i) }));
+    const rest = await drain(source, { maxMessages: 7 });
+    await source.close();
+    assertEquals([...first, ...rest].map((m) => Number(m.fields?.n)), Array.from({ length: 35 }, (_, i) => i));
+    assertEquals(await pendingCount(admin, key), 0);
+  } finally {
+    await admin.call("DEL", key);
+    admin.close();
+  }
+});

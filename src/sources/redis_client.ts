@@ -149,6 +149,19 @@ export class RedisClient {
     });
   }
 
+  /** Like {@linkcode RedisClient.batch}, with binary replies. */
+  async batchBinary(commands: readonly RedisCommand[]): Promise<unknown[]> {
+    if (commands.length === 0) return [];
+    const pipeline = this.#redis.pipeline();
+    for (const [name, ...args] of commands) pipeline.callBuffer(name, ...args.map(toArg));
+    const results = await pipeline.exec();
+    if (!results) throw new Error("Cannot run a Redis batch: the connection closed");
+    return results.map(([error, value]) => {
+      if (error) throw error;
+      return value;
+    });
+  }
+
   /** Runs a Lua script by SHA (loading it on a NOSCRIPT reply); binary replies. */
   async evalScript(script: LuaScript, keys: readonly string[], args: readonly RedisArg[]): Promise<unknown> {
     const rest = [keys.length, ...keys, ...args].map(toArg);

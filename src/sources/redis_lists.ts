@@ -26,10 +26,26 @@ import { leaseKeyOf, Leases } from "./redis_leases.ts";
 const RECOVER_PAGE = 1000;
 
 /**
- * KEYS: source, staging, processing, counter. ARGV: max items, `LPOP` or `RPOP`.
- * Returns `{first seq, item...}` or an empty array.
+ * KEYS: source, staging, processing, counter, last move. ARGV: max items, `LPOP` or `RPOP`, move token.
+ * Returns `{first seq, item...}` or an empty array. Safe to repeat: a repeated token returns what that move took
+ * (the tail of the processing list) instead of taking more, so a lost reply never leaves items behind unseen.
  */
-const MOVE = new LuaScript(`
+export const MOVE_SCRIPT = new LuaScript(`
+local last = redis.call('GET', KEYS[5])
+if last then
+  local sep = string.find(last, ':', 1, true)
+  if string.sub(last, 1, sep - 1) == ARGV[3] then
+    local n = tonumber(string.sub(last, sep + 1))
+    if n == 0 then return {} end
+    local out = {}
+    for i, v in ipairs(redis.call('LRANGE', KEYS[3], -n, -1)) do
+      local c = string.find(v, ':', 1, true)
+      if i == 1 then out[1] = string.sub(v, 1, c - 1) end
+      out[#out + 1] = string.sub(v, c + 1)
+    end
+    return out
+  end
+end
 local max = tonumber(ARGV[1])
 local items = {}
 while #items < max do
@@ -43,6 +59,7 @@ if #items < max then
     for _, v in ipairs(more) do items[#items + 1] = v end
   end
 end
+redis.call('SET', KEYS[5], ARGV[3] .. ':' .. #items)
 if #items == 0 then return {} end
 local last = redis.call('INCRBY', KEYS[4], #items)
 local first = last - #items + 1
@@ -111,6 +128,8 @@ export interface ListKeys {
   readonly staging: string;
   /** Counter numbering the items of the list (shared by all consumers). */
   readonly counter: string;
+  /** Token and size of the last move into the processing list, so a repeated move returns the same items. */
+  readonly lastMove: string;
   /** Who works on this consumer's items (the consumer itself, or an instance that took them over); expires. */
   readonly lease: string;
   /** Set of the consumers of the list (in this group). */
@@ -123,6 +142,7 @@ export function listKeysOf(key: string, group: string, consumer: string): ListKe
     processing: `${key}:fsds:${group}:${consumer}:processing`,
     staging: `${key}:fsds:${group}:${consumer}:staging`,
     counter: `${key}:fsds:seq`,
+    lastMove: `${key}:fsds:${group}:${consumer}:last-move`,
     lease: leaseKeyOf(key, group, consumer),
     consumers: `${key}:fsds:${group}:consumers`,
   };
@@ -143,6 +163,8 @@ interface ListState {
   removed: number;
   /** One-shot: items still to take (what was there at start). */
   budget: number;
+  /** A move whose reply did not arrive: repeated (same token) before any other move of this list. */
+  pendingMove?: { readonly token: string; readonly want: number };
   /** Serialises recovery reads with acknowledgements, which shift the indexes recovery reads at. */
   lock: Promise<unknown>;
   blockingClient?: RedisClient;
@@ -260,7 +282,8 @@ export class ListReader {
         const staged = Number(await client.call("LLEN", names.staging));
         if (staged > 0) {
           const pop = popSide === "left" ? "LPOP" : "RPOP";
-          await client.evalScript(MOVE, [names.staging, names.staging, names.processing, names.counter], [staged, pop]);
+          const keys = [names.staging, names.staging, names.processing, names.counter, names.lastMove];
+          await client.evalScript(MOVE_SCRIPT, keys, [staged, pop, crypto.randomUUID()]);
         }
         const left = Number(await client.call("LLEN", names.processing));
         if (left === 0) {
@@ -326,8 +349,12 @@ export class ListReader {
 
   async #move(state: ListState, want: number): Promise<SourceMessage[]> {
     const pop = this.#o.popSide === "left" ? "LPOP" : "RPOP";
-    const { processing, staging, counter } = state.names;
-    const reply = await this.#o.client.evalScript(MOVE, [state.key, staging, processing, counter], [want, pop]);
+    const { processing, staging, counter, lastMove } = state.names;
+    const move = state.pendingMove ?? { token: crypto.randomUUID(), want };
+    state.pendingMove = move;
+    const keys = [state.key, staging, processing, counter, lastMove];
+    const reply = await this.#o.client.evalScript(MOVE_SCRIPT, keys, [move.want, pop, move.token]);
+    state.pendingMove = undefined;
     const parts = reply as unknown[];
     if (parts.length === 0) return [];
     const first = BigInt(replyText(parts[0]));

@@ -53,6 +53,7 @@ interface KeyState {
   readonly key: string;
   /** Re-reading own pending entries (from `cursor`), then reading new ones. */
   phase: "pending" | "live";
+  /** Last own entry id handed out (`0`: none): own pending entries after it were never handed out. */
   cursor: string;
   /** One-shot: the last entry id at start (undefined: the stream was empty). */
   endId?: string;
@@ -67,6 +68,16 @@ interface InFlight {
   ids: string[];
 }
 
+/** An idle consumer whose entries this instance hands out (it holds that consumer's lease). */
+interface Adopted {
+  readonly key: string;
+  readonly owner: string;
+  /** Last pending id of the owner handed out; `-` before the first. */
+  cursor: string;
+  /** Every pending entry of the owner was handed out. */
+  walked: boolean;
+}
+
 /** A stream entry as it came from Redis. */
 interface RawEntry {
   readonly id: string;
@@ -78,8 +89,6 @@ interface RawEntry {
 export class StreamReader {
   readonly #o: StreamReaderOptions;
   readonly #keys: KeyState[];
-  /** Entries already taken from Redis (a blocking read, a claim) and not yet handed out. */
-  #buffer: SourceMessage[] = [];
   readonly #inflight = new Map<string, InFlight>();
   readonly #streams = new Map<string, { key: string; owner: string }>();
   #claimDueAt = 0;
@@ -88,8 +97,8 @@ export class StreamReader {
   #heartbeat?: ReturnType<typeof setInterval>;
   #closed = false;
   readonly #leases?: Leases;
-  /** Other consumers whose lease we hold, as `<key>+<owner>` stream names. */
-  readonly #adopted = new Set<string>();
+  /** Idle consumers whose lease we hold, by their stream name `<key>+<owner>`. */
+  readonly #adopted = new Map<string, Adopted>();
 
   constructor(options: StreamReaderOptions) {
     this.#o = options;
@@ -144,7 +153,8 @@ export class StreamReader {
 
   /** True in one-shot mode once every key was read up to where it ended at start, and all was handed out. */
   drained(): boolean {
-    return this.#buffer.length === 0 && this.#keys.every((k) => k.drained && k.phase === "live");
+    return this.#keys.every((k) => k.drained && k.phase === "live") &&
+      [...this.#adopted.values()].every((a) => a.walked);
   }
 
   /** Takes up to `max` entries without blocking; empty when there is nothing now. */
@@ -158,33 +168,53 @@ export class StreamReader {
     }
   }
 
+  /**
+   * Every read is safe to repeat: own entries are read from a cursor (the last id handed out), so entries a lost
+   * reply left in our pending list are found by the next read, before any newer entry, and stream order holds.
+   */
   async #fetch(max: number): Promise<SourceMessage[]> {
-    if (this.#buffer.length > 0) return this.#take(max);
     for (const state of this.#keys) {
       if (state.phase !== "pending") continue;
       const out = await this.#readOwnPending(state, max);
       if (out.length > 0) return this.#handOut(out);
     }
-    if (this.#o.claimIdleMs > 0 && Date.now() >= this.#claimDueAt) {
+    if (this.#leases && Date.now() >= this.#claimDueAt) {
       this.#claimDueAt = this.#o.oneShot ? Infinity : Date.now() + Math.max(1000, this.#o.claimIdleMs / 2);
-      await this.#claimIdle(max);
-      if (this.#buffer.length > 0) return this.#take(max);
+      await this.#findIdleConsumers();
+    }
+    for (const adopted of this.#adopted.values()) {
+      if (adopted.walked) continue;
+      const out = await this.#walkAdopted(adopted, max);
+      if (out.length > 0) return this.#handOut(out);
     }
     const live = this.#keys.filter((k) => !k.drained);
     if (live.length === 0) return [];
-    const reply = await this.#o.client.callBinary(
-      "XREADGROUP",
-      "GROUP",
-      this.#o.group,
-      this.#o.consumer,
-      "COUNT",
-      Math.max(1, Math.ceil(max / live.length)),
-      "STREAMS",
-      ...live.map((k) => k.key),
-      ...live.map(() => ">"),
-    );
-    const out = this.#parseRead(reply, this.#o.consumer);
-    if (this.#o.oneShot) this.#markDrained(live, out);
+    const { group, consumer } = this.#o;
+    const count = Math.max(1, Math.ceil(max / live.length));
+    const keys = live.map((k) => k.key);
+    const [behind, fresh] = await this.#o.client.batchBinary([
+      ["XREADGROUP", "GROUP", group, consumer, "COUNT", count, "STREAMS", ...keys, ...live.map((k) => k.cursor)],
+      ["XREADGROUP", "GROUP", group, consumer, "COUNT", count, "STREAMS", ...keys, ...live.map(() => ">")],
+    ]);
+    const old = parseStreamReply(behind);
+    const out: SourceMessage[] = [];
+    const added = parseStreamReply(fresh);
+    for (const state of live) {
+      // Entries behind come first; while there are any, what `>` took stays pending after them and comes next.
+      const behindEntries = old.get(state.key) ?? [];
+      const entries = behindEntries.length > 0 ? behindEntries : added.get(state.key) ?? [];
+      if (entries.length > 0) state.cursor = entries[entries.length - 1]!.id;
+      const gone = entries.filter((e) => e.pairs === null).map((e) => e.id);
+      if (gone.length > 0) await this.#o.client.batch(xackCommands(state.key, group, gone));
+      const present = entries.filter((e) => e.pairs !== null);
+      for (const e of present) out.push(this.#toMessage(state.key, consumer, e));
+      if (this.#o.oneShot) {
+        const last = present[present.length - 1]?.id;
+        if (last === undefined || state.endId === undefined || comparePositions(last, state.endId) >= 0) {
+          state.drained = true;
+        }
+      }
+    }
     return this.#handOut(out);
   }
 
@@ -208,52 +238,63 @@ export class StreamReader {
       this.#o.log.debug({ key: state.key }, "Own pending entries re-read");
       return [];
     }
-    state.cursor = entries[entries.length - 1]!.id;
     const gone = entries.filter((e) => e.pairs === null).map((e) => e.id);
     if (gone.length > 0) {
       // Deleted or trimmed while pending: nothing to deliver, so nothing to wait for.
       this.#o.log.warn({ key: state.key, count: gone.length }, "Pending entries were deleted; acknowledging them");
       await client.batch(xackCommands(state.key, group, gone));
     }
+    state.cursor = entries[entries.length - 1]!.id;
     return entries.filter((e) => e.pairs !== null).map((e) => this.#toMessage(state.key, consumer, e));
   }
 
-  /** Takes over entries idle longer than `claimIdleMs` at other consumers, for those consumers (see module doc). */
-  async #claimIdle(max: number): Promise<void> {
+  /** Finds consumers idle longer than `claimIdleMs` with pending entries, and takes their lease (see module doc). */
+  async #findIdleConsumers(): Promise<void> {
     const { client, group, consumer, claimIdleMs, log } = this.#o;
     for (const { key } of this.#keys) {
-      let start = "-";
-      while (this.#buffer.length < Math.max(max, 10_000)) {
-        const page = await client.call("XPENDING", key, group, "IDLE", claimIdleMs, start, "+", PENDING_PAGE);
-        const rows = page as [string, string, number, number][];
-        if (rows.length === 0) break;
-        const byOwner = new Map<string, string[]>();
-        for (const [id, owner] of rows) {
-          if (owner === consumer) continue;
-          byOwner.set(owner, [...(byOwner.get(owner) ?? []), id]);
-        }
-        for (const [owner, ids] of byOwner) {
-          const stream = streamNameOf(key, owner);
-          if (!this.#adopted.has(stream)) {
-            if (!(await this.#leases!.tryTake(leaseKeyOf(key, group, owner)))) continue;
-            this.#adopted.add(stream);
-          }
-          const reply = await client.callBinary("XCLAIM", key, group, owner, claimIdleMs, ...ids);
-          const entries = parseEntries(reply).filter((e) => e.pairs !== null);
-          if (entries.length === 0) continue;
-          log.info({ key, owner, count: entries.length }, "Taking over pending entries of an idle consumer");
-          this.#buffer.push(...this.#handOut(entries.map((e) => this.#toMessage(key, owner, e))));
-        }
-        if (rows.length < PENDING_PAGE) break;
-        start = `(${rows[rows.length - 1]![0]}`;
+      const rows = await client.call("XINFO", "CONSUMERS", key, group) as unknown[][];
+      for (const row of rows) {
+        const info = new Map<string, unknown>();
+        for (let i = 0; i + 1 < row.length; i += 2) info.set(String(row[i]), row[i + 1]);
+        const owner = String(info.get("name"));
+        const stream = streamNameOf(key, owner);
+        if (owner === consumer || this.#adopted.has(stream)) continue;
+        if (Number(info.get("pending")) === 0 || Number(info.get("idle")) < claimIdleMs) continue;
+        if (!(await this.#leases!.tryTake(leaseKeyOf(key, group, owner)))) continue;
+        log.info({ key, owner, pending: Number(info.get("pending")) }, "Taking over the entries of an idle consumer");
+        this.#adopted.set(stream, { key, owner, cursor: "-", walked: false });
       }
     }
   }
 
-  /** Waits up to `ms` for new entries on any key (blocking read on its own connection); returns early on abort. */
+  /** Hands out the next pending entries of an adopted consumer, in id order, claimed for that consumer. */
+  async #walkAdopted(adopted: Adopted, max: number): Promise<SourceMessage[]> {
+    const { client, group } = this.#o;
+    const { key, owner } = adopted;
+    const start = adopted.cursor === "-" ? "-" : `(${adopted.cursor}`;
+    const rows = await client.call("XPENDING", key, group, start, "+", Math.min(max, PENDING_PAGE), owner) as [
+      string,
+      ...unknown[],
+    ][];
+    if (rows.length === 0) {
+      adopted.walked = true;
+      await this.#releaseIfDone(streamNameOf(key, owner));
+      return [];
+    }
+    const ids = rows.map((r) => r[0]);
+    // XCLAIM to the owner itself (min idle 0: we hold its lease) returns the entries and keeps them in its list.
+    const entries = parseEntries(await client.callBinary("XCLAIM", key, group, owner, 0, ...ids));
+    adopted.cursor = ids[ids.length - 1]!;
+    return entries.filter((e) => e.pairs !== null).map((e) => this.#toMessage(key, owner, e));
+  }
+
+  /**
+   * Waits up to `ms` for a new entry on any key, without taking it (XREAD on its own connection; the next fetch
+   * reads it through the group); returns early on abort.
+   */
   async wait(ms: number, signal: AbortSignal): Promise<void> {
     if (this.#closed || this.#keys.every((k) => k.drained)) return;
-    if (!this.#blocking) this.#blocking = this.#blockingRead(ms).finally(() => this.#blocking = undefined);
+    if (!this.#blocking) this.#blocking = this.#blockingWait(ms).finally(() => this.#blocking = undefined);
     let onAbort: (() => void) | undefined;
     const aborted = new Promise<void>((resolve) => {
       onAbort = resolve;
@@ -266,29 +307,14 @@ export class StreamReader {
     }
   }
 
-  async #blockingRead(ms: number): Promise<void> {
-    this.#blockingClient ??= await this.#o.openBlockingClient();
-    const { group, consumer } = this.#o;
-    const keys = this.#keys.map((k) => k.key);
+  async #blockingWait(ms: number): Promise<void> {
     try {
-      const reply = await this.#blockingClient.callBinary(
-        "XREADGROUP",
-        "GROUP",
-        group,
-        consumer,
-        "COUNT",
-        IDS_PER_COMMAND,
-        "BLOCK",
-        Math.max(1, Math.floor(ms)),
-        "STREAMS",
-        ...keys,
-        ...keys.map(() => ">"),
-      );
-      // Entries read here are in our pending list already: if we stop before handing them out, a restart re-reads them.
-      if (!this.#closed) this.#buffer.push(...this.#handOut(this.#parseRead(reply, consumer)));
+      this.#blockingClient ??= await this.#o.openBlockingClient();
+      const keys = this.#keys.map((k) => k.key);
+      const block = Math.max(1, Math.floor(ms));
+      await this.#blockingClient.call("XREAD", "COUNT", 1, "BLOCK", block, "STREAMS", ...keys, ...keys.map(() => "$"));
     } catch (error) {
-      if (!this.#closed) this.#o.log.debug({ error }, "Blocking stream read failed");
-      if (isReplyError(error, "NOGROUP")) await this.#ensureGroups().catch(() => {});
+      if (!this.#closed) this.#o.log.debug({ error }, "Blocking stream wait failed");
     }
   }
 
@@ -307,19 +333,20 @@ export class StreamReader {
         const keep = flight.ids.findIndex((id) => comparePositions(id, last) > 0);
         flight.ids = keep < 0 ? [] : flight.ids.slice(keep);
       }
-      if (flight.ids.length === 0 && this.#adopted.has(stream)) await this.#releaseIfDone(stream, target);
     }
+    await this.#releaseIfDone(stream);
     return true;
   }
 
-  /** Gives an adopted consumer's lease back once none of its entries is pending or waiting to be handed out. */
-  async #releaseIfDone(stream: string, target: { key: string; owner: string }): Promise<void> {
-    if (this.#buffer.some((m) => m.stream === stream)) return;
-    const left = await this.#o.client.call("XPENDING", target.key, this.#o.group, "-", "+", 1, target.owner);
+  /** Gives an adopted consumer's lease back once all its entries were handed out and acknowledged. */
+  async #releaseIfDone(stream: string): Promise<void> {
+    const adopted = this.#adopted.get(stream);
+    if (!adopted?.walked || (this.#inflight.get(stream)?.ids.length ?? 0) > 0) return;
+    const left = await this.#o.client.call("XPENDING", adopted.key, this.#o.group, "-", "+", 1, adopted.owner);
     if ((left as unknown[]).length > 0) return;
     this.#adopted.delete(stream);
-    await this.#leases?.release(leaseKeyOf(target.key, this.#o.group, target.owner));
-    this.#o.log.info({ key: target.key, owner: target.owner }, "Finished an idle consumer's entries");
+    await this.#leases?.release(leaseKeyOf(adopted.key, this.#o.group, adopted.owner));
+    this.#o.log.info({ key: adopted.key, owner: adopted.owner }, "Finished an idle consumer's entries");
   }
 
   /** Resets the idle time of every entry handed out and not yet acknowledged, keeping their owner. */
@@ -347,29 +374,6 @@ export class StreamReader {
     if (this.#heartbeat !== undefined) clearInterval(this.#heartbeat);
     this.#leases?.stop();
     this.#blockingClient?.close();
-  }
-
-  #take(max: number): SourceMessage[] {
-    return this.#buffer.splice(0, max);
-  }
-
-  #markDrained(live: KeyState[], out: SourceMessage[]): void {
-    const seen = new Map<string, string>();
-    for (const m of out) seen.set(m.metadata[0] as string, m.position);
-    for (const state of live) {
-      const last = seen.get(state.key);
-      if (last === undefined || state.endId === undefined || comparePositions(last, state.endId) >= 0) {
-        state.drained = true;
-      }
-    }
-  }
-
-  #parseRead(reply: unknown, owner: string): SourceMessage[] {
-    const out: SourceMessage[] = [];
-    for (const [key, entries] of parseStreamReply(reply)) {
-      for (const e of entries) if (e.pairs !== null) out.push(this.#toMessage(key, owner, e));
-    }
-    return out;
   }
 
   /** Records messages as in flight and returns them. */
