@@ -1,11 +1,14 @@
 /**
  * The `redis` source plugin: Redis streams read through a consumer group and Redis lists consumed as reliable
  * queues, in one source. Configuration lives in `redis_config.ts`, streams in `redis_streams.ts`, lists in
- * `redis_lists.ts`, the client in `redis_client.ts`.
+ * `redis_lists.ts`, leases in `redis_leases.ts`, the client in `redis_client.ts`.
  *
  * Delivery: an entry or item is acknowledged in Redis (XACK, or removal from the processing list) only after the
  * pipeline reports its file durable, and a restart re-delivers what was not acknowledged with the same stream name
- * and position, so the pipeline's journal keeps a restart from writing anything twice.
+ * and position, so the pipeline's journal keeps a restart from writing anything twice. Stream names are
+ * `<key>+<consumer>`: each consumer has its own journal, and a dead consumer's work is handed out under its own name
+ * by whichever instance holds its lease. Every Redis read is safe to repeat, so a lost reply (a connection cut, Redis
+ * restarting) neither skips nor reorders anything.
  * @module
  */
 import type { z } from "zod";
