@@ -37,6 +37,17 @@ function digits(text: string, start: number, count: number): number {
   return value;
 }
 
+/** Value of two decimal digits at `start`, or -1. */
+function two(text: string, start: number): number {
+  const a = text.charCodeAt(start) - 48;
+  const b = text.charCodeAt(start + 1) - 48;
+  return a >= 0 && a <= 9 && b >= 0 && b <= 9 ? a * 10 + b : -1;
+}
+
+// The date part (`YYYY-MM-DDT`) of the last valid date parsed, and its day number.
+let lastDate = "\u0000";
+let lastDays = 0;
+
 /**
  * Microseconds since the epoch of a strict ISO-8601 date-time string, or null if the string is not one. The result is
  * a number when it is a safe integer (years up to about 2255), else a bigint.
@@ -49,13 +60,21 @@ export function parseIsoTimestamp(text: string): number | bigint | null {
     text.charCodeAt(4) !== 45 || text.charCodeAt(7) !== 45 || text.charCodeAt(10) !== 84 ||
     text.charCodeAt(13) !== 58 || text.charCodeAt(16) !== 58
   ) return null;
-  const year = digits(text, 0, 4);
-  const month = digits(text, 5, 2);
-  const day = digits(text, 8, 2);
-  const hour = digits(text, 11, 2);
-  const minute = digits(text, 14, 2);
-  const second = digits(text, 17, 2);
-  if (year < 0 || month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return null;
+  let days: number;
+  if (text.startsWith(lastDate)) {
+    days = lastDays; // consecutive records usually share the date: skip its parse and calendar arithmetic
+  } else {
+    const year = digits(text, 0, 4);
+    const month = two(text, 5);
+    const day = two(text, 8);
+    if (year < 0 || month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return null;
+    days = daysFromCivil(year, month, day);
+    lastDate = text.slice(0, 11);
+    lastDays = days;
+  }
+  const hour = two(text, 11);
+  const minute = two(text, 14);
+  const second = two(text, 17);
   if (hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59) return null;
   let pos = 19;
   let micros = 0;
@@ -84,7 +103,6 @@ export function parseIsoTimestamp(text: string): number | bigint | null {
   } else {
     return null;
   }
-  const days = daysFromCivil(year, month, day);
   const secondsOfDay = hour * 3600 + minute * 60 + second - offsetMinutes * 60;
   const total = days * MICROS_PER_DAY + secondsOfDay * 1_000_000 + micros;
   if (Number.isSafeInteger(total)) return total;
