@@ -27,7 +27,8 @@ import { redis } from "./redis.ts";
 import { s3 } from "./s3.ts";
 import { hdfs } from "./hdfs.ts";
 
-const SERVICES: Record<ServiceName, Service> = { kafka, redis, s3, hdfs };
+/** The servers of the kit by name. */
+export const SERVICES: Record<ServiceName, Service> = { kafka, redis, s3, hdfs };
 
 /** Checks names given on the command line; none means all of them. */
 export function parseNames(args: string[]): ServiceName[] {

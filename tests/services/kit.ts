@@ -16,7 +16,15 @@
  * @module
  */
 import { cacheDir, progress, SERVICE_NAMES, shellQuote, stateDir } from "./_common.ts";
-import { ensureServices, parseNames, resetService, serviceProcesses, serviceState, stopServices } from "./_control.ts";
+import {
+  ensureServices,
+  parseNames,
+  resetService,
+  serviceProcesses,
+  SERVICES,
+  serviceState,
+  stopServices,
+} from "./_control.ts";
 import { endpointEnv } from "./endpoints.ts";
 
 const USAGE = `usage: kit.ts <command> [names...]
@@ -44,7 +52,8 @@ async function status(): Promise<number> {
         break;
     }
     const stray = state.kind === "stopped" && processes.length > 0 ? ` (stray processes: ${processes.join(" ")})` : "";
-    console.log(`${name.padEnd(6)} ${line}${stray}`);
+    const ports = SERVICES[name].ports().map((port) => `127.0.0.1:${port}`).join(" ");
+    console.log(`${name.padEnd(6)} ${line.padEnd(32)} ${ports}${stray}`);
   }
   return unhealthy === 0 ? 0 : 1;
 }

@@ -149,3 +149,31 @@ Deno.test("hdfs restart: a file written before stopService is readable after sta
   const removed = await fetch(`${url}/webhdfs/v1${path}?op=DELETE&user.name=${user}`, { method: "DELETE" });
   assertEquals((await removed.json()).boolean, true);
 });
+
+Deno.test("kafka restart: a topic and its record survive stopService and startService", async () => {
+  await ensureRunning(["kafka"]);
+  const kafka = new Kafka({ clientId: "fsds-smoke", brokers: endpoints().kafka.brokers, logLevel: logLevel.NOTHING });
+  const topic = `fsds-restart-${RUN_ID}`;
+  const admin = kafka.admin();
+  await admin.connect();
+  assert(await admin.createTopics({ topics: [{ topic, numPartitions: 2 }], waitForLeaders: true }));
+  const producer = kafka.producer();
+  await producer.connect();
+  await producer.send({ topic, messages: [{ value: "kept", partition: 1 }] });
+  await producer.disconnect();
+  await admin.disconnect();
+
+  await stopService("kafka");
+  assertEquals(await serviceProcesses("kafka"), []);
+  await startService("kafka");
+
+  const after = kafka.admin();
+  await after.connect();
+  try {
+    const offsets = await after.fetchTopicOffsets(topic);
+    assertEquals(offsets.map((o) => [o.partition, o.high]).sort(), [[0, "0"], [1, "1"]]);
+  } finally {
+    await after.deleteTopics({ topics: [topic] }).catch(() => {});
+    await after.disconnect();
+  }
+});
