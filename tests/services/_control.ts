@@ -70,7 +70,13 @@ async function installIfMissing(service: Service): Promise<void> {
     if (await service.isInstalled()) return;
     const begin = performance.now();
     progress(`${service.name}: installing into ${cacheDir()}`);
-    await service.install();
+    try {
+      await service.install();
+    } catch (error) {
+      // Registries fail now and then; one more try is cheap next to a failed CI run.
+      progress(`${service.name}: install failed, trying once more: ${(error as Error).message.split("\n")[0]}`);
+      await service.install();
+    }
     progress(`${service.name}: installed in ${((performance.now() - begin) / 1000).toFixed(1)}s`);
   });
 }
