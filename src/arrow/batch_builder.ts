@@ -14,7 +14,11 @@
  *   payload columns are all null; `{}` gives a row whose payload columns are all null (the metadata is kept);
  * - a payload column named like a metadata column gets the suffix `_payload` (repeated until unique): metadata is
  *   never overwritten;
- * - two fields that flatten to the same name (`{"a":{"b":1},"a_b":2}`): the first in key order wins.
+ * - two fields that flatten to the same name (`{"a":{"b":1},"a_b":2}`): the first in key order wins;
+ * - text (values and column names) is written as UTF-8; a lone surrogate (from a JSON `\ud800` escape) becomes
+ *   U+FFFD; NaN and ±Infinity are float64 values;
+ * - a value that cannot be stored (a function, or a column outgrowing 2 GiB) gives `skipped`, and the row's partial
+ *   values are undone, so the batch stays usable.
  * Inference and widening: see {@linkcode ./kinds.ts}. A column that first appears after some rows is back-filled
  * with nulls; a column missing from a row is null there.
  * @module

@@ -351,3 +351,20 @@ Deno.test("append() handles many rows across buffer growth", () => {
   assertEquals(back[4999], { i: 4999n, s: "v4999", f: 2499.5, b: false, o_k: 1n });
   assertEquals(back[3], { i: 3n, s: "v3", f: 1.5, b: true, o_k: 3n });
 });
+
+Deno.test("deeply nested payloads never crash decoding or building", () => {
+  for (const depth of [1000, 200_000]) {
+    const text = "[".repeat(depth) + "]".repeat(depth);
+    const decoded = decodePayload(new TextEncoder().encode(`{"a":${text}}`), "json");
+    const builder = new BatchBuilder({ metadataColumns: [], flatten: FLATTEN });
+    if (decoded.kind === "values") {
+      const result = builder.append(decoded.values[0], []);
+      if (result.kind === "ok") assertEquals(builder.finish()?.numRows, 1);
+      else assertEquals(builder.rowCount, 0);
+    } else {
+      assert(decoded.reason.length > 0);
+    }
+    builder.append({ ok: 1 }, []);
+    assertEquals(tableRows(builder.finish() as Table).at(-1), { ok: 1n });
+  }
+});

@@ -171,3 +171,11 @@ Deno.test("decodePayload() arrow_ipc rejects bytes that are not an IPC stream", 
     "Arrow IPC",
   );
 });
+
+Deno.test("decodePayload() msgpack never fails on invalid UTF-8 inside a string", () => {
+  // {"a": "a\xffb"} and {"a": "a\xed\xa0"}: a stray byte and a lone surrogate's encoding
+  const stray = values(decodePayload(new Uint8Array([0x81, 0xa1, 0x61, 0xa3, 0x61, 0xff, 0x62]), "msgpack"));
+  assertEquals(stray, [{ a: "a\u00ffb" }]);
+  const surrogate = values(decodePayload(new Uint8Array([0x81, 0xa1, 0x61, 0xa3, 0x61, 0xed, 0xa0]), "msgpack"));
+  assertEquals((surrogate[0] as { a: string }).a.startsWith("a"), true);
+});

@@ -6,7 +6,10 @@
  * - `bin` values decode as `Uint8Array`, the timestamp extension (-1) as `Date`, other extensions as an
  *   `ExtData` object (written as JSON text `{"type":N,"data":"<base64>"}`);
  * - map keys must be strings or numbers (numbers become their decimal text); other keys are an error;
- * - invalid UTF-8 inside a `str` value is replaced (U+FFFD), never an error.
+ * - invalid UTF-8 inside a `str` value is never an error (unlike JSON, where the whole message is checked, because a
+ *   MessagePack message may legitimately hold arbitrary bytes in `bin` values): `@msgpack/msgpack` decodes strings of
+ *   up to 200 bytes byte by byte, so a stray 0xff becomes U+00FF and a bad sequence may become a lone surrogate
+ *   (written as U+FFFD); longer strings get U+FFFD. The Parquet output is always valid UTF-8.
  * @module
  */
 import { Decoder } from "@msgpack/msgpack";

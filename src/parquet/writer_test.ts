@@ -62,3 +62,13 @@ Deno.test("checkCompressionLevel() accepts each codec's own range", () => {
   throws(() => checkCompressionLevel("zstd", 99), /1\.\.22/);
   throws(() => checkCompressionLevel("snappy", 3), /no levels/);
 });
+
+Deno.test("encodeParquet() writes lone surrogates in names and values as U+FFFD", () => {
+  const builder = new BatchBuilder({
+    metadataColumns: [],
+    flatten: { separator: "_", max_depth: 8, hoist_key: "data", lists: "json", value_column: "value" },
+  });
+  builder.append({ "k\ud800": "v\udfff", ok: "fine" }, []);
+  const back = decodeParquet(encodeParquet(builder.finish() as Table, { compression: "snappy", rowGroupSize: 10 }));
+  assertEquals(tableRows(back), [{ "k\uFFFD": "v\uFFFD", ok: "fine" }]);
+});
