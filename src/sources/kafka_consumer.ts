@@ -226,9 +226,11 @@ export class KafkaSource implements Source {
     const admin = kafka.admin();
     this.#admin = admin;
     await admin.connect().catch((error) => {
-      throw new Error(`Cannot connect to Kafka at "${this.#options.brokers.join(",")}": ${error.message}`, {
-        cause: error,
-      });
+      const message = `Cannot connect to Kafka at "${this.#options.brokers.join(",")}": ${error.message}`;
+      if (error?.name === "KafkaJSSASLAuthenticationError") {
+        throw new ConfigError(message, { hint: "check source.sasl (mechanism, username, password)", cause: error });
+      }
+      throw new Error(message, { cause: error });
     });
     this.#topics = selectTopics(topicSelection(this.#config), await admin.listTopics());
     if (this.#topics.length === 0) {
