@@ -368,3 +368,19 @@ Deno.test("deeply nested payloads never crash decoding or building", () => {
     assertEquals(tableRows(builder.finish() as Table).at(-1), { ok: 1n });
   }
 });
+
+Deno.test("a row that fails midway is undone completely before the next row", () => {
+  let deep: Record<string, unknown> = {};
+  for (let i = 0; i < 300_000; i++) deep = { x: deep };
+  const builder = new BatchBuilder({ metadataColumns: [], flatten: FLATTEN });
+  builder.append({ a: 1, s: "first" }, []);
+  const failed = builder.append({ a: -5, s: "partial", deep }, []);
+  assertEquals(failed.kind, "skipped");
+  assertEquals(builder.rowCount, 1);
+  builder.append({ a: 7, s: "third" }, []);
+  assertEquals(tableRows(builder.finish() as Table), [{ a: 1n, s: "first", deep_x_x_x_x_x_x_x_x: null }, {
+    a: 7n,
+    s: "third",
+    deep_x_x_x_x_x_x_x_x: null,
+  }]);
+});

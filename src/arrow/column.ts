@@ -177,6 +177,9 @@ export class Column {
 
   /** Drops rows from `length` on (to undo a partially appended row). */
   truncate(length: number): void {
+    if ((this.#kind === K_INT || this.#kind === K_TS) && this.#length > length) {
+      this.#pairs.fill(0, 2 * length, 2 * this.#length); // #pushInt relies on zeroed high words
+    }
     while (this.#length > length) {
       const i = this.#length - 1;
       const bit = 1 << (i & 7);
@@ -453,6 +456,8 @@ export class Column {
     const i = this.#length;
     if (this.#big) {
       this.#big[i] = BigInt(value);
+    } else if (value >= 0 && value <= 0x7fff_ffff) {
+      this.#pairs[2 * i] = value; // high word already 0: buffers start zeroed, truncate re-zeroes
     } else {
       this.#pairs[2 * i] = value;
       this.#pairs[2 * i + 1] = Math.floor(value / TWO_32);

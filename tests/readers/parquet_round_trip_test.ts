@@ -268,6 +268,27 @@ for (const compression of COMPRESSIONS) {
   });
 }
 
+Deno.test("dictionary encoding is chosen per column from a sample, or off", async () => {
+  const builder = new BatchBuilder({ metadataColumns: [], flatten: FLATTEN });
+  for (let i = 0; i < 1000; i++) builder.append({ side: i % 2 ? "buy" : "sell", id: `id-${i}` }, []);
+  const table = builder.finish() as Table;
+  for (const dictionary of ["auto", "off"] as const) {
+    const path = await tempFile(encodeParquet(table, { compression: "snappy", rowGroupSize: 10_000, dictionary }));
+    try {
+      const footer = await readParquetMetadata(path);
+      const encodings = Object.fromEntries(
+        (footer.row_groups[0]?.columns ?? []).map((
+          column,
+        ) => [column.path, column.encodings.includes("RLE_DICTIONARY")]),
+      );
+      assertEquals(encodings, { side: dictionary === "auto", id: false });
+      assertEquals((await readWithDuckDB(path, { sql: "SELECT count(*) AS n FROM data" })).rows, [{ n: 1000 }]);
+    } finally {
+      await Deno.remove(path);
+    }
+  }
+});
+
 Deno.test("files of one run with widened types read together in DuckDB with union_by_name and hive folders", async () => {
   const dir = await Deno.makeTempDir();
   try {
