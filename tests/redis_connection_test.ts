@@ -5,6 +5,7 @@
  */
 import assert, { deepEqual as assertEquals, rejects } from "node:assert/strict";
 import type { SourceMessage } from "../src/core/source.ts";
+import { ConfigError } from "../src/core/errors.ts";
 import { listKeysOf } from "../src/sources/redis_lists.ts";
 import { configureLogging } from "../src/telemetry/log.ts";
 import { ackAll, addEntries, adminClient, drain, makeSource, pendingCount, text, uniqueKey } from "./redis_helpers.ts";
@@ -136,6 +137,33 @@ Deno.test("redis source backs off with growing delays while Redis is down, then 
     configureLogging({ level: "INFO", format: "text", writer: (line) => console.error(line) });
     await startService("redis");
     await source.close();
+    admin.close();
+  }
+});
+
+Deno.test("redis source refuses to start under a consumer name a running instance uses", async () => {
+  const admin = await adminClient();
+  const stream = uniqueKey("dup");
+  const first = makeSource({ stream_keys: [stream], consumer_name: "same" });
+  const second = makeSource({ stream_keys: [stream], consumer_name: "same" });
+  const otherGroup = makeSource({ stream_keys: [stream], consumer_name: "same", consumer_group: "another" });
+  try {
+    await first.connect();
+    await rejects(second.connect(), (error: Error) => {
+      assert(error instanceof ConfigError, String(error));
+      assert(error.message.includes('consumer "same"'), error.message);
+      return true;
+    });
+    await otherGroup.connect(); // the same name in another group is another consumer
+    await first.close();
+    const again = makeSource({ stream_keys: [stream], consumer_name: "same" });
+    await again.connect(); // the name is free once the first instance is gone
+    await again.close();
+  } finally {
+    await first.close();
+    await second.close();
+    await otherGroup.close();
+    await admin.call("DEL", stream);
     admin.close();
   }
 });

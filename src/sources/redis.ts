@@ -12,6 +12,7 @@
  * @module
  */
 import type { z } from "zod";
+import { ConfigError } from "../core/errors.ts";
 import type { SourcePlugin } from "../core/plugin.ts";
 import type { MetadataColumn, ReadOptions, ReadResult, Source, SourceContext, SourceMessage } from "../core/source.ts";
 import type { Logger } from "../telemetry/log.ts";
@@ -90,9 +91,10 @@ export class RedisSource implements Source {
     const config = this.#config;
     const endpoint = resolveEndpoint(config);
     const log = this.#log;
-    const base = `fsds:${this.consumer}`;
+    const base = `fsds:${config.consumer_group}:${this.consumer}`;
     const client = await RedisClient.connect({ endpoint, connectionName: base, log });
     this.#client = client;
+    await this.#refuseDuplicateName(client, base);
     const common = { client, group: config.consumer_group, consumer: this.consumer, oneShot: this.#oneShot, log };
     if (config.stream_keys.length > 0) {
       this.#streams = new StreamReader({
@@ -125,6 +127,37 @@ export class RedisSource implements Source {
       lists: config.list_keys.length,
       one_shot: this.#oneShot,
     }, "Connected to Redis");
+  }
+
+  /**
+   * Two running instances with one consumer name would hand out the same work under one journal; refuse to start
+   * when another connection carries our name. Skipped when the user may not run CLIENT LIST.
+   */
+  async #refuseDuplicateName(client: RedisClient, name: string): Promise<void> {
+    let replies: unknown[];
+    try {
+      replies = await client.batch([["CLIENT", "ID"], ["CLIENT", "LIST", "TYPE", "normal"]]);
+    } catch (error) {
+      this.#log.debug({ error }, "Cannot list clients; not checking that the consumer name is unused");
+      return;
+    }
+    const own = String(replies[0]);
+    for (const line of String(replies[1]).split("\n")) {
+      const fields = new Map(
+        line.trim().split(" ").map((kv) => [kv.slice(0, kv.indexOf("=")), kv.slice(kv.indexOf("=") + 1)]),
+      );
+      if (fields.get("name") !== name || fields.get("id") === own) continue;
+      // A connection silent for claim_idle_ms is a dead instance's that the server has not noticed yet.
+      const idleMs = Number(fields.get("idle") ?? 0) * 1000;
+      if (this.#config.claim_idle_ms > 0 && idleMs >= this.#config.claim_idle_ms) continue;
+      client.close();
+      this.#client = undefined;
+      throw new ConfigError(
+        `Cannot start consumer "${this.consumer}" of group "${this.#config.consumer_group}": ` +
+          `a running instance with that name is connected from ${fields.get("addr") ?? "another host"}`,
+        { hint: "Give each running instance its own consumer_name or instance_id (stable across its restarts)" },
+      );
+    }
   }
 
   async read(options: ReadOptions): Promise<ReadResult> {
@@ -223,10 +256,9 @@ export class RedisSource implements Source {
       `redis "${message.stream}" position ${message.position}`;
   }
 
-  close(): Promise<void> {
+  async close(): Promise<void> {
     this.#streams?.close();
     this.#lists?.close();
-    this.#client?.close();
-    return Promise.resolve();
+    await this.#client?.quit();
   }
 }

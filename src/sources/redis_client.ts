@@ -173,7 +173,20 @@ export class RedisClient {
     }
   }
 
-  /** Closes the connection; commands in flight (a blocking read) are abandoned. */
+  /** Closes the connection after the commands already sent are answered (at most `timeoutMs`, default 2000). */
+  async quit(timeoutMs = 2000): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    if (this.#redis.status === "ready") {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const timeout = new Promise<void>((resolve) => timer = setTimeout(resolve, timeoutMs));
+      await Promise.race([this.#redis.quit().catch(() => {}), timeout]);
+      clearTimeout(timer);
+    }
+    this.#redis.disconnect(false);
+  }
+
+  /** Closes the connection at once; commands in flight (a blocking read) are abandoned. */
   close(): void {
     this.#closed = true;
     this.#redis.disconnect(false);
