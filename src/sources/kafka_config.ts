@@ -83,12 +83,18 @@ export const kafkaSourceSchema = z.object({
     "Brokers as host:port, a list or one comma-separated string",
   ),
   topics: stringList.optional().describe("Topics to read, a list or one comma-separated string"),
-  topic_pattern: z.string().min(1).optional().describe("Read every topic whose name matches this regular expression"),
+  topic_pattern: z.string().min(1).optional().describe(
+    "Read every topic whose whole name matches this regular expression",
+  ),
   all_topics: z.boolean().default(false).describe(
     "Read every topic except internal ones (__*, _schemas), filtered by include/exclude",
   ),
-  include: stringList.default([]).describe("Pattern and all-topics mode: only topics matching one of these regexes"),
-  exclude: stringList.default([]).describe("Pattern and all-topics mode: skip topics matching one of these regexes"),
+  include: stringList.default([]).describe(
+    "Pattern and all-topics mode: only topics whose whole name matches one of these regexes",
+  ),
+  exclude: stringList.default([]).describe(
+    "Pattern and all-topics mode: skip topics whose whole name matches one of these regexes",
+  ),
   group_id: z.string().min(1).default(DEFAULT_GROUP_ID).describe("Consumer group; instances sharing it split work"),
   client_id: z.string().min(1).default(DEFAULT_CLIENT_ID).describe("Client id sent to the brokers"),
   start_from: z.union([z.string().min(1), z.number().int().nonnegative()]).optional().describe(
@@ -103,10 +109,10 @@ export const kafkaSourceSchema = z.object({
     "Names of the kafka_* columns; false leaves all of them out",
   ),
   concurrency: z.number().int().positive().default(4).describe("Partitions processed concurrently"),
-  buffer_max_messages: z.number().int().positive().default(50_000).describe(
+  buffer_max_messages: z.number().int().positive().default(10_000).describe(
     "Messages fetched ahead of the pipeline at most (backpressure beyond this)",
   ),
-  buffer_max_bytes: z.number().int().positive().default(64 * 1024 * 1024).describe(
+  buffer_max_bytes: z.number().int().positive().default(16 * 1024 * 1024).describe(
     "Payload bytes fetched ahead of the pipeline at most",
   ),
   progress: z.enum(["auto", "bars", "log", "off"]).default("auto").describe(
