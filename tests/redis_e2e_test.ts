@@ -314,3 +314,53 @@ Deno.test("the CLI keeps running through a Redis restart and writes every entry 
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("an instance killed mid-run has its work finished by another instance, each entry written once", async () => {
+  const admin = await adminClient();
+  const dir = await Deno.makeTempDir({ prefix: "fsds-redis-adopt-" });
+  const stream = uniqueKey("adopt-s");
+  const list = uniqueKey("adopt-l");
+  const n = 15_000;
+  try {
+    await addEntries(admin, stream, n, (i) => ({ data: JSON.stringify({ id: i, src: "s" }) }));
+    await pushJson(admin, list, n, (i) => ({ id: i, src: "l" }));
+    const source = {
+      stream_keys: [stream],
+      list_keys: [list],
+      payload_field: "data",
+      batch_size: 600,
+      claim_idle_ms: 1500,
+    };
+    const dying = cli(await writeConfig(dir, { ...source, consumer_name: "dying" }, { batch_timeout_seconds: 1 }, "a"));
+    const deadline = Date.now() + 60_000;
+    while ((await files(`${dir}/out`, ".parquet")).length < 6 && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    dying.kill("SIGKILL");
+    await dying.status;
+    await dying.stderr.cancel();
+    const leftStream = await pendingCount(admin, stream);
+    const leftList = Number(await admin.call("LLEN", listKeysOf(list, "fs-data-sink", "dying").processing));
+    assert(leftStream + leftList > 0, "the killed instance left unacknowledged work");
+    await new Promise((r) => setTimeout(r, 2000)); // its lease expires; it has been idle for claim_idle_ms
+    const heir = await writeConfig(dir, { ...source, consumer_name: "heir" }, { until_caught_up: true }, "b");
+    const result = await runCli(heir);
+    assertEquals(result.code, 0, result.stderr);
+    const all = await rows(`${dir}/out`);
+    for (const src of ["s", "l"]) {
+      const counts = countBy(all.filter((r) => r.src === src).map((r) => Number(r.id)));
+      assertEquals(counts.size, n, `${src}: distinct ids`);
+      const dup = [...counts].filter(([, c]) => c > 1);
+      assertEquals(dup.length, 0, `${src}: ids written twice: ${dup.slice(0, 5).map(([id]) => id)}`);
+    }
+    assertEquals(await pendingCount(admin, stream), 0);
+    for (const name of ["dying", "heir"]) {
+      assertEquals(await admin.call("LLEN", listKeysOf(list, "fs-data-sink", name).processing), 0);
+    }
+  } finally {
+    await cleanup(admin, [stream], [list], "dying");
+    await cleanup(admin, [], [list], "heir");
+    admin.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
