@@ -275,6 +275,7 @@ export class ListReader {
     for (const own of this.#lists) {
       const members = (await client.call("SMEMBERS", own.names.consumers) as string[]).sort();
       for (const other of members) {
+        // A stream handed out once in this run is not taken again: the pipeline consults its journal only at first.
         if (other === consumer || this.#byStream.has(streamNameOf(own.key, other))) continue;
         const names = listKeysOf(own.key, this.#o.group, other);
         if (!(await leases.tryTake(names.lease))) continue;

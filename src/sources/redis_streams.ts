@@ -258,7 +258,8 @@ export class StreamReader {
         for (let i = 0; i + 1 < row.length; i += 2) info.set(String(row[i]), row[i + 1]);
         const owner = String(info.get("name"));
         const stream = streamNameOf(key, owner);
-        if (owner === consumer || this.#adopted.has(stream)) continue;
+        // A stream handed out once in this run is not taken again: the pipeline consults its journal only at first.
+        if (owner === consumer || this.#adopted.has(stream) || this.#streams.has(stream)) continue;
         if (Number(info.get("pending")) === 0 || Number(info.get("idle")) < claimIdleMs) continue;
         if (!(await this.#leases!.tryTake(leaseKeyOf(key, group, owner)))) continue;
         log.info({ key, owner, pending: Number(info.get("pending")) }, "Taking over the entries of an idle consumer");
