@@ -2,8 +2,9 @@
  * Benchmark of decode -> Arrow -> Parquet on one core, for JSON, MessagePack and Arrow IPC input, against the
  * ceiling of bare `JSON.parse(new TextDecoder().decode(bytes))` over the same JSON messages.
  *
- * The record is a realistic ~200-byte event with 11 fields, one of them a nested object, plus four Kafka metadata
- * columns (topic, partition, offset, timestamp). Each case runs in its own process, so the peak RSS it prints
+ * The record is a realistic ~250-byte JSON event with 11 fields, one of them a nested object, plus four Kafka metadata
+ * columns (topic, partition, offset, timestamp). `json_no_dictionary` is the JSON case with Parquet dictionary
+ * encoding off (the writer's `dictionary: "off"`). Each case runs in its own process, so the peak RSS it prints
  * (VmHWM) is that case's own. Files are cut every 100,000 rows and encoded with snappy, as the pipeline would.
  *
  * Run: `deno task bench` (all bench files) or `deno run -A tests/bench/codec_bench.ts [--records N]`.
@@ -18,7 +19,7 @@ import type { ValueFormat } from "../../src/core/plugin.ts";
 import type { MetadataColumn } from "../../src/core/source.ts";
 import { encodeParquet } from "../../src/parquet/writer.ts";
 
-const CASES = ["json_parse_ceiling", "json", "msgpack", "arrow_ipc"] as const;
+const CASES = ["json_parse_ceiling", "json", "json_no_dictionary", "msgpack", "arrow_ipc"] as const;
 type CaseName = typeof CASES[number];
 
 /** Result of one case. */
@@ -108,13 +109,19 @@ function cpuSeconds(start: NodeJS.CpuUsage): number {
 }
 
 /** Decodes, builds and encodes every message; returns rows and Parquet bytes written. */
-function pipeline(format: ValueFormat, messages: Uint8Array[]): { count: number; parquetBytes: number } {
+function pipeline(
+  format: ValueFormat,
+  messages: Uint8Array[],
+  dictionary: "auto" | "off" = "auto",
+): { count: number; parquetBytes: number } {
   const builder = new BatchBuilder({ metadataColumns: METADATA, flatten: FLATTEN, schema: new SchemaMemory() });
   let parquetBytes = 0;
   let count = 0;
   const flush = () => {
     const table = builder.finish();
-    if (table) parquetBytes += encodeParquet(table, { compression: "snappy", rowGroupSize: FILE_ROWS }).length;
+    if (table) {
+      parquetBytes += encodeParquet(table, { compression: "snappy", rowGroupSize: FILE_ROWS, dictionary }).length;
+    }
   };
   for (const message of messages) {
     const decoded = decodePayload(message, format);
@@ -154,7 +161,8 @@ function literalCeiling(messages: Uint8Array[]): number {
  */
 function runCase(name: CaseName, records: number, rounds: number): CaseResult {
   const messages = makeMessages(name, records);
-  const jsonMessages = name === "json" || name === "json_parse_ceiling" ? messages : makeMessages("json", records);
+  const isJson = name === "json" || name === "json_no_dictionary" || name === "json_parse_ceiling";
+  const jsonMessages = isJson ? messages : makeMessages("json", records);
   const inputBytes = messages.reduce((sum, message) => sum + message.length, 0);
   let best = Infinity;
   let bestCpu = Infinity;
@@ -167,6 +175,8 @@ function runCase(name: CaseName, records: number, rounds: number): CaseResult {
     const cpu = process.cpuUsage();
     if (name === "json_parse_ceiling") {
       count = ceiling(messages);
+    } else if (name === "json_no_dictionary") {
+      ({ count, parquetBytes } = pipeline("json", messages, "off"));
     } else {
       ({ count, parquetBytes } = pipeline(name, messages));
     }
