@@ -101,6 +101,7 @@ function silenceNegativeTimeoutWarning(): void {
 }
 
 const utf8 = new TextDecoder("utf-8", { fatal: true });
+const lenientUtf8 = new TextDecoder("utf-8");
 
 /**
  * Decodes a key as UTF-8; keys that are not valid UTF-8 (binary keys) become `base64:<base64>` so the column stays
@@ -117,7 +118,7 @@ export function decodeKey(key: Uint8Array | null): string | null {
   }
 }
 
-/** Header values as text; a header given several times keeps its last value. */
+/** Header values as text (invalid UTF-8 bytes become U+FFFD); a header given several times keeps its last value. */
 export function decodeHeaders(headers: KafkaMessage["headers"]): Record<string, string> | null {
   if (!headers) return null;
   const out: Record<string, string> = {};
@@ -125,7 +126,7 @@ export function decodeHeaders(headers: KafkaMessage["headers"]): Record<string, 
   for (const [name, raw] of Object.entries(headers)) {
     const value = Array.isArray(raw) ? raw[raw.length - 1] : raw;
     if (value === undefined) continue;
-    out[name] = typeof value === "string" ? value : new TextDecoder().decode(value);
+    out[name] = typeof value === "string" ? value : lenientUtf8.decode(value);
     any = true;
   }
   return any ? out : null;
