@@ -230,7 +230,7 @@ function argument(flag: string): string | undefined {
 }
 
 /** Runs every case (each in its own process) and prints a table; returns the results. */
-export async function runCodecBench(records = 200_000, rounds = 3): Promise<CaseResult[]> {
+export async function runCodecBench(records = 200_000, rounds = 5): Promise<CaseResult[]> {
   const results: CaseResult[] = [];
   for (const name of CASES) results.push(await runCaseInChild(name, records, rounds));
   console.log(`\ncodec bench: decode -> Arrow -> Parquet (snappy), ${records} records, one core`);
@@ -264,8 +264,8 @@ if (import.meta.main) {
   const name = argument("--case") as CaseName | undefined;
   if (name !== undefined) {
     if (!CASES.includes(name)) throw new RangeError(`Cannot run bench case "${name}": unknown case`);
-    console.log(JSON.stringify(runCase(name, records, Number(argument("--rounds") ?? 3))));
+    console.log(JSON.stringify(runCase(name, records, Number(argument("--rounds") ?? 5))));
   } else {
-    await runCodecBench(records, Number(argument("--rounds") ?? 3));
+    await runCodecBench(records, Number(argument("--rounds") ?? 5));
   }
 }
