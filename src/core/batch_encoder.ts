@@ -1,6 +1,6 @@
 /**
  * Turns a cut stream batch into the files to write: one Parquet file per output folder (named
- * `<stream>+<first position>.parquet`) and, when records failed under `dead_letter`, one JSON-lines file.
+ * `<stream>[~<generation>]+<first position>.parquet`) and, when records failed under `dead_letter`, one JSON-lines file.
  * Synchronous CPU work, done before the batch joins the write queue.
  * @module
  */
@@ -29,7 +29,8 @@ export interface EncodedBatch {
 /** Encodes a batch; files with no rows or no columns are never produced. */
 export function encodeBatch(batch: StreamBatch, sink: CommonSinkConfig): EncodedBatch {
   const first = batch.first!;
-  const name = `${escapeStream(batch.stream)}+${first}.parquet`;
+  const stem = escapeStream(batch.stream) + (batch.generation ? `~${batch.generation}` : "");
+  const name = `${stem}+${first}.parquet`;
   const files: OutputFile[] = [];
   for (const [folder, builder] of batch.builders) {
     const table = builder.finish();
@@ -42,7 +43,7 @@ export function encodeBatch(batch: StreamBatch, sink: CommonSinkConfig): Encoded
     files.push({ path: folder + name, data, rows: table.numRows });
   }
   if (batch.deadLetters.length > 0) {
-    const path = deadLetterPath(batch.dataset, batch.stream, first);
+    const path = deadLetterPath(batch.dataset, stem, first);
     files.push({ path, data: encodeDeadLetters(batch.deadLetters), rows: 0 });
   }
   return {

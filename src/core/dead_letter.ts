@@ -5,7 +5,7 @@
  * readers never pick them up.
  * @module
  */
-import { escapeSegment, escapeStream } from "../partition/escape.ts";
+import { escapeSegment } from "../partition/escape.ts";
 
 /** Folder of dead letters, relative to the sink root. */
 export const DEAD_LETTER_FOLDER = "_dead_letter/";
@@ -24,9 +24,9 @@ export interface DeadLetter {
 
 const decoder = new TextDecoder("utf-8", { fatal: true });
 
-/** Path of the dead-letter file of a batch. */
-export function deadLetterPath(dataset: string, stream: string, first: string): string {
-  return `${DEAD_LETTER_FOLDER}${escapeSegment(dataset)}/${escapeStream(stream)}+${first}.jsonl`;
+/** Path of the dead-letter file of a batch; `stem` is the escaped stream name (with its generation, if any). */
+export function deadLetterPath(dataset: string, stem: string, first: string): string {
+  return `${DEAD_LETTER_FOLDER}${escapeSegment(dataset)}/${stem}+${first}.jsonl`;
 }
 
 /** Encodes dead letters as JSON lines: `time`, `origin`, `stream`, `position`, `reason`, `value_base64`, `value_text`. */

@@ -15,7 +15,7 @@ async function setup() {
 
 Deno.test("journal recovery: no entry means read normally", async () => {
   const { root, journal } = await setup();
-  assertEquals(await journal.recover("t+0", "005", compare), { kind: "none" });
+  assertEquals(await journal.recover("t+0", "005", compare), { kind: "none", generation: "" });
   await Deno.remove(root, { recursive: true });
 });
 
@@ -29,7 +29,7 @@ Deno.test("journal recovery: a complete unacknowledged batch is durable through 
   });
   await sink.write("d=1/t+0+005.parquet", new Uint8Array([1]));
   await sink.write("d=2/t+0+005.parquet", new Uint8Array([1]));
-  assertEquals(await journal.recover("t+0", "005", compare), { kind: "durable", through: "009" });
+  assertEquals(await journal.recover("t+0", "005", compare), { kind: "durable", through: "009", generation: "" });
   await Deno.remove(root, { recursive: true });
 });
 
@@ -42,7 +42,7 @@ Deno.test("journal recovery: an acknowledged batch is left alone", async () => {
     files: ["d=1/t+0+005.parquet", "d=2/t+0+005.parquet"],
   });
   await sink.write("d=1/t+0+005.parquet", new Uint8Array([1]));
-  assertEquals(await journal.recover("t+0", "010", compare), { kind: "none" });
+  assertEquals(await journal.recover("t+0", "010", compare), { kind: "none", generation: "" });
   assertEquals((await sink.list("d=1/")).length, 1);
   await Deno.remove(root, { recursive: true });
 });
@@ -56,7 +56,29 @@ Deno.test("journal recovery: a batch cut short has its partial files deleted", a
     files: ["d=1/t+0+005.parquet", "d=2/t+0+005.parquet"],
   });
   await sink.write("d=1/t+0+005.parquet", new Uint8Array([1]));
-  assertEquals(await journal.recover("t+0", "005", compare), { kind: "discarded", files: ["d=1/t+0+005.parquet"] });
+  assertEquals(await journal.recover("t+0", "005", compare), {
+    kind: "discarded",
+    files: ["d=1/t+0+005.parquet"],
+    generation: "",
+  });
   assertEquals(await sink.read("d=1/t+0+005.parquet"), null);
+  await Deno.remove(root, { recursive: true });
+});
+
+Deno.test("journal recovery: positions before the batch mean the stream started over; nothing is deleted", async () => {
+  const { root, sink, journal } = await setup();
+  await journal.begin({ stream: "t+0", first: "005", last: "009", files: ["d=1/t+0+005.parquet"] });
+  await sink.write("d=1/t+0+005.parquet", new Uint8Array([1]));
+  const recovery = await journal.recover("t+0", "000", compare);
+  assertEquals(recovery.kind, "restarted");
+  assertEquals(/^\d{8}T\d{6}Z$/.test(recovery.generation), true);
+  assertEquals((await sink.list("d=1/")).length, 1);
+  await Deno.remove(root, { recursive: true });
+});
+
+Deno.test("journal recovery keeps the generation recorded in the entry", async () => {
+  const { root, journal } = await setup();
+  await journal.begin({ stream: "t+0", generation: "20260101T000000Z", first: "005", last: "009", files: [] });
+  assertEquals(await journal.recover("t+0", "010", compare), { kind: "none", generation: "20260101T000000Z" });
   await Deno.remove(root, { recursive: true });
 });

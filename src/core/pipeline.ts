@@ -14,7 +14,7 @@ import { encodeBatch, type EncodedBatch } from "./batch_encoder.ts";
 import type { DeadLetter } from "./dead_letter.ts";
 import { RecordError } from "./errors.ts";
 import { retry } from "./retry.ts";
-import { Journal } from "./journal.ts";
+import { Journal, newGeneration } from "./journal.ts";
 import type { CommonSinkConfig, ValueFormat } from "./plugin.ts";
 import type { RunSummary } from "./run.ts";
 import type { Sink } from "./sink.ts";
@@ -66,6 +66,10 @@ interface StreamState {
   durableAcks: string[];
   /** Failures logged at warning level in the current batch (the rest are summarised). */
   warned: number;
+  /** File-name generation; a new one starts when the stream's positions go backwards. */
+  generation: string;
+  /** Last position handled, to notice a stream that started over. */
+  last?: string;
   /**
    * The stream's writes and acknowledgements, chained so they happen in stream order. A failed write rejects the
    * chain, so nothing later of the stream is acknowledged.
@@ -194,11 +198,15 @@ export class Pipeline {
 
   async #handle(message: SourceMessage): Promise<void> {
     const state = this.#streams.get(message.stream) ?? await this.#open(message);
+    if (state.last !== undefined && this.#compare(message.position, state.last) < 0) {
+      await this.#restarted(state, message);
+    }
+    state.last = message.position;
     if (state.durableThrough !== undefined && this.#compare(message.position, state.durableThrough) <= 0) {
       state.durableAcks.push(message.position);
       return;
     }
-    const batch = state.batch ??= new StreamBatch(message.stream, datasetOf(message), Date.now());
+    const batch = state.batch ??= new StreamBatch(message.stream, datasetOf(message), Date.now(), state.generation);
     batch.positions.push(message.position);
     if (message.skip) {
       batch.skipped++;
@@ -301,7 +309,7 @@ export class Pipeline {
    * Cuts a stream's batch: encodes it now, then queues its write and acknowledgement behind the stream's earlier
    * ones. Waits while too many batches, or too many bytes, are in flight.
    */
-  async #cut(state: StreamState, reason: CutReason): Promise<void> {
+  async #cut(state: StreamState, reason: CutReason, options: { ack?: boolean } = {}): Promise<void> {
     const batch = state.batch;
     if (batch === undefined || batch.first === undefined) return;
     state.batch = undefined;
@@ -313,7 +321,7 @@ export class Pipeline {
     this.#ackDurableOf(batch.stream, state);
     const started = performance.now();
     const encoded = encodeBatch(batch, this.#options.sink);
-    const write = () => this.#write(batch, encoded, reason, started);
+    const write = () => this.#write(batch, encoded, reason, started, options.ack ?? true);
     const around = this.#options.hooks?.aroundBatch;
     state.tail = state.tail.then(() => around ? around(batch.stream, reason, write) : write());
     this.#inFlightBytes += encoded.bytes;
@@ -339,17 +347,29 @@ export class Pipeline {
     if (this.#failure) throw this.#failure.error;
   }
 
-  async #write(batch: StreamBatch, encoded: EncodedBatch, reason: CutReason, started: number): Promise<void> {
+  async #write(
+    batch: StreamBatch,
+    encoded: EncodedBatch,
+    reason: CutReason,
+    started: number,
+    ack: boolean,
+  ): Promise<void> {
     const first = batch.first!;
     const last = batch.last!;
     const outputs = encoded.files;
     await this.#writeWithRetry(batch.stream, async () => {
       if (outputs.length > 0 && this.#source.durableAcks !== false) {
-        await this.#journal.begin({ stream: batch.stream, first, last, files: outputs.map((o) => o.path) });
+        await this.#journal.begin({
+          stream: batch.stream,
+          generation: batch.generation || undefined,
+          first,
+          last,
+          files: outputs.map((o) => o.path),
+        });
       }
       await runLimited(outputs, FILE_CONCURRENCY, (o) => this.#sink.write(o.path, o.data));
     });
-    await this.#source.ack(batch.stream, batch.positions);
+    if (ack) await this.#source.ack(batch.stream, batch.positions);
 
     const { records, bytes } = encoded;
     const s = this.#summary;
@@ -392,6 +412,23 @@ export class Pipeline {
     this.#options.hooks?.batchWritten?.(info);
   }
 
+  /**
+   * The stream's positions went backwards mid-run (a topic deleted and recreated): the batch in hand is written
+   * but not acknowledged (its positions belong to the earlier incarnation), and later files get a new generation
+   * in their names, so nothing of the earlier incarnation is skipped or overwritten.
+   */
+  async #restarted(state: StreamState, message: SourceMessage): Promise<void> {
+    const generation = newGeneration();
+    this.#log.warn(
+      { stream: message.stream, position: message.position, previous: state.last, generation },
+      "Stream positions went backwards (topic recreated?); writing under a new file-name generation",
+    );
+    if (state.batch) await this.#cut(state, "restarted", { ack: false });
+    state.durableThrough = undefined;
+    state.durableAcks.length = 0;
+    state.generation = generation;
+  }
+
   async #writeWithRetry(stream: string, write: () => Promise<void>): Promise<void> {
     const deadline = Date.now() + this.#options.pipeline.write_retry_seconds * 1000;
     await retry(write, {
@@ -408,10 +445,11 @@ export class Pipeline {
   }
 
   async #open(message: SourceMessage): Promise<StreamState> {
-    const state: StreamState = { durableAcks: [], warned: 0, tail: Promise.resolve() };
+    const state: StreamState = { durableAcks: [], warned: 0, tail: Promise.resolve(), generation: "" };
     if (this.#source.durableAcks !== false) {
       const recovery = await this.#journal.recover(message.stream, message.position, this.#compare);
       if (recovery.kind === "durable") state.durableThrough = recovery.through;
+      state.generation = recovery.generation;
     }
     this.#streams.set(message.stream, state);
     return state;

@@ -284,3 +284,36 @@ Deno.test("write_concurrency 1 writes one batch at a time", async () => {
   assertEquals(source.acked.get("a")?.length, 10);
   assert.ok(sink.maxActive <= 4, "one batch writes at most 4 files at once");
 });
+
+Deno.test("a stream whose positions go backwards mid-run gets a new file-name generation and nothing is overwritten", async () => {
+  const messages = [1, 2, 3].map((i) => jsonMessage("t+0", i, { old: i }))
+    .concat([1, 2].map((i) => jsonMessage("t+0", i, { fresh: i })));
+  const source = new MemorySource(messages);
+  const sink = new MemorySink();
+  await makePipeline(source, sink).run(signal);
+  assertEquals(rowsOf(sink, "t+0+000001.parquet").map((r) => Number(r.old)), [1, 2, 3]);
+  const fresh = [...sink.files.keys()].filter((p) => /^t\+0~\d{8}T\d{6}Z\+000001\.parquet$/.test(p));
+  assertEquals(fresh.length, 1);
+  assertEquals(rowsOf(sink, fresh[0]!).map((r) => Number(r.fresh)), [1, 2]);
+  // The earlier incarnation's positions are never acknowledged against the new one.
+  assertEquals(source.acked.get("t+0"), ["000001", "000002"]);
+});
+
+Deno.test("after a restart, positions before the journal's batch start a new generation and skip nothing", async () => {
+  const sink = new MemorySink();
+  await new Journal(sink, new Logger("test")).begin({
+    stream: "t+0",
+    first: "000005",
+    last: "000009",
+    files: ["t+0+000005.parquet"],
+  });
+  await sink.write("t+0+000005.parquet", new Uint8Array([7]));
+  const source = new MemorySource([1, 2, 3].map((i) => jsonMessage("t+0", i, { i })));
+  const summary = await makePipeline(source, sink).run(signal);
+  assertEquals(summary.recordsWritten, 3);
+  assertEquals(sink.files.get("t+0+000005.parquet"), new Uint8Array([7]));
+  const fresh = [...sink.files.keys()].filter((p) => /^t\+0~\d{8}T\d{6}Z\+000001\.parquet$/.test(p));
+  assertEquals(fresh.length, 1);
+  const journal = JSON.parse(new TextDecoder().decode(sink.files.get("_fsds/journal/t+0.json")));
+  assert.match(journal.generation, /^\d{8}T\d{6}Z$/);
+});

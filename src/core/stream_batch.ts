@@ -9,13 +9,24 @@ import type { DeadLetter } from "./dead_letter.ts";
 import type { MetadataColumn } from "./source.ts";
 
 /** Why a batch was cut. */
-export type CutReason = "records" | "bytes" | "age" | "memory" | "end" | "shutdown" | "limit" | "revoked";
+export type CutReason =
+  | "records"
+  | "bytes"
+  | "age"
+  | "memory"
+  | "end"
+  | "shutdown"
+  | "limit"
+  | "revoked"
+  | "restarted";
 
 /** The open batch of one stream. */
 export class StreamBatch {
   readonly stream: string;
   readonly dataset: string;
   readonly openedAt: number;
+  /** File-name generation of the stream ("" for the first), see `journal.ts`. */
+  readonly generation: string;
   readonly positions: string[] = [];
   readonly builders = new Map<string, BatchBuilder>();
   readonly deadLetters: DeadLetter[] = [];
@@ -28,10 +39,11 @@ export class StreamBatch {
   /** Messages acknowledged without a row (e.g. skipped tombstones). */
   skipped = 0;
 
-  constructor(stream: string, dataset: string, now: number) {
+  constructor(stream: string, dataset: string, now: number, generation = "") {
     this.stream = stream;
     this.dataset = dataset;
     this.openedAt = now;
+    this.generation = generation;
   }
 
   /** First position of the batch. */
