@@ -12,7 +12,6 @@
  * @module
  */
 import type { z } from "zod";
-import { ConfigError } from "../core/errors.ts";
 import type { SourcePlugin } from "../core/plugin.ts";
 import type { MetadataColumn, ReadOptions, ReadResult, Source, SourceContext, SourceMessage } from "../core/source.ts";
 import type { Logger } from "../telemetry/log.ts";
@@ -94,8 +93,14 @@ export class RedisSource implements Source {
     const base = `fsds:${config.consumer_group}:${this.consumer}`;
     const client = await RedisClient.connect({ endpoint, connectionName: base, log });
     this.#client = client;
-    await this.#refuseDuplicateName(client, base);
-    const common = { client, group: config.consumer_group, consumer: this.consumer, oneShot: this.#oneShot, log };
+    const common = {
+      client,
+      group: config.consumer_group,
+      consumer: this.consumer,
+      oneShot: this.#oneShot,
+      log,
+      findNameInUse: () => this.#findNameInUse(client, base),
+    };
     if (config.stream_keys.length > 0) {
       this.#streams = new StreamReader({
         ...common,
@@ -105,7 +110,7 @@ export class RedisSource implements Source {
         claimIdleMs: config.claim_idle_ms,
         payloadField: config.payload_field,
       });
-      await this.#streams.start();
+      await this.#startOrClose(this.#streams);
     }
     if (config.list_keys.length > 0) {
       this.#lists = new ListReader({
@@ -115,7 +120,7 @@ export class RedisSource implements Source {
         popSide: config.list_pop_side,
         claimIdleMs: config.claim_idle_ms,
       });
-      await this.#lists.start();
+      await this.#startOrClose(this.#lists);
     }
     log.info({
       host: endpoint.host,
@@ -129,17 +134,27 @@ export class RedisSource implements Source {
     }, "Connected to Redis");
   }
 
+  /** Starts a reader; on failure closes everything, so a refused start leaves no connection behind. */
+  async #startOrClose(reader: { start(): Promise<void> }): Promise<void> {
+    try {
+      await reader.start();
+    } catch (error) {
+      await this.close();
+      throw error;
+    }
+  }
+
   /**
-   * Two running instances with one consumer name would hand out the same work under one journal; refuse to start
-   * when another connection carries our name. Skipped when the user may not run CLIENT LIST.
+   * Where another live connection with our main connection's name comes from, or undefined. A connection silent for
+   * claim_idle_ms belongs to a dead instance the server has not noticed yet. Undefined when CLIENT LIST is denied.
    */
-  async #refuseDuplicateName(client: RedisClient, name: string): Promise<void> {
+  async #findNameInUse(client: RedisClient, name: string): Promise<string | undefined> {
     let replies: unknown[];
     try {
       replies = await client.batch([["CLIENT", "ID"], ["CLIENT", "LIST", "TYPE", "normal"]]);
     } catch (error) {
-      this.#log.debug({ error }, "Cannot list clients; not checking that the consumer name is unused");
-      return;
+      this.#log.debug({ error }, "Cannot list clients; taking a lease of our name as left by an earlier run");
+      return undefined;
     }
     const own = String(replies[0]);
     for (const line of String(replies[1]).split("\n")) {
@@ -147,17 +162,11 @@ export class RedisSource implements Source {
         line.trim().split(" ").map((kv) => [kv.slice(0, kv.indexOf("=")), kv.slice(kv.indexOf("=") + 1)]),
       );
       if (fields.get("name") !== name || fields.get("id") === own) continue;
-      // A connection silent for claim_idle_ms is a dead instance's that the server has not noticed yet.
       const idleMs = Number(fields.get("idle") ?? 0) * 1000;
       if (this.#config.claim_idle_ms > 0 && idleMs >= this.#config.claim_idle_ms) continue;
-      client.close();
-      this.#client = undefined;
-      throw new ConfigError(
-        `Cannot start consumer "${this.consumer}" of group "${this.#config.consumer_group}": ` +
-          `a running instance with that name is connected from ${fields.get("addr") ?? "another host"}`,
-        { hint: "Give each running instance its own consumer_name or instance_id (stable across its restarts)" },
-      );
+      return fields.get("addr") ?? "another host";
     }
+    return undefined;
   }
 
   async read(options: ReadOptions): Promise<ReadResult> {

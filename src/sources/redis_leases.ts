@@ -4,8 +4,13 @@
  * runs. Another instance takes over a consumer's unacknowledged work only after taking that consumer's lease, and a
  * consumer that comes back waits until whoever finishes its work gives the lease back. So at most one instance at a
  * time hands out a consumer's work, which keeps that consumer's checkpoint journal single-writer.
+ *
+ * A lease's value is `<consumer>#<run id>`: when a consumer starts and finds its own name from another run on the
+ * lease, that run either crashed (take the lease at once) or is still running under the same name, a mistake that
+ * would mix two writers into one journal (refuse to start). A live connection with the consumer's name tells which.
  * @module
  */
+import { ConfigError } from "../core/errors.ts";
 import type { Logger } from "../telemetry/log.ts";
 import { LuaScript, type RedisClient, replyText } from "./redis_client.ts";
 import { sleep } from "./redis_ids.ts";
@@ -18,6 +23,15 @@ if (not cur) or cur == ARGV[1] then
   return 1
 end
 return cur
+`);
+
+/** KEYS: lease. ARGV: expected holder, new holder, ttl ms. Replaces the holder if it is still `expected`. */
+const REPLACE = new LuaScript(`
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
+  return 1
+end
+return 0
 `);
 
 /** KEYS: lease, [set]. ARGV: holder, [member]. Drops the lease if `holder` has it (and the member from the set). */
@@ -38,8 +52,13 @@ export function leaseKeyOf(key: string, group: string, consumer: string): string
 /** Options of {@linkcode Leases}. */
 export interface LeasesOptions {
   readonly client: RedisClient;
-  /** This instance's consumer name, the value of the leases it holds. */
-  readonly holder: string;
+  /** This instance's consumer name. */
+  readonly consumer: string;
+  /**
+   * Where another live instance with this consumer name is connected from, or undefined when there is none (or it
+   * cannot be told).
+   */
+  readonly findNameInUse: () => Promise<string | undefined>;
   /** Lease lifetime; refreshed every third of it. */
   readonly ttlMs: number;
   readonly log: Logger;
@@ -48,24 +67,45 @@ export interface LeasesOptions {
 /** The leases one instance holds, kept alive by a timer. */
 export class Leases {
   readonly #o: LeasesOptions;
+  /** The value of the leases this run holds. */
+  readonly holder: string;
   readonly #held = new Set<string>();
   #timer?: ReturnType<typeof setInterval>;
 
   constructor(options: LeasesOptions) {
     this.#o = options;
+    this.holder = `${options.consumer}#${crypto.randomUUID().slice(0, 8)}`;
   }
 
-  /** Takes this consumer's own lease, waiting while another instance holds it (it is finishing our work). */
+  /**
+   * Takes this consumer's own lease: at once when it is free or left by a crashed run of this consumer; waiting while
+   * another consumer holds it (it is finishing our work). Throws a {@linkcode ConfigError} when another live instance
+   * runs under this consumer name.
+   */
   async acquireOwn(lease: string, what: string): Promise<void> {
-    const { client, holder, ttlMs, log } = this.#o;
+    const { client, consumer, ttlMs, log } = this.#o;
+    const holder = this.holder;
     const deadline = Date.now() + 10 * ttlMs + 60_000;
     for (let attempt = 1;; attempt++) {
       const got = await client.evalScript(TAKE, [lease], [holder, ttlMs]);
       if (got === 1) break;
-      if (Date.now() > deadline) {
-        throw new Error(`Cannot read ${what}: consumer "${replyText(got)}" keeps holding our unacknowledged work`);
+      const current = replyText(got);
+      if (current.slice(0, current.lastIndexOf("#")) === consumer) {
+        const where = await this.#o.findNameInUse();
+        if (where !== undefined) {
+          throw new ConfigError(
+            `Cannot start consumer "${consumer}" on ${what}: a running instance with that name is connected from ${where}`,
+            { hint: "Give each running instance its own consumer_name or instance_id (stable across its restarts)" },
+          );
+        }
+        // Left by an earlier run of this consumer that stopped or crashed: ours.
+        if (await client.evalScript(REPLACE, [lease], [current, holder, ttlMs]) === 1) break;
+        continue;
       }
-      if (attempt === 1) log.warn({ what, holder: replyText(got) }, "Another instance is finishing our work; waiting");
+      if (Date.now() > deadline) {
+        throw new Error(`Cannot read ${what}: consumer "${current}" keeps holding our unacknowledged work`);
+      }
+      if (attempt === 1) log.warn({ what, holder: current }, "Another instance is finishing our work; waiting");
       await sleep(Math.min(1000, Math.max(50, ttlMs / 3)));
     }
     this.#held.add(lease);
@@ -74,7 +114,7 @@ export class Leases {
 
   /** Takes a lease if it is free (its consumer is dead) or already ours; true when we hold it now. */
   async tryTake(lease: string): Promise<boolean> {
-    const got = await this.#o.client.evalScript(TAKE, [lease], [this.#o.holder, this.#o.ttlMs]);
+    const got = await this.#o.client.evalScript(TAKE, [lease], [this.holder, this.#o.ttlMs]);
     if (got !== 1) return false;
     this.#held.add(lease);
     this.#start();
@@ -85,7 +125,7 @@ export class Leases {
   async release(lease: string, set?: { key: string; member: string }): Promise<void> {
     this.#held.delete(lease);
     const keys = set ? [lease, set.key] : [lease];
-    const args = set ? [this.#o.holder, set.member] : [this.#o.holder];
+    const args = set ? [this.holder, set.member] : [this.holder];
     await this.#o.client.evalScript(RELEASE, keys, args);
   }
 
@@ -103,7 +143,8 @@ export class Leases {
   }
 
   async #refresh(): Promise<void> {
-    const { client, holder, ttlMs, log } = this.#o;
+    const { client, ttlMs, log } = this.#o;
+    const holder = this.holder;
     for (const lease of this.#held) {
       const got = await client.evalScript(TAKE, [lease], [holder, ttlMs]);
       if (got !== 1) {

@@ -116,6 +116,8 @@ export interface ListReaderOptions {
   readonly claimIdleMs: number;
   /** Drain what is there at start, then report drained. */
   readonly oneShot: boolean;
+  /** Where another live instance with this consumer name is connected from (see `redis_leases.ts`). */
+  readonly findNameInUse: () => Promise<string | undefined>;
   /** Logger. */
   readonly log: Logger;
 }
@@ -187,7 +189,8 @@ export class ListReader {
     if (options.claimIdleMs > 0) {
       this.#leases = new Leases({
         client: options.client,
-        holder: options.consumer,
+        consumer: options.consumer,
+        findNameInUse: options.findNameInUse,
         ttlMs: options.claimIdleMs,
         log: options.log,
       });

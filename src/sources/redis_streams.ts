@@ -44,6 +44,8 @@ export interface StreamReaderOptions {
   readonly payloadField?: string;
   /** Drain what is there at start, then report drained. */
   readonly oneShot: boolean;
+  /** Where another live instance with this consumer name is connected from (see `redis_leases.ts`). */
+  readonly findNameInUse: () => Promise<string | undefined>;
   /** Logger. */
   readonly log: Logger;
 }
@@ -105,7 +107,8 @@ export class StreamReader {
     if (options.claimIdleMs > 0) {
       this.#leases = new Leases({
         client: options.client,
-        holder: options.consumer,
+        consumer: options.consumer,
+        findNameInUse: options.findNameInUse,
         ttlMs: options.claimIdleMs,
         log: options.log,
       });
