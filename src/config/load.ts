@@ -10,6 +10,7 @@
  * @module
  */
 import type { z } from "zod";
+import type { Compression } from "../core/plugin.ts";
 import { ConfigError } from "../core/errors.ts";
 import type { EnvBinding, SinkPlugin, SourcePlugin } from "../core/plugin.ts";
 import { findSink, findSource, listSinks, listSources } from "../core/registry.ts";
@@ -261,6 +262,26 @@ export async function loadConfig(options: LoadOptions = {}): Promise<LoadedConfi
           showOrigin(merged, ["telemetry", "log_level"])
         })`,
         hint: "expected one of DEBUG, INFO, WARNING, ERROR, CRITICAL",
+      });
+    }
+  }
+
+  const sinkSection = validated.sink;
+  if (sinkSection?.compression_level !== undefined) {
+    // Loaded only when a level is set, so validate/--help never load the Parquet writer.
+    const { checkCompressionLevel } = await import("../parquet/writer.ts");
+    try {
+      checkCompressionLevel(sinkSection.compression as Compression, sinkSection.compression_level as number);
+      warnings.push(
+        `sink.compression_level ${sinkSection.compression_level} is checked but not applied: the Parquet writer ` +
+          `(parquet-wasm) uses the codec's default level`,
+      );
+    } catch (error) {
+      problems.push({
+        message: `sink.compression_level: ${(error as Error).message.replace(/^Cannot use /, "cannot use ")} (${
+          showOrigin(merged, ["sink", "compression_level"])
+        })`,
+        hint: "gzip takes 0..9, brotli 0..11, zstd 1..22; snappy, lz4 and none take no level",
       });
     }
   }

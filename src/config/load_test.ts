@@ -411,3 +411,17 @@ Deno.test("an empty section written as {} is the same as leaving it out", async 
   const { config } = await loadConfig({ file, env: {} });
   assertEquals(config.pipeline.error_handling, "log");
 });
+
+Deno.test("sink.compression_level is range-checked per codec and named with its origin", async () => {
+  const file = await tempConfig(
+    BASE_YAML.replace("  bucket: lake\n", "  bucket: lake\n  compression: zstd\n  compression_level: 40\n"),
+  );
+  const error = await configError(loadConfig({ file, env: {} }));
+  assertStringIncludes(error.message, 'sink.compression_level: cannot use compression level 40 with "zstd"');
+  assertStringIncludes(error.message, ":8)");
+  const ok = await tempConfig(
+    BASE_YAML.replace("  bucket: lake\n", "  bucket: lake\n  compression: zstd\n  compression_level: 9\n"),
+  );
+  const { warnings } = await loadConfig({ file: ok, env: {} });
+  assert.ok(warnings.some((w) => w.includes("compression_level 9 is checked but not applied")));
+});
