@@ -127,8 +127,16 @@ Deno.test("redis source backs off with growing delays while Redis is down, then 
     // Normally three; fewer only if something else brought the shared Redis back meanwhile.
     assert(retries.length >= 2, `retries logged: ${retries.length}`);
     assertEquals(retries.map((l) => [l.attempt, l.delay_ms]), retries.map((_, i) => [i + 1, 100 * 2 ** i]));
+    // A source started while Redis is still down keeps trying to connect for a while.
+    const lateKey = uniqueKey("late");
+    const late = makeSource({ stream_keys: [lateKey], consumer_name: "late", continuous: false });
+    const lateConnected = late.connect();
     await startService("redis");
+    await lateConnected;
+    assertEquals(await drain(late), []);
+    await late.close();
     const fresh = await adminClient();
+    await fresh.call("DEL", lateKey);
     await addEntries(fresh, stream, 3, (i) => ({ n: String(i) }));
     const got = await drain(source, { limit: 3, idleLimit: 50 });
     assertEquals(got.map((m) => m.fields?.n), ["0", "1", "2"]);

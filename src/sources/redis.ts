@@ -90,7 +90,9 @@ export class RedisSource implements Source {
     const config = this.#config;
     const endpoint = resolveEndpoint(config);
     const log = this.#log;
-    const base = `fsds:${config.consumer_group}:${this.consumer}`;
+    const runId = crypto.randomUUID().slice(0, 8);
+    const prefix = `fsds:${config.consumer_group}:${this.consumer}:`;
+    const base = `${prefix}${runId}`;
     const client = await RedisClient.connect({ endpoint, connectionName: base, log });
     this.#client = client;
     const common = {
@@ -99,7 +101,8 @@ export class RedisSource implements Source {
       consumer: this.consumer,
       oneShot: this.#oneShot,
       log,
-      findNameInUse: () => this.#findNameInUse(client, base),
+      runId,
+      findLiveRun: (run: string) => this.#findConnection(client, `${prefix}${run}`),
     };
     if (config.stream_keys.length > 0) {
       this.#streams = new StreamReader({
@@ -145,10 +148,11 @@ export class RedisSource implements Source {
   }
 
   /**
-   * Where another live connection with our main connection's name comes from, or undefined. A connection silent for
-   * claim_idle_ms belongs to a dead instance the server has not noticed yet. Undefined when CLIENT LIST is denied.
+   * Where a live connection named `name` (another run's main connection) comes from, or undefined. A connection
+   * silent for claim_idle_ms belongs to a dead instance the server has not noticed yet. Undefined when CLIENT LIST is
+   * denied.
    */
-  async #findNameInUse(client: RedisClient, name: string): Promise<string | undefined> {
+  async #findConnection(client: RedisClient, name: string): Promise<string | undefined> {
     let replies: unknown[];
     try {
       replies = await client.batch([["CLIENT", "ID"], ["CLIENT", "LIST", "TYPE", "normal"]]);

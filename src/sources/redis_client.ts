@@ -38,6 +38,8 @@ export interface RedisClientOptions {
   readonly log: Logger;
   /** Longest delay between reconnection attempts; default 5000 ms. */
   readonly maxReconnectDelayMs?: number;
+  /** How long the first connection is tried before giving up (a wrong password gives up at once); default 15 s. */
+  readonly connectTimeoutMs?: number;
 }
 
 /** Builds the ioredis options of an endpoint; reads TLS files (the only I/O). Exported for tests. */
@@ -102,23 +104,36 @@ export class RedisClient {
   /** Opens a connection; rejects when the server cannot be reached or refuses the credentials. */
   static async connect(options: RedisClientOptions): Promise<RedisClient> {
     const redisOptions = await buildRedisOptions(options);
-    // Give up on the first connection quickly: a wrong address or password is the user's to fix.
-    const redis = new Redis({ ...redisOptions, retryStrategy: () => null });
-    redis.on("error", () => {/* reported through the failing command */});
-    try {
-      await redis.connect();
-    } catch (error) {
-      redis.disconnect();
-      const where = `${options.endpoint.host}:${options.endpoint.port}`;
-      throw new Error(`Cannot connect to Redis at "${where}": ${(error as Error).message}`, { cause: error });
+    const where = `${options.endpoint.host}:${options.endpoint.port}`;
+    const deadline = Date.now() + (options.connectTimeoutMs ?? 15_000);
+    for (let attempt = 1;; attempt++) {
+      // Each attempt is a single try; between attempts a server still starting gets time to come up.
+      const redis = new Redis({ ...redisOptions, retryStrategy: () => null });
+      redis.on("error", () => {/* reported through the failing command */});
+      try {
+        await redis.connect();
+        // From now on reconnect for ever, with capped backoff.
+        redis.options.retryStrategy = redisOptions.retryStrategy;
+        const client = new RedisClient(redis, options);
+        redis.on("ready", () => {
+          if (!client.#closed) options.log.debug({ name: options.connectionName }, "Redis connection ready");
+        });
+        return client;
+      } catch (error) {
+        redis.disconnect();
+        // A refused password or ACL is the user's to fix: no point in trying again.
+        const refused = /^(WRONGPASS|NOAUTH|NOPERM|ERR AUTH|ERR invalid password)/.test((error as Error).message);
+        if (refused || Date.now() >= deadline) {
+          throw new Error(`Cannot connect to Redis at "${where}": ${(error as Error).message}`, { cause: error });
+        }
+        const delay = backoffMs(attempt, { baseMs: 200, capMs: 2000 });
+        options.log.warn(
+          { where, attempt, delay_ms: delay, error: (error as Error).message },
+          "Cannot connect to Redis yet",
+        );
+        await new Promise((resolve) => setTimeout(resolve, delay));
+      }
     }
-    // From now on reconnect for ever, with capped backoff.
-    redis.options.retryStrategy = redisOptions.retryStrategy;
-    const client = new RedisClient(redis, options);
-    redis.on("ready", () => {
-      if (!client.#closed) options.log.debug({ name: options.connectionName }, "Redis connection ready");
-    });
-    return client;
   }
 
   /** Opens another connection with the same settings, e.g. for blocking reads. */

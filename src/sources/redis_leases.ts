@@ -7,7 +7,7 @@
  *
  * A lease's value is `<consumer>#<run id>`: when a consumer starts and finds its own name from another run on the
  * lease, that run either crashed (take the lease at once) or is still running under the same name, a mistake that
- * would mix two writers into one journal (refuse to start). A live connection with the consumer's name tells which.
+ * would mix two writers into one journal (refuse to start). A live connection named after that run tells which.
  * @module
  */
 import { ConfigError } from "../core/errors.ts";
@@ -54,11 +54,10 @@ export interface LeasesOptions {
   readonly client: RedisClient;
   /** This instance's consumer name. */
   readonly consumer: string;
-  /**
-   * Where another live instance with this consumer name is connected from, or undefined when there is none (or it
-   * cannot be told).
-   */
-  readonly findNameInUse: () => Promise<string | undefined>;
+  /** Identifies this run; leases hold `<consumer>#<run id>`. */
+  readonly runId: string;
+  /** Where the run `runId` of this consumer is connected from while it is alive; undefined when it is gone. */
+  readonly findLiveRun: (runId: string) => Promise<string | undefined>;
   /** Lease lifetime; refreshed every third of it. */
   readonly ttlMs: number;
   readonly log: Logger;
@@ -74,7 +73,7 @@ export class Leases {
 
   constructor(options: LeasesOptions) {
     this.#o = options;
-    this.holder = `${options.consumer}#${crypto.randomUUID().slice(0, 8)}`;
+    this.holder = `${options.consumer}#${options.runId}`;
   }
 
   /**
@@ -90,8 +89,9 @@ export class Leases {
       const got = await client.evalScript(TAKE, [lease], [holder, ttlMs]);
       if (got === 1) break;
       const current = replyText(got);
-      if (current.slice(0, current.lastIndexOf("#")) === consumer) {
-        const where = await this.#o.findNameInUse();
+      const cut = current.lastIndexOf("#");
+      if (current.slice(0, cut) === consumer) {
+        const where = await this.#o.findLiveRun(current.slice(cut + 1));
         if (where !== undefined) {
           throw new ConfigError(
             `Cannot start consumer "${consumer}" on ${what}: a running instance with that name is connected from ${where}`,

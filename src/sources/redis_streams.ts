@@ -44,8 +44,10 @@ export interface StreamReaderOptions {
   readonly payloadField?: string;
   /** Drain what is there at start, then report drained. */
   readonly oneShot: boolean;
-  /** Where another live instance with this consumer name is connected from (see `redis_leases.ts`). */
-  readonly findNameInUse: () => Promise<string | undefined>;
+  /** Identifies this run (see `redis_leases.ts`). */
+  readonly runId: string;
+  /** Where a run of this consumer is connected from while alive (see `redis_leases.ts`). */
+  readonly findLiveRun: (runId: string) => Promise<string | undefined>;
   /** Logger. */
   readonly log: Logger;
 }
@@ -108,7 +110,8 @@ export class StreamReader {
       this.#leases = new Leases({
         client: options.client,
         consumer: options.consumer,
-        findNameInUse: options.findNameInUse,
+        runId: options.runId,
+        findLiveRun: options.findLiveRun,
         ttlMs: options.claimIdleMs,
         log: options.log,
       });
