@@ -453,14 +453,22 @@ s3Test("journal on S3: a durable batch is recognised with HEADs, an interrupted 
     );
 
     const journal = new Journal(watched, new Logger("test.journal"));
-    assertEquals(await journal.recover("orders+3", "000150", compare), { kind: "durable", through: "000199" });
+    assertEquals(await journal.recover("orders+3", "000150", compare), {
+      kind: "durable",
+      through: "000199",
+      generation: "",
+    });
     equal(commands.filter((c) => c === "ListObjectsV2Command").length, 0, "no listing, only HEADs");
     equal(commands.filter((c) => c === "HeadObjectCommand").length, 2);
 
     await sink.delete(files[1]!);
-    assertEquals(await journal.recover("orders+3", "000100", compare), { kind: "discarded", files: [files[0]] });
+    assertEquals(await journal.recover("orders+3", "000100", compare), {
+      kind: "discarded",
+      files: [files[0]],
+      generation: "",
+    });
     equal(await sink.stat(files[0]!), null, "the partial batch's file is deleted before the range is re-read");
-    assertEquals(await journal.recover("orders+3", "000200", compare), { kind: "none" });
+    assertEquals(await journal.recover("orders+3", "000200", compare), { kind: "none", generation: "" });
   } finally {
     await sink.close();
     await watched.close();
