@@ -35,6 +35,7 @@ import type {
 import { ConfigError } from "../core/errors.ts";
 import type { Logger } from "../telemetry/log.ts";
 import { MessageBuffer } from "./kafka_buffer.ts";
+import { KafkaLag } from "./kafka_lag.ts";
 import {
   type KafkaSourceConfig,
   metadataColumnList,
@@ -174,6 +175,7 @@ export class KafkaSource implements Source {
   #progress?: ProgressHandle;
   #unsubscribe: (() => void)[] = [];
   #memberId?: string;
+  #lag: KafkaLag;
 
   constructor(config: KafkaSourceConfig, context: SourceContext) {
     this.#config = config;
@@ -186,6 +188,11 @@ export class KafkaSource implements Source {
     this.#buffer = new MessageBuffer({
       maxMessages: this.#options.bufferMaxMessages,
       maxBytes: this.#options.bufferMaxBytes,
+    });
+    this.#lag = new KafkaLag({
+      partitions: () => this.#trackers.values(),
+      fetchHighWatermarks: (topics) => this.#fetchHighWatermarks(topics),
+      log: this.#log,
     });
   }
 
@@ -321,6 +328,26 @@ export class KafkaSource implements Source {
     if (target !== undefined) await this.#commit(tracker, target);
   }
 
+  /**
+   * Committed lag per assigned partition (`<topic>+<partition>`): high watermark minus the committed offset, i.e.
+   * records not yet durable and committed, buffered ones included; see `kafka_lag.ts`. Never throws.
+   */
+  lag(): ReadonlyMap<string, number> {
+    return this.#lag.lags();
+  }
+
+  async #fetchHighWatermarks(topics: readonly string[]): Promise<ReadonlyMap<string, bigint>> {
+    const admin = this.#admin;
+    const out = new Map<string, bigint>();
+    if (!admin || this.#closed) return out;
+    await Promise.all(topics.map(async (topic) => {
+      for (const mark of await admin.fetchTopicOffsets(topic)) {
+        out.set(streamName(topic, mark.partition), BigInt(mark.high ?? mark.offset));
+      }
+    }));
+    return out;
+  }
+
   setAssignmentListener(listener: AssignmentListener): void {
     this.#listener = listener;
   }
@@ -335,6 +362,7 @@ export class KafkaSource implements Source {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    this.#lag.stop();
     this.#progress?.stop();
     this.#buffer.wakeAll();
     for (const off of this.#unsubscribe.splice(0)) off();

@@ -69,6 +69,7 @@ export class PartitionTracker {
   #start: bigint;
   #expected: bigint;
   #fetchedThrough: bigint;
+  #lastDelivered: bigint | null = null;
 
   constructor(topic: string, partition: number, start: PartitionStart) {
     this.topic = topic;
@@ -85,6 +86,16 @@ export class PartitionTracker {
   /** First offset this assignment delivers. */
   get start(): bigint {
     return this.#start;
+  }
+
+  /** Next offset the client will hand over: after the last delivered or fetched one (markers included). */
+  get nextOffset(): bigint {
+    return this.#expected;
+  }
+
+  /** Offset of the last message handed to the pipeline in this assignment, or null before the first. */
+  get lastDelivered(): bigint | null {
+    return this.#lastDelivered;
   }
 
   /** True in one-shot mode once everything before the end offset has been fetched (or there was nothing). */
@@ -117,6 +128,7 @@ export class PartitionTracker {
     this.#start = first;
     this.#expected = first;
     this.#fetchedThrough = first - 1n;
+    this.#lastDelivered = null;
     this.committed = null;
     return { kind: "reset", from: first, expected };
   }
@@ -124,6 +136,7 @@ export class PartitionTracker {
   /** Notes a message handed to the pipeline. */
   delivered(offset: bigint): void {
     this.#expected = offset + 1n;
+    this.#lastDelivered = offset;
   }
 
   /** Notes that the client has fetched (and handed over) everything up to `offset`. */
