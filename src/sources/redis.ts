@@ -26,6 +26,7 @@ import {
   resolveEndpoint,
 } from "./redis_config.ts";
 import { backoffMs, comparePositions, sleep } from "./redis_ids.ts";
+import { RedisLag } from "./redis_lag.ts";
 import { ListReader } from "./redis_lists.ts";
 import { StreamReader } from "./redis_streams.ts";
 
@@ -73,6 +74,7 @@ export class RedisSource implements Source {
   #client?: RedisClient;
   #streams?: StreamReader;
   #lists?: ListReader;
+  #lag?: RedisLag;
   #failures = 0;
   #streamsFirst = true;
   /** Messages fetched and not yet handed out. */
@@ -125,6 +127,16 @@ export class RedisSource implements Source {
       });
       await this.#startOrClose(this.#lists);
     }
+    this.#lag = new RedisLag({
+      client,
+      group: config.consumer_group,
+      consumer: this.consumer,
+      streamKeys: config.stream_keys,
+      listKeys: config.list_keys,
+      log,
+    });
+    // Primed now, so the first metrics collection already has values.
+    this.#lag.lags();
     log.info({
       host: endpoint.host,
       port: endpoint.port,
@@ -260,6 +272,14 @@ export class RedisSource implements Source {
     }
   }
 
+  /**
+   * Entries waiting for this consumer plus those it holds unacknowledged, per key (stream name `<key>+<consumer>`),
+   * as of the last background refresh (at most every few seconds); see `redis_lag.ts`. Never throws.
+   */
+  lag(): ReadonlyMap<string, number> {
+    return this.#lag?.lags() ?? new Map();
+  }
+
   comparePositions(a: string, b: string): number {
     return comparePositions(a, b);
   }
@@ -270,6 +290,7 @@ export class RedisSource implements Source {
   }
 
   async close(): Promise<void> {
+    this.#lag?.stop();
     this.#streams?.close();
     this.#lists?.close();
     await this.#client?.quit();
