@@ -145,6 +145,12 @@ export interface KafkaSourceStats {
   resets: number;
 }
 
+/** Options of {@linkcode KafkaSource} beyond the config; for tests. */
+export interface KafkaSourceOptions {
+  /** Least time between two high-watermark refreshes for `lag()`, ms; default 5000 (see `kafka_lag.ts`). */
+  readonly lagRefreshMs?: number;
+}
+
 /** The Kafka source. Created by the plugin; no I/O before `connect()`. */
 export class KafkaSource implements Source {
   readonly metadataColumns: readonly MetadataColumn[];
@@ -177,7 +183,7 @@ export class KafkaSource implements Source {
   #memberId?: string;
   #lag: KafkaLag;
 
-  constructor(config: KafkaSourceConfig, context: SourceContext) {
+  constructor(config: KafkaSourceConfig, context: SourceContext, options: KafkaSourceOptions = {}) {
     this.#config = config;
     this.#options = resolveKafkaOptions(config);
     this.#untilCaughtUp = context.untilCaughtUp;
@@ -193,6 +199,7 @@ export class KafkaSource implements Source {
       partitions: () => this.#trackers.values(),
       fetchHighWatermarks: (topics) => this.#fetchHighWatermarks(topics),
       log: this.#log,
+      intervalMs: options.lagRefreshMs,
     });
   }
 

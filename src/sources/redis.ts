@@ -61,6 +61,8 @@ export const redisSourcePlugin: SourcePlugin<RedisSourceConfig> = {
 export interface RedisSourceOptions {
   /** Host name used in the default consumer name; default `Deno.hostname()`. */
   readonly hostname?: string;
+  /** Least time between two lag refreshes, ms; default 5000 (see `redis_lag.ts`). */
+  readonly lagRefreshMs?: number;
 }
 
 /** Reads the configured stream and list keys. */
@@ -71,6 +73,7 @@ export class RedisSource implements Source {
   readonly #config: RedisSourceConfig;
   readonly #log: Logger;
   readonly #oneShot: boolean;
+  readonly #lagRefreshMs?: number;
   #client?: RedisClient;
   #streams?: StreamReader;
   #lists?: ListReader;
@@ -86,6 +89,7 @@ export class RedisSource implements Source {
     this.#log = context.log;
     this.#oneShot = context.untilCaughtUp || !config.continuous;
     this.consumer = resolveConsumerName(config, options.hostname ?? Deno.hostname());
+    this.#lagRefreshMs = options.lagRefreshMs;
   }
 
   async connect(): Promise<void> {
@@ -134,6 +138,7 @@ export class RedisSource implements Source {
       streamKeys: config.stream_keys,
       listKeys: config.list_keys,
       log,
+      intervalMs: this.#lagRefreshMs,
     });
     // Primed now, so the first metrics collection already has values.
     this.#lag.lags();
