@@ -117,9 +117,11 @@ export interface Source {
   /** Describes a message for errors and logs, e.g. `topic "orders" partition 3 offset 1200`. */
   describe(message: SourceMessage): string;
   /**
-   * Messages waiting per stream, as far as the source knows without a round trip (Kafka: high watermark minus the
-   * next offset to read; Redis: entries after the last read). Read at each metrics collection and health check
-   * for `fs_data_sink.consumer_lag`; streams left out are no longer reported. Optional; must not throw.
+   * Messages per stream not yet durable and acknowledged (Kafka: high watermark minus the committed offset; Redis:
+   * entries or items not yet delivered plus those this consumer holds unacknowledged). Read at each metrics
+   * collection and health check for `fs_data_sink.consumer_lag`, so it answers at once from what the source knows
+   * (a source may refresh in the background, never per call); streams left out are no longer reported. Optional;
+   * must not throw.
    */
   lag?(): ReadonlyMap<string, number>;
   /** Closes connections. Called once, also after a failure. */
