@@ -384,3 +384,21 @@ Deno.test("a row that fails midway is undone completely before the next row", ()
     deep_x_x_x_x_x_x_x_x: null,
   }]);
 });
+
+Deno.test("append() keeps nulls that first appear after many valid rows at their own rows", () => {
+  const rows = Array.from({ length: 21 }, (_, i) => ({ s: i % 11 === 10 ? null : `v${i}`, n: i === 13 ? null : i }));
+  const back = tableRows(build(rows));
+  assertEquals(back, rows.map((row) => ({ s: row.s, n: row.n === null ? null : BigInt(row.n) })));
+});
+
+Deno.test("a failed row's nulls are undone with it", () => {
+  let deep: Record<string, unknown> = {};
+  for (let i = 0; i < 300_000; i++) deep = { x: deep };
+  const builder = new BatchBuilder({ metadataColumns: [], flatten: FLATTEN });
+  for (let i = 0; i < 9; i++) builder.append({ a: i, s: "x" }, []);
+  assertEquals(builder.append({ a: null, s: null, deep }, []).kind, "skipped");
+  builder.append({ a: 9, s: "y" }, []);
+  const table = builder.finish() as Table;
+  assertEquals([table.getChild("a")?.nullCount, table.getChild("s")?.nullCount], [0, 0]);
+  assertEquals(tableRows(table).map((row) => row.a), Array.from({ length: 10 }, (_, i) => BigInt(i)));
+});

@@ -83,8 +83,8 @@ export class Column {
   #kind = K_NULL;
   #length = 0;
   #capacity = 0;
-  #validity = new Uint8Array(0);
-  #validCount = 0;
+  #validity: Uint8Array | null = null; // made at the first null row; until then every row is valid
+  #nulls = 0;
   #pairs = new Int32Array(0); // int and timestamp: little-endian int64 as (lo, hi)
   #big: BigInt64Array | null = null; // view over #pairs, made on the first bigint
   #floats = new Float64Array(0);
@@ -180,12 +180,13 @@ export class Column {
     if ((this.#kind === K_INT || this.#kind === K_TS) && this.#length > length) {
       this.#pairs.fill(0, 2 * length, 2 * this.#length); // #pushInt relies on zeroed high words
     }
+    const validity = this.#validity;
     while (this.#length > length) {
       const i = this.#length - 1;
       const bit = 1 << (i & 7);
-      if ((this.#validity[i >> 3]! & bit) !== 0) {
-        this.#validity[i >> 3]! &= ~bit;
-        this.#validCount--;
+      if (validity !== null) {
+        if ((validity[i >> 3]! & bit) !== 0) validity[i >> 3]! &= ~bit;
+        else this.#nulls--;
       }
       if (this.#kind === K_BOOL) this.#bits[i >> 3]! &= ~bit;
       this.#length = i;
@@ -218,8 +219,8 @@ export class Column {
   toData(length: number): Data {
     this.padTo(length);
     const type = this.arrowType();
-    const nullCount = length - this.#validCount;
-    const nullBitmap = nullCount === 0 ? undefined : this.#validity.subarray(0, (length + 7) >> 3);
+    const nullCount = this.#nulls;
+    const nullBitmap = nullCount === 0 ? undefined : this.#validity?.subarray(0, (length + 7) >> 3);
     const base = { type, length, nullCount, nullBitmap };
     switch (this.#kind) {
       case K_NULL:
@@ -261,7 +262,8 @@ export class Column {
 
   /** The value of row `i` as a JS value (for conversions and tests); null for a null row. */
   valueAt(i: number): unknown {
-    if (i >= this.#length || (this.#validity[i >> 3]! & (1 << (i & 7))) === 0) return null;
+    if (i >= this.#length) return null;
+    if (this.#validity !== null && (this.#validity[i >> 3]! & (1 << (i & 7))) === 0) return null;
     switch (this.#kind) {
       case K_BOOL:
         return (this.#bits[i >> 3]! & (1 << (i & 7))) !== 0;
@@ -381,8 +383,8 @@ export class Column {
     const values: unknown[] = new Array(n);
     for (let i = 0; i < n; i++) values[i] = this.valueAt(i);
     this.#length = 0;
-    this.#validCount = 0;
-    this.#validity = new Uint8Array(0);
+    this.#nulls = 0;
+    this.#validity = null;
     this.#byteLength = 0;
     this.#child = null;
     this.#setKind(kind, undefined);
@@ -394,9 +396,11 @@ export class Column {
 
   #grow(minRows: number): void {
     const capacity = Math.max(MIN_CAPACITY, this.#capacity * 2, minRows);
-    const validity = new Uint8Array((capacity + 7) >> 3);
-    validity.set(this.#validity.subarray(0, Math.min(this.#validity.length, validity.length)));
-    this.#validity = validity;
+    if (this.#validity !== null) {
+      const validity = new Uint8Array((capacity + 7) >> 3);
+      validity.set(this.#validity.subarray(0, Math.min(this.#validity.length, validity.length)));
+      this.#validity = validity;
+    }
     switch (this.#kind) {
       case K_INT:
       case K_TS: {
@@ -436,8 +440,7 @@ export class Column {
 
   #markValid(): void {
     const i = this.#length;
-    this.#validity[i >> 3]! |= 1 << (i & 7);
-    this.#validCount++;
+    if (this.#validity !== null) this.#validity[i >> 3]! |= 1 << (i & 7);
     this.#length = i + 1;
   }
 
@@ -448,7 +451,18 @@ export class Column {
     } else if (this.#length >= this.#capacity) {
       this.#grow(this.#length + 1);
     }
+    if (this.#validity === null) this.#makeValidity();
+    this.#nulls++;
     this.#length++;
+  }
+
+  /** The validity bitmap, made at the first null: the rows before it are all valid. */
+  #makeValidity(): void {
+    const n = this.#length;
+    const validity = new Uint8Array((Math.max(this.#capacity, n + 1) + 7) >> 3);
+    validity.fill(0xff, 0, n >> 3);
+    if ((n & 7) !== 0) validity[n >> 3] = (1 << (n & 7)) - 1;
+    this.#validity = validity;
   }
 
   #pushInt(value: number): void {

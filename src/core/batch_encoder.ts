@@ -39,6 +39,7 @@ export function encodeBatch(batch: StreamBatch, sink: CommonSinkConfig): Encoded
       compression: sink.compression,
       compressionLevel: sink.compression_level,
       rowGroupSize: sink.row_group_size,
+      dictionary: sink.parquet_dictionary,
     });
     files.push({ path: folder + name, data, rows: table.numRows });
   }

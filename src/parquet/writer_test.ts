@@ -72,3 +72,15 @@ Deno.test("encodeParquet() writes lone surrogates in names and values as U+FFFD"
   const back = decodeParquet(encodeParquet(builder.finish() as Table, { compression: "snappy", rowGroupSize: 10 }));
   assertEquals(tableRows(back), [{ "k\uFFFD": "v\uFFFD", ok: "fine" }]);
 });
+
+Deno.test("encodeParquet() writes the same rows with dictionary encoding off, auto or on", () => {
+  const table = sampleTable(500);
+  for (const dictionary of ["off", "auto", "on"] as const) {
+    const back = decodeParquet(encodeParquet(table, { compression: "snappy", rowGroupSize: 1000, dictionary }));
+    assertEquals(tableRows(back), tableRows(table), dictionary);
+  }
+  throws(
+    () => encodeParquet(table, { compression: "snappy", rowGroupSize: 1000, dictionary: "yes" as "on" }),
+    /unknown dictionary mode "yes"/,
+  );
+});

@@ -268,11 +268,11 @@ for (const compression of COMPRESSIONS) {
   });
 }
 
-Deno.test("dictionary encoding is chosen per column from a sample, or off", async () => {
+Deno.test("dictionary encoding is off, chosen per column from a sample, or on for every column", async () => {
   const builder = new BatchBuilder({ metadataColumns: [], flatten: FLATTEN });
   for (let i = 0; i < 1000; i++) builder.append({ side: i % 2 ? "buy" : "sell", id: `id-${i}` }, []);
   const table = builder.finish() as Table;
-  for (const dictionary of ["auto", "off"] as const) {
+  for (const dictionary of ["auto", "off", "on"] as const) {
     const path = await tempFile(encodeParquet(table, { compression: "snappy", rowGroupSize: 10_000, dictionary }));
     try {
       const footer = await readParquetMetadata(path);
@@ -281,7 +281,7 @@ Deno.test("dictionary encoding is chosen per column from a sample, or off", asyn
           column,
         ) => [column.path, column.encodings.includes("RLE_DICTIONARY")]),
       );
-      assertEquals(encodings, { side: dictionary === "auto", id: false });
+      assertEquals(encodings, { side: dictionary !== "off", id: dictionary === "on" });
       assertEquals((await readWithDuckDB(path, { sql: "SELECT count(*) AS n FROM data" })).rows, [{ n: 1000 }]);
     } finally {
       await Deno.remove(path);
