@@ -26,7 +26,14 @@ export interface RunCommandOptions {
 
 const STOP_SIGNALS: readonly Deno.Signal[] = Deno.build.os === "windows" ? ["SIGINT"] : ["SIGINT", "SIGTERM"];
 
-/** SIGINT and SIGTERM of this process (SIGINT only on Windows). */
+/** Ignores a stop signal that arrives after the run finished, while the process is exiting. */
+function ignoreLateSignal(): void {}
+
+/**
+ * SIGINT and SIGTERM of this process (SIGINT only on Windows). Unsubscribing leaves a no-op listener in place:
+ * without any listener the default action would come back, and a signal racing a clean finish (stdin closed and
+ * SIGINT sent together) would turn exit code 0 into a kill.
+ */
 export const processSignals: SignalSubscriber = (listener) => {
   const handlers = STOP_SIGNALS.map((signal) => {
     const handler = () => listener(signal);
@@ -34,7 +41,10 @@ export const processSignals: SignalSubscriber = (listener) => {
     return [signal, handler] as const;
   });
   return () => {
-    for (const [signal, handler] of handlers) Deno.removeSignalListener(signal, handler);
+    for (const [signal, handler] of handlers) {
+      Deno.addSignalListener(signal, ignoreLateSignal);
+      Deno.removeSignalListener(signal, handler);
+    }
   };
 };
 

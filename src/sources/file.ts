@@ -124,6 +124,12 @@ export class FileSource implements Source {
   }
 
   async close(): Promise<void> {
+    if (this.#pending) {
+      // A read is still waiting (stdin with nothing more to say): return() would queue behind it forever. Leave it;
+      // open files are closed by the generator once its read finishes, and the process is about to exit.
+      this.#iterator?.return(undefined).catch(() => {});
+      return;
+    }
     await this.#iterator?.return(undefined);
   }
 
