@@ -314,6 +314,9 @@ Deno.test(
       await transaction.send({ topic, messages: jsonMessages(5, 1) });
       await transaction.commit();
       await producer.disconnect();
+      // The coordinator writes the commit marker after commit() returns; a one-shot run that starts before it is
+      // written sees the transaction as open and (correctly) ends at its start. Start once the marker is there.
+      await waitForEndOffset(topic, 6);
       const source = makeSource({
         topics: [topic],
         group_id: uniqueName("group"),
@@ -336,3 +339,18 @@ Deno.test(
     }
   },
 );
+
+/** Waits until partition 0 of `topic` ends at `offset` or later (records and markers written). */
+async function waitForEndOffset(topic: string, offset: number): Promise<void> {
+  const { withAdmin } = await import("./kafka_helpers.ts");
+  const deadline = Date.now() + 15_000;
+  while (Date.now() < deadline) {
+    const end = await withAdmin(async (admin) => {
+      const offsets = await admin.fetchTopicOffsets(topic);
+      return Number(offsets.find((o) => o.partition === 0)?.high ?? 0);
+    });
+    if (end >= offset) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`partition 0 of "${topic}" did not reach offset ${offset} in 15 s`);
+}
