@@ -10,7 +10,8 @@ import { decodeParquet } from "../src/parquet/writer.ts";
 import { availableReaders, queryClickHouse, readWithDuckDB } from "./readers/mod.ts";
 import { adminClient } from "./redis_helpers.ts";
 import { s3OutageTest, s3Test } from "./s3_test_lock.ts";
-import { endpoints, ensureRunning, startService, stopService } from "./services/endpoints.ts";
+import { endpoints, ensureRunning } from "./services/endpoints.ts";
+import { committedTotal, kafkaToSinkWithOutage } from "./helpers/sink_outage.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 
@@ -272,113 +273,18 @@ s3Test("redis -> S3 end to end: a stream and a list drained one-shot, every entr
   }
 });
 
-/** Sum of the group's committed offsets over the topic's partitions (a partition without commit counts 0). */
-async function committedTotal(admin: ReturnType<Kafka["admin"]>, groupId: string, topic: string): Promise<number> {
-  const offsets = await admin.fetchOffsets({ groupId, topics: [topic] });
-  return offsets.flatMap((t) => t.partitions).reduce((n, p) => n + Math.max(0, Number(p.offset)), 0);
-}
-
 s3OutageTest(
   "kafka -> S3 with MinIO stopped mid-run: nothing acknowledged past what is durable, all rows once after",
   async () => {
-    await ensureRunning(["kafka"]);
     const prefix = freshPrefix("kafka-outage");
-    const topic = `fsds-s3-outage-${crypto.randomUUID().slice(0, 8)}`;
-    const kafka = new Kafka({
-      clientId: "fsds-s3-e2e",
-      brokers: endpoints().kafka.brokers,
-      logLevel: logLevel.NOTHING,
+    await kafkaToSinkWithOutage({
+      service: "s3",
+      sink: s3Sink(prefix, { max_retries: 1 }),
+      total: 20_000,
+      readIds: async () => (await readParquetObjects(prefix)).files.flatMap((f) => f.rows.map((r) => Number(r.id))),
     });
-    const admin = kafka.admin();
-    const producer = kafka.producer();
-    await admin.connect();
-    await producer.connect();
-    const total = 20_000;
-    const dir = await Deno.makeTempDir({ prefix: "fsds-s3-e2e-" });
-    let s3Stopped = false;
-    try {
-      await admin.createTopics({ topics: [{ topic, numPartitions: 2 }], waitForLeaders: true });
-      for (let from = 0; from < total; from += 5000) {
-        const messages = Array.from({ length: 5000 }, (_, i) => ({ value: JSON.stringify({ id: from + i }) }));
-        await producer.send({ topic, messages });
-      }
-      const config = {
-        source: { type: "kafka", bootstrap_servers: endpoints().kafka.brokers, topics: [topic], group_id: topic },
-        sink: s3Sink(prefix, { max_retries: 1 }),
-        telemetry: { log_level: "INFO" },
-        pipeline: { until_caught_up: true },
-      };
-      await Deno.writeTextFile(`${dir}/config.yaml`, JSON.stringify(config));
-      const child = new Deno.Command(Deno.execPath(), {
-        args: ["run", "--allow-all", "main.ts", "run", "--config", `${dir}/config.yaml`, "--batch-size", "200"],
-        cwd: ROOT,
-        stdout: "null",
-        stderr: "piped",
-        signal: AbortSignal.timeout(300_000),
-      }).spawn();
-
-      let durableRows = 0;
-      let refused = false;
-      let committedWhileDown = -1;
-      const log: string[] = [];
-      const lines = child.stderr.pipeThrough(new TextDecoderStream()).pipeThrough(new LineSplitter());
-      for await (const line of lines) {
-        log.push(line);
-        const wrote = /Wrote batch \d+: (\d+) records/.exec(line);
-        if (wrote && !refused) {
-          durableRows += Number(wrote[1]);
-          if (!s3Stopped) {
-            s3Stopped = true;
-            await stopService("s3");
-          }
-        }
-        if (!refused && line.includes("Sink cannot take the batch")) {
-          refused = true;
-          committedWhileDown = await committedTotal(admin, topic, topic);
-          await startService("s3");
-          s3Stopped = false;
-        }
-      }
-      const status = await child.status;
-      equal(status.code, 0, log.join("\n"));
-      assert(refused, "the sink refused at least one batch while MinIO was down");
-      assert(durableRows < total, "MinIO was stopped before the run was over");
-      assert(
-        committedWhileDown <= durableRows,
-        `committed ${committedWhileDown} offsets while only ${durableRows} rows were durable`,
-      );
-
-      const { files } = await readParquetObjects(prefix);
-      const ids = files.flatMap((file) => file.rows.map((row) => Number(row.id))).sort((a, b) => a - b);
-      equal(ids.length, total, "every row once, none twice");
-      assertEquals(ids, Array.from({ length: total }, (_, i) => i));
-      equal(await committedTotal(admin, topic, topic), total, "everything acknowledged in the end");
-    } finally {
-      if (s3Stopped) await startService("s3");
-      await producer.disconnect();
-      await admin.deleteTopics({ topics: [topic] }).catch(() => {});
-      await admin.disconnect();
-      await Deno.remove(dir, { recursive: true });
-    }
   },
 );
-
-/** Splits a text stream into lines. */
-class LineSplitter extends TransformStream<string, string> {
-  constructor() {
-    let rest = "";
-    super({
-      transform(chunk, controller) {
-        const parts = (rest + chunk).split("\n");
-        rest = parts.pop() ?? "";
-        for (const part of parts) controller.enqueue(part);
-      },
-      flush(controller) {
-        if (rest) controller.enqueue(rest);
-      },
-    });
-  }
-}
 
 s3Test("kafka -> S3 with a wrong secret: exit code 2 naming the key id, nothing consumed", async () => {
   await ensureRunning(["kafka"]);
