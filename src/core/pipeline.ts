@@ -11,15 +11,17 @@ import type { PipelineSection } from "../config/pipeline_section.ts";
 import { datasetOf, Partitioner } from "../partition/partitioner.ts";
 import type { Logger } from "../telemetry/log.ts";
 import { encodeBatch, type EncodedBatch } from "./batch_encoder.ts";
+import { type BatchInfo, BatchWriter } from "./batch_writer.ts";
 import type { DeadLetter } from "./dead_letter.ts";
 import { RecordError } from "./errors.ts";
-import { retry } from "./retry.ts";
 import { Journal, newGeneration } from "./journal.ts";
 import type { CommonSinkConfig, ValueFormat } from "./plugin.ts";
 import type { RunSummary } from "./run.ts";
 import type { Sink } from "./sink.ts";
 import type { Source, SourceMessage } from "./source.ts";
 import { type CutReason, StreamBatch } from "./stream_batch.ts";
+
+export type { BatchInfo } from "./batch_writer.ts";
 
 /** Hooks for telemetry; every one is optional and must be cheap. */
 export interface PipelineHooks {
@@ -31,20 +33,6 @@ export interface PipelineHooks {
   heartbeat?(state: { readonly bufferedBytes: number }): void;
   /** Wraps the writing of one batch, e.g. in a trace span; must call `write` once and return its promise. */
   aroundBatch?(stream: string, reason: CutReason, write: () => Promise<void>): Promise<void>;
-}
-
-/** What one cut wrote. */
-export interface BatchInfo {
-  readonly stream: string;
-  readonly reason: CutReason;
-  readonly first: string;
-  readonly last: string;
-  readonly records: number;
-  readonly files: readonly string[];
-  readonly bytes: number;
-  readonly deadLettered: number;
-  readonly failed: number;
-  readonly millis: number;
 }
 
 /** Options of {@linkcode Pipeline}. */
@@ -79,16 +67,14 @@ interface StreamState {
 
 const MAX_WARNINGS_PER_BATCH = 5;
 const MAX_FILES_LISTED = 100_000;
-/** Files of one batch written at the same time. */
-const FILE_CONCURRENCY = 4;
 
 /** Moves records from one source to one sink. Create one per run. */
 export class Pipeline {
   readonly #source: Source;
-  readonly #sink: Sink;
   readonly #options: PipelineOptions;
   readonly #log: Logger;
   readonly #journal: Journal;
+  readonly #writer: BatchWriter;
   readonly #partitioner: Partitioner;
   readonly #streams = new Map<string, StreamState>();
   readonly #schemas = new Map<string, SchemaMemory>();
@@ -113,10 +99,16 @@ export class Pipeline {
 
   constructor(source: Source, sink: Sink, options: PipelineOptions) {
     this.#source = source;
-    this.#sink = sink;
     this.#options = options;
     this.#log = options.log;
     this.#journal = new Journal(sink, options.log.child("journal"));
+    this.#writer = new BatchWriter({
+      source,
+      sink,
+      journal: this.#journal,
+      log: options.log,
+      writeRetrySeconds: options.pipeline.write_retry_seconds,
+    });
     const flatten = options.pipeline.flatten;
     this.#partitioner = new Partitioner({
       partitionBy: options.sink.partition_by,
@@ -354,60 +346,15 @@ export class Pipeline {
     started: number,
     ack: boolean,
   ): Promise<void> {
-    const first = batch.first!;
-    const last = batch.last!;
-    const outputs = encoded.files;
-    await this.#writeWithRetry(batch.stream, async () => {
-      if (outputs.length > 0 && this.#source.durableAcks !== false) {
-        await this.#journal.begin({
-          stream: batch.stream,
-          generation: batch.generation || undefined,
-          first,
-          last,
-          files: outputs.map((o) => o.path),
-        });
-      }
-      await runLimited(outputs, FILE_CONCURRENCY, (o) => this.#sink.write(o.path, o.data));
-    });
-    if (ack) await this.#source.ack(batch.stream, batch.positions);
-
-    const { records, bytes } = encoded;
+    const info = await this.#writer.write({ batch, encoded, reason, started, ack });
     const s = this.#summary;
-    s.recordsWritten += records;
-    s.filesWritten += outputs.length;
-    s.bytesWritten += bytes;
+    s.recordsWritten += info.records;
+    s.filesWritten += info.files.length;
+    s.bytesWritten += info.bytes;
     s.recordsFailed += batch.failed;
     s.recordsDeadLettered += batch.deadLetters.length;
     s.batchesWritten++;
-    for (const o of outputs) if (s.files.length < MAX_FILES_LISTED) s.files.push(o.path);
-    const info: BatchInfo = {
-      stream: batch.stream,
-      reason,
-      first,
-      last,
-      records,
-      files: outputs.map((o) => o.path),
-      bytes,
-      deadLettered: batch.deadLetters.length,
-      failed: batch.failed,
-      millis: performance.now() - started,
-    };
-    this.#log.info(
-      {
-        stream: batch.stream,
-        reason,
-        first,
-        last,
-        records,
-        files: outputs.length,
-        bytes,
-        failed: batch.failed,
-        dead_lettered: batch.deadLetters.length,
-        skipped: batch.skipped,
-        ms: Math.round(info.millis),
-      },
-      `Wrote batch ${s.batchesWritten}: ${records} records`,
-    );
+    for (const path of info.files) if (s.files.length < MAX_FILES_LISTED) s.files.push(path);
     if (batch.failed > 0) this.#options.hooks?.recordsFailed?.(batch.failed, batch.stream);
     this.#options.hooks?.batchWritten?.(info);
   }
@@ -427,21 +374,6 @@ export class Pipeline {
     state.durableThrough = undefined;
     state.durableAcks.length = 0;
     state.generation = generation;
-  }
-
-  async #writeWithRetry(stream: string, write: () => Promise<void>): Promise<void> {
-    const deadline = Date.now() + this.#options.pipeline.write_retry_seconds * 1000;
-    await retry(write, {
-      maxRetries: Number.MAX_SAFE_INTEGER,
-      baseDelayMs: 500,
-      maxDelayMs: 15_000,
-      isRetriable: () => Date.now() < deadline,
-      onRetry: (error, attempt, delayMs) =>
-        this.#log.warn(
-          { stream, attempt, retry_in_ms: Math.round(delayMs), error: (error as Error).message },
-          "Sink cannot take the batch; retrying, nothing acknowledged meanwhile",
-        ),
-    });
   }
 
   async #open(message: SourceMessage): Promise<StreamState> {
@@ -492,12 +424,4 @@ export class Pipeline {
       "Streams revoked; their unwritten records will be re-read by the new owner",
     );
   }
-}
-
-async function runLimited<T>(items: readonly T[], limit: number, task: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) await task(items[next++]!);
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }
