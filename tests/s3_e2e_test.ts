@@ -8,18 +8,13 @@ import { GetObjectCommand, ListMultipartUploadsCommand, ListObjectsV2Command, S3
 import { Kafka, logLevel } from "kafkajs";
 import { decodeParquet } from "../src/parquet/writer.ts";
 import { availableReaders, queryClickHouse, readWithDuckDB } from "./readers/mod.ts";
-import { adminClient } from "./redis_helpers.ts";
 import { s3OutageTest, s3Test } from "./s3_test_lock.ts";
 import { endpoints, ensureRunning } from "./services/endpoints.ts";
+import { fileToSinkByDate } from "./helpers/file_to_sink.ts";
+import { kafkaToSinkTwoRuns } from "./helpers/kafka_to_sink.ts";
+import { redisToSinkOneShot } from "./helpers/redis_to_sink.ts";
+import { type ReadBack, runCliWithConfig, type SinkContents } from "./helpers/sink_e2e.ts";
 import { committedTotal, kafkaToSinkWithOutage } from "./helpers/sink_outage.ts";
-
-const ROOT = new URL("..", import.meta.url).pathname;
-
-/** A parquet object read back: its key below the prefix and its rows. */
-interface ReadBack {
-  readonly path: string;
-  readonly rows: Record<string, unknown>[];
-}
 
 function rawClient(): S3Client {
   const s3 = endpoints().s3;
@@ -44,8 +39,11 @@ async function keysUnder(client: S3Client, prefix: string): Promise<string[]> {
   return keys.sort();
 }
 
-/** Downloads and decodes every Parquet object below `prefix` (journals and dead letters aside). */
-async function readParquetObjects(prefix: string): Promise<{ files: ReadBack[]; keys: string[] }> {
+/**
+ * Downloads and decodes every Parquet object below `prefix` (journals and dead letters aside); `keys` are the full
+ * object keys, `paths` the same below the prefix.
+ */
+async function readParquetObjects(prefix: string): Promise<SinkContents & { keys: string[] }> {
   const client = rawClient();
   try {
     const keys = await keysUnder(client, prefix);
@@ -64,7 +62,7 @@ async function readParquetObjects(prefix: string): Promise<{ files: ReadBack[]; 
       );
       assertEquals((uploads.Uploads ?? []).filter((u) => u.Key === key), [], `no multipart upload left for ${key}`);
     }
-    return { files, keys };
+    return { files, keys, paths: keys.map((key) => key.slice(prefix.length + 1)) };
   } finally {
     client.destroy();
   }
@@ -85,31 +83,9 @@ function s3Sink(prefix: string, extra: Record<string, unknown> = {}): Record<str
   };
 }
 
-/** Runs the real CLI with a JSON (valid YAML) config file; returns its exit code and stderr. */
-async function runCli(config: Record<string, unknown>, flags: string[] = []): Promise<{ code: number; log: string }> {
-  const dir = await Deno.makeTempDir({ prefix: "fsds-s3-e2e-" });
-  const file = `${dir}/config.yaml`;
-  await Deno.writeTextFile(file, JSON.stringify(config, null, 2));
-  try {
-    const output = await new Deno.Command(Deno.execPath(), {
-      args: ["run", "--allow-all", "main.ts", "run", "--config", file, ...flags],
-      cwd: ROOT,
-      stdout: "piped",
-      stderr: "piped",
-      signal: AbortSignal.timeout(180_000),
-    }).output();
-    const log = new TextDecoder().decode(output.stderr) + new TextDecoder().decode(output.stdout);
-    return { code: output.code, log };
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
-
-/** The UTC day of a timestamp column value (the decoder infers ISO strings as timestamps: ms since epoch). */
-function isoDay(value: unknown): string {
-  if (typeof value === "string") return value.slice(0, 10);
-  if (value instanceof Date) return value.toISOString().slice(0, 10);
-  return new Date(Number(value)).toISOString().slice(0, 10);
+/** Runs the real CLI with a JSON (valid YAML) config file; returns its exit code and output. */
+function runCli(config: Record<string, unknown>, flags: string[] = []): Promise<{ code: number; log: string }> {
+  return runCliWithConfig(config, flags, { tempPrefix: "fsds-s3-e2e-", timeoutMs: 180_000 });
 }
 
 function freshPrefix(name: string): string {
@@ -120,157 +96,33 @@ await ensureRunning(["s3"]);
 
 s3Test("file -> S3 end to end: every row lands once, in Hive date folders with clean keys", async () => {
   const prefix = freshPrefix("file");
-  const dir = await Deno.makeTempDir({ prefix: "fsds-s3-e2e-data-" });
-  const days = ["2024-03-01", "2024-03-02", "2024-03-03"];
-  const lines: string[] = [];
-  for (let id = 0; id < 2500; id++) {
-    const day = days[id % days.length]!;
-    lines.push(JSON.stringify({
-      id,
-      ts: `${day}T${String(id % 24).padStart(2, "0")}:15:00Z`,
-      data: { symbol: `S${id % 7}`, price: id / 4 },
-      note: id % 11 === 0 ? null : `n${id}`,
-    }));
-  }
-  await Deno.writeTextFile(`${dir}/events.ndjson`, lines.join("\n") + "\n");
-  try {
-    const run = await runCli({
-      source: { type: "file", path: `${dir}/events.ndjson`, batch_size: 1000 },
-      sink: s3Sink(prefix, { partition_by: ["date"], timestamp_field: "ts", compression: "zstd" }),
-      telemetry: { log_level: "INFO" },
-    });
-    equal(run.code, 0, run.log);
-    equal(run.log.includes(endpoints().s3.secretAccessKey), false, "the secret never reaches the log");
-
-    const { files, keys } = await readParquetObjects(prefix);
-    for (const key of keys) {
-      assert(!key.includes("//") && !key.startsWith("/"), `clean key ${key}`);
-    }
-    assert(files.length >= 3, `one file per day at least, got ${files.length}`);
-    const seen = new Map<number, string>();
-    for (const file of files) {
-      const match = /^date=(\d{4}-\d{2}-\d{2})\/[^/]+\.parquet$/.exec(file.path);
-      assert(match, `Hive layout: ${file.path}`);
-      for (const row of file.rows) {
-        const id = Number(row.id);
-        assert(!seen.has(id), `row ${id} written twice`);
-        seen.set(id, file.path);
-        equal(isoDay(row.ts), match[1], `row ${id} sits in its own date folder`);
-        equal(row.symbol, `S${id % 7}`, "the data object is lifted to top-level columns");
-        equal(row.price, id / 4);
-        equal(row.note, id % 11 === 0 ? null : `n${id}`);
-      }
-    }
-    equal(seen.size, 2500);
-    assertEquals([...seen.keys()].sort((a, b) => a - b), Array.from({ length: 2500 }, (_, i) => i));
-  } finally {
-    await Deno.remove(dir, { recursive: true });
+  const { log, contents } = await fileToSinkByDate({
+    name: "s3",
+    sink: (extra) => s3Sink(prefix, extra),
+    read: () => readParquetObjects(prefix),
+  });
+  equal(log.includes(endpoints().s3.secretAccessKey), false, "the secret never reaches the log");
+  for (const key of contents.keys) {
+    assert(!key.includes("//") && !key.startsWith("/"), `clean key ${key}`);
   }
 });
 
 s3Test("kafka -> S3 end to end: two one-shot runs write every message once", async () => {
-  await ensureRunning(["kafka"]);
   const prefix = freshPrefix("kafka");
-  const topic = `fsds-s3-e2e-${crypto.randomUUID().slice(0, 8)}`;
-  const kafka = new Kafka({ clientId: "fsds-s3-e2e", brokers: endpoints().kafka.brokers, logLevel: logLevel.NOTHING });
-  const admin = kafka.admin();
-  const producer = kafka.producer();
-  await admin.connect();
-  await producer.connect();
-  const send = async (from: number, to: number) => {
-    const messages = [];
-    for (let id = from; id < to; id++) {
-      messages.push({
-        key: `k${id % 5}`,
-        value: JSON.stringify({ id, kind: id % 2 ? "odd" : "even", amount: id * 3 }),
-      });
-    }
-    await producer.send({ topic, messages });
-  };
-  try {
-    await admin.createTopics({ topics: [{ topic, numPartitions: 2 }], waitForLeaders: true });
-    const config = {
-      source: { type: "kafka", bootstrap_servers: endpoints().kafka.brokers, topics: [topic], group_id: topic },
-      sink: s3Sink(prefix, { partition_by: ["kind"] }),
-      telemetry: { log_level: "INFO" },
-    };
-    await send(0, 700);
-    const first = await runCli(config, ["--until-caught-up", "--batch-size", "300"]);
-    equal(first.code, 0, first.log);
-    await send(700, 1000);
-    const second = await runCli(config, ["--until-caught-up", "--batch-size", "300"]);
-    equal(second.code, 0, second.log);
-
-    const { files, keys } = await readParquetObjects(prefix);
-    assert(keys.some((key) => key.startsWith(`${prefix}/_fsds/journal/`)), "the journal lives on S3 too");
-    const ids: number[] = [];
-    for (const file of files) {
-      const match = /^kind=(odd|even)\/[^/]+\.parquet$/.exec(file.path);
-      assert(match, `Hive layout: ${file.path}`);
-      for (const row of file.rows) {
-        const id = Number(row.id);
-        ids.push(id);
-        equal(match[1], id % 2 ? "odd" : "even");
-        equal(Number(row.amount), id * 3);
-      }
-    }
-    assertEquals(ids.sort((a, b) => a - b), Array.from({ length: 1000 }, (_, i) => i));
-  } finally {
-    await producer.disconnect();
-    await admin.deleteTopics({ topics: [topic] }).catch(() => {});
-    await admin.disconnect();
-  }
+  await kafkaToSinkTwoRuns({
+    name: "s3",
+    sink: s3Sink(prefix, { partition_by: ["kind"] }),
+    read: () => readParquetObjects(prefix),
+  });
 });
 
 s3Test("redis -> S3 end to end: a stream and a list drained one-shot, every entry once", async () => {
-  await ensureRunning(["redis"]);
   const prefix = freshPrefix("redis");
-  const tag = crypto.randomUUID().slice(0, 8);
-  const stream = `fsds-s3-e2e:${tag}:stream`;
-  const list = `fsds-s3-e2e:${tag}:list`;
-  const redis = await adminClient();
-  try {
-    for (let i = 0; i < 400; i += 50) {
-      const commands: Promise<unknown>[] = [];
-      for (let id = i; id < i + 50; id++) {
-        commands.push(redis.call("XADD", stream, "*", "payload", JSON.stringify({ id, origin: "stream" })));
-      }
-      await Promise.all(commands);
-    }
-    const items = Array.from({ length: 250 }, (_, id) => JSON.stringify({ id: 1000 + id, origin: "list" }));
-    await redis.call("RPUSH", list, ...items);
-
-    const run = await runCli({
-      source: {
-        type: "redis",
-        ...endpoints().redis,
-        stream_keys: [stream],
-        list_keys: [list],
-        payload_field: "payload",
-        consumer_group: `g${tag}`,
-        batch_size: 150,
-      },
-      sink: s3Sink(prefix, { partition_by: ["origin"] }),
-      telemetry: { log_level: "INFO" },
-    }, ["--until-caught-up"]);
-    equal(run.code, 0, run.log);
-
-    const { files } = await readParquetObjects(prefix);
-    const ids: number[] = [];
-    for (const file of files) {
-      const match = /^origin=(stream|list)\/[^/]+\.parquet$/.exec(file.path);
-      assert(match, `Hive layout: ${file.path}`);
-      for (const row of file.rows) {
-        ids.push(Number(row.id));
-        equal(row.origin, match[1]);
-      }
-    }
-    const expected = [...Array.from({ length: 400 }, (_, i) => i), ...Array.from({ length: 250 }, (_, i) => 1000 + i)];
-    assertEquals(ids.sort((a, b) => a - b), expected);
-  } finally {
-    await redis.call("DEL", stream, list);
-    redis.close();
-  }
+  await redisToSinkOneShot({
+    name: "s3",
+    sink: s3Sink(prefix, { partition_by: ["origin"] }),
+    read: () => readParquetObjects(prefix),
+  });
 });
 
 s3OutageTest(
