@@ -13,21 +13,11 @@
  */
 import { parseArgs } from "node:util";
 import { Kafka, logLevel } from "kafkajs";
-import { decodeParquet } from "../../src/parquet/writer.ts";
+import { lastJsonLine, type Measure, measureCliRun, measureProcess, showMeasure } from "../helpers/bench.ts";
 import { makeSource, testClient, withAdmin } from "../kafka_helpers.ts";
 import { endpoints, ensureRunning } from "../services/endpoints.ts";
 
-const MAIN = new URL("../../main.ts", import.meta.url).pathname;
 const SELF = new URL(import.meta.url).pathname;
-
-/** One measured run. */
-interface Measure {
-  readonly records: number;
-  readonly seconds: number;
-  readonly recordsPerSecond: number;
-  readonly megabytesPerSecond: number;
-  readonly peakRssMiB: number;
-}
 
 /** A JSON record of about 200 bytes. */
 export function payload(i: number): string {
@@ -78,43 +68,6 @@ async function prepareTopic(topic: string, count: number, partitions: number): P
   await producer.disconnect();
   console.error(`filled ${topic}: ${count} records in ${((performance.now() - started) / 1000).toFixed(1)} s`);
   return bytes;
-}
-
-/** Runs `args` with this Deno, sampling the child's peak RSS (VmHWM) until it exits. */
-async function measureProcess(args: string[]): Promise<{ seconds: number; peakRssMiB: number; stdout: string }> {
-  const started = performance.now();
-  const child = new Deno.Command(Deno.execPath(), { args, stdout: "piped", stderr: "inherit" }).spawn();
-  let peakKiB = 0;
-  const sampler = setInterval(async () => {
-    try {
-      const status = await Deno.readTextFile(`/proc/${child.pid}/status`);
-      const match = /VmHWM:\s+(\d+) kB/.exec(status);
-      if (match) peakKiB = Math.max(peakKiB, Number(match[1]));
-    } catch { /* exited */ }
-  }, 50);
-  const out = await child.output();
-  clearInterval(sampler);
-  if (!out.success) throw new Error(`Cannot run ${args.slice(0, 4).join(" ")}: exit code ${out.code}`);
-  return {
-    seconds: (performance.now() - started) / 1000,
-    peakRssMiB: peakKiB / 1024,
-    stdout: new TextDecoder().decode(out.stdout),
-  };
-}
-
-async function countRows(dir: string): Promise<number> {
-  let rows = 0;
-  async function walk(path: string) {
-    for await (const entry of Deno.readDir(path)) {
-      const full = `${path}/${entry.name}`;
-      if (entry.isDirectory) await walk(full);
-      else if (entry.name.endsWith(".parquet") && !full.includes("/_fsds/")) {
-        rows += decodeParquet(await Deno.readFile(full)).numRows;
-      }
-    }
-  }
-  await walk(dir);
-  return rows;
 }
 
 /** Child mode: a raw kafkajs consumer that only counts messages until `count`; prints the count and fetch time. */
@@ -175,36 +128,24 @@ function measure(records: number, bytes: number, seconds: number, peakRssMiB: nu
 }
 
 async function pipelineRun(topic: string, group: string, batchSize: number, bytes: number): Promise<Measure> {
-  const dir = await Deno.makeTempDir({ prefix: "fsds-kafka-bench-" });
-  try {
-    const config = {
-      source: {
-        type: "kafka",
-        bootstrap_servers: endpoints().kafka.brokers,
-        topics: [topic],
-        group_id: group,
-        batch_size: batchSize,
-        progress: "off",
-      },
-      sink: { type: "local", path: `${dir}/out`, compression: "snappy" },
-      telemetry: { log_level: "WARNING", enabled: false },
-      pipeline: { until_caught_up: true },
-    };
-    await Deno.writeTextFile(`${dir}/config.yaml`, JSON.stringify(config));
-    const run = await measureProcess(["run", "--allow-all", MAIN, "run", "--config", `${dir}/config.yaml`]);
-    const records = await countRows(`${dir}/out`);
-    return measure(records, bytes, run.seconds, run.peakRssMiB);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  const run = await measureCliRun("fsds-kafka-bench-", (out) => ({
+    source: {
+      type: "kafka",
+      bootstrap_servers: endpoints().kafka.brokers,
+      topics: [topic],
+      group_id: group,
+      batch_size: batchSize,
+      progress: "off",
+    },
+    sink: { type: "local", path: out, compression: "snappy" },
+    telemetry: { log_level: "WARNING", enabled: false },
+    pipeline: { until_caught_up: true },
+  }));
+  return measure(run.records, bytes, run.seconds, run.peakRssMiB);
 }
 
 function show(label: string, m: Measure): string {
-  return `${label.padEnd(34)} ${String(m.records).padStart(9)} records ${m.seconds.toFixed(1).padStart(6)} s ` +
-    `${Math.round(m.recordsPerSecond).toString().padStart(8)} records/s ${
-      m.megabytesPerSecond.toFixed(1).padStart(6)
-    } MB/s` +
-    `  peak RSS ${m.peakRssMiB.toFixed(0)} MiB`;
+  return showMeasure(label, m, 34);
 }
 
 async function main(): Promise<void> {
@@ -243,7 +184,7 @@ async function main(): Promise<void> {
     "--count",
     String(count),
   ]);
-  const bare = JSON.parse(kafkajsRun.stdout.trim().split("\n").pop()!) as { count: number; fetchSeconds: number };
+  const bare = lastJsonLine<{ count: number; fetchSeconds: number }>(kafkajsRun);
   results.kafkajsFetch = measure(bare.count, bytes, bare.fetchSeconds, kafkajsRun.peakRssMiB);
   console.error(show("bare kafkajs fetch (eachBatch count)", results.kafkajsFetch));
 
@@ -257,7 +198,7 @@ async function main(): Promise<void> {
     "--group",
     `fsds-bench-source-${tag}`,
   ]);
-  const src = JSON.parse(sourceRun.stdout.trim().split("\n").pop()!) as { count: number; readSeconds: number };
+  const src = lastJsonLine<{ count: number; readSeconds: number }>(sourceRun);
   results.sourceRead = measure(src.count, bytes, src.readSeconds, sourceRun.peakRssMiB);
   console.error(show("kafka source read + ack", results.sourceRead));
 

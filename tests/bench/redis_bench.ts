@@ -8,22 +8,13 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { decodeParquet } from "../../src/parquet/writer.ts";
 import type { RedisClient } from "../../src/sources/redis_client.ts";
 import { listKeysOf } from "../../src/sources/redis_lists.ts";
 import { adminClient, makeSource } from "../redis_helpers.ts";
 import { endpoints, ensureRunning } from "../services/endpoints.ts";
+import { lastJsonLine, type Measure, measureCliRun, measureProcess, showMeasure } from "../helpers/bench.ts";
 
-const MAIN = new URL("../../main.ts", import.meta.url).pathname;
 const SELF = new URL(import.meta.url).pathname;
-
-/** One measured run. */
-interface Measure {
-  readonly records: number;
-  readonly seconds: number;
-  readonly recordsPerSecond: number;
-  readonly peakRssMiB: number;
-}
 
 function payload(i: number): string {
   return JSON.stringify({
@@ -54,41 +45,6 @@ async function seedList(client: RedisClient, key: string, count: number): Promis
   }
 }
 
-/** Runs `args` with this Deno, sampling the child's peak RSS (VmHWM) until it exits. */
-async function measureProcess(args: string[]): Promise<{ seconds: number; peakRssMiB: number; stdout: string }> {
-  const started = performance.now();
-  const child = new Deno.Command(Deno.execPath(), { args, stdout: "piped", stderr: "inherit" }).spawn();
-  let peakKiB = 0;
-  const sampler = setInterval(async () => {
-    try {
-      const status = await Deno.readTextFile(`/proc/${child.pid}/status`);
-      const match = /VmHWM:\s+(\d+) kB/.exec(status);
-      if (match) peakKiB = Math.max(peakKiB, Number(match[1]));
-    } catch { /* exited */ }
-  }, 50);
-  const out = await child.output();
-  clearInterval(sampler);
-  if (!out.success) throw new Error(`Cannot run ${args.slice(0, 4).join(" ")}: exit code ${out.code}`);
-  return {
-    seconds: (performance.now() - started) / 1000,
-    peakRssMiB: peakKiB / 1024,
-    stdout: new TextDecoder().decode(out.stdout),
-  };
-}
-
-async function countRows(dir: string): Promise<number> {
-  let rows = 0;
-  async function walk(path: string) {
-    for await (const entry of Deno.readDir(path)) {
-      const full = `${path}/${entry.name}`;
-      if (entry.isDirectory) await walk(full);
-      else if (entry.name.endsWith(".parquet")) rows += decodeParquet(await Deno.readFile(full)).numRows;
-    }
-  }
-  await walk(dir);
-  return rows;
-}
-
 /** Child mode: read everything with the bare source (read + ack), print the count. */
 async function bareRead(kind: "stream" | "list", key: string, group: string): Promise<void> {
   const source = makeSource({
@@ -114,42 +70,34 @@ async function bareRead(kind: "stream" | "list", key: string, group: string): Pr
 }
 
 async function pipelineRun(kind: "stream" | "list", key: string, group: string, batchSize: number): Promise<Measure> {
-  const dir = await Deno.makeTempDir({ prefix: `fsds-redis-bench-${kind}-` });
-  try {
-    const { host, port } = endpoints().redis;
-    const config = {
-      source: {
-        type: "redis",
-        host,
-        port,
-        [kind === "stream" ? "stream_keys" : "list_keys"]: [key],
-        consumer_group: group,
-        consumer_name: "bench",
-        payload_field: "data",
-        batch_size: batchSize,
-      },
-      sink: { type: "local", path: `${dir}/out`, compression: "snappy" },
-      telemetry: { log_level: "WARNING" },
-      pipeline: { until_caught_up: true },
-    };
-    await Deno.writeTextFile(`${dir}/config.yaml`, JSON.stringify(config));
-    const run = await measureProcess(["run", "--allow-all", MAIN, "run", "--config", `${dir}/config.yaml`]);
-    const records = await countRows(`${dir}/out`);
-    return { records, seconds: run.seconds, recordsPerSecond: records / run.seconds, peakRssMiB: run.peakRssMiB };
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  const { host, port } = endpoints().redis;
+  const run = await measureCliRun(`fsds-redis-bench-${kind}-`, (out) => ({
+    source: {
+      type: "redis",
+      host,
+      port,
+      [kind === "stream" ? "stream_keys" : "list_keys"]: [key],
+      consumer_group: group,
+      consumer_name: "bench",
+      payload_field: "data",
+      batch_size: batchSize,
+    },
+    sink: { type: "local", path: out, compression: "snappy" },
+    telemetry: { log_level: "WARNING" },
+    pipeline: { until_caught_up: true },
+  }));
+  const { records, seconds, peakRssMiB } = run;
+  return { records, seconds, recordsPerSecond: records / seconds, peakRssMiB };
 }
 
 async function bareRun(kind: "stream" | "list", key: string, group: string): Promise<Measure> {
   const run = await measureProcess(["run", "--allow-all", SELF, "--bare", kind, "--key", key, "--group", group]);
-  const { count } = JSON.parse(run.stdout.trim().split("\n").pop()!) as { count: number };
+  const { count } = lastJsonLine<{ count: number }>(run);
   return { records: count, seconds: run.seconds, recordsPerSecond: count / run.seconds, peakRssMiB: run.peakRssMiB };
 }
 
 function show(label: string, m: Measure): string {
-  return `${label.padEnd(28)} ${String(m.records).padStart(9)} records  ${m.seconds.toFixed(1).padStart(6)} s  ` +
-    `${Math.round(m.recordsPerSecond).toString().padStart(8)} records/s  peak RSS ${m.peakRssMiB.toFixed(0)} MiB`;
+  return showMeasure(label, m, 28);
 }
 
 async function main(): Promise<void> {
