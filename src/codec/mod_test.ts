@@ -179,3 +179,11 @@ Deno.test("decodePayload() msgpack never fails on invalid UTF-8 inside a string"
   const surrogate = values(decodePayload(new Uint8Array([0x81, 0xa1, 0x61, 0xa3, 0x61, 0xed, 0xa0]), "msgpack"));
   assertEquals((surrogate[0] as { a: string }).a.startsWith("a"), true);
 });
+
+Deno.test("decodePayload() json decodes a message that is a view into a larger buffer, UTF-8 included", () => {
+  const whole = utf8('xx{"a":"\u00e9\u20ac\u{1f600}"}yy');
+  assertEquals(values(decodePayload(whole.subarray(2, whole.length - 2), "json")), [{ a: "\u00e9\u20ac\u{1f600}" }]);
+  const cesu = utf8('{"a":"??????"}');
+  cesu.set([0xed, 0xa0, 0x80, 0xed, 0xb0, 0x80], 6); // a surrogate pair as two 3-byte sequences: invalid UTF-8
+  assertStringIncludes(reason(decodePayload(cesu, "json")), "invalid UTF-8");
+});
