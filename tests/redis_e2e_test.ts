@@ -92,6 +92,51 @@ function countBy(values: unknown[]): Map<unknown, number> {
   return counts;
 }
 
+/** Adds ids `from`..`from + count - 1` to `stream` (src "s", in field `data`) and to `list` (src "l"). */
+async function seedStreamAndList(client: RedisClient, stream: string, list: string, count: number, from = 0) {
+  await addEntries(client, stream, count, (i) => ({ data: JSON.stringify({ id: from + i, src: "s" }) }));
+  await pushJson(client, list, count, (i) => ({ id: from + i, src: "l" }));
+}
+
+/** Asserts that the rows of each `src` carry exactly the ids 0..count-1, once each. */
+function assertIdsExactly(all: Record<string, unknown>[], sources: string[], count: number) {
+  for (const src of sources) {
+    const ids = all.filter((r) => r.src === src).map((r) => Number(r.id)).sort((a, b) => a - b);
+    assertEquals(ids, Array.from({ length: count }, (_, i) => i), `ids of ${src}`);
+  }
+}
+
+/** Asserts that the rows of src "s" and of src "l" each hold `count` distinct ids, none written twice. */
+function assertEachIdOnce(all: Record<string, unknown>[], count: number) {
+  for (const src of ["s", "l"]) {
+    const counts = countBy(all.filter((r) => r.src === src).map((r) => Number(r.id)));
+    const dup = [...counts].filter(([, c]) => c > 1);
+    assertEquals(dup.length, 0, `${src}: ids written twice: ${dup.slice(0, 5).map(([id]) => id)}`);
+    assertEquals(counts.size, count, `${src}: distinct ids`);
+  }
+}
+
+/** Asserts that nothing is left unacknowledged: no pending stream entry, no held list item of any `consumers`. */
+async function assertNothingHeld(client: RedisClient, streams: string[], lists: string[], consumers: string[]) {
+  for (const key of streams) assertEquals(await pendingCount(client, key), 0, `pending entries of ${key}`);
+  for (const key of lists) {
+    for (const name of consumers) {
+      assertEquals(await client.call("LLEN", listKeysOf(key, "fs-data-sink", name).processing), 0, `held by ${name}`);
+    }
+  }
+}
+
+/** Waits (up to 60 s) until at least `count` Parquet files are under `out`, then kills `child` with SIGKILL. */
+async function killAfterFiles(child: Deno.ChildProcess, out: string, count: number) {
+  const deadline = Date.now() + 60_000;
+  while ((await files(out, ".parquet")).length < count && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  child.kill("SIGKILL");
+  await child.status;
+  await child.stderr.cancel();
+}
+
 Deno.test("redis streams and lists reach local Parquet with exact counts, values and metadata", async () => {
   const admin = await adminClient();
   const dir = await Deno.makeTempDir({ prefix: "fsds-redis-e2e-" });
@@ -115,10 +160,10 @@ Deno.test("redis streams and lists reach local Parquet with exact counts, values
     assertEquals(all.length, 1500);
     const bySrc = countBy(all.map((r) => r.src));
     assertEquals([bySrc.get("s1"), bySrc.get("s2"), bySrc.get("l1"), bySrc.get("l2")], [700, 300, 400, 100]);
-    for (const src of ["s1", "s2", "l1", "l2"]) {
-      const ids = all.filter((r) => r.src === src).map((r) => Number(r.id)).sort((a, b) => a - b);
-      assertEquals(ids, Array.from({ length: ids.length }, (_, i) => i), `ids of ${src}`);
-    }
+    assertIdsExactly(all, ["s1"], 700);
+    assertIdsExactly(all, ["s2"], 300);
+    assertIdsExactly(all, ["l1"], 400);
+    assertIdsExactly(all, ["l2"], 100);
     const s1 = all.find((r) => r.src === "s1" && Number(r.id) === 10)!;
     assertEquals(s1.redis_key, streams[0]);
     assertEquals(Number(s1.price), 5);
@@ -126,10 +171,7 @@ Deno.test("redis streams and lists reach local Parquet with exact counts, values
     assertEquals(Number(s1.redis_timestamp), Number(String(s1.redis_id).split("-")[0]));
     const l1 = all.find((r) => r.src === "l1" && Number(r.id) === 0)!;
     assertEquals([l1.redis_key, l1.redis_id, l1.redis_timestamp], [lists[0], "1", null]);
-    for (const key of streams) assertEquals(await pendingCount(admin, key), 0);
-    for (const key of lists) {
-      assertEquals(await admin.call("LLEN", listKeysOf(key, "fs-data-sink", "e2e").processing), 0);
-    }
+    await assertNothingHeld(admin, streams, lists, ["e2e"]);
   } finally {
     await cleanup(admin, streams, lists, "e2e");
     admin.close();
@@ -144,8 +186,7 @@ Deno.test("redis source writes every entry exactly once across kill -9 and resta
   const list = uniqueKey("kill-l");
   const n = 20_000;
   try {
-    await addEntries(admin, stream, n, (i) => ({ data: JSON.stringify({ id: i, src: "s" }) }));
-    await pushJson(admin, list, n, (i) => ({ id: i, src: "l" }));
+    await seedStreamAndList(admin, stream, list, n);
     const source = {
       stream_keys: [stream],
       list_keys: [list],
@@ -154,31 +195,16 @@ Deno.test("redis source writes every entry exactly once across kill -9 and resta
       batch_size: 700,
     };
     const continuous = await writeConfig(dir, source, { batch_timeout_seconds: 1 });
-    for (const filesBeforeKill of [3, 12]) {
-      const child = cli(continuous);
-      const deadline = Date.now() + 60_000;
-      while ((await files(`${dir}/out`, ".parquet")).length < filesBeforeKill && Date.now() < deadline) {
-        await new Promise((r) => setTimeout(r, 25));
-      }
-      child.kill("SIGKILL");
-      await child.status;
-      await child.stderr.cancel();
-    }
+    for (const filesBeforeKill of [3, 12]) await killAfterFiles(cli(continuous), `${dir}/out`, filesBeforeKill);
     const written = (await files(`${dir}/out`, ".parquet")).length;
     assert(written >= 12, `files before the final run: ${written}`);
     const oneShot = await writeConfig(dir, source, { until_caught_up: true });
     const result = await runCli(oneShot);
     assertEquals(result.code, 0, result.stderr);
     const all = await rows(`${dir}/out`);
-    for (const src of ["s", "l"]) {
-      const counts = countBy(all.filter((r) => r.src === src).map((r) => Number(r.id)));
-      const dup = [...counts].filter(([, c]) => c > 1);
-      assertEquals(dup.length, 0, `${src}: ids written twice: ${dup.slice(0, 5).map(([id]) => id)}`);
-      assertEquals(counts.size, n, `${src}: distinct ids`);
-    }
+    assertEachIdOnce(all, n);
     assertEquals(all.length, 2 * n);
-    assertEquals(await pendingCount(admin, stream), 0);
-    assertEquals(await admin.call("LLEN", listKeysOf(list, "fs-data-sink", "k").processing), 0);
+    await assertNothingHeld(admin, [stream], [list], ["k"]);
     assertEquals(await admin.call("LLEN", list), 0);
   } finally {
     await cleanup(admin, [stream], [list], "k");
@@ -222,8 +248,7 @@ for (const policy of ["log", "ignore", "dead_letter", "raise"] as const) {
       let lines = 0;
       for (const f of letters) lines += (await Deno.readTextFile(f)).trim().split("\n").filter((l) => l).length;
       assertEquals(lines, policy === "dead_letter" ? 8 : 0);
-      assertEquals(await pendingCount(admin, stream), 0);
-      assertEquals(await admin.call("LLEN", listKeysOf(list, "fs-data-sink", "p").processing), 0);
+      await assertNothingHeld(admin, [stream], [list], ["p"]);
     } finally {
       await cleanup(admin, [stream], [list], "p");
       admin.close();
@@ -239,8 +264,7 @@ Deno.test("two CLI instances in one group share a stream and a list, and togethe
   const list = uniqueKey("two-l");
   const n = 6000;
   try {
-    await addEntries(admin, stream, n, (i) => ({ data: JSON.stringify({ id: i, src: "s" }) }));
-    await pushJson(admin, list, n, (i) => ({ id: i, src: "l" }));
+    await seedStreamAndList(admin, stream, list, n);
     const source = { stream_keys: [stream], list_keys: [list], payload_field: "data", batch_size: 400 };
     const configs = await Promise.all(
       ["w1", "w2"].map((name) => writeConfig(dir, { ...source, consumer_name: name }, { until_caught_up: true }, name)),
@@ -248,16 +272,9 @@ Deno.test("two CLI instances in one group share a stream and a list, and togethe
     const results = await Promise.all(configs.map((c) => runCli(c)));
     for (const r of results) assertEquals(r.code, 0, r.stderr);
     const all = await rows(`${dir}/out`);
-    for (const src of ["s", "l"]) {
-      const counts = countBy(all.filter((r) => r.src === src).map((r) => Number(r.id)));
-      assertEquals(counts.size, n, `${src}: distinct ids`);
-      assertEquals([...counts.values()].every((c) => c === 1), true, `${src}: an id was written twice`);
-    }
+    assertEachIdOnce(all, n);
     assertEquals(all.length, 2 * n);
-    assertEquals(await pendingCount(admin, stream), 0);
-    for (const name of ["w1", "w2"]) {
-      assertEquals(await admin.call("LLEN", listKeysOf(list, "fs-data-sink", name).processing), 0);
-    }
+    await assertNothingHeld(admin, [stream], [list], ["w1", "w2"]);
   } finally {
     await cleanup(admin, [stream], [list], "w1");
     await cleanup(admin, [], [list], "w2");
@@ -272,8 +289,7 @@ Deno.test("the CLI keeps running through a Redis restart and writes every entry 
   const stream = uniqueKey("bounce-s");
   const list = uniqueKey("bounce-l");
   try {
-    await addEntries(admin, stream, 500, (i) => ({ data: JSON.stringify({ id: i, src: "s" }) }));
-    await pushJson(admin, list, 500, (i) => ({ id: i, src: "l" }));
+    await seedStreamAndList(admin, stream, list, 500);
     const config = await writeConfig(dir, {
       stream_keys: [stream],
       list_keys: [list],
@@ -293,20 +309,15 @@ Deno.test("the CLI keeps running through a Redis restart and writes every entry 
     await new Promise((r) => setTimeout(r, 1000));
     await startService("redis");
     const fresh = await adminClient();
-    await addEntries(fresh, stream, 300, (i) => ({ data: JSON.stringify({ id: 500 + i, src: "s" }) }));
-    await pushJson(fresh, list, 300, (i) => ({ id: 500 + i, src: "l" }));
+    await seedStreamAndList(fresh, stream, list, 300, 500);
     await waitRows(1600);
     child.kill("SIGTERM");
     const status = await child.status;
     const stderr = new TextDecoder().decode(await new Response(child.stderr).arrayBuffer());
     assertEquals(status.code, 0, stderr);
     const all = await rows(`${dir}/out`);
-    for (const src of ["s", "l"]) {
-      const ids = all.filter((r) => r.src === src).map((r) => Number(r.id)).sort((a, b) => a - b);
-      assertEquals(ids, Array.from({ length: 800 }, (_, i) => i), `ids of ${src}`);
-    }
-    assertEquals(await pendingCount(fresh, stream), 0);
-    assertEquals(await fresh.call("LLEN", listKeysOf(list, "fs-data-sink", "bounce").processing), 0);
+    assertIdsExactly(all, ["s", "l"], 800);
+    await assertNothingHeld(fresh, [stream], [list], ["bounce"]);
     await cleanup(fresh, [stream], [list], "bounce");
     fresh.close();
   } finally {
@@ -322,8 +333,7 @@ Deno.test("an instance killed mid-run has its work finished by another instance,
   const list = uniqueKey("adopt-l");
   const n = 15_000;
   try {
-    await addEntries(admin, stream, n, (i) => ({ data: JSON.stringify({ id: i, src: "s" }) }));
-    await pushJson(admin, list, n, (i) => ({ id: i, src: "l" }));
+    await seedStreamAndList(admin, stream, list, n);
     const source = {
       stream_keys: [stream],
       list_keys: [list],
@@ -332,13 +342,7 @@ Deno.test("an instance killed mid-run has its work finished by another instance,
       claim_idle_ms: 1500,
     };
     const dying = cli(await writeConfig(dir, { ...source, consumer_name: "dying" }, { batch_timeout_seconds: 1 }, "a"));
-    const deadline = Date.now() + 60_000;
-    while ((await files(`${dir}/out`, ".parquet")).length < 6 && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 25));
-    }
-    dying.kill("SIGKILL");
-    await dying.status;
-    await dying.stderr.cancel();
+    await killAfterFiles(dying, `${dir}/out`, 6);
     const leftStream = await pendingCount(admin, stream);
     const leftList = Number(await admin.call("LLEN", listKeysOf(list, "fs-data-sink", "dying").processing));
     assert(leftStream + leftList > 0, "the killed instance left unacknowledged work");
@@ -347,16 +351,8 @@ Deno.test("an instance killed mid-run has its work finished by another instance,
     const result = await runCli(heir);
     assertEquals(result.code, 0, result.stderr);
     const all = await rows(`${dir}/out`);
-    for (const src of ["s", "l"]) {
-      const counts = countBy(all.filter((r) => r.src === src).map((r) => Number(r.id)));
-      assertEquals(counts.size, n, `${src}: distinct ids`);
-      const dup = [...counts].filter(([, c]) => c > 1);
-      assertEquals(dup.length, 0, `${src}: ids written twice: ${dup.slice(0, 5).map(([id]) => id)}`);
-    }
-    assertEquals(await pendingCount(admin, stream), 0);
-    for (const name of ["dying", "heir"]) {
-      assertEquals(await admin.call("LLEN", listKeysOf(list, "fs-data-sink", name).processing), 0);
-    }
+    assertEachIdOnce(all, n);
+    await assertNothingHeld(admin, [stream], [list], ["dying", "heir"]);
   } finally {
     await cleanup(admin, [stream], [list], "dying");
     await cleanup(admin, [], [list], "heir");
