@@ -126,6 +126,42 @@ async function assertNothingHeld(client: RedisClient, streams: string[], lists: 
   }
 }
 
+/** What a test gets from `withKeys`: an admin connection, a temporary folder and fresh stream and list keys. */
+interface Keys {
+  readonly admin: RedisClient;
+  readonly dir: string;
+  readonly streams: string[];
+  readonly lists: string[];
+  /** The first of `streams`. */
+  readonly stream: string;
+  /** The first of `lists`. */
+  readonly list: string;
+}
+
+/**
+ * Runs `body` with `count` fresh stream keys and list keys named after `name`, then deletes them and the list
+ * bookkeeping of each of `consumers` (over a new connection, as the body may have restarted Redis) and the folder.
+ */
+async function withKeys(name: string, consumers: string[], body: (keys: Keys) => Promise<void>, count = 1) {
+  const admin = await adminClient();
+  const dir = await Deno.makeTempDir({ prefix: `fsds-redis-${name}-` });
+  const label = (kind: string, i: number) => count === 1 ? `${name}-${kind}` : `${name}-${kind}${i + 1}`;
+  const streams = Array.from({ length: count }, (_, i) => uniqueKey(label("s", i)));
+  const lists = Array.from({ length: count }, (_, i) => uniqueKey(label("l", i)));
+  try {
+    await body({ admin, dir, streams, lists, stream: streams[0]!, list: lists[0]! });
+  } finally {
+    const client = await adminClient();
+    try {
+      for (const consumer of consumers) await cleanup(client, streams, lists, consumer);
+    } finally {
+      client.close();
+      admin.close();
+      await Deno.remove(dir, { recursive: true });
+    }
+  }
+}
+
 /** Waits (up to 60 s) until at least `count` Parquet files are under `out`, then kills `child` with SIGKILL. */
 async function killAfterFiles(child: Deno.ChildProcess, out: string, count: number) {
   const deadline = Date.now() + 60_000;
@@ -138,11 +174,7 @@ async function killAfterFiles(child: Deno.ChildProcess, out: string, count: numb
 }
 
 Deno.test("redis streams and lists reach local Parquet with exact counts, values and metadata", async () => {
-  const admin = await adminClient();
-  const dir = await Deno.makeTempDir({ prefix: "fsds-redis-e2e-" });
-  const streams = [uniqueKey("e2e-s1"), uniqueKey("e2e-s2")];
-  const lists = [uniqueKey("e2e-l1"), uniqueKey("e2e-l2")];
-  try {
+  await withKeys("e2e", ["e2e"], async ({ admin, dir, streams, lists }) => {
     await addEntries(admin, streams[0]!, 700, (i) => ({ data: JSON.stringify({ id: i, src: "s1", price: i / 2 }) }));
     await addEntries(admin, streams[1]!, 300, (i) => ({ data: JSON.stringify({ id: i, src: "s2", price: i / 2 }) }));
     await pushJson(admin, lists[0]!, 400, (i) => ({ id: i, src: "l1", price: i / 2 }));
@@ -172,20 +204,12 @@ Deno.test("redis streams and lists reach local Parquet with exact counts, values
     const l1 = all.find((r) => r.src === "l1" && Number(r.id) === 0)!;
     assertEquals([l1.redis_key, l1.redis_id, l1.redis_timestamp], [lists[0], "1", null]);
     await assertNothingHeld(admin, streams, lists, ["e2e"]);
-  } finally {
-    await cleanup(admin, streams, lists, "e2e");
-    admin.close();
-    await Deno.remove(dir, { recursive: true });
-  }
+  }, 2);
 });
 
 Deno.test("redis source writes every entry exactly once across kill -9 and restarts", async () => {
-  const admin = await adminClient();
-  const dir = await Deno.makeTempDir({ prefix: "fsds-redis-kill-" });
-  const stream = uniqueKey("kill-s");
-  const list = uniqueKey("kill-l");
   const n = 20_000;
-  try {
+  await withKeys("kill", ["k"], async ({ admin, dir, stream, list }) => {
     await seedStreamAndList(admin, stream, list, n);
     const source = {
       stream_keys: [stream],
@@ -206,20 +230,12 @@ Deno.test("redis source writes every entry exactly once across kill -9 and resta
     assertEquals(all.length, 2 * n);
     await assertNothingHeld(admin, [stream], [list], ["k"]);
     assertEquals(await admin.call("LLEN", list), 0);
-  } finally {
-    await cleanup(admin, [stream], [list], "k");
-    admin.close();
-    await Deno.remove(dir, { recursive: true });
-  }
+  });
 });
 
 for (const policy of ["log", "ignore", "dead_letter", "raise"] as const) {
   Deno.test(`redis source handles poison entries under error_handling ${policy}`, async () => {
-    const admin = await adminClient();
-    const dir = await Deno.makeTempDir({ prefix: `fsds-redis-poison-${policy}-` });
-    const stream = uniqueKey(`poison-s-${policy}`);
-    const list = uniqueKey(`poison-l-${policy}`);
-    try {
+    await withKeys(`poison-${policy}`, ["p"], async ({ admin, dir, stream, list }) => {
       const payload = (i: number) => i % 5 === 4 ? `{"id": ${i}, broken` : JSON.stringify({ id: i });
       await addEntries(admin, stream, 20, (i) => ({ data: payload(i) }));
       await admin.call("RPUSH", list, ...Array.from({ length: 20 }, (_, i) => payload(i)));
@@ -249,21 +265,13 @@ for (const policy of ["log", "ignore", "dead_letter", "raise"] as const) {
       for (const f of letters) lines += (await Deno.readTextFile(f)).trim().split("\n").filter((l) => l).length;
       assertEquals(lines, policy === "dead_letter" ? 8 : 0);
       await assertNothingHeld(admin, [stream], [list], ["p"]);
-    } finally {
-      await cleanup(admin, [stream], [list], "p");
-      admin.close();
-      await Deno.remove(dir, { recursive: true });
-    }
+    });
   });
 }
 
 Deno.test("two CLI instances in one group share a stream and a list, and together write each entry once", async () => {
-  const admin = await adminClient();
-  const dir = await Deno.makeTempDir({ prefix: "fsds-redis-two-" });
-  const stream = uniqueKey("two-s");
-  const list = uniqueKey("two-l");
   const n = 6000;
-  try {
+  await withKeys("two", ["w1", "w2"], async ({ admin, dir, stream, list }) => {
     await seedStreamAndList(admin, stream, list, n);
     const source = { stream_keys: [stream], list_keys: [list], payload_field: "data", batch_size: 400 };
     const configs = await Promise.all(
@@ -275,20 +283,11 @@ Deno.test("two CLI instances in one group share a stream and a list, and togethe
     assertEachIdOnce(all, n);
     assertEquals(all.length, 2 * n);
     await assertNothingHeld(admin, [stream], [list], ["w1", "w2"]);
-  } finally {
-    await cleanup(admin, [stream], [list], "w1");
-    await cleanup(admin, [], [list], "w2");
-    admin.close();
-    await Deno.remove(dir, { recursive: true });
-  }
+  });
 });
 
 Deno.test("the CLI keeps running through a Redis restart and writes every entry once", async () => {
-  const admin = await adminClient();
-  const dir = await Deno.makeTempDir({ prefix: "fsds-redis-bounce-" });
-  const stream = uniqueKey("bounce-s");
-  const list = uniqueKey("bounce-l");
-  try {
+  await withKeys("bounce", ["bounce"], async ({ admin, dir, stream, list }) => {
     await seedStreamAndList(admin, stream, list, 500);
     const config = await writeConfig(dir, {
       stream_keys: [stream],
@@ -318,21 +317,13 @@ Deno.test("the CLI keeps running through a Redis restart and writes every entry 
     const all = await rows(`${dir}/out`);
     assertIdsExactly(all, ["s", "l"], 800);
     await assertNothingHeld(fresh, [stream], [list], ["bounce"]);
-    await cleanup(fresh, [stream], [list], "bounce");
     fresh.close();
-  } finally {
-    admin.close();
-    await Deno.remove(dir, { recursive: true });
-  }
+  });
 });
 
 Deno.test("an instance killed mid-run has its work finished by another instance, each entry written once", async () => {
-  const admin = await adminClient();
-  const dir = await Deno.makeTempDir({ prefix: "fsds-redis-adopt-" });
-  const stream = uniqueKey("adopt-s");
-  const list = uniqueKey("adopt-l");
   const n = 15_000;
-  try {
+  await withKeys("adopt", ["dying", "heir"], async ({ admin, dir, stream, list }) => {
     await seedStreamAndList(admin, stream, list, n);
     const source = {
       stream_keys: [stream],
@@ -353,10 +344,5 @@ Deno.test("an instance killed mid-run has its work finished by another instance,
     const all = await rows(`${dir}/out`);
     assertEachIdOnce(all, n);
     await assertNothingHeld(admin, [stream], [list], ["dying", "heir"]);
-  } finally {
-    await cleanup(admin, [stream], [list], "dying");
-    await cleanup(admin, [], [list], "heir");
-    admin.close();
-    await Deno.remove(dir, { recursive: true });
-  }
+  });
 });
