@@ -13,7 +13,7 @@
  */
 import { parseArgs } from "node:util";
 import { Kafka, logLevel } from "kafkajs";
-import { lastJsonLine, type Measure, measureCliRun, measureProcess, showMeasure } from "../helpers/bench.ts";
+import * as bench from "../helpers/bench.ts";
 import { makeSource, testClient, withAdmin } from "../kafka_helpers.ts";
 import { endpoints, ensureRunning } from "../services/endpoints.ts";
 
@@ -25,12 +25,7 @@ export function payload(i: number): string {
     event_type: "quote",
     source: "bench",
     id: i,
-    data: {
-      symbol: ["AAPL", "MSFT", "NVDA", "AMZN"][i % 4],
-      bid: 100 + (i % 1000) / 100,
-      ask: 100.5,
-      volume: i % 9973,
-    },
+    data: bench.quoteData(i),
     metadata: { exchange: "NASDAQ", note: "padding-padding-padding" },
     ts: 1_700_000_000_000 + i,
   });
@@ -117,7 +112,7 @@ async function bareSource(topic: string, group: string): Promise<void> {
   console.log(JSON.stringify({ count, readSeconds }));
 }
 
-function measure(records: number, bytes: number, seconds: number, peakRssMiB: number): Measure {
+function measure(records: number, bytes: number, seconds: number, peakRssMiB: number): bench.Measure {
   return {
     records,
     seconds,
@@ -127,8 +122,8 @@ function measure(records: number, bytes: number, seconds: number, peakRssMiB: nu
   };
 }
 
-async function pipelineRun(topic: string, group: string, batchSize: number, bytes: number): Promise<Measure> {
-  const run = await measureCliRun("fsds-kafka-bench-", (out) => ({
+async function pipelineRun(topic: string, group: string, batchSize: number, bytes: number): Promise<bench.Measure> {
+  const run = await bench.measureCliRun("fsds-kafka-bench-", (out) => ({
     source: {
       type: "kafka",
       bootstrap_servers: endpoints().kafka.brokers,
@@ -142,10 +137,6 @@ async function pipelineRun(topic: string, group: string, batchSize: number, byte
     pipeline: { until_caught_up: true },
   }));
   return measure(run.records, bytes, run.seconds, run.peakRssMiB);
-}
-
-function show(label: string, m: Measure): string {
-  return showMeasure(label, m, 34);
 }
 
 async function main(): Promise<void> {
@@ -170,9 +161,9 @@ async function main(): Promise<void> {
   const topic = `fsds-bench-json-${count}-p${partitions}`;
   const bytes = await prepareTopic(topic, count, partitions);
   const tag = crypto.randomUUID().slice(0, 8);
-  const results: Record<string, Measure> = {};
+  const results: Record<string, bench.Measure> = {};
 
-  const kafkajsRun = await measureProcess([
+  const kafkajsRun = await bench.measureProcess([
     "run",
     "--allow-all",
     SELF,
@@ -184,11 +175,11 @@ async function main(): Promise<void> {
     "--count",
     String(count),
   ]);
-  const bare = lastJsonLine<{ count: number; fetchSeconds: number }>(kafkajsRun);
+  const bare = bench.lastJsonLine<{ count: number; fetchSeconds: number }>(kafkajsRun);
   results.kafkajsFetch = measure(bare.count, bytes, bare.fetchSeconds, kafkajsRun.peakRssMiB);
-  console.error(show("bare kafkajs fetch (eachBatch count)", results.kafkajsFetch));
+  console.error(bench.showMeasure("bare kafkajs fetch (eachBatch count)", results.kafkajsFetch));
 
-  const sourceRun = await measureProcess([
+  const sourceRun = await bench.measureProcess([
     "run",
     "--allow-all",
     SELF,
@@ -198,12 +189,12 @@ async function main(): Promise<void> {
     "--group",
     `fsds-bench-source-${tag}`,
   ]);
-  const src = lastJsonLine<{ count: number; readSeconds: number }>(sourceRun);
+  const src = bench.lastJsonLine<{ count: number; readSeconds: number }>(sourceRun);
   results.sourceRead = measure(src.count, bytes, src.readSeconds, sourceRun.peakRssMiB);
-  console.error(show("kafka source read + ack", results.sourceRead));
+  console.error(bench.showMeasure("kafka source read + ack", results.sourceRead));
 
   results.pipeline = await pipelineRun(topic, `fsds-bench-pipeline-${tag}`, Number(values["batch-size"]), bytes);
-  console.error(show("CLI one-shot -> local Parquet", results.pipeline));
+  console.error(bench.showMeasure("CLI one-shot -> local Parquet", results.pipeline));
   if (values.json) console.log(JSON.stringify({ count, partitions, payloadBytes: bytes, ...results }));
 }
 

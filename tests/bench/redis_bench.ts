@@ -12,7 +12,7 @@ import type { RedisClient } from "../../src/sources/redis_client.ts";
 import { listKeysOf } from "../../src/sources/redis_lists.ts";
 import { adminClient, makeSource } from "../redis_helpers.ts";
 import { endpoints, ensureRunning } from "../services/endpoints.ts";
-import { lastJsonLine, type Measure, measureCliRun, measureProcess, showMeasure } from "../helpers/bench.ts";
+import * as bench from "../helpers/bench.ts";
 
 const SELF = new URL(import.meta.url).pathname;
 
@@ -20,12 +20,7 @@ function payload(i: number): string {
   return JSON.stringify({
     event_type: "quote",
     id: i,
-    data: {
-      symbol: ["AAPL", "MSFT", "NVDA", "AMZN"][i % 4],
-      bid: 100 + (i % 1000) / 100,
-      ask: 100.5,
-      volume: i % 9973,
-    },
+    data: bench.quoteData(i),
     ts: 1_700_000_000_000 + i,
   });
 }
@@ -69,9 +64,14 @@ async function bareRead(kind: "stream" | "list", key: string, group: string): Pr
   console.log(JSON.stringify({ count }));
 }
 
-async function pipelineRun(kind: "stream" | "list", key: string, group: string, batchSize: number): Promise<Measure> {
+async function pipelineRun(
+  kind: "stream" | "list",
+  key: string,
+  group: string,
+  batchSize: number,
+): Promise<bench.Measure> {
   const { host, port } = endpoints().redis;
-  const run = await measureCliRun(`fsds-redis-bench-${kind}-`, (out) => ({
+  const run = await bench.measureCliRun(`fsds-redis-bench-${kind}-`, (out) => ({
     source: {
       type: "redis",
       host,
@@ -90,14 +90,10 @@ async function pipelineRun(kind: "stream" | "list", key: string, group: string, 
   return { records, seconds, recordsPerSecond: records / seconds, peakRssMiB };
 }
 
-async function bareRun(kind: "stream" | "list", key: string, group: string): Promise<Measure> {
-  const run = await measureProcess(["run", "--allow-all", SELF, "--bare", kind, "--key", key, "--group", group]);
-  const { count } = lastJsonLine<{ count: number }>(run);
+async function bareRun(kind: "stream" | "list", key: string, group: string): Promise<bench.Measure> {
+  const run = await bench.measureProcess(["run", "--allow-all", SELF, "--bare", kind, "--key", key, "--group", group]);
+  const { count } = bench.lastJsonLine<{ count: number }>(run);
   return { records: count, seconds: run.seconds, recordsPerSecond: count / run.seconds, peakRssMiB: run.peakRssMiB };
-}
-
-function show(label: string, m: Measure): string {
-  return showMeasure(label, m, 28);
 }
 
 async function main(): Promise<void> {
@@ -120,7 +116,7 @@ async function main(): Promise<void> {
   const tag = crypto.randomUUID().slice(0, 8);
   const stream = `fsds-bench:stream:${tag}`;
   const lists = { bare: `fsds-bench:list-bare:${tag}`, pipeline: `fsds-bench:list-pipeline:${tag}` };
-  const results: Record<string, Measure> = {};
+  const results: Record<string, bench.Measure> = {};
   try {
     const seedStart = performance.now();
     await seedStream(admin, stream, count);
@@ -133,13 +129,13 @@ async function main(): Promise<void> {
     );
     // Two consumer groups read the same stream: one for the bare source, one for the pipeline.
     results.streamBare = await bareRun("stream", stream, "bench-bare");
-    console.error(show("stream: bare read + ack", results.streamBare));
+    console.error(bench.showMeasure("stream: bare read + ack", results.streamBare));
     results.streamPipeline = await pipelineRun("stream", stream, "bench-pipeline", batchSize);
-    console.error(show("stream -> local Parquet", results.streamPipeline));
+    console.error(bench.showMeasure("stream -> local Parquet", results.streamPipeline));
     results.listBare = await bareRun("list", lists.bare, "bench-bare");
-    console.error(show("list: bare read + ack", results.listBare));
+    console.error(bench.showMeasure("list: bare read + ack", results.listBare));
     results.listPipeline = await pipelineRun("list", lists.pipeline, "bench-pipeline", batchSize);
-    console.error(show("list -> local Parquet", results.listPipeline));
+    console.error(bench.showMeasure("list -> local Parquet", results.listPipeline));
     if (values.json) console.log(JSON.stringify({ count, batchSize, ...results }));
   } finally {
     const bookkeeping = [lists.bare, lists.pipeline].flatMap((k) =>

@@ -86,8 +86,13 @@ export async function measureCliRun(
   }
 }
 
+/** The nested `data` object of the benchmarks' quote records (the same bytes for every benchmark). */
+export function quoteData(i: number): Record<string, unknown> {
+  return { symbol: ["AAPL", "MSFT", "NVDA", "AMZN"][i % 4], bid: 100 + (i % 1000) / 100, ask: 100.5, volume: i % 9973 };
+}
+
 /** One measurement as a line: label, records, seconds, records/s, MB/s where known, peak RSS. */
-export function showMeasure(label: string, m: Measure, labelWidth = 34): string {
+export function showMeasure(label: string, m: Measure, labelWidth = 36): string {
   const mbps = m.megabytesPerSecond === undefined ? "" : `${m.megabytesPerSecond.toFixed(1).padStart(6)} MB/s  `;
   return `${label.padEnd(labelWidth)} ${String(m.records).padStart(9)} records  ${
     m.seconds.toFixed(1).padStart(6)
