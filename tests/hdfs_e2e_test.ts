@@ -71,58 +71,56 @@ async function removeTree(base: string): Promise<void> {
     .then((r) => r.body?.cancel()).catch(() => {});
 }
 
+/** Runs `body` with a fresh base folder, removed afterwards. */
+async function withBase(name: string, body: (base: string) => Promise<void>): Promise<void> {
+  const base = freshBase(name);
+  try {
+    await body(base);
+  } finally {
+    await removeTree(base);
+  }
+}
+
 await ensureRunning(["hdfs"]);
 
 Deno.test("file -> HDFS end to end: every row read back via OPEN, once, in Hive date folders", async () => {
-  const base = freshBase("file");
-  try {
+  await withBase("file", async (base) => {
     await fileToSinkByDate({
       name: "hdfs",
       sink: (extra) => hdfsSink(base, extra),
       read: () => readParquetFiles(base),
       rerun: true, // HDFS RENAME must replace the files of the first run, not duplicate them
     });
-  } finally {
-    await removeTree(base);
-  }
+  });
 });
 
 Deno.test("kafka -> HDFS end to end: two one-shot runs write every message once", async () => {
-  const base = freshBase("kafka");
-  try {
+  await withBase("kafka", async (base) => {
     await kafkaToSinkTwoRuns({
       name: "hdfs",
       sink: hdfsSink(base, { partition_by: ["kind"] }),
       read: () => readParquetFiles(base),
     });
-  } finally {
-    await removeTree(base);
-  }
+  });
 });
 
 Deno.test("redis -> HDFS end to end: a stream and a list drained one-shot, every entry once", async () => {
-  const base = freshBase("redis");
-  try {
+  await withBase("redis", async (base) => {
     await redisToSinkOneShot({
       name: "hdfs",
       sink: hdfsSink(base, { partition_by: ["origin"] }),
       read: () => readParquetFiles(base),
     });
-  } finally {
-    await removeTree(base);
-  }
+  });
 });
 
 Deno.test("kafka -> HDFS with HDFS stopped mid-run: nothing acknowledged past what is durable, all rows once after", async () => {
-  const base = freshBase("kafka-outage");
-  try {
+  await withBase("kafka-outage", async (base) => {
     await kafkaToSinkWithOutage({
       service: "hdfs",
       sink: hdfsSink(base, { max_retries: 1, timeout_ms: 10_000 }),
       total: 10_000,
       readIds: async () => (await readParquetFiles(base)).files.flatMap((f) => f.rows.map((r) => Number(r.id))),
     });
-  } finally {
-    await removeTree(base);
-  }
+  });
 });

@@ -5,13 +5,13 @@
  */
 import assert, { deepEqual as assertEquals, equal } from "node:assert/strict";
 import { GetObjectCommand, ListMultipartUploadsCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
-import { Kafka, logLevel } from "kafkajs";
 import { decodeParquet } from "../src/parquet/writer.ts";
 import { availableReaders, queryClickHouse, readWithDuckDB } from "./readers/mod.ts";
 import { s3OutageTest, s3Test } from "./s3_test_lock.ts";
 import { endpoints, ensureRunning } from "./services/endpoints.ts";
 import { fileToSinkByDate } from "./helpers/file_to_sink.ts";
 import { kafkaToSinkTwoRuns } from "./helpers/kafka_to_sink.ts";
+import { withKafkaTopic } from "./helpers/kafka_topic.ts";
 import { redisToSinkOneShot } from "./helpers/redis_to_sink.ts";
 import { type ReadBack, runCliWithConfig, type SinkContents } from "./helpers/sink_e2e.ts";
 import { committedTotal, kafkaToSinkWithOutage } from "./helpers/sink_outage.ts";
@@ -139,15 +139,7 @@ s3OutageTest(
 );
 
 s3Test("kafka -> S3 with a wrong secret: exit code 2 naming the key id, nothing consumed", async () => {
-  await ensureRunning(["kafka"]);
-  const topic = `fsds-s3-badcred-${crypto.randomUUID().slice(0, 8)}`;
-  const kafka = new Kafka({ clientId: "fsds-s3-e2e", brokers: endpoints().kafka.brokers, logLevel: logLevel.NOTHING });
-  const admin = kafka.admin();
-  const producer = kafka.producer();
-  await admin.connect();
-  await producer.connect();
-  try {
-    await admin.createTopics({ topics: [{ topic, numPartitions: 1 }], waitForLeaders: true });
+  await withKafkaTopic("fsds-s3-badcred", 1, async ({ topic, admin, producer }) => {
     await producer.send({ topic, messages: [{ value: '{"id":1}' }, { value: '{"id":2}' }] });
     const run = await runCli({
       source: { type: "kafka", bootstrap_servers: endpoints().kafka.brokers, topics: [topic], group_id: topic },
@@ -157,11 +149,7 @@ s3Test("kafka -> S3 with a wrong secret: exit code 2 naming the key id, nothing 
     assert(run.log.includes(`access denied for access key id "${endpoints().s3.accessKeyId}"`), run.log);
     equal(run.log.includes("wrong-secret-e2e-1f2e"), false, "the secret is never printed");
     equal(await committedTotal(admin, topic, topic), 0, "nothing consumed or acknowledged");
-  } finally {
-    await producer.disconnect();
-    await admin.deleteTopics({ topics: [topic] }).catch(() => {});
-    await admin.disconnect();
-  }
+  });
 });
 
 s3Test(

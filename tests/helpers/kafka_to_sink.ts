@@ -6,46 +6,24 @@
  * @module
  */
 import assert, { deepEqual as assertEquals, equal } from "node:assert/strict";
-import { Kafka, logLevel } from "kafkajs";
-import { endpoints, ensureRunning } from "../services/endpoints.ts";
-import { runCliWithConfig, type SinkContents } from "./sink_e2e.ts";
+import { endpoints } from "../services/endpoints.ts";
+import { withKafkaTopic } from "./kafka_topic.ts";
+import { runCliWithConfig, type SinkScenarioOptions } from "./sink_e2e.ts";
 
-/** What the scenario needs to know about the sink under test. */
-export interface KafkaToSinkOptions {
-  /** A short name of the sink (`s3`, `hdfs`) for topic and client names. */
-  readonly name: string;
-  /** The `sink` section of the runs' configuration; it must partition by `kind`. */
-  readonly sink: Record<string, unknown>;
-  /** Reads back what the runs wrote. */
-  readonly read: () => Promise<SinkContents>;
-}
-
-/** Runs the scenario; throws an AssertionError naming what went wrong. */
-export async function kafkaToSinkTwoRuns(options: KafkaToSinkOptions): Promise<void> {
+/** Runs the scenario (the sink section must partition by `kind`); throws an AssertionError naming what went wrong. */
+export async function kafkaToSinkTwoRuns(options: SinkScenarioOptions): Promise<void> {
   const { name } = options;
-  await ensureRunning(["kafka"]);
-  const topic = `fsds-${name}-e2e-${crypto.randomUUID().slice(0, 8)}`;
-  const kafka = new Kafka({
-    clientId: `fsds-${name}-e2e`,
-    brokers: endpoints().kafka.brokers,
-    logLevel: logLevel.NOTHING,
-  });
-  const admin = kafka.admin();
-  const producer = kafka.producer();
-  await admin.connect();
-  await producer.connect();
-  const send = async (from: number, to: number) => {
-    const messages = [];
-    for (let id = from; id < to; id++) {
-      messages.push({
-        key: `k${id % 5}`,
-        value: JSON.stringify({ id, kind: id % 2 ? "odd" : "even", amount: id * 3 }),
-      });
-    }
-    await producer.send({ topic, messages });
-  };
-  try {
-    await admin.createTopics({ topics: [{ topic, numPartitions: 2 }], waitForLeaders: true });
+  await withKafkaTopic(`fsds-${name}-e2e`, 2, async ({ topic, producer }) => {
+    const send = async (from: number, to: number) => {
+      const messages = [];
+      for (let id = from; id < to; id++) {
+        messages.push({
+          key: `k${id % 5}`,
+          value: JSON.stringify({ id, kind: id % 2 ? "odd" : "even", amount: id * 3 }),
+        });
+      }
+      await producer.send({ topic, messages });
+    };
     const config = {
       source: { type: "kafka", bootstrap_servers: endpoints().kafka.brokers, topics: [topic], group_id: topic },
       sink: options.sink,
@@ -75,9 +53,5 @@ export async function kafkaToSinkTwoRuns(options: KafkaToSinkOptions): Promise<v
       }
     }
     assertEquals(ids.sort((a, b) => a - b), Array.from({ length: 1000 }, (_, i) => i));
-  } finally {
-    await producer.disconnect();
-    await admin.deleteTopics({ topics: [topic] }).catch(() => {});
-    await admin.disconnect();
-  }
+  });
 }

@@ -7,20 +7,10 @@
 import assert, { deepEqual as assertEquals, equal } from "node:assert/strict";
 import { adminClient } from "../redis_helpers.ts";
 import { endpoints, ensureRunning } from "../services/endpoints.ts";
-import { runCliWithConfig, type SinkContents } from "./sink_e2e.ts";
+import { runCliWithConfig, type SinkScenarioOptions } from "./sink_e2e.ts";
 
-/** What the scenario needs to know about the sink under test. */
-export interface RedisToSinkOptions {
-  /** A short name of the sink (`s3`, `hdfs`) for key names. */
-  readonly name: string;
-  /** The `sink` section of the run's configuration; it must partition by `origin`. */
-  readonly sink: Record<string, unknown>;
-  /** Reads back what the run wrote. */
-  readonly read: () => Promise<SinkContents>;
-}
-
-/** Runs the scenario; throws an AssertionError naming what went wrong. */
-export async function redisToSinkOneShot(options: RedisToSinkOptions): Promise<void> {
+/** Runs the scenario (the sink section must partition by `origin`); throws an AssertionError naming what went wrong. */
+export async function redisToSinkOneShot(options: SinkScenarioOptions): Promise<void> {
   const { name } = options;
   await ensureRunning(["redis"]);
   const tag = crypto.randomUUID().slice(0, 8);

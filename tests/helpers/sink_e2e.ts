@@ -17,6 +17,16 @@ export interface SinkContents {
   readonly paths: string[];
 }
 
+/** What the Kafka and Redis -> sink scenarios need to know about the sink under test. */
+export interface SinkScenarioOptions {
+  /** A short name of the sink (`s3`, `hdfs`) for topic, key, client and folder names. */
+  readonly name: string;
+  /** The `sink` section of the runs' configuration (with the partitioning the scenario expects). */
+  readonly sink: Record<string, unknown>;
+  /** Reads back what the runs wrote. */
+  readonly read: () => Promise<SinkContents>;
+}
+
 /** Runs the real CLI with `config` written to a temporary file; returns its exit code and stderr + stdout. */
 export async function runCliWithConfig(
   config: Record<string, unknown>,
