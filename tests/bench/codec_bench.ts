@@ -4,8 +4,9 @@
  *
  * The record is a realistic ~250-byte JSON event with 11 fields, one of them a nested object, plus four Kafka metadata
  * columns (topic, partition, offset, timestamp). Parquet is written with the sink's defaults (dictionary encoding
- * off); `json_dictionary_auto` is the JSON case with `parquet_dictionary: auto`, to show that trade-off. Each case runs in its own process, so the peak RSS it prints
- * (VmHWM) is that case's own. Files are cut every 100,000 rows and encoded with snappy, as the pipeline would.
+ * off); `json_dictionary_auto` is the JSON case with `parquet_dictionary: auto`, to show that trade-off. Each case
+ * runs in its own process, so the peak RSS it prints (VmHWM) is that case's own. Files are cut every 100,000 rows and
+ * encoded with snappy, as the pipeline would.
  *
  * Run: `deno task bench` (all bench files) or `deno run -A tests/bench/codec_bench.ts [--records N]`.
  * @module
