@@ -81,6 +81,8 @@ export class BatchBuilder {
   #byName = new Map<string, Column>();
   #root: PathNode = newNode("");
   #rows = 0;
+  /** {@linkcode byteSize} as last computed, or -1 after a change: callers read it before and after each append. */
+  #size = -1;
 
   constructor(options: BatchBuilderOptions) {
     this.#flatten = options.flatten;
@@ -97,9 +99,11 @@ export class BatchBuilder {
 
   /** Running estimate of the bytes buffered (values, offsets and validity), for file and memory budgets. */
   get byteSize(): number {
+    if (this.#size >= 0) return this.#size;
     let total = 0;
     for (const column of this.#metadata) total += column.byteSize;
     for (const column of this.#columns) total += column.byteSize;
+    this.#size = total;
     return total;
   }
 
@@ -110,6 +114,7 @@ export class BatchBuilder {
 
   /** Appends one decoded value with its metadata values (in the order of the metadata columns). */
   append(value: unknown, metadata: readonly MetadataValue[]): AppendResult {
+    this.#size = -1;
     if (typeof value === "function" || typeof value === "symbol") {
       return { kind: "skipped", reason: `cannot store a value of type ${typeof value}` };
     }
@@ -166,6 +171,7 @@ export class BatchBuilder {
     this.#byName = new Map();
     this.#root = newNode("");
     this.#rows = 0;
+    this.#size = -1;
   }
 
   /** Drops the values of a partially appended row. */

@@ -332,6 +332,8 @@ Deno.test("byteSize and rowCount grow with appended rows", () => {
   builder.append({ s: "y".repeat(1000), n: 2 }, ["key"]);
   assert(builder.byteSize >= one + 1000);
   assertEquals(builder.rowCount, 2);
+  builder.finish();
+  assertEquals([builder.byteSize, builder.rowCount], [0, 0]);
 });
 
 Deno.test("append() skips values that cannot be stored and keeps the batch usable", () => {
