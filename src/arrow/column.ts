@@ -1,7 +1,7 @@
 /**
  * One growable Arrow column of inferred kind, written straight into typed buffers (validity bitmap, int64 as int32
  * pairs, float64, bit-packed booleans, UTF-8 bytes with int32 offsets, list offsets over a child column). Widening
- * follows {@linkcode widenKind}; the rows already buffered are converted in place when a column widens.
+ * follows `widenKind` (kinds.ts); the rows already buffered are converted in place when a column widens.
  * @module
  */
 import {
@@ -19,54 +19,34 @@ import {
   Utf8,
 } from "apache-arrow";
 import { TimestampValue } from "../codec/values.ts";
+import { allValidBitmap, grownBytes, writeUtf8 } from "./_buffers.ts";
+import {
+  INT64_MAX,
+  INT64_MIN,
+  K_BINARY,
+  K_BOOL,
+  K_FLOAT,
+  K_INT,
+  K_LIST,
+  K_NULL,
+  K_STRING,
+  K_TS,
+  KIND_NAMES,
+  kindCode,
+  listElementKind,
+  MIXED,
+  widenCode,
+  widenElement,
+} from "./_kind_codes.ts";
 import { textOf } from "./_text.ts";
-import { type ColumnKind, type KindSpec, widenKind } from "./kinds.ts";
+import type { ColumnKind, KindSpec } from "./kinds.ts";
 import { parseIsoTimestamp } from "./timestamp.ts";
 
-const K_NULL = 0;
-const K_BOOL = 1;
-const K_INT = 2;
-const K_FLOAT = 3;
-const K_TS = 4;
-const K_STRING = 5;
-const K_BINARY = 6;
-const K_LIST = 7;
-const MIXED = -1;
-const KIND_NAMES: readonly ColumnKind[] = ["null", "bool", "int", "float", "timestamp", "string", "binary", "list"];
+export { isPlainObject } from "./plain_object.ts";
 
 const TWO_32 = 4294967296;
-const INT64_MIN = -(2n ** 63n);
-const INT64_MAX = 2n ** 63n - 1n;
 const MIN_CAPACITY = 64;
-/** Utf8/Binary offsets are int32: a column's text must stay under 2 GiB. */
-const MAX_BYTES = 0x7fff_ffff;
-
-const encoder = new TextEncoder();
 const decoder = new TextDecoder();
-
-function kindCode(kind: ColumnKind): number {
-  return KIND_NAMES.indexOf(kind);
-}
-
-function widenCode(a: number, b: number): number {
-  if (a === b) return a;
-  return kindCode(widenKind(KIND_NAMES[a] as ColumnKind, KIND_NAMES[b] as ColumnKind));
-}
-
-/** List elements: like scalars, but any conflict other than int + float is MIXED (the list becomes JSON). */
-function widenElement(a: number, b: number): number {
-  if (a === b || b === K_NULL) return a;
-  if (a === K_NULL) return b;
-  if ((a === K_INT && b === K_FLOAT) || (a === K_FLOAT && b === K_INT)) return K_FLOAT;
-  return MIXED;
-}
-
-/** Is this a plain object (from JSON, MessagePack or an Arrow struct), as opposed to an array, bytes or a Date? */
-export function isPlainObject(value: unknown): value is Record<string, unknown> {
-  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
-  const proto = Object.getPrototypeOf(value);
-  return proto === Object.prototype || proto === null;
-}
 
 /** Options of a {@linkcode Column}. */
 export interface ColumnOptions {
@@ -458,11 +438,7 @@ export class Column {
 
   /** The validity bitmap, made at the first null: the rows before it are all valid. */
   #makeValidity(): void {
-    const n = this.#length;
-    const validity = new Uint8Array((Math.max(this.#capacity, n + 1) + 7) >> 3);
-    validity.fill(0xff, 0, n >> 3);
-    if ((n & 7) !== 0) validity[n >> 3] = (1 << (n & 7)) - 1;
-    this.#validity = validity;
+    this.#validity = allValidBitmap(this.#length, this.#capacity);
   }
 
   #pushInt(value: number): void {
@@ -507,31 +483,13 @@ export class Column {
   #ensureBytes(extra: number): void {
     const needed = this.#byteLength + extra;
     if (needed <= this.#bytes.length) return;
-    if (needed > MAX_BYTES) throw new RangeError(`Cannot grow a column past 2 GiB: ${needed} bytes needed`);
-    const bytes = new Uint8Array(Math.min(MAX_BYTES, Math.max(1024, this.#bytes.length * 2, needed)));
-    bytes.set(this.#bytes.subarray(0, this.#byteLength));
-    this.#bytes = bytes;
+    this.#bytes = grownBytes(this.#bytes, this.#byteLength, needed);
   }
 
   #pushString(text: string): void {
     this.#ensureRow();
-    const n = text.length;
-    this.#ensureBytes(n * 3);
-    const bytes = this.#bytes;
-    let pos = this.#byteLength;
-    let i = 0;
-    for (; i < n; i++) {
-      const c = text.charCodeAt(i);
-      if (c >= 0x80) break;
-      bytes[pos + i] = c;
-    }
-    if (i === n) {
-      pos += n;
-    } else {
-      // Not ASCII: the encoder also replaces lone surrogates by U+FFFD.
-      pos += i;
-      pos += encoder.encodeInto(i === 0 ? text : text.slice(i), bytes.subarray(pos)).written;
-    }
+    this.#ensureBytes(text.length * 3);
+    const pos = writeUtf8(this.#bytes, this.#byteLength, text);
     this.#byteLength = pos;
     this.#offsets[this.#length + 1] = pos;
     this.#markValid();
@@ -545,38 +503,4 @@ export class Column {
     this.#offsets[this.#length + 1] = this.#byteLength;
     this.#markValid();
   }
-}
-
-/** Element kind of a list of scalars, or MIXED when the elements disagree or one is a list or an object. */
-function listElementKind(items: unknown[]): number {
-  let kind = K_NULL;
-  for (const item of items) {
-    let k: number;
-    switch (typeof item) {
-      case "boolean":
-        k = K_BOOL;
-        break;
-      case "number":
-        k = Number.isSafeInteger(item) ? K_INT : K_FLOAT;
-        break;
-      case "bigint":
-        k = item >= INT64_MIN && item <= INT64_MAX ? K_INT : MIXED;
-        break;
-      case "string":
-        k = K_STRING;
-        break;
-      case "object":
-        if (item === null) k = K_NULL;
-        else if (item instanceof Uint8Array) k = K_BINARY;
-        else if (item instanceof TimestampValue || item instanceof Date) k = K_TS;
-        else k = MIXED;
-        break;
-      default:
-        k = MIXED;
-    }
-    if (k === MIXED) return MIXED;
-    kind = widenElement(kind, k);
-    if (kind === MIXED) return MIXED;
-  }
-  return kind;
 }
