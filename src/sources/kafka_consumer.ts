@@ -1,8 +1,9 @@
 /**
- * The Kafka source: a pull adapter over the push-based kafkajs consumer, and the only importer of `kafkajs` in the
- * program. The client's `eachBatch` handler pushes into a bounded buffer and waits (sending heartbeats) while it is
- * full, so a slow pipeline stops fetching; `read()` takes from the buffer. Offsets are committed manually, only in
- * `ack()`, i.e. after the pipeline has made the records durable, and never for a partition that is no longer ours.
+ * The Kafka source: a pull adapter over the push-based kafkajs consumer, and the only module that loads `kafkajs`
+ * (its helpers `kafka_*.ts` import its types at most). The client's `eachBatch` handler pushes into a bounded buffer
+ * and waits (sending heartbeats) while it is full, so a slow pipeline stops fetching; `read()` takes from the buffer.
+ * Offsets are committed manually, only in `ack()`, i.e. after the pipeline has made the records durable, and never
+ * for a partition that is no longer ours.
  *
  * Rebalances: kafkajs uses the eager protocol, so every rebalance takes all partitions away and resumes retained
  * ones from their committed offsets. kafkajs has no revocation callback, so its group's `joinAndSync` is wrapped:
@@ -10,22 +11,12 @@
  * pipeline's `AssignmentListener.revoked`. Only then can the group move the partitions elsewhere.
  * @module
  */
-import {
-  type Admin,
-  type Consumer,
-  type EachBatchPayload,
-  Kafka,
-  type KafkaMessage,
-  logLevel,
-  type SASLOptions,
-} from "kafkajs";
-// kafkajs has no "partitions revoked" callback; its group class is wrapped below (pinned version 2.2.4).
+import { type Admin, type Consumer, type EachBatchPayload, Kafka, logLevel, type SASLOptions } from "kafkajs";
+// kafkajs has no "partitions revoked" callback; its group class is wrapped (kafka_rejoin.ts; pinned version 2.2.4).
 import ConsumerGroup from "kafkajs/src/consumer/consumerGroup.js";
-import process from "node:process";
 import type {
   AssignmentListener,
   MetadataColumn,
-  MetadataValue,
   ReadOptions,
   ReadResult,
   Source,
@@ -43,95 +34,21 @@ import {
   type ResolvedKafkaOptions,
   resolveKafkaOptions,
 } from "./kafka_config.ts";
-import { parsePosition, PartitionTracker, POSITION_DIGITS, streamName } from "./kafka_offsets.ts";
+import { toSourceMessage } from "./kafka_message.ts";
+import { parsePosition, PartitionTracker, streamName } from "./kafka_offsets.ts";
 import { type ProgressHandle, startProgress, type TopicProgress } from "./kafka_progress.ts";
+import { progressSnapshot } from "./kafka_progress_snapshot.ts";
+import { deleteRejoinHook, installJoinHook, isRebalanceError, setRejoinHook } from "./kafka_rejoin.ts";
+import { loadTls } from "./kafka_tls.ts";
 import { selectTopics, topicSelection } from "./kafka_topics.ts";
+import { silenceNegativeTimeoutWarning } from "./kafka_warning_filter.ts";
 
-/** Error types kafkajs raises when the group is rebalancing or this member was expelled. */
-const REBALANCE_ERRORS = new Set([
-  "REBALANCE_IN_PROGRESS",
-  "NOT_COORDINATOR_FOR_GROUP",
-  "ILLEGAL_GENERATION",
-  "UNKNOWN_MEMBER_ID",
-]);
+export { decodeHeaders, decodeKey } from "./kafka_message.ts";
 
 /** How often a handler waiting for buffer room sends heartbeats (kafkajs throttles them to its interval). */
 const ROOM_POLL_MS = 1000;
 /** How often `read()` re-checks the one-shot end while no data arrives. */
 const END_POLL_MS = 100;
-
-function isRebalanceError(error: unknown): boolean {
-  return typeof error === "object" && error !== null &&
-    REBALANCE_ERRORS.has(String((error as { type?: unknown }).type));
-}
-
-/** Per group member id: what must finish before that member rejoins its group. */
-const beforeRejoin = new Map<string, () => Promise<void>>();
-let joinHookInstalled = false;
-
-/**
- * Makes kafkajs await our hooks before every join of a group, so that on a rebalance the pipeline lets go of the
- * revoked partitions (finishes or drops what it holds for them) before the group can hand them to another member.
- */
-function installJoinHook(): void {
-  if (joinHookInstalled) return;
-  joinHookInstalled = true;
-  const prototype = (ConsumerGroup as { prototype: Record<string, unknown> }).prototype;
-  const original = prototype.joinAndSync as (...args: unknown[]) => Promise<unknown>;
-  if (typeof original !== "function") throw new TypeError("Cannot hook kafkajs: ConsumerGroup.joinAndSync is missing");
-  prototype.joinAndSync = async function (this: { memberId: string | null }, ...args: unknown[]) {
-    const hook = this.memberId ? beforeRejoin.get(this.memberId) : undefined;
-    if (hook) await hook();
-    return original.apply(this, args);
-  };
-}
-
-/**
- * kafkajs arms `setTimeout` with a negative delay when its request queue is idle, which Node's timers report as a
- * `TimeoutNegativeWarning` on stderr in every run. That warning alone is dropped; every other warning still shows.
- */
-function silenceNegativeTimeoutWarning(): void {
-  const original = process.listeners("warning");
-  if (original.some((listener) => (listener as { fsdsFilter?: boolean }).fsdsFilter)) return;
-  const filter = Object.assign((warning: Error) => {
-    if (warning.name === "TimeoutNegativeWarning") return;
-    for (const listener of original) listener(warning);
-  }, { fsdsFilter: true });
-  process.removeAllListeners("warning");
-  process.on("warning", filter);
-}
-
-const utf8 = new TextDecoder("utf-8", { fatal: true });
-const lenientUtf8 = new TextDecoder("utf-8");
-
-/**
- * Decodes a key as UTF-8; keys that are not valid UTF-8 (binary keys) become `base64:<base64>` so the column stays
- * text and no key is lost.
- */
-export function decodeKey(key: Uint8Array | null): string | null {
-  if (key === null) return null;
-  try {
-    return utf8.decode(key);
-  } catch {
-    let binary = "";
-    for (const byte of key) binary += String.fromCharCode(byte);
-    return `base64:${btoa(binary)}`;
-  }
-}
-
-/** Header values as text (invalid UTF-8 bytes become U+FFFD); a header given several times keeps its last value. */
-export function decodeHeaders(headers: KafkaMessage["headers"]): Record<string, string> | null {
-  if (!headers) return null;
-  const out: Record<string, string> = {};
-  let any = false;
-  for (const [name, raw] of Object.entries(headers)) {
-    const value = Array.isArray(raw) ? raw[raw.length - 1] : raw;
-    if (value === undefined) continue;
-    out[name] = typeof value === "string" ? value : lenientUtf8.decode(value);
-    any = true;
-  }
-  return any ? out : null;
-}
 
 /** Counters of one source instance, for logs and tests. */
 export interface KafkaSourceStats {
@@ -219,7 +136,7 @@ export class KafkaSource implements Source {
     const kafka = new Kafka({
       clientId: this.#options.clientId,
       brokers: [...this.#options.brokers],
-      ssl: await this.#loadTls(),
+      ssl: await loadTls(this.#options.tls),
       sasl: this.#options.sasl as SASLOptions | undefined,
       logLevel: this.#log.enabled("DEBUG") ? logLevel.INFO : logLevel.WARN,
       logCreator: () => ({ level, log }) => {
@@ -270,9 +187,9 @@ export class KafkaSource implements Source {
     this.#consumer = consumer;
     this.#unsubscribe.push(
       consumer.on(consumer.events.GROUP_JOIN, (event) => {
-        if (this.#memberId) beforeRejoin.delete(this.#memberId);
+        if (this.#memberId) deleteRejoinHook(this.#memberId);
         this.#memberId = event.payload.memberId;
-        beforeRejoin.set(this.#memberId, () => this.#revokeAll("rebalance"));
+        setRejoinHook(this.#memberId, () => this.#revokeAll("rebalance"));
         this.#onAssigned(event.payload.memberAssignment);
       }),
       consumer.on(consumer.events.REBALANCING, () => void this.#revokeAll("rebalance")),
@@ -283,9 +200,9 @@ export class KafkaSource implements Source {
         this.#trackers.get(streamName(topic, partition))?.fetched(BigInt(lastOffset));
       }),
     );
-    installJoinHook();
+    installJoinHook(ConsumerGroup);
     this.#unsubscribe.push(() => {
-      if (this.#memberId) beforeRejoin.delete(this.#memberId);
+      if (this.#memberId) deleteRejoinHook(this.#memberId);
     });
     await consumer.connect();
     await consumer.subscribe({ topics: this.#topics, fromBeginning: true });
@@ -386,30 +303,6 @@ export class KafkaSource implements Source {
     this.#failure = new Error(`Kafka consumer of group "${this.#options.groupId}" failed: ${cause.message}`, { cause });
     this.#log.error({ error: cause }, "Kafka consumer failed");
     this.#buffer.wakeAll();
-  }
-
-  async #loadTls(): Promise<{ ca?: string[]; cert?: string; key?: string; rejectUnauthorized: boolean } | undefined> {
-    const tls = this.#options.tls;
-    if (!tls) return undefined;
-    const read = async (path: string | undefined, what: string) => {
-      if (!path) return undefined;
-      try {
-        return await Deno.readTextFile(path);
-      } catch (error) {
-        throw new ConfigError(`Cannot read TLS ${what} "${path}": ${(error as Error).message}`, {
-          hint: "check source.tls file paths",
-          cause: error,
-        });
-      }
-    };
-    const ca = await read(tls.caFile, "CA file");
-    return {
-      ca: ca ? [ca] : undefined,
-      cert: await read(tls.certFile, "certificate file"),
-      key: await read(tls.keyFile, "key file"),
-      rejectUnauthorized: tls.rejectUnauthorized,
-      ...(tls.serverName ? { servername: tls.serverName } : {}),
-    };
   }
 
   /** Called synchronously by kafkajs right after it joined the group, before it fetches. */
@@ -574,9 +467,14 @@ export class KafkaSource implements Source {
       const tombstone = message.value === null;
       if (tombstone) this.stats.tombstones++;
       tracker.delivered(offset);
-      messages.push(
-        this.#toMessage(batch.topic, batch.partition, stream, message, offset, tombstone && skipTombstones),
-      );
+      messages.push(toSourceMessage(message, {
+        fields: this.#fields,
+        topic: batch.topic,
+        partition: batch.partition,
+        stream,
+        offset,
+        skip: tombstone && skipTombstones,
+      }));
     }
     while (!this.#buffer.hasRoom() && !this.#closed && generation === this.#generation) {
       await this.#buffer.waitForRoom(ROOM_POLL_MS);
@@ -590,43 +488,6 @@ export class KafkaSource implements Source {
     await this.#heartbeat(heartbeat);
   }
 
-  #toMessage(
-    topic: string,
-    partition: number,
-    stream: string,
-    message: KafkaMessage,
-    offset: bigint,
-    skip: boolean,
-  ): SourceMessage {
-    const time = Number(message.timestamp);
-    const timestampMs = Number.isFinite(time) && time >= 0 ? time : undefined;
-    const metadata: MetadataValue[] = this.#fields.map((field) => {
-      switch (field) {
-        case "topic":
-          return topic;
-        case "partition":
-          return partition;
-        case "offset":
-          return offset;
-        case "timestamp":
-          return timestampMs ?? null;
-        case "key":
-          return decodeKey(message.key);
-        case "headers":
-          return decodeHeaders(message.headers);
-      }
-    });
-    const value = message.value;
-    return {
-      stream,
-      position: message.offset.padStart(POSITION_DIGITS, "0"),
-      value: value === null ? null : new Uint8Array(value.buffer, value.byteOffset, value.byteLength),
-      metadata,
-      timestampMs,
-      ...(skip ? { skip: true } : {}),
-    };
-  }
-
   #caughtUp(): boolean {
     if (!this.#assignmentReady || this.#buffer.size > 0) return false;
     for (const tracker of this.#trackers.values()) if (!tracker.caughtUp) return false;
@@ -634,23 +495,10 @@ export class KafkaSource implements Source {
   }
 
   #snapshot(): TopicProgress[] {
-    const byTopic = new Map<string, { total: number; partitions: number }>();
-    for (const tracker of this.#trackers.values()) {
-      const entry = byTopic.get(tracker.topic) ?? { total: 0, partitions: 0 };
-      entry.total += Number(tracker.toDo);
-      entry.partitions++;
-      byTopic.set(tracker.topic, entry);
-    }
-    const doneByTopic = new Map<string, number>();
-    for (const [stream, done] of this.#doneByStream) {
-      const topic = stream.slice(0, stream.lastIndexOf("+"));
-      doneByTopic.set(topic, (doneByTopic.get(topic) ?? 0) + done);
-    }
-    return this.#topics.filter((topic) => byTopic.has(topic) || doneByTopic.has(topic)).map((topic) => ({
-      topic,
-      done: doneByTopic.get(topic) ?? 0,
-      total: byTopic.get(topic)?.total ?? 0,
-      partitions: byTopic.get(topic)?.partitions ?? 0,
-    }));
+    return progressSnapshot({
+      topics: this.#topics,
+      trackers: this.#trackers.values(),
+      doneByStream: this.#doneByStream,
+    });
   }
 }
