@@ -14,7 +14,8 @@
  *   payload columns are all null; `{}` gives a row whose payload columns are all null (the metadata is kept);
  * - a payload column named like a metadata column gets the suffix `_payload` (repeated until unique): metadata is
  *   never overwritten;
- * - two fields that flatten to the same name (`{"a":{"b":1},"a_b":2}`): the first in key order wins;
+ * - two fields of one record that flatten to the same name (`{"a":{"b":1},"a_b":2}`): the first in key order keeps
+ *   the name, the next goes to `a_b_2` (then `_3`, ...), so no value is dropped;
  * - text (values and column names) is written as UTF-8; a lone surrogate (from a JSON `\ud800` escape) becomes
  *   U+FFFD; NaN and ±Infinity are float64 values;
  * - a value that cannot be stored (a function, or a column outgrowing 2 GiB) gives `skipped`, and the row's partial
@@ -209,7 +210,7 @@ export class BatchBuilder {
       if (typeof value === "object" && value !== null && depth < this.#flatten.max_depth && isPlainObject(value)) {
         this.#walk(value, child, depth + 1, row);
       } else {
-        (child.column ?? this.#attach(child)).add(row, value);
+        this.#store(child, row, value);
       }
     }
   }
@@ -220,7 +221,14 @@ export class BatchBuilder {
       this.#walk(value, child, depth + 1, row);
       return;
     }
-    (child.column ?? this.#attach(child)).add(row, value);
+    this.#store(child, row, value);
+  }
+
+  /** Stores a leaf value; a second value for the same column in one row spills to `<name>_2`, `_3`, ... */
+  #store(node: PathNode, row: number, value: unknown): void {
+    let column = node.column ?? this.#attach(node);
+    for (let n = 2; column.length > row; n++) column = this.#column(`${node.name}_${n}`);
+    column.add(row, value);
   }
 
   /** The child node for `key`, remembered at position `slot` for the next object of the same shape. */

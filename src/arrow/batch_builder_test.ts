@@ -280,9 +280,10 @@ Deno.test("append() stores NaN and Infinity as floats and replaces lone surrogat
   assertEquals(columnValues(table, "s"), ["a\uFFFDb", "ok", null]);
 });
 
-Deno.test("append() keeps the first of two fields that flatten to the same name", () => {
-  const table = build([{ a: { b: 1 }, a_b: 2 }, { a_b: 3, a: { b: 4 } }]);
-  assertEquals(columnValues(table, "a_b"), [1n, 3n]);
+Deno.test("append() keeps both of two fields that flatten to the same name, the second as <name>_2", () => {
+  const table = build([{ a: { b: 1 }, a_b: 2 }, { a_b: 3, a: { b: 4 } }, { a_b: 5 }]);
+  assertEquals(columnValues(table, "a_b"), [1n, 3n, 5n]);
+  assertEquals(columnValues(table, "a_b_2"), [2n, 4n, null]);
 });
 
 Deno.test("append() stores bytes as binary, and as base64 text when the column widens", () => {
