@@ -63,6 +63,16 @@ export interface LeasesOptions {
   readonly log: Logger;
 }
 
+/** What a stream or list reader knows that its leases need. */
+export type ReaderLeaseOptions = Omit<LeasesOptions, "ttlMs"> & { readonly claimIdleMs: number };
+
+/** The leases of a reader, or undefined when taking over dead consumers is off (`claim_idle_ms: 0`). */
+export function readerLeases(options: ReaderLeaseOptions): Leases | undefined {
+  if (options.claimIdleMs <= 0) return undefined;
+  const { client, consumer, runId, findLiveRun, log } = options;
+  return new Leases({ client, consumer, runId, findLiveRun, ttlMs: options.claimIdleMs, log });
+}
+
 /** The leases one instance holds, kept alive by a timer. */
 export class Leases {
   readonly #o: LeasesOptions;

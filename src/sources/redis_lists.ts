@@ -20,7 +20,7 @@ import type { SourceMessage } from "../core/source.ts";
 import type { Logger } from "../telemetry/log.ts";
 import { LuaScript, type RedisClient, replyBytes, replyText } from "./redis_client.ts";
 import { formatListPosition, parseListPosition, streamNameOf } from "./redis_ids.ts";
-import { leaseKeyOf, Leases } from "./redis_leases.ts";
+import { leaseKeyOf, type Leases, readerLeases } from "./redis_leases.ts";
 
 /** Items read back per LRANGE while recovering a processing list. */
 const RECOVER_PAGE = 1000;
@@ -188,16 +188,7 @@ export class ListReader {
 
   constructor(options: ListReaderOptions) {
     this.#o = options;
-    if (options.claimIdleMs > 0) {
-      this.#leases = new Leases({
-        client: options.client,
-        consumer: options.consumer,
-        runId: options.runId,
-        findLiveRun: options.findLiveRun,
-        ttlMs: options.claimIdleMs,
-        log: options.log,
-      });
-    }
+    this.#leases = readerLeases(options);
     this.#lists = options.keys.map((key) => this.#state(key, options.consumer, false));
   }
 

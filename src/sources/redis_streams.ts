@@ -17,7 +17,7 @@ import type { SourceMessage } from "../core/source.ts";
 import type { Logger } from "../telemetry/log.ts";
 import { isReplyError, type RedisClient, type RedisCommand, replyBytes, replyText } from "./redis_client.ts";
 import { comparePositions, streamIdTimestampMs, streamNameOf } from "./redis_ids.ts";
-import { leaseKeyOf, Leases } from "./redis_leases.ts";
+import { leaseKeyOf, type Leases, readerLeases } from "./redis_leases.ts";
 
 /** Ids per XACK / XCLAIM command; several commands go in one round trip. */
 const IDS_PER_COMMAND = 1000;
@@ -106,16 +106,7 @@ export class StreamReader {
 
   constructor(options: StreamReaderOptions) {
     this.#o = options;
-    if (options.claimIdleMs > 0) {
-      this.#leases = new Leases({
-        client: options.client,
-        consumer: options.consumer,
-        runId: options.runId,
-        findLiveRun: options.findLiveRun,
-        ttlMs: options.claimIdleMs,
-        log: options.log,
-      });
-    }
+    this.#leases = readerLeases(options);
     this.#keys = options.keys.map((key) => ({ key, phase: "pending", cursor: "0", drained: false }));
   }
 

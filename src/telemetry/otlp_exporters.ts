@@ -108,15 +108,14 @@ class OtlpExporterBase<T> {
   }
 }
 
-/** Exports spans over OTLP (HTTP JSON, HTTP protobuf or gRPC). */
-export class OtlpSpanExporter implements SpanExporter {
-  readonly #base: OtlpExporterBase<ReadableSpan[]>;
-  constructor(target: SignalExport, options: OtlpExporterOptions = {}) {
-    const serializer = target.protocol === "http/json" ? JsonTraceSerializer : ProtobufTraceSerializer;
-    this.#base = new OtlpExporterBase("traces", target, (spans) => serializer.serializeRequest(spans), options);
+/** What both exporters share: exporting through one {@linkcode OtlpExporterBase}, flushing, shutting down. */
+abstract class DelegatingExporter<T> {
+  readonly #base: OtlpExporterBase<T>;
+  constructor(base: OtlpExporterBase<T>) {
+    this.#base = base;
   }
-  export(spans: ReadableSpan[], resultCallback: (result: ExportResult) => void): void {
-    this.#base.exportItems(spans, resultCallback);
+  export(items: T, resultCallback: (result: ExportResult) => void): void {
+    this.#base.exportItems(items, resultCallback);
   }
   forceFlush(): Promise<void> {
     return this.#base.forceFlush();
@@ -130,25 +129,19 @@ export class OtlpSpanExporter implements SpanExporter {
   }
 }
 
+/** Exports spans over OTLP (HTTP JSON, HTTP protobuf or gRPC). */
+export class OtlpSpanExporter extends DelegatingExporter<ReadableSpan[]> implements SpanExporter {
+  constructor(target: SignalExport, options: OtlpExporterOptions = {}) {
+    const serializer = target.protocol === "http/json" ? JsonTraceSerializer : ProtobufTraceSerializer;
+    super(new OtlpExporterBase("traces", target, (spans) => serializer.serializeRequest(spans), options));
+  }
+}
+
 /** Exports metrics over OTLP (HTTP JSON, HTTP protobuf or gRPC): cumulative sums and histograms. */
-export class OtlpMetricExporter implements PushMetricExporter {
+export class OtlpMetricExporter extends DelegatingExporter<ResourceMetrics> implements PushMetricExporter {
   readonly selectAggregationTemporality: (type: InstrumentType) => AggregationTemporality = temporalityFor;
-  readonly #base: OtlpExporterBase<ResourceMetrics>;
   constructor(target: SignalExport, options: OtlpExporterOptions = {}) {
     const serializer = target.protocol === "http/json" ? JsonMetricsSerializer : ProtobufMetricsSerializer;
-    this.#base = new OtlpExporterBase("metrics", target, (metrics) => serializer.serializeRequest(metrics), options);
-  }
-  export(metrics: ResourceMetrics, resultCallback: (result: ExportResult) => void): void {
-    this.#base.exportItems(metrics, resultCallback);
-  }
-  forceFlush(): Promise<void> {
-    return this.#base.forceFlush();
-  }
-  shutdown(): Promise<void> {
-    return this.#base.shutdown();
-  }
-  /** Cancels requests in flight and closes the connections at once (shutdown past its timeout). */
-  abort(): void {
-    this.#base.abort();
+    super(new OtlpExporterBase("metrics", target, (metrics) => serializer.serializeRequest(metrics), options));
   }
 }
