@@ -6,10 +6,10 @@
 import { registerSink, registerSource } from "./core/registry.ts";
 import { fileSourcePlugin } from "./sources/file.ts";
 import { localSinkPlugin } from "./sinks/local.ts";
-import { hdfsSinkPlugin } from "./sinks/hdfs.ts";
-import { s3SinkPlugin } from "./sinks/s3.ts";
-import { redisSourcePlugin } from "./sources/redis.ts";
-import { kafkaSourcePlugin } from "./sources/kafka.ts";
+import { hdfsSinkPlugin } from "./sinks/hdfs/sink.ts";
+import { s3SinkPlugin } from "./sinks/s3/sink.ts";
+import { redisSourcePlugin } from "./sources/redis/source.ts";
+import { kafkaSourcePlugin } from "./sources/kafka/mod.ts";
 
 registerSource(fileSourcePlugin);
 registerSink(localSinkPlugin);

@@ -4,9 +4,9 @@
  * URL, HDFS stopped mid-run, and permission errors.
  */
 import assert, { deepEqual as assertEquals, rejects } from "node:assert/strict";
-import { createHdfsSink, type HdfsSink, hdfsSinkSchema } from "../src/sinks/hdfs.ts";
-import { WebHdfsClient } from "../src/sinks/webhdfs_client.ts";
-import { WebHdfsError } from "../src/sinks/webhdfs_errors.ts";
+import { createHdfsSink, type HdfsSink, hdfsSinkSchema } from "../src/sinks/hdfs/sink.ts";
+import { WebHdfsClient } from "../src/sinks/hdfs/webhdfs_client.ts";
+import { WebHdfsError } from "../src/sinks/hdfs/webhdfs_errors.ts";
 import { endpoints, startService, stopService } from "./services/endpoints.ts";
 
 const ep = () => endpoints().hdfs;

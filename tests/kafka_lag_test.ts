@@ -6,8 +6,8 @@
  */
 import assert from "node:assert/strict";
 import type { SourceMessage } from "../src/core/source.ts";
-import { kafkaSourceSchema } from "../src/sources/kafka_config.ts";
-import { KafkaSource } from "../src/sources/kafka_consumer.ts";
+import { kafkaSourceSchema } from "../src/sources/kafka/config.ts";
+import { KafkaSource } from "../src/sources/kafka/source.ts";
 import {
   brokers,
   committedOffsets,

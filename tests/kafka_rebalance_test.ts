@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import type { SourceMessage } from "../src/core/source.ts";
-import type { KafkaSource } from "../src/sources/kafka_consumer.ts";
+import type { KafkaSource } from "../src/sources/kafka/source.ts";
 import {
   committedOffsets,
   createTopic,

@@ -6,7 +6,7 @@
 import assert, { deepEqual as assertEquals, rejects } from "node:assert/strict";
 import type { SourceMessage } from "../src/core/source.ts";
 import { ConfigError } from "../src/core/errors.ts";
-import { listKeysOf } from "../src/sources/redis_lists.ts";
+import { listKeysOf } from "../src/sources/redis/lists.ts";
 import { configureLogging } from "../src/telemetry/log.ts";
 import { ackAll, addEntries, adminClient, drain, makeSource, pendingCount, text, uniqueKey } from "./redis_helpers.ts";
 import { endpoints, ensureRunning, startService, stopService } from "./services/endpoints.ts";

@@ -6,8 +6,8 @@
  */
 import assert, { deepEqual as assertEquals } from "node:assert/strict";
 import { decodeParquet } from "../src/parquet/writer.ts";
-import type { RedisClient } from "../src/sources/redis_client.ts";
-import { listKeysOf } from "../src/sources/redis_lists.ts";
+import type { RedisClient } from "../src/sources/redis/client.ts";
+import { listKeysOf } from "../src/sources/redis/lists.ts";
 import { addEntries, adminClient, pendingCount, uniqueKey } from "./redis_helpers.ts";
 import { endpoints, ensureRunning, startService, stopService } from "./services/endpoints.ts";
 

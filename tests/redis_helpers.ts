@@ -5,9 +5,9 @@
  */
 import type { SourceMessage } from "../src/core/source.ts";
 import { Logger } from "../src/telemetry/log.ts";
-import { RedisSource } from "../src/sources/redis.ts";
-import { RedisClient } from "../src/sources/redis_client.ts";
-import { parseRedisConfig } from "../src/sources/redis_config.ts";
+import { RedisSource } from "../src/sources/redis/source.ts";
+import { RedisClient } from "../src/sources/redis/client.ts";
+import { parseRedisConfig } from "../src/sources/redis/config.ts";
 import { endpoints } from "./services/endpoints.ts";
 
 /** A logger for tests. */

@@ -6,10 +6,10 @@
  */
 import { deepEqual as assertEquals } from "node:assert/strict";
 import type { SourceMessage } from "../src/core/source.ts";
-import { RedisSource } from "../src/sources/redis.ts";
-import type { RedisClient } from "../src/sources/redis_client.ts";
-import { parseRedisConfig } from "../src/sources/redis_config.ts";
-import { listKeysOf } from "../src/sources/redis_lists.ts";
+import { RedisSource } from "../src/sources/redis/source.ts";
+import type { RedisClient } from "../src/sources/redis/client.ts";
+import { parseRedisConfig } from "../src/sources/redis/config.ts";
+import { listKeysOf } from "../src/sources/redis/lists.ts";
 import { ackAll, addEntries, adminClient, testLog, uniqueKey } from "./redis_helpers.ts";
 import { endpoints, ensureRunning } from "./services/endpoints.ts";
 

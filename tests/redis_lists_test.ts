@@ -5,10 +5,10 @@
 import assert, { deepEqual as assertEquals } from "node:assert/strict";
 import { adminClient, drain, makeSource, text, uniqueKey } from "./redis_helpers.ts";
 import { ensureRunning } from "./services/endpoints.ts";
-import type { RedisClient } from "../src/sources/redis_client.ts";
+import type { RedisClient } from "../src/sources/redis/client.ts";
 import type { SourceMessage } from "../src/core/source.ts";
-import { listKeysOf, MOVE_SCRIPT } from "../src/sources/redis_lists.ts";
-import { formatListPosition, streamNameOf } from "../src/sources/redis_ids.ts";
+import { listKeysOf, MOVE_SCRIPT } from "../src/sources/redis/lists.ts";
+import { formatListPosition, streamNameOf } from "../src/sources/redis/ids.ts";
 
 await ensureRunning(["redis"]);
 

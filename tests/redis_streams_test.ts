@@ -5,7 +5,7 @@
 import assert, { deepEqual as assertEquals } from "node:assert/strict";
 import { ackAll, addEntries, adminClient, drain, makeSource, pendingCount, text, uniqueKey } from "./redis_helpers.ts";
 import { ensureRunning } from "./services/endpoints.ts";
-import { streamNameOf } from "../src/sources/redis_ids.ts";
+import { streamNameOf } from "../src/sources/redis/ids.ts";
 
 await ensureRunning(["redis"]);
 

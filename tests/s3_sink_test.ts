@@ -12,10 +12,10 @@ import {
 } from "@aws-sdk/client-s3";
 import { Buffer } from "node:buffer";
 import { ConfigError } from "../src/core/errors.ts";
-import { Journal } from "../src/core/journal.ts";
-import { S3Sink } from "../src/sinks/s3.ts";
-import { s3SinkSchema } from "../src/sinks/s3_config.ts";
-import type { BeforeSendHook } from "../src/sinks/s3_store.ts";
+import { Journal } from "../src/pipeline/journal.ts";
+import { S3Sink } from "../src/sinks/s3/sink.ts";
+import { s3SinkSchema } from "../src/sinks/s3/config.ts";
+import type { BeforeSendHook } from "../src/sinks/s3/store.ts";
 import { configureLogging, Logger } from "../src/telemetry/log.ts";
 import { s3OutageTest, s3Test } from "./s3_test_lock.ts";
 import { endpoints, ensureRunning, startService, stopService } from "./services/endpoints.ts";

@@ -7,7 +7,7 @@ import { parseArgs } from "node:util";
 import { parse as parseYaml } from "yaml";
 import { ConfigError } from "../core/errors.ts";
 import type { FlagValue } from "../config/load.ts";
-import { didYouMean } from "../config/_suggest.ts";
+import { didYouMean } from "../config/suggest.ts";
 
 /** Commands. `run` is the default. */
 export const COMMANDS = {

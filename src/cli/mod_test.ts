@@ -2,7 +2,7 @@ import assert, { deepEqual as assertEquals, rejects } from "node:assert/strict";
 import "../config/_test_plugins.ts";
 import type { AppConfig } from "../config/app_config.ts";
 import { ConfigError } from "../core/errors.ts";
-import type { RunOptions, RunSummary } from "../core/run.ts";
+import type { RunOptions, RunSummary } from "../pipeline/run.ts";
 import { configureLogging } from "../telemetry/log.ts";
 import { FLAGS } from "./flags.ts";
 import { type CliOptions, runCli } from "./mod.ts";

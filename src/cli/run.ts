@@ -5,7 +5,7 @@
  * @module
  */
 import type { LoadedConfig } from "../config/app_config.ts";
-import type { RunOptions, RunSummary } from "../core/run.ts";
+import type { RunOptions, RunSummary } from "../pipeline/run.ts";
 import { configureLogging, parseLogLevel, rootLogger } from "../telemetry/log.ts";
 import { EXIT } from "./exit.ts";
 
@@ -73,7 +73,7 @@ export async function runCommand(loaded: LoadedConfig, options: RunCommandOption
   });
   try {
     // Loaded on demand so that validate, --help and --version never load the pipeline (Arrow, Parquet WASM).
-    const runner = options.runPipeline ?? (await import("../core/run.ts")).runPipeline;
+    const runner = options.runPipeline ?? (await import("../pipeline/run.ts")).runPipeline;
     const { withTelemetry } = await import("../telemetry/mod.ts");
     const summary = await withTelemetry(
       config.telemetry,

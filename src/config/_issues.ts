@@ -9,7 +9,7 @@ import type { EntryMap, Problem } from "./layer.ts";
 import { formatOrigin, formatPath } from "./origin.ts";
 import { enumValues, objectKeys, schemaAt } from "./schema_walk.ts";
 import { isSecretPath, maskValue } from "./secrets.ts";
-import { closest } from "./_suggest.ts";
+import { closest } from "./suggest.ts";
 
 /** What describing the issues of one section needs. */
 export interface SectionContext {

@@ -32,7 +32,7 @@ import { type ConfigEntry, EntryMap, type Problem } from "./layer.ts";
 import { DEFAULT_ORIGIN, formatOrigin } from "./origin.ts";
 import { schemaAt } from "./schema_walk.ts";
 import { describeIssues, envNamesByKey, showOrigin, showValue } from "./_issues.ts";
-import { closest } from "./_suggest.ts";
+import { closest } from "./suggest.ts";
 
 /** A value given on the command line. */
 export interface FlagValue {

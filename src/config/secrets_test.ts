@@ -1,6 +1,6 @@
 import assert, { deepEqual as assertEquals } from "node:assert/strict";
 import { isSecretPath, maskUrlPasswords, maskValue } from "./secrets.ts";
-import { closest } from "./_suggest.ts";
+import { closest } from "./suggest.ts";
 
 Deno.test("isSecretPath() matches secret words anywhere in the path and the plugin's secret keys", () => {
   assert(isSecretPath(["source", "password"]));

@@ -8,8 +8,8 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import type { RedisClient } from "../../src/sources/redis_client.ts";
-import { listKeysOf } from "../../src/sources/redis_lists.ts";
+import type { RedisClient } from "../../src/sources/redis/client.ts";
+import { listKeysOf } from "../../src/sources/redis/lists.ts";
 import { adminClient, makeSource } from "../redis_helpers.ts";
 import { endpoints, ensureRunning } from "../services/endpoints.ts";
 import * as bench from "../helpers/bench.ts";

@@ -11,7 +11,7 @@
  */
 import { join } from "node:path";
 import { telemetrySectionSchema } from "../../src/telemetry/config.ts";
-import { pipelineHooks } from "../../src/telemetry/instrument.ts";
+import { pipelineHooks } from "../../src/pipeline/instrument.ts";
 import { configureLogging } from "../../src/telemetry/log.ts";
 import { ATTR, SPAN, startTelemetry, type Telemetry } from "../../src/telemetry/mod.ts";
 import { startReceiver } from "../telemetry_receiver.ts";

@@ -5,7 +5,7 @@
  *
  * @example
  * ```ts
- * import { endpoints, stopService, startService } from "../services/endpoints.ts";
+ * import { endpoints, stopService, startService } from "./endpoints.ts";
  * const { brokers } = endpoints().kafka;
  * await stopService("kafka"); // the broker is gone; its data stays
  * await startService("kafka"); // back, healthy, with its topics and offsets

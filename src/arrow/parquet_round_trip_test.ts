@@ -1,0 +1,86 @@
+import assert, { deepStrictEqual as assertEquals, throws } from "node:assert/strict";
+import type { Table } from "apache-arrow";
+import { BatchBuilder } from "./batch_builder.ts";
+import { tableRows, tableTypes } from "./_test_rows.ts";
+import { COMPRESSIONS } from "../core/plugin.ts";
+import { checkCompressionLevel, decodeParquet, encodeParquet } from "../parquet/writer.ts";
+
+function sampleTable(rows = 300): Table {
+  const builder = new BatchBuilder({
+    metadataColumns: [{ name: "kafka_offset", type: "int64" }, { name: "kafka_timestamp", type: "timestamp_ms" }],
+    flatten: { separator: "_", max_depth: 8, hoist_key: "data", lists: "list", value_column: "value" },
+  });
+  for (let i = 0; i < rows; i++) {
+    builder.append({
+      id: `id-${i}`,
+      side: i % 2 ? "buy" : "sell",
+      price: i / 4,
+      qty: i,
+      big: 2n ** 62n + BigInt(i),
+      ok: i % 3 === 0,
+      at: `2025-10-17T10:30:00.${String(i).padStart(6, "0")}Z`,
+      tags: [i, i + 1],
+      nested: { a: i % 5 === 0 ? null : "x" },
+    }, [BigInt(i), 1_760_697_000_000 + i]);
+  }
+  return builder.finish() as Table;
+}
+
+for (const compression of COMPRESSIONS) {
+  Deno.test(`encodeParquet() with ${compression} decodes back to the same rows and types`, () => {
+    const table = sampleTable();
+    const bytes = encodeParquet(table, { compression, rowGroupSize: 128 });
+    assertEquals(new TextDecoder().decode(bytes.subarray(0, 4)), "PAR1");
+    const back = decodeParquet(bytes);
+    assertEquals(back.numRows, table.numRows);
+    assertEquals(tableTypes(back), tableTypes(table));
+    assertEquals(tableRows(back), tableRows(table));
+  });
+}
+
+Deno.test("encodeParquet() compresses repetitive data with a codec", () => {
+  const table = sampleTable(2000);
+  const plain = encodeParquet(table, { compression: "none", rowGroupSize: 10_000 }).length;
+  const zstd = encodeParquet(table, { compression: "zstd", rowGroupSize: 10_000 }).length;
+  assert(zstd < plain, `zstd ${zstd} bytes, none ${plain} bytes`);
+});
+
+Deno.test("encodeParquet() rejects a bad row group size and never fails on a level it does not apply", () => {
+  const table = sampleTable(3);
+  throws(() => encodeParquet(table, { compression: "snappy", rowGroupSize: 0 }), /row group size 0/);
+  const bytes = encodeParquet(table, { compression: "snappy", compressionLevel: 3, rowGroupSize: 10 });
+  assertEquals(decodeParquet(bytes).numRows, 3);
+});
+
+Deno.test("checkCompressionLevel() accepts each codec's own range", () => {
+  checkCompressionLevel("gzip", 9);
+  checkCompressionLevel("brotli", 11);
+  checkCompressionLevel("zstd", 1);
+  checkCompressionLevel("lz4", undefined);
+  throws(() => checkCompressionLevel("gzip", 10), /0\.\.9/);
+  throws(() => checkCompressionLevel("brotli", 1.5), /0\.\.11/);
+  throws(() => checkCompressionLevel("zstd", 99), /1\.\.22/);
+  throws(() => checkCompressionLevel("snappy", 3), /no levels/);
+});
+
+Deno.test("encodeParquet() writes lone surrogates in names and values as U+FFFD", () => {
+  const builder = new BatchBuilder({
+    metadataColumns: [],
+    flatten: { separator: "_", max_depth: 8, hoist_key: "data", lists: "json", value_column: "value" },
+  });
+  builder.append({ "k\ud800": "v\udfff", ok: "fine" }, []);
+  const back = decodeParquet(encodeParquet(builder.finish() as Table, { compression: "snappy", rowGroupSize: 10 }));
+  assertEquals(tableRows(back), [{ "k\uFFFD": "v\uFFFD", ok: "fine" }]);
+});
+
+Deno.test("encodeParquet() writes the same rows with dictionary encoding off, auto or on", () => {
+  const table = sampleTable(500);
+  for (const dictionary of ["off", "auto", "on"] as const) {
+    const back = decodeParquet(encodeParquet(table, { compression: "snappy", rowGroupSize: 1000, dictionary }));
+    assertEquals(tableRows(back), tableRows(table), dictionary);
+  }
+  throws(
+    () => encodeParquet(table, { compression: "snappy", rowGroupSize: 1000, dictionary: "yes" as "on" }),
+    /unknown dictionary mode "yes"/,
+  );
+});

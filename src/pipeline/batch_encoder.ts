@@ -1,0 +1,55 @@
+/**
+ * Turns a cut stream batch into the files to write: one Parquet file per output folder (named
+ * `<stream>[~<generation>]+<first position>.parquet`) and, when records failed under `dead_letter`, one JSON-lines file.
+ * Synchronous CPU work, done before the batch joins the write queue.
+ * @module
+ */
+import { encodeParquet } from "../parquet/writer.ts";
+import { escapeStream } from "../partition/escape.ts";
+import { deadLetterPath, encodeDeadLetters } from "./dead_letter.ts";
+import type { CommonSinkConfig } from "../core/plugin.ts";
+import type { StreamBatch } from "./stream_batch.ts";
+
+/** One file of a batch. */
+export interface OutputFile {
+  /** Path relative to the sink root. */
+  readonly path: string;
+  readonly data: Uint8Array;
+  /** Rows in the file (0 for dead letters). */
+  readonly rows: number;
+}
+
+/** The files of one batch and their totals. */
+export interface EncodedBatch {
+  readonly files: readonly OutputFile[];
+  readonly records: number;
+  readonly bytes: number;
+}
+
+/** Encodes a batch; files with no rows or no columns are never produced. */
+export function encodeBatch(batch: StreamBatch, sink: CommonSinkConfig): EncodedBatch {
+  const first = batch.first!;
+  const stem = escapeStream(batch.stream) + (batch.generation ? `~${batch.generation}` : "");
+  const name = `${stem}+${first}.parquet`;
+  const files: OutputFile[] = [];
+  for (const [folder, builder] of batch.builders) {
+    const table = builder.finish();
+    if (table === null || table.numRows === 0) continue;
+    const data = encodeParquet(table, {
+      compression: sink.compression,
+      compressionLevel: sink.compression_level,
+      rowGroupSize: sink.row_group_size,
+      dictionary: sink.parquet_dictionary,
+    });
+    files.push({ path: folder + name, data, rows: table.numRows });
+  }
+  if (batch.deadLetters.length > 0) {
+    const path = deadLetterPath(batch.dataset, stem, first);
+    files.push({ path, data: encodeDeadLetters(batch.deadLetters), rows: 0 });
+  }
+  return {
+    files,
+    records: files.reduce((n, f) => n + f.rows, 0),
+    bytes: files.reduce((n, f) => n + f.data.length, 0),
+  };
+}

@@ -1,0 +1,142 @@
+/**
+ * The write-ahead journal that makes restarts write nothing twice. Before the files of a batch are written, the
+ * journal entry of its stream (`_fsds/journal/<stream>.json`) records the position range and the file paths. After
+ * a crash, the first message of the stream tells what happened:
+ * - its position is past the entry's last position: the batch was acknowledged; nothing to do;
+ * - it is the entry's first position and every listed file exists: the batch is durable but was not acknowledged;
+ *   positions up to `last` are acknowledged without being written again;
+ * - it is the entry's first position and some files are missing: the batch was cut short; the files that exist are
+ *   deleted and the range is re-read;
+ * - it is before the entry's first position: the stream started over (a Kafka topic deleted and recreated, offsets
+ *   reset by an operator). Nothing is skipped or deleted, and files get a new generation in their names, so the
+ *   files of the earlier incarnation are never overwritten.
+ * The sink is the source of truth; one small file per stream, overwritten by each batch.
+ * @module
+ */
+import type { Logger } from "../telemetry/log.ts";
+import { escapeStream } from "../partition/escape.ts";
+import type { Sink } from "../core/sink.ts";
+
+/** Folder of journal entries, relative to the sink root. */
+export const JOURNAL_FOLDER = "_fsds/journal/";
+
+/** One journal entry: the last batch begun for a stream. */
+export interface JournalEntry {
+  readonly version: 1;
+  readonly stream: string;
+  /** File-name generation of the stream ("" for the first); changes when the stream's positions start over. */
+  readonly generation?: string;
+  readonly first: string;
+  readonly last: string;
+  readonly files: readonly string[];
+  readonly written_at: string;
+}
+
+/** What recovery found for a stream. */
+export type Recovery =
+  /** No entry, or its batch was acknowledged before: read normally. */
+  | { readonly kind: "none"; readonly generation: string }
+  /** The batch is durable but unacknowledged: acknowledge positions up to `through` without writing them. */
+  | { readonly kind: "durable"; readonly through: string; readonly generation: string }
+  /** The batch was cut short: its partial files were deleted; the range will be re-read and written. */
+  | { readonly kind: "discarded"; readonly files: readonly string[]; readonly generation: string }
+  /** The stream's positions started over: write under the new `generation`, skip and delete nothing. */
+  | { readonly kind: "restarted"; readonly generation: string };
+
+/** A new file-name generation: the current UTC time, e.g. `20261123T114500Z`. */
+export function newGeneration(now = new Date()): string {
+  return now.toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z");
+}
+
+/** Reads and writes journal entries in a sink. */
+export class Journal {
+  readonly #sink: Sink;
+  readonly #log: Logger;
+
+  constructor(sink: Sink, log: Logger) {
+    this.#sink = sink;
+    this.#log = log;
+  }
+
+  /** Path of a stream's entry relative to the sink root. */
+  static pathOf(stream: string): string {
+    return `${JOURNAL_FOLDER}${escapeStream(stream)}.json`;
+  }
+
+  /** Records that a batch of `stream` covering [first, last] is about to be written as `files`. */
+  async begin(entry: Omit<JournalEntry, "version" | "written_at">): Promise<void> {
+    const full: JournalEntry = { version: 1, ...entry, written_at: new Date().toISOString() };
+    await this.#sink.write(Journal.pathOf(entry.stream), new TextEncoder().encode(JSON.stringify(full)));
+  }
+
+  /** Reads a stream's entry; null when there is none. A corrupt entry is an error naming its path. */
+  async read(stream: string): Promise<JournalEntry | null> {
+    const path = Journal.pathOf(stream);
+    const bytes = await this.#sink.read(path);
+    if (bytes === null) return null;
+    try {
+      const entry = JSON.parse(new TextDecoder().decode(bytes)) as JournalEntry;
+      if (entry.version !== 1 || !Array.isArray(entry.files)) throw new SyntaxError("unknown layout");
+      return entry;
+    } catch (error) {
+      throw new Error(`Cannot read journal "${this.#sink.describe(path)}": ${(error as Error).message}`, {
+        cause: error,
+      });
+    }
+  }
+
+  /**
+   * Decides what to do for a stream whose first message after start is at `firstSeen`.
+   * `compare` orders two positions of the stream.
+   */
+  async recover(stream: string, firstSeen: string, compare: (a: string, b: string) => number): Promise<Recovery> {
+    const entry = await this.read(stream);
+    if (entry === null) return { kind: "none", generation: "" };
+    const generation = entry.generation ?? "";
+    if (compare(firstSeen, entry.last) > 0) return { kind: "none", generation };
+    if (compare(firstSeen, entry.first) < 0) {
+      const next = newGeneration();
+      this.#log.warn(
+        { stream, resumed_at: firstSeen, journal_first: entry.first, generation: next },
+        "Stream positions went back before the last batch (topic recreated or offsets reset); " +
+          "writing under a new file-name generation, nothing skipped",
+      );
+      return { kind: "restarted", generation: next };
+    }
+    const present: string[] = [];
+    for (const file of entry.files) if (await this.#exists(file)) present.push(file);
+    if (present.length === entry.files.length) {
+      this.#log.info(
+        { stream, first: entry.first, last: entry.last, files: present.length },
+        "Batch already durable from an earlier run; acknowledging it without writing again",
+      );
+      return { kind: "durable", through: entry.last, generation };
+    }
+    if (compare(firstSeen, entry.first) > 0) {
+      // Part of the batch was acknowledged: deleting its files would lose acknowledged rows. Keep them.
+      this.#log.warn(
+        {
+          stream,
+          first: entry.first,
+          last: entry.last,
+          resumed_at: firstSeen,
+          missing: entry.files.length - present.length,
+        },
+        "Interrupted batch was partly acknowledged; keeping its files, re-reading the rest",
+      );
+      return { kind: "none", generation };
+    }
+    for (const file of present) await this.#sink.delete(file);
+    this.#log.warn(
+      { stream, first: entry.first, last: entry.last, deleted: present.length },
+      "Removed the files of a batch an earlier run did not finish; re-reading it",
+    );
+    return { kind: "discarded", files: present, generation };
+  }
+
+  async #exists(path: string): Promise<boolean> {
+    if (this.#sink.stat) return (await this.#sink.stat(path)) !== null;
+    const folder = path.slice(0, path.lastIndexOf("/") + 1);
+    return (await this.#sink.list(folder)).some((e) => e.path === path);
+  }
+}

@@ -1,0 +1,427 @@
+/**
+ * The pipeline loop: read messages, decode them, build Arrow batches per stream and output folder, cut batches on
+ * size, bytes, age and the global memory budget, write them through the sink, and only then acknowledge them.
+ * One direction of flow; the sink is the source of truth on restart (see `journal.ts`).
+ * @module
+ */
+import { lookupField } from "../arrow/lookup.ts";
+import { SchemaMemory } from "../arrow/batch_builder.ts";
+import { decodePayload } from "../codec/mod.ts";
+import type { PipelineSection } from "../config/pipeline_section.ts";
+import { datasetOf, Partitioner } from "../partition/partitioner.ts";
+import type { Logger } from "../telemetry/log.ts";
+import { encodeBatch, type EncodedBatch } from "./batch_encoder.ts";
+import { type BatchInfo, BatchWriter } from "./batch_writer.ts";
+import type { DeadLetter } from "./dead_letter.ts";
+import { RecordError } from "../core/errors.ts";
+import { Journal, newGeneration } from "./journal.ts";
+import type { CommonSinkConfig, ValueFormat } from "../core/plugin.ts";
+import type { RunSummary } from "./run.ts";
+import type { Sink } from "../core/sink.ts";
+import type { Source, SourceMessage } from "../core/source.ts";
+import { type CutReason, StreamBatch } from "./stream_batch.ts";
+
+export type { BatchInfo } from "./batch_writer.ts";
+
+/** Hooks for telemetry; every one is optional and must be cheap. */
+export interface PipelineHooks {
+  /** A batch was written: files, records, bytes, how long writing took. */
+  batchWritten?(info: BatchInfo): void;
+  /** Records failed to decode (per batch, not per record). */
+  recordsFailed?(count: number, stream: string): void;
+  /** The loop made progress (read or wrote something); `bufferedBytes`: data in hand not yet written. */
+  heartbeat?(state: { readonly bufferedBytes: number }): void;
+  /** Wraps the writing of one batch, e.g. in a trace span; must call `write` once and return its promise. */
+  aroundBatch?(stream: string, reason: CutReason, write: () => Promise<void>): Promise<void>;
+}
+
+/** Options of {@linkcode Pipeline}. */
+export interface PipelineOptions {
+  readonly pipeline: PipelineSection;
+  readonly sink: CommonSinkConfig;
+  readonly valueFormat: ValueFormat;
+  /** Records per file at most (the source's batch_size, times flush_interval_batches if set). */
+  readonly recordsPerFile: number;
+  readonly log: Logger;
+  readonly hooks?: PipelineHooks;
+}
+
+interface StreamState {
+  batch?: StreamBatch;
+  /** Positions up to this one are durable from an earlier run: acknowledge them without writing. */
+  durableThrough?: string;
+  /** Already-durable positions waiting to be acknowledged. */
+  durableAcks: string[];
+  /** Failures logged at warning level in the current batch (the rest are summarised). */
+  warned: number;
+  /** File-name generation; a new one starts when the stream's positions go backwards. */
+  generation: string;
+  /** Last position handled, to notice a stream that started over. */
+  last?: string;
+  /**
+   * The stream's writes and acknowledgements, chained so they happen in stream order. A failed write rejects the
+   * chain, so nothing later of the stream is acknowledged.
+   */
+  tail: Promise<void>;
+}
+
+const MAX_WARNINGS_PER_BATCH = 5;
+const MAX_FILES_LISTED = 100_000;
+
+/** Moves records from one source to one sink. Create one per run. */
+export class Pipeline {
+  readonly #source: Source;
+  readonly #options: PipelineOptions;
+  readonly #log: Logger;
+  readonly #journal: Journal;
+  readonly #writer: BatchWriter;
+  readonly #partitioner: Partitioner;
+  readonly #streams = new Map<string, StreamState>();
+  readonly #schemas = new Map<string, SchemaMemory>();
+  readonly #compare: (a: string, b: string) => number;
+  #bufferedBytes = 0;
+  /** Batches being written (of different streams); bounded by `pipeline.write_concurrency`. */
+  readonly #inFlight = new Set<Promise<void>>();
+  #inFlightBytes = 0;
+  #failure: { error: unknown } | undefined;
+  #batchesCut = 0;
+  #stopped = false;
+  readonly #summary = {
+    messagesRead: 0,
+    recordsWritten: 0,
+    filesWritten: 0,
+    bytesWritten: 0,
+    recordsFailed: 0,
+    recordsDeadLettered: 0,
+    batchesWritten: 0,
+    files: [] as string[],
+  };
+
+  constructor(source: Source, sink: Sink, options: PipelineOptions) {
+    this.#source = source;
+    this.#options = options;
+    this.#log = options.log;
+    this.#journal = new Journal(sink, options.log.child("journal"));
+    this.#writer = new BatchWriter({
+      source,
+      sink,
+      journal: this.#journal,
+      log: options.log,
+      writeRetrySeconds: options.pipeline.write_retry_seconds,
+    });
+    const flatten = options.pipeline.flatten;
+    this.#partitioner = new Partitioner({
+      partitionBy: options.sink.partition_by,
+      pathTemplate: options.sink.path_template,
+      timestampField: options.sink.timestamp_field,
+      timezone: options.sink.timezone,
+      metadataColumns: source.metadataColumns,
+      lookup: (value, column) => lookupField(value, column, flatten),
+    });
+    this.#compare = source.comparePositions?.bind(source) ?? ((a, b) => a < b ? -1 : a > b ? 1 : 0);
+    source.setAssignmentListener?.({ revoked: (streams) => this.#revoked(streams) });
+  }
+
+  /** Runs until the source ends, a limit is reached or `signal` aborts; then writes what is in hand. */
+  async run(signal: AbortSignal): Promise<RunSummary> {
+    const maxBatches = this.#options.pipeline.max_batches;
+    const timeoutMs = this.#options.pipeline.batch_timeout_seconds * 1000;
+    let finalReason: CutReason = "end";
+    try {
+      finalReason = await this.#loop(signal, timeoutMs);
+      if (!this.#stopped) await this.#cutAll(finalReason);
+      this.#ackDurable();
+    } finally {
+      await Promise.allSettled([...this.#inFlight]);
+    }
+    this.#throwIfFailed();
+    const { batchesWritten: _batches, ...summary } = this.#summary;
+    if (maxBatches !== null && this.#batchesCut >= maxBatches) {
+      this.#log.info(
+        { max_batches: maxBatches },
+        "Stopped after max_batches; records not yet written stay unacknowledged",
+      );
+    }
+    return summary;
+  }
+
+  async #loop(signal: AbortSignal, timeoutMs: number): Promise<CutReason> {
+    const maxMessages = this.#options.pipeline.max_messages;
+    let finalReason: CutReason = "end";
+    while (true) {
+      if (signal.aborted) {
+        finalReason = "shutdown";
+        break;
+      }
+      if (this.#stopped) break;
+      const remaining = maxMessages === null ? Infinity : maxMessages - this.#summary.messagesRead;
+      if (remaining <= 0) {
+        finalReason = "limit";
+        break;
+      }
+      const result = await this.#source.read({
+        maxMessages: Math.max(1, Math.min(remaining, this.#options.recordsPerFile, 5000)),
+        maxWaitMs: this.#waitMs(timeoutMs),
+        signal,
+      });
+      if (result.kind === "end") break;
+      if (result.kind === "messages") {
+        const messages = result.messages.length > remaining ? result.messages.slice(0, remaining) : result.messages;
+        for (const message of messages) {
+          await this.#handle(message);
+          this.#summary.messagesRead++;
+          if (this.#stopped) break;
+        }
+        this.#ackDurable();
+      }
+      this.#options.hooks?.heartbeat?.({ bufferedBytes: this.#bufferedBytes });
+      await this.#cutDue(timeoutMs);
+      this.#throwIfFailed();
+    }
+    return finalReason;
+  }
+
+  #waitMs(timeoutMs: number): number {
+    let oldest = Infinity;
+    for (const state of this.#streams.values()) if (state.batch) oldest = Math.min(oldest, state.batch.openedAt);
+    const untilDue = oldest === Infinity ? 1000 : oldest + timeoutMs - Date.now();
+    return Math.max(10, Math.min(1000, untilDue));
+  }
+
+  async #handle(message: SourceMessage): Promise<void> {
+    const state = this.#streams.get(message.stream) ?? await this.#open(message);
+    if (state.last !== undefined && this.#compare(message.position, state.last) < 0) {
+      await this.#restarted(state, message);
+    }
+    state.last = message.position;
+    if (state.durableThrough !== undefined && this.#compare(message.position, state.durableThrough) <= 0) {
+      state.durableAcks.push(message.position);
+      return;
+    }
+    const batch = state.batch ??= new StreamBatch(message.stream, datasetOf(message), Date.now(), state.generation);
+    batch.positions.push(message.position);
+    if (message.skip) {
+      batch.skipped++;
+      return;
+    }
+    const decoded = message.fields !== undefined
+      ? { kind: "values" as const, values: [message.fields] }
+      : message.value === null
+      ? { kind: "values" as const, values: [null] }
+      : decodePayload(message.value, this.#options.valueFormat);
+    if (decoded.kind === "error") {
+      this.#fail(state, batch, message, decoded.reason);
+    } else {
+      const schema = this.#schemaFor(batch.dataset);
+      const builderOptions = {
+        metadataColumns: this.#source.metadataColumns,
+        flatten: this.#options.pipeline.flatten,
+        schema,
+      };
+      for (const value of decoded.values) {
+        const folder = this.#partitioner.folderFor(value, message);
+        const builder = batch.builderFor(folder, builderOptions);
+        const before = builder.byteSize;
+        const appended = builder.append(value, message.metadata);
+        const grown = builder.byteSize - before;
+        batch.bytes += grown;
+        this.#bufferedBytes += grown;
+        if (appended.kind === "ok") batch.rows++;
+        else this.#fail(state, batch, message, appended.reason);
+      }
+    }
+    await this.#cutIfFull(state);
+  }
+
+  #fail(state: StreamState, batch: StreamBatch, message: SourceMessage, reason: string): void {
+    const policy = this.#options.pipeline.error_handling;
+    const origin = this.#source.describe(message);
+    if (policy === "raise") {
+      throw new RecordError(`Cannot decode ${origin}: ${reason}`);
+    }
+    batch.failed++;
+    if (policy === "dead_letter") {
+      const letter: DeadLetter = {
+        origin,
+        stream: message.stream,
+        position: message.position,
+        reason,
+        value: message.value,
+      };
+      batch.deadLetters.push(letter);
+    } else if (policy === "log") {
+      if (state.warned < MAX_WARNINGS_PER_BATCH) {
+        this.#log.warn({ origin, reason }, "Skipped a record that cannot be decoded");
+      } else if (state.warned === MAX_WARNINGS_PER_BATCH) {
+        this.#log.warn(
+          { stream: message.stream },
+          "More records cannot be decoded; counting them in the batch summary",
+        );
+      }
+      state.warned++;
+    }
+  }
+
+  async #cutIfFull(state: StreamState): Promise<void> {
+    const batch = state.batch;
+    if (batch === undefined) return;
+    if (batch.rows >= this.#options.recordsPerFile) await this.#cut(state, "records");
+    else if (batch.bytes >= this.#options.pipeline.max_file_bytes) await this.#cut(state, "bytes");
+    while (this.#bufferedBytes > this.#options.pipeline.memory_budget_bytes) {
+      const oldest = this.#oldest();
+      if (oldest === undefined) break;
+      await this.#cut(oldest, "memory");
+    }
+  }
+
+  #oldest(): StreamState | undefined {
+    let found: StreamState | undefined;
+    for (const state of this.#streams.values()) {
+      if (state.batch && (!found || state.batch.openedAt < found.batch!.openedAt)) found = state;
+    }
+    return found;
+  }
+
+  async #cutDue(timeoutMs: number): Promise<void> {
+    const now = Date.now();
+    for (const state of [...this.#streams.values()]) {
+      if (this.#stopped) return;
+      if (state.batch && now - state.batch.openedAt >= timeoutMs) await this.#cut(state, "age");
+    }
+  }
+
+  async #cutAll(reason: CutReason): Promise<void> {
+    for (const state of [...this.#streams.values()]) {
+      if (this.#stopped) return;
+      if (state.batch) await this.#cut(state, reason);
+    }
+  }
+
+  /**
+   * Cuts a stream's batch: encodes it now, then queues its write and acknowledgement behind the stream's earlier
+   * ones. Waits while too many batches, or too many bytes, are in flight.
+   */
+  async #cut(state: StreamState, reason: CutReason, options: { ack?: boolean } = {}): Promise<void> {
+    const batch = state.batch;
+    if (batch === undefined || batch.first === undefined) return;
+    state.batch = undefined;
+    state.warned = 0;
+    this.#bufferedBytes -= batch.bytes;
+    this.#batchesCut++;
+    const maxBatches = this.#options.pipeline.max_batches;
+    if (maxBatches !== null && this.#batchesCut >= maxBatches) this.#stopped = true;
+    this.#ackDurableOf(batch.stream, state);
+    const started = performance.now();
+    const encoded = encodeBatch(batch, this.#options.sink);
+    const write = () => this.#write(batch, encoded, reason, started, options.ack ?? true);
+    const around = this.#options.hooks?.aroundBatch;
+    state.tail = state.tail.then(() => around ? around(batch.stream, reason, write) : write());
+    this.#inFlightBytes += encoded.bytes;
+    const tracked: Promise<void> = state.tail
+      .catch((error) => void (this.#failure ??= { error }))
+      .finally(() => {
+        this.#inFlight.delete(tracked);
+        this.#inFlightBytes -= encoded.bytes;
+      });
+    this.#inFlight.add(tracked);
+    const budget = this.#options.pipeline.memory_budget_bytes;
+    while (
+      this.#inFlight.size > 0 &&
+      (this.#inFlight.size >= this.#options.pipeline.write_concurrency ||
+        this.#inFlightBytes + this.#bufferedBytes > budget)
+    ) {
+      await Promise.race(this.#inFlight);
+    }
+    this.#throwIfFailed();
+  }
+
+  #throwIfFailed(): void {
+    if (this.#failure) throw this.#failure.error;
+  }
+
+  async #write(
+    batch: StreamBatch,
+    encoded: EncodedBatch,
+    reason: CutReason,
+    started: number,
+    ack: boolean,
+  ): Promise<void> {
+    const info = await this.#writer.write({ batch, encoded, reason, started, ack });
+    const s = this.#summary;
+    s.recordsWritten += info.records;
+    s.filesWritten += info.files.length;
+    s.bytesWritten += info.bytes;
+    s.recordsFailed += batch.failed;
+    s.recordsDeadLettered += batch.deadLetters.length;
+    s.batchesWritten++;
+    for (const path of info.files) if (s.files.length < MAX_FILES_LISTED) s.files.push(path);
+    if (batch.failed > 0) this.#options.hooks?.recordsFailed?.(batch.failed, batch.stream);
+    this.#options.hooks?.batchWritten?.(info);
+  }
+
+  /**
+   * The stream's positions went backwards mid-run (a topic deleted and recreated): the batch in hand is written
+   * but not acknowledged (its positions belong to the earlier incarnation), and later files get a new generation
+   * in their names, so nothing of the earlier incarnation is skipped or overwritten.
+   */
+  async #restarted(state: StreamState, message: SourceMessage): Promise<void> {
+    const generation = newGeneration();
+    this.#log.warn(
+      { stream: message.stream, position: message.position, previous: state.last, generation },
+      "Stream positions went backwards (topic recreated?); writing under a new file-name generation",
+    );
+    if (state.batch) await this.#cut(state, "restarted", { ack: false });
+    state.durableThrough = undefined;
+    state.durableAcks.length = 0;
+    state.generation = generation;
+  }
+
+  async #open(message: SourceMessage): Promise<StreamState> {
+    const state: StreamState = { durableAcks: [], warned: 0, tail: Promise.resolve(), generation: "" };
+    if (this.#source.durableAcks !== false) {
+      const recovery = await this.#journal.recover(message.stream, message.position, this.#compare);
+      if (recovery.kind === "durable") state.durableThrough = recovery.through;
+      state.generation = recovery.generation;
+    }
+    this.#streams.set(message.stream, state);
+    return state;
+  }
+
+  /** Queues the acknowledgement of already-durable positions of every stream, in stream order. */
+  #ackDurable(): void {
+    for (const [stream, state] of this.#streams) this.#ackDurableOf(stream, state);
+  }
+
+  #ackDurableOf(stream: string, state: StreamState): void {
+    if (state.durableAcks.length === 0) return;
+    const positions = state.durableAcks.splice(0);
+    state.tail = state.tail.then(() => this.#source.ack(stream, positions));
+    const tracked: Promise<void> = state.tail
+      .catch((error) => void (this.#failure ??= { error }))
+      .finally(() => this.#inFlight.delete(tracked));
+    this.#inFlight.add(tracked);
+  }
+
+  #schemaFor(dataset: string): SchemaMemory {
+    let schema = this.#schemas.get(dataset);
+    if (schema === undefined) {
+      schema = new SchemaMemory();
+      this.#schemas.set(dataset, schema);
+    }
+    return schema;
+  }
+
+  async #revoked(streams: readonly string[]): Promise<void> {
+    const states = streams.map((s) => this.#streams.get(s)).filter((s) => s !== undefined);
+    await Promise.allSettled(states.map((s) => s.tail));
+    for (const stream of streams) {
+      const state = this.#streams.get(stream);
+      if (state?.batch) this.#bufferedBytes -= state.batch.bytes;
+      this.#streams.delete(stream);
+    }
+    this.#log.info(
+      { streams: streams.length },
+      "Streams revoked; their unwritten records will be re-read by the new owner",
+    );
+  }
+}

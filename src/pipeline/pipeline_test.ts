@@ -1,0 +1,319 @@
+import assert, { deepEqual as assertEquals } from "node:assert/strict";
+import { pipelineSectionSchema } from "../config/pipeline_section.ts";
+import { decodeParquet } from "../parquet/writer.ts";
+import { Logger } from "../telemetry/log.ts";
+import { jsonMessage, MemorySink, MemorySource } from "../../tests/helpers/memory.ts";
+import { Journal } from "./journal.ts";
+import { Pipeline } from "./pipeline.ts";
+import type { CommonSinkConfig } from "../core/plugin.ts";
+import type { SourceMessage } from "../core/source.ts";
+
+const sinkConfig: CommonSinkConfig = {
+  type: "memory",
+  compression: "snappy",
+  row_group_size: 1000,
+  partition_by: [],
+  timezone: "UTC",
+};
+
+function makePipeline(
+  source: MemorySource,
+  sink: MemorySink,
+  options: { pipeline?: Record<string, unknown>; sink?: Partial<CommonSinkConfig>; recordsPerFile?: number } = {},
+): Pipeline {
+  return new Pipeline(source, sink, {
+    pipeline: pipelineSectionSchema.parse(options.pipeline ?? {}),
+    sink: { ...sinkConfig, ...options.sink },
+    valueFormat: "json",
+    recordsPerFile: options.recordsPerFile ?? 1000,
+    log: new Logger("test"),
+  });
+}
+
+function rowsOf(sink: MemorySink, path: string): Record<string, unknown>[] {
+  const data = sink.files.get(path);
+  assert.ok(data, `missing file ${path}; have ${[...sink.files.keys()].join(", ")}`);
+  return decodeParquet(data).toArray().map((row) => row.toJSON());
+}
+
+const signal = new AbortController().signal;
+
+Deno.test("pipeline writes the journal, then the files, then acknowledges", async () => {
+  const events: string[] = [];
+  const source = new MemorySource([jsonMessage("a", 1, { x: 1 }), jsonMessage("a", 2, { x: 2 })], { events });
+  const sink = new MemorySink(events);
+  const summary = await makePipeline(source, sink).run(signal);
+  assertEquals(events, ["write _fsds/journal/a.json", "write a+000001.parquet", "ack a 000001..000002"]);
+  assertEquals(rowsOf(sink, "a+000001.parquet").map((r) => Number(r.x)), [1, 2]);
+  assertEquals(summary.recordsWritten, 2);
+  assertEquals(summary.files, ["a+000001.parquet"]);
+});
+
+Deno.test("pipeline cuts a stream's batch at batch_size records, naming files by first position", async () => {
+  const messages = Array.from({ length: 25 }, (_, i) => jsonMessage("s+0", i + 1, { i }));
+  const source = new MemorySource(messages);
+  const sink = new MemorySink();
+  await makePipeline(source, sink, { recordsPerFile: 10 }).run(signal);
+  const files = [...sink.files.keys()].filter((p) => p.endsWith(".parquet")).sort();
+  assertEquals(files, ["s+0+000001.parquet", "s+0+000011.parquet", "s+0+000021.parquet"]);
+  assertEquals(rowsOf(sink, "s+0+000021.parquet").length, 5);
+  assertEquals(source.acked.get("s+0")?.length, 25);
+});
+
+Deno.test("pipeline partitions by date from the timestamp field and cuts all folders of a stream together", async () => {
+  const source = new MemorySource([
+    jsonMessage("t", 1, { ts: "2025-10-17T23:59:00Z", v: 1 }),
+    jsonMessage("t", 2, { ts: "2025-10-18T00:01:00Z", v: 2 }),
+    jsonMessage("t", 3, { v: 3 }),
+  ]);
+  const sink = new MemorySink();
+  await makePipeline(source, sink, { sink: { partition_by: ["date"], timestamp_field: "ts" } }).run(signal);
+  assertEquals(rowsOf(sink, "date=2025-10-17/t+000001.parquet").map((r) => Number(r.v)), [1]);
+  assertEquals(rowsOf(sink, "date=2025-10-18/t+000001.parquet").map((r) => Number(r.v)), [2]);
+  assertEquals(rowsOf(sink, "date=__HIVE_DEFAULT_PARTITION__/t+000001.parquet").map((r) => Number(r.v)), [3]);
+});
+
+function poisoned(): SourceMessage[] {
+  return [
+    jsonMessage("p", 1, { ok: 1 }),
+    { stream: "p", position: "000002", value: new TextEncoder().encode("{not json"), metadata: [] },
+    jsonMessage("p", 3, { ok: 3 }),
+  ];
+}
+
+Deno.test("error policy log skips the bad record, writes the rest and acknowledges all", async () => {
+  const source = new MemorySource(poisoned());
+  const sink = new MemorySink();
+  const summary = await makePipeline(source, sink, { pipeline: { error_handling: "log" } }).run(signal);
+  assertEquals(rowsOf(sink, "p+000001.parquet").map((r) => Number(r.ok)), [1, 3]);
+  assertEquals(source.acked.get("p"), ["000001", "000002", "000003"]);
+  assertEquals(summary.recordsFailed, 1);
+});
+
+Deno.test("error policy dead_letter keeps the raw bytes and the reason before acknowledging", async () => {
+  const source = new MemorySource(poisoned());
+  const sink = new MemorySink();
+  const summary = await makePipeline(source, sink, { pipeline: { error_handling: "dead_letter" } }).run(signal);
+  const letters = new TextDecoder().decode(sink.files.get("_dead_letter/p/p+000001.jsonl")).trim().split("\n");
+  assertEquals(letters.length, 1);
+  const letter = JSON.parse(letters[0]!);
+  assertEquals(letter.value_text, "{not json");
+  assertEquals(letter.origin, 'stream "p" position 000002');
+  assert.ok(letter.reason.length > 0);
+  assertEquals(summary.recordsDeadLettered, 1);
+  assertEquals(source.acked.get("p")?.length, 3);
+});
+
+Deno.test("error policy raise stops before acknowledging anything of the batch", async () => {
+  const source = new MemorySource(poisoned());
+  const sink = new MemorySink();
+  await assert.rejects(
+    () => makePipeline(source, sink, { pipeline: { error_handling: "raise" } }).run(signal),
+    /Cannot decode stream "p" position 000002/,
+  );
+  assertEquals(source.acked.size, 0);
+  assertEquals([...sink.files.keys()].filter((p) => p.endsWith(".parquet")), []);
+});
+
+Deno.test("a failing sink is retried and nothing is acknowledged until the write succeeds", async () => {
+  const events: string[] = [];
+  const source = new MemorySource([jsonMessage("r", 1, { a: 1 })], { events });
+  const sink = new MemorySink(events);
+  sink.failWrites = 2;
+  await makePipeline(source, sink).run(signal);
+  assertEquals(events, ["write _fsds/journal/r.json", "write r+000001.parquet", "ack r 000001..000001"]);
+});
+
+Deno.test("a sink that stays down fails the run with nothing acknowledged", async () => {
+  const source = new MemorySource([jsonMessage("r", 1, { a: 1 })]);
+  const sink = new MemorySink();
+  sink.failWrites = 1000;
+  await assert.rejects(
+    () => makePipeline(source, sink, { pipeline: { write_retry_seconds: 0 } }).run(signal),
+    /injected failure/,
+  );
+  assertEquals(source.acked.size, 0);
+});
+
+Deno.test("after a crash between write and ack, the durable batch is acknowledged without a rewrite", async () => {
+  const sink = new MemorySink();
+  await new Journal(sink, new Logger("test")).begin({
+    stream: "k",
+    first: "000001",
+    last: "000002",
+    files: ["k+000001.parquet"],
+  });
+  await sink.write("k+000001.parquet", new Uint8Array([1, 2, 3]));
+  const messages = [1, 2, 3].map((i) => jsonMessage("k", i, { i }));
+  const source = new MemorySource(messages);
+  const summary = await makePipeline(source, sink).run(signal);
+  assertEquals(sink.files.get("k+000001.parquet"), new Uint8Array([1, 2, 3])); // untouched
+  assertEquals(rowsOf(sink, "k+000003.parquet").map((r) => Number(r.i)), [3]);
+  assertEquals(source.acked.get("k"), ["000001", "000002", "000003"]);
+  assertEquals(summary.recordsWritten, 1);
+});
+
+Deno.test("after a crash mid-batch, partial files are deleted and the range is written again", async () => {
+  const sink = new MemorySink();
+  await new Journal(sink, new Logger("test")).begin({
+    stream: "k",
+    first: "000001",
+    last: "000002",
+    files: ["d=1/k+000001.parquet", "d=2/k+000001.parquet"],
+  });
+  await sink.write("d=1/k+000001.parquet", new Uint8Array([9]));
+  const source = new MemorySource([1, 2].map((i) => jsonMessage("k", i, { i })));
+  await makePipeline(source, sink).run(signal);
+  assertEquals(sink.files.has("d=1/k+000001.parquet"), false);
+  assertEquals(rowsOf(sink, "k+000001.parquet").map((r) => Number(r.i)), [1, 2]);
+});
+
+Deno.test("the memory budget writes the oldest stream first", async () => {
+  const messages = [];
+  for (let i = 1; i <= 40; i++) messages.push(jsonMessage(`s${i % 4}`, i, { text: "x".repeat(200), i }));
+  const source = new MemorySource(messages);
+  const sink = new MemorySink();
+  await makePipeline(source, sink, { pipeline: { memory_budget_bytes: 2000 } }).run(signal);
+  const files = [...sink.files.keys()].filter((p) => p.endsWith(".parquet"));
+  assert.ok(files.length > 4, `expected memory cuts, got ${files.length} files`);
+  const total = files.reduce((n, f) => n + rowsOf(sink, f).length, 0);
+  assertEquals(total, 40);
+});
+
+Deno.test("max_batches stops after that many batches and leaves the rest unacknowledged", async () => {
+  const messages = Array.from({ length: 30 }, (_, i) => jsonMessage("m", i + 1, { i }));
+  const source = new MemorySource(messages);
+  const sink = new MemorySink();
+  await makePipeline(source, sink, { recordsPerFile: 10, pipeline: { max_batches: 2 } }).run(signal);
+  assertEquals([...sink.files.keys()].filter((p) => p.endsWith(".parquet")).length, 2);
+  assertEquals(source.acked.get("m")?.length, 20);
+});
+
+Deno.test("max_messages reads that many messages, writes them and stops", async () => {
+  const messages = Array.from({ length: 30 }, (_, i) => jsonMessage("m", i + 1, { i }));
+  const source = new MemorySource(messages);
+  const sink = new MemorySink();
+  const summary = await makePipeline(source, sink, { pipeline: { max_messages: 7 } }).run(signal);
+  assertEquals(summary.recordsWritten, 7);
+  assertEquals(source.acked.get("m")?.length, 7);
+});
+
+Deno.test("an abort writes what is in hand and acknowledges it", async () => {
+  const controller = new AbortController();
+  const source = new MemorySource([jsonMessage("q", 1, { a: 1 })]);
+  const sink = new MemorySink();
+  const pipeline = makePipeline(source, sink);
+  const original = source.read.bind(source);
+  let reads = 0;
+  source.read = (options) => {
+    if (++reads === 2) controller.abort();
+    return reads >= 2 ? Promise.resolve({ kind: "idle" }) : original(options);
+  };
+  await pipeline.run(controller.signal);
+  assertEquals(source.acked.get("q"), ["000001"]);
+});
+
+Deno.test("revoked streams drop their unwritten records without acknowledging them", async () => {
+  const source = new MemorySource([jsonMessage("v+0", 1, { a: 1 }), jsonMessage("v+1", 1, { a: 2 })]);
+  const sink = new MemorySink();
+  const pipeline = makePipeline(source, sink);
+  const original = source.read.bind(source);
+  let reads = 0;
+  source.read = async (options) => {
+    reads++;
+    if (reads === 2) await source.listener!.revoked(["v+0"]);
+    return original(options);
+  };
+  await pipeline.run(signal);
+  assertEquals(source.acked.has("v+0"), false);
+  assertEquals(source.acked.get("v+1"), ["000001"]);
+});
+
+class SlowSink extends MemorySink {
+  active = 0;
+  maxActive = 0;
+  override async write(path: string, data: Uint8Array): Promise<void> {
+    this.active++;
+    this.maxActive = Math.max(this.maxActive, this.active);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    this.active--;
+    return super.write(path, data);
+  }
+}
+
+function isAscending(list: readonly string[]): boolean {
+  return list.every((p, i) => i === 0 || list[i - 1]! < p);
+}
+
+Deno.test("batches of different streams are written concurrently and each stream's acks stay in order", async () => {
+  const messages = [];
+  for (let i = 1; i <= 30; i++) for (const s of ["a", "b", "c", "d"]) messages.push(jsonMessage(s, i, { i }));
+  const source = new MemorySource(messages);
+  const sink = new SlowSink();
+  await makePipeline(source, sink, { recordsPerFile: 5 }).run(signal);
+  assert.ok(sink.maxActive > 1, `expected concurrent writes, saw at most ${sink.maxActive}`);
+  for (const s of ["a", "b", "c", "d"]) {
+    const acked = source.acked.get(s)!;
+    assertEquals(acked.length, 30);
+    assert.ok(isAscending(acked), `acks of ${s} out of order: ${acked.join(",")}`);
+  }
+});
+
+Deno.test("already-durable positions are acknowledged before later batches of the same stream", async () => {
+  const sink = new SlowSink();
+  await new Journal(sink, new Logger("test")).begin({
+    stream: "k",
+    first: "000001",
+    last: "000003",
+    files: ["k+000001.parquet"],
+  });
+  await sink.write("k+000001.parquet", new Uint8Array([1]));
+  const source = new MemorySource(Array.from({ length: 20 }, (_, i) => jsonMessage("k", i + 1, { i })));
+  await makePipeline(source, sink, { recordsPerFile: 4 }).run(signal);
+  const acked = source.acked.get("k")!;
+  assertEquals(acked.length, 20);
+  assert.ok(isAscending(acked), `acks out of order: ${acked.join(",")}`);
+});
+
+Deno.test("write_concurrency 1 writes one batch at a time", async () => {
+  const messages = [];
+  for (let i = 1; i <= 10; i++) for (const s of ["a", "b"]) messages.push(jsonMessage(s, i, { i }));
+  const source = new MemorySource(messages);
+  const sink = new SlowSink();
+  await makePipeline(source, sink, { recordsPerFile: 2, pipeline: { write_concurrency: 1 } }).run(signal);
+  assertEquals(source.acked.get("a")?.length, 10);
+  assert.ok(sink.maxActive <= 4, "one batch writes at most 4 files at once");
+});
+
+Deno.test("a stream whose positions go backwards mid-run gets a new file-name generation and nothing is overwritten", async () => {
+  const messages = [1, 2, 3].map((i) => jsonMessage("t+0", i, { old: i }))
+    .concat([1, 2].map((i) => jsonMessage("t+0", i, { fresh: i })));
+  const source = new MemorySource(messages);
+  const sink = new MemorySink();
+  await makePipeline(source, sink).run(signal);
+  assertEquals(rowsOf(sink, "t+0+000001.parquet").map((r) => Number(r.old)), [1, 2, 3]);
+  const fresh = [...sink.files.keys()].filter((p) => /^t\+0~\d{8}T\d{6}Z\+000001\.parquet$/.test(p));
+  assertEquals(fresh.length, 1);
+  assertEquals(rowsOf(sink, fresh[0]!).map((r) => Number(r.fresh)), [1, 2]);
+  // The earlier incarnation's positions are never acknowledged against the new one.
+  assertEquals(source.acked.get("t+0"), ["000001", "000002"]);
+});
+
+Deno.test("after a restart, positions before the journal's batch start a new generation and skip nothing", async () => {
+  const sink = new MemorySink();
+  await new Journal(sink, new Logger("test")).begin({
+    stream: "t+0",
+    first: "000005",
+    last: "000009",
+    files: ["t+0+000005.parquet"],
+  });
+  await sink.write("t+0+000005.parquet", new Uint8Array([7]));
+  const source = new MemorySource([1, 2, 3].map((i) => jsonMessage("t+0", i, { i })));
+  const summary = await makePipeline(source, sink).run(signal);
+  assertEquals(summary.recordsWritten, 3);
+  assertEquals(sink.files.get("t+0+000005.parquet"), new Uint8Array([7]));
+  const fresh = [...sink.files.keys()].filter((p) => /^t\+0~\d{8}T\d{6}Z\+000001\.parquet$/.test(p));
+  assertEquals(fresh.length, 1);
+  const journal = JSON.parse(new TextDecoder().decode(sink.files.get("_fsds/journal/t+0.json")));
+  assert.match(journal.generation, /^\d{8}T\d{6}Z$/);
+});

@@ -1,0 +1,71 @@
+/**
+ * The open batch of one stream: one Arrow builder per output folder, the positions it covers, and its dead letters.
+ * A batch is cut as a whole, so every cut covers a contiguous position range of its stream.
+ * @module
+ */
+import { BatchBuilder, type SchemaMemory } from "../arrow/batch_builder.ts";
+import type { FlattenSection } from "../config/pipeline_section.ts";
+import type { DeadLetter } from "./dead_letter.ts";
+import type { MetadataColumn } from "../core/source.ts";
+
+/** Why a batch was cut. */
+export type CutReason =
+  | "records"
+  | "bytes"
+  | "age"
+  | "memory"
+  | "end"
+  | "shutdown"
+  | "limit"
+  | "revoked"
+  | "restarted";
+
+/** The open batch of one stream. */
+export class StreamBatch {
+  readonly stream: string;
+  readonly dataset: string;
+  readonly openedAt: number;
+  /** File-name generation of the stream ("" for the first), see `journal.ts`. */
+  readonly generation: string;
+  readonly positions: string[] = [];
+  readonly builders = new Map<string, BatchBuilder>();
+  readonly deadLetters: DeadLetter[] = [];
+  /** Records buffered (a message may hold several records, e.g. an Arrow IPC payload). */
+  rows = 0;
+  /** Estimated bytes buffered in the builders. */
+  bytes = 0;
+  /** Records that failed and were logged, ignored or dead-lettered. */
+  failed = 0;
+  /** Messages acknowledged without a row (e.g. skipped tombstones). */
+  skipped = 0;
+
+  constructor(stream: string, dataset: string, now: number, generation = "") {
+    this.stream = stream;
+    this.dataset = dataset;
+    this.openedAt = now;
+    this.generation = generation;
+  }
+
+  /** First position of the batch. */
+  get first(): string | undefined {
+    return this.positions[0];
+  }
+
+  /** Last position of the batch. */
+  get last(): string | undefined {
+    return this.positions[this.positions.length - 1];
+  }
+
+  /** The builder of an output folder, created on first use. */
+  builderFor(
+    folder: string,
+    options: { metadataColumns: readonly MetadataColumn[]; flatten: FlattenSection; schema: SchemaMemory },
+  ): BatchBuilder {
+    let builder = this.builders.get(folder);
+    if (builder === undefined) {
+      builder = new BatchBuilder(options);
+      this.builders.set(folder, builder);
+    }
+    return builder;
+  }
+}

@@ -1,0 +1,302 @@
+/**
+ * HDFS sink over WebHDFS (REST on `fetch`, no HDFS client library). Each file is created under a hidden temporary
+ * name in its target folder (`.<name>.<random>.fsds-tmp`; Hive, Spark and Trino skip names starting with `.`),
+ * then renamed into place with overwrite semantics, so readers see either nothing or the whole file and a repeated
+ * write replaces the earlier one. `connect()` removes temporary files a crashed run left behind.
+ *
+ * Several NameNode URLs make an HA pair (see {@linkcode WebHdfsClient}). Authentication: simple (`user`) or a
+ * delegation token; Kerberos/SPNEGO is not supported yet.
+ * @module
+ */
+import { z } from "zod";
+import { commonSinkFields, type SinkContext, type SinkPlugin } from "../../core/plugin.ts";
+import type { Sink, SinkEntry } from "../../core/sink.ts";
+import type { Logger } from "../../telemetry/log.ts";
+import { type FileStatus, normalizeNameNodeUrl, WebHdfsClient } from "./webhdfs_client.ts";
+import { WebHdfsError } from "./webhdfs_errors.ts";
+
+const TYPE = "hdfs";
+const TEMP_SUFFIX = ".fsds-tmp";
+/** Our own temporary names: `.<final name>.<hex>.fsds-tmp`. Nothing else is ever cleaned up. */
+const TEMP_NAME = /^\..+\.[0-9a-f]{8,}\.fsds-tmp$/;
+/** Default age after which a temporary file counts as left behind by a crashed run. */
+const STALE_TEMP_MS = 60 * 60 * 1000;
+/** Folders listed at once while walking a tree. */
+const LIST_CONCURRENCY = 4;
+
+/** Splits one URL, a comma list, or a list of either into NameNode URLs and checks each. */
+const nameNodeUrls = z.union([z.string(), z.array(z.string()).min(1)]).transform((value, ctx) => {
+  const items = (Array.isArray(value) ? value : [value]).flatMap((s) => s.split(",")).map((s) => s.trim())
+    .filter((s) => s !== "");
+  if (items.length === 0) {
+    ctx.addIssue({ code: "custom", message: "at least one NameNode URL is required, e.g. http://namenode:9870" });
+    return z.NEVER;
+  }
+  const urls: string[] = [];
+  for (const item of items) {
+    try {
+      urls.push(normalizeNameNodeUrl(item));
+    } catch (error) {
+      ctx.addIssue({ code: "custom", message: (error as Error).message });
+    }
+  }
+  return urls;
+});
+
+/** Schema of `sink` when `type: hdfs`. */
+export const hdfsSinkSchema = z.object({
+  type: z.literal(TYPE),
+  ...commonSinkFields,
+  url: nameNodeUrls.describe(
+    "NameNode WebHDFS URL (http://namenode:9870); a list or comma list of NameNode URLs for an HA pair",
+  ),
+  base_path: z.string().min(1).refine((p) => p.startsWith("/"), "must be an absolute HDFS path, e.g. /data/raw")
+    .refine((p) => !p.split("/").some((s) => s === ".." || s === "."), "must not contain . or .. segments")
+    .describe("Absolute HDFS folder all files go under (created if missing)"),
+  user: z.string().min(1).optional().describe("Simple-auth user name sent as user.name"),
+  delegation_token: z.string().min(1).optional().describe("Hadoop delegation token (sent as delegation=); secret"),
+  replication: z.number().int().positive().max(512).optional().describe("Replication factor of written files"),
+  permission: z.string().regex(/^[0-7]{3,4}$/, "must be an octal permission such as 644").optional()
+    .describe("Octal permission of written files, e.g. 640"),
+  block_size: z.number().int().positive().optional().describe("HDFS block size of written files in bytes"),
+  timeout_ms: z.number().int().positive().default(60_000).describe("Time limit of one HTTP request (uploads too)"),
+  max_retries: z.number().int().min(0).default(5).describe("Retries with backoff on 5xx, safe mode, network errors"),
+  cleanup_temp_files: z.boolean().default(true).describe(
+    "On connect, delete our temporary files older than an hour that a crashed run left under base_path",
+  ),
+}).strict();
+
+/** The validated HDFS sink section. */
+export type HdfsSinkConfig = z.infer<typeof hdfsSinkSchema>;
+
+/** The `hdfs` sink plugin. */
+export const hdfsSinkPlugin: SinkPlugin<HdfsSinkConfig> = {
+  type: TYPE,
+  summary: "Parquet files on HDFS over WebHDFS (temp name, then rename; NameNode HA failover)",
+  schema: hdfsSinkSchema,
+  env: [
+    { env: "HDFS_URL", key: "url", kind: "list" },
+    { env: "HDFS_BASE_PATH", key: "base_path", kind: "string" },
+    { env: "HDFS_USER", key: "user", kind: "string" },
+    { env: "HDFS_DELEGATION_TOKEN", key: "delegation_token", kind: "string" },
+  ],
+  secrets: ["delegation_token"],
+  create: (config: HdfsSinkConfig, context: SinkContext) => createHdfsSink(config, { log: context.log }),
+};
+
+/** Builds the sink of a validated section; no I/O until `connect()`. */
+export function createHdfsSink(config: HdfsSinkConfig, options: { log?: Logger } = {}): HdfsSink {
+  const client = new WebHdfsClient({
+    urls: config.url,
+    user: config.user,
+    delegationToken: config.delegation_token,
+    timeoutMs: config.timeout_ms,
+    maxRetries: config.max_retries,
+    log: options.log,
+  });
+  return new HdfsSink(client, config.base_path, {
+    replication: config.replication,
+    permission: config.permission,
+    blockSize: config.block_size,
+    cleanupTempFiles: config.cleanup_temp_files,
+    log: options.log,
+  });
+}
+
+/** Options of {@linkcode HdfsSink}. */
+export interface HdfsSinkOptions {
+  /** Replication factor of written files; cluster default when absent. */
+  readonly replication?: number;
+  /** Octal permission of written files; cluster default when absent. */
+  readonly permission?: string;
+  /** Block size of written files; cluster default when absent. */
+  readonly blockSize?: number;
+  /** Remove stale temporary files on `connect()`. Default true. */
+  readonly cleanupTempFiles?: boolean;
+  /** Age in ms after which a temporary file is stale. Default one hour. */
+  readonly staleTempMs?: number;
+  readonly log?: Logger;
+}
+
+/** A {@linkcode Sink} over HDFS through WebHDFS. Paths are relative to `basePath`. */
+export class HdfsSink implements Sink {
+  readonly #client: WebHdfsClient;
+  readonly #base: string;
+  readonly #options: HdfsSinkOptions;
+  readonly #log?: Logger;
+  /** Temporary files of writes that failed while HDFS was unreachable: deleted once it answers again. */
+  readonly #orphans = new Set<string>();
+
+  constructor(client: WebHdfsClient, basePath: string, options: HdfsSinkOptions = {}) {
+    this.#client = client;
+    this.#base = basePath.replace(/\/+$/, "") || "/";
+    this.#options = options;
+    this.#log = options.log;
+  }
+
+  /** Creates `base_path`, proves it writable with a probe file, then removes stale temporary files. */
+  async connect(): Promise<void> {
+    await this.#client.mkdirs(this.#base);
+    const probe = this.#join(`.fsds-probe.${randomHex()}${TEMP_SUFFIX}`);
+    await this.#client.create(probe, new Uint8Array(), { overwrite: true });
+    await this.#client.delete(probe);
+    if (this.#options.cleanupTempFiles ?? true) {
+      const removed = await this.removeStaleTempFiles();
+      if (removed > 0) {
+        this.#log?.info({ removed, base_path: this.#base }, "Removed temporary files left by a crashed run");
+      }
+    }
+  }
+
+  /** CREATE at a temporary name beside the target, then RENAME over the target. Safe to repeat. */
+  async write(path: string, data: Uint8Array): Promise<void> {
+    const target = this.#resolve(path);
+    const slash = target.lastIndexOf("/");
+    const temp = `${target.slice(0, slash)}/.${target.slice(slash + 1)}.${randomHex()}${TEMP_SUFFIX}`;
+    try {
+      await this.#client.create(temp, data, {
+        overwrite: true,
+        replication: this.#options.replication,
+        permission: this.#options.permission,
+        blockSize: this.#options.blockSize,
+      });
+      await this.#renameIntoPlace(temp, target, data.length);
+      if (this.#orphans.size > 0) await this.#removeOrphans();
+    } catch (error) {
+      // With HDFS unreachable, a delete would only wait out its retries; the next connect() removes the file.
+      if (!(error instanceof WebHdfsError)) throw error;
+      if (error.kind === "unreachable") this.#orphans.add(temp);
+      else await this.#client.delete(temp).catch(() => {});
+      // Name the file the caller asked for; the temporary name alone would puzzle whoever reads the error.
+      throw new WebHdfsError(error.kind, `Cannot write "${target}": ${error.message}`, {
+        op: error.op,
+        path: target,
+        status: error.status,
+        remote: error.remote,
+        cause: error,
+      });
+    }
+  }
+
+  async read(path: string): Promise<Uint8Array | null> {
+    return await this.#client.open(this.#resolve(path));
+  }
+
+  /** Files below a folder, recursively, sorted by path; temporary files are never listed. */
+  async list(prefix: string): Promise<SinkEntry[]> {
+    const start = this.#resolve(prefix.replace(/\/+$/, ""));
+    const files = await this.#walk(start);
+    return files.filter((f) => !TEMP_NAME.test(basename(f.path)))
+      .map((f) => ({ path: f.path.slice(this.#base === "/" ? 1 : this.#base.length + 1), size: f.length }))
+      .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  }
+
+  async delete(path: string): Promise<void> {
+    await this.#client.delete(this.#resolve(path));
+  }
+
+  /** `webhdfs://<namenode host:port><base_path>/<path>`: usable with `hdfs dfs`, and never holds a token. */
+  describe(path: string): string {
+    const host = new URL(this.#client.activeUrl).host;
+    return `webhdfs://${host}${this.#resolve(path)}`;
+  }
+
+  /** Deletes temporary files of failed writes when HDFS answers; whatever remains, a later `connect()` removes. */
+  async close(): Promise<void> {
+    if (this.#orphans.size > 0) await this.#removeOrphans();
+  }
+
+  /** Deletes our temporary files under `base_path` older than the stale age; returns how many. */
+  async removeStaleTempFiles(): Promise<number> {
+    const cutoff = Date.now() - (this.#options.staleTempMs ?? STALE_TEMP_MS);
+    const stale = (await this.#walk(this.#base)).filter((f) =>
+      TEMP_NAME.test(basename(f.path)) && f.modificationTime < cutoff
+    );
+    for (const file of stale) await this.#client.delete(file.path);
+    return stale.length;
+  }
+
+  async #removeOrphans(): Promise<void> {
+    for (const temp of [...this.#orphans]) {
+      try {
+        await this.#client.delete(temp);
+        this.#orphans.delete(temp);
+      } catch (error) {
+        this.#log?.debug({ path: temp, error: (error as Error).message }, "Cannot delete a temporary file yet");
+        return;
+      }
+    }
+  }
+
+  async #renameIntoPlace(temp: string, target: string, size: number): Promise<void> {
+    let renamed: boolean;
+    try {
+      renamed = await this.#client.rename(temp, target, { overwrite: true });
+    } catch (error) {
+      // A retried RENAME whose first try went through finds its source gone: fine if the target is ours.
+      if (error instanceof WebHdfsError && error.kind === "not_found") {
+        const status = await this.#client.getFileStatus(target);
+        if (status?.type === "FILE" && status.length === size) return;
+      }
+      throw error;
+    }
+    if (renamed) return;
+    // A NameNode that ignores `renameoptions` refuses to replace the target: delete it, then rename again.
+    await this.#client.delete(target);
+    if (!await this.#client.rename(temp, target)) {
+      throw new WebHdfsError("other", `Cannot RENAME "${temp}" to "${target}": HDFS refused the rename`, {
+        op: "RENAME",
+        path: temp,
+      });
+    }
+  }
+
+  /** Every file below `folder` with its absolute path; a missing folder gives none. */
+  async #walk(folder: string): Promise<Array<FileStatus & { path: string }>> {
+    const files: Array<FileStatus & { path: string }> = [];
+    let pending = [folder];
+    while (pending.length > 0) {
+      const next: string[] = [];
+      for (let i = 0; i < pending.length; i += LIST_CONCURRENCY) {
+        const batch = pending.slice(i, i + LIST_CONCURRENCY);
+        const listings = await Promise.all(batch.map((dir) => this.#client.listStatus(dir)));
+        listings.forEach((entries, index) => {
+          const dir = batch[index] as string;
+          for (const entry of entries ?? []) {
+            // LISTSTATUS of a file answers the file itself with an empty suffix.
+            const full = entry.pathSuffix === "" ? dir : joinPath(dir, entry.pathSuffix);
+            if (entry.type === "DIRECTORY") next.push(full);
+            else if (entry.type === "FILE") files.push({ ...entry, path: full });
+          }
+        });
+      }
+      pending = next;
+    }
+    return files;
+  }
+
+  #resolve(path: string): string {
+    const clean = path.replace(/^\/+/, "");
+    if (clean.split("/").some((part) => part === ".." || part === ".")) {
+      throw new RangeError(`Cannot use path "${path}": it leaves the sink root`);
+    }
+    return clean ? this.#join(clean) : this.#base;
+  }
+
+  #join(relative: string): string {
+    return joinPath(this.#base, relative);
+  }
+}
+
+function joinPath(folder: string, name: string): string {
+  return folder === "/" ? `/${name}` : `${folder}/${name}`;
+}
+
+function basename(path: string): string {
+  return path.slice(path.lastIndexOf("/") + 1);
+}
+
+function randomHex(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(6));
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+}

@@ -1,0 +1,345 @@
+/**
+ * The S3 sink (`sink.type: s3`): Parquet files, journals and dead letters as objects under `bucket/prefix/`, on AWS
+ * or any S3-compatible store (MinIO, Ceph, R2) through `endpoint_url` and path-style addressing.
+ *
+ * - Atomic: a file up to `part_size_mb` goes up with one PutObject; a larger one as a multipart upload that becomes
+ *   visible only when completed. A failed multipart upload is aborted, in the background until the store answers
+ *   again if need be, so no orphaned parts remain.
+ * - Retries: every request is retried by the SDK on throttling, 5xx and connection errors (`max_retries`, backoff
+ *   with jitter); a failed multipart upload is retried as a whole up to twice more, after its abort.
+ * - `connect()` proves, before anything is consumed: credentials resolve, the bucket exists and may be read
+ *   (HeadBucket), and objects may be written and deleted under the prefix (a tiny `_fsds/probe/<uuid>` marker is
+ *   written and deleted again; write and delete are both needed, the journal recovery deletes files). Then
+ *   multipart uploads older than an hour under the prefix (a crashed run's leftovers) are aborted. This needs a
+ *   store that lists multipart uploads by prefix (AWS S3 does); MinIO lists them by exact key only, so there it
+ *   finds nothing and MinIO's own expiry of stale uploads (24 h by default) or a lifecycle rule does the job.
+ * - Secrets (secret key, session token) and request signatures never appear in logs or error messages; the access
+ *   key id does, to say which key was refused.
+ * @module
+ */
+import { ConfigError } from "../../core/errors.ts";
+import type { SinkPlugin } from "../../core/plugin.ts";
+import { retry } from "../../core/retry.ts";
+import type { Sink, SinkEntry } from "../../core/sink.ts";
+import type { Logger } from "../../telemetry/log.ts";
+import {
+  S3_ENV,
+  S3_SECRETS,
+  S3_TYPE,
+  type S3ClientSettings,
+  s3ClientSettings,
+  type S3SinkConfig,
+  s3SinkSchema,
+} from "./config.ts";
+import { classifyS3Error, describeS3Error, errorCodeOf, isRetriableS3Error } from "./errors.ts";
+import { UploadJanitor } from "./janitor.ts";
+import { folderKeyPrefix, objectKey, pathOfKey } from "./keys.ts";
+import { type BeforeSendHook, S3Store, S3UploadError } from "./store.ts";
+
+export type { S3SinkConfig } from "./config.ts";
+
+/** Folder of the connect probe marker, below the prefix. */
+export const S3_PROBE_FOLDER = "_fsds/probe";
+/** Whole-upload retries of a failed multipart upload, on top of the SDK's per-request retries. */
+const MULTIPART_RETRIES = 2;
+/** Age after which a multipart upload found at connect is taken for the leftover of a crashed run. */
+const STALE_UPLOAD_MS = 60 * 60 * 1000;
+
+/** Options of {@linkcode S3Sink}. */
+export interface S3SinkOptions {
+  /** Logger named for the sink. */
+  readonly log: Logger;
+  /** Test seam: awaited before each S3 request is sent. Default none. */
+  readonly beforeSend?: BeforeSendHook;
+  /** Test seam: the store to use instead of one built from the config. */
+  readonly store?: S3Store;
+  /** First and largest delay of the whole-upload retries, in ms. Default 1000 and 10000. */
+  readonly uploadRetryDelayMs?: { readonly base: number; readonly max: number };
+  /**
+   * Multipart uploads under the prefix older than this (ms, by the server's start time) are aborted at connect:
+   * leftovers of a run that crashed mid-upload. Default one hour, far longer than any live upload of a part.
+   */
+  readonly staleUploadMs?: number;
+}
+
+/** The S3 sink plugin, registered in `src/plugins.ts`. */
+export const s3SinkPlugin: SinkPlugin<S3SinkConfig> = {
+  type: S3_TYPE,
+  summary: "Parquet files on Amazon S3 or an S3-compatible store (MinIO, Ceph, R2)",
+  schema: s3SinkSchema,
+  env: S3_ENV,
+  secrets: S3_SECRETS,
+  create(config, context) {
+    return new S3Sink(config, { log: context.log });
+  },
+};
+
+/** A {@linkcode Sink} over one S3 bucket and prefix. */
+export class S3Sink implements Sink {
+  readonly #settings: S3ClientSettings;
+  readonly #store: S3Store;
+  readonly #log: Logger;
+  readonly #secrets: readonly (string | undefined)[];
+  readonly #janitor: UploadJanitor;
+  readonly #busy = new Map<string, number>();
+  readonly #retryDelay: { readonly base: number; readonly max: number };
+  readonly #staleUploadMs: number;
+
+  constructor(config: S3SinkConfig, options: S3SinkOptions) {
+    this.#settings = s3ClientSettings(config);
+    this.#store = options.store ?? new S3Store(this.#settings, { beforeSend: options.beforeSend });
+    this.#log = options.log;
+    this.#secrets = [this.#settings.credentials?.secretAccessKey, this.#settings.credentials?.sessionToken];
+    this.#retryDelay = options.uploadRetryDelayMs ?? { base: 1000, max: 10_000 };
+    this.#staleUploadMs = options.staleUploadMs ?? STALE_UPLOAD_MS;
+    this.#janitor = new UploadJanitor(this.#store, {
+      log: this.#log,
+      locate: (key) => this.#locate(key),
+      isBusy: (key) => this.#busy.has(key),
+    });
+  }
+
+  async connect(): Promise<void> {
+    const bucket = this.#settings.bucket;
+    const where = this.#endpointLabel();
+    try {
+      await this.#store.resolveCredentials();
+    } catch (error) {
+      throw new ConfigError(`Cannot connect to S3 bucket "${bucket}": no AWS credentials found`, {
+        hint: "Set aws_access_key_id and aws_secret_access_key (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY), " +
+          "or a profile, web identity or instance role for the default credential chain",
+        cause: new Error(this.#describe(error)),
+      });
+    }
+    try {
+      await this.#store.headBucket();
+    } catch (error) {
+      throw await this.#connectError(error, where);
+    }
+    const probe = objectKey(this.#settings.prefix, `${S3_PROBE_FOLDER}/${crypto.randomUUID()}`);
+    try {
+      await this.#store.put(probe, new TextEncoder().encode("fs-data-sink write probe\n"));
+    } catch (error) {
+      throw await this.#probeError("write", probe, error);
+    }
+    try {
+      await this.#store.delete(probe);
+    } catch (error) {
+      throw await this.#probeError("delete", probe, error);
+    }
+    const aborted = await this.#abortStaleUploads();
+    this.#log.info({
+      bucket,
+      prefix: this.#settings.prefix,
+      endpoint: where,
+      region: this.#settings.region,
+      credentials: this.#settings.credentials ? "explicit" : "default chain",
+      stale_uploads_aborted: aborted,
+    }, "S3 sink connected");
+  }
+
+  /**
+   * Aborts multipart uploads of this sink's files under the prefix that a crashed run left behind (other
+   * applications' uploads in a shared bucket are left alone); best effort, never throws.
+   */
+  async #abortStaleUploads(): Promise<number> {
+    const where = folderKeyPrefix(this.#settings.prefix, "");
+    let aborted = 0;
+    try {
+      const cutoff = Date.now() - this.#staleUploadMs;
+      for (const upload of await this.#store.listUploads(where)) {
+        if (upload.initiated === undefined || upload.initiated.getTime() > cutoff) continue;
+        if (!isOwnFile(pathOfKey(this.#settings.prefix, upload.key))) continue;
+        await this.#store.abortUpload(upload.key, upload.uploadId);
+        aborted++;
+      }
+    } catch (error) {
+      this.#log.warn(
+        { path: this.#locate(where), error: this.#describe(error) },
+        "cannot look for stale multipart uploads; add an AbortIncompleteMultipartUpload lifecycle rule instead",
+      );
+    }
+    return aborted;
+  }
+
+  async write(path: string, data: Uint8Array): Promise<void> {
+    const key = objectKey(this.#settings.prefix, path);
+    if (this.#janitor.size > 0) void this.#janitor.sweep();
+    this.#busy.set(key, (this.#busy.get(key) ?? 0) + 1);
+    try {
+      if (data.byteLength <= this.#settings.partSizeBytes) {
+        await this.#store.put(key, data);
+      } else {
+        await retry(() => this.#writeMultipart(key, data), {
+          maxRetries: Math.min(MULTIPART_RETRIES, this.#settings.maxRetries),
+          baseDelayMs: this.#retryDelay.base,
+          maxDelayMs: this.#retryDelay.max,
+          isRetriable: (error) => isRetriableS3Error(rootOf(error)),
+          onRetry: (error, attempt, delayMs) =>
+            this.#log.warn(
+              { path: this.#locate(key), attempt, delay_ms: delayMs, error: this.#describe(error) },
+              "multipart upload failed, retrying",
+            ),
+        });
+      }
+      this.#log.debug({ path: this.#locate(key), bytes: data.byteLength }, "object written");
+    } catch (error) {
+      throw new Error(`Cannot write "${this.#locate(key)}": ${this.#describe(error)}`, {
+        cause: new Error(this.#describe(error)),
+      });
+    } finally {
+      const count = (this.#busy.get(key) ?? 1) - 1;
+      if (count > 0) this.#busy.set(key, count);
+      else this.#busy.delete(key);
+    }
+  }
+
+  async #writeMultipart(key: string, data: Uint8Array): Promise<void> {
+    try {
+      await this.#store.putMultipart(key, data);
+    } catch (error) {
+      if (error instanceof S3UploadError) {
+        // The key is busy while we abort, so the janitor leaves it alone until this write is over.
+        await this.#janitor.abort(key, error.uploadId);
+      }
+      throw error;
+    }
+  }
+
+  async read(path: string): Promise<Uint8Array | null> {
+    const key = objectKey(this.#settings.prefix, path);
+    try {
+      return await this.#store.get(key);
+    } catch (error) {
+      throw new Error(`Cannot read "${this.#locate(key)}": ${this.#describe(error)}`);
+    }
+  }
+
+  /** One HeadObject: how the journal checks a file after a restart without listing a partition folder. */
+  async stat(path: string): Promise<SinkEntry | null> {
+    const key = objectKey(this.#settings.prefix, path);
+    try {
+      const size = await this.#store.head(key);
+      return size === null ? null : { path, size };
+    } catch (error) {
+      throw new Error(`Cannot stat "${this.#locate(key)}": ${this.#describe(error)}`);
+    }
+  }
+
+  async list(prefix: string): Promise<SinkEntry[]> {
+    const listPrefix = folderKeyPrefix(this.#settings.prefix, prefix);
+    try {
+      const objects = await this.#store.list(listPrefix);
+      const entries: SinkEntry[] = [];
+      for (const object of objects) {
+        const path = pathOfKey(this.#settings.prefix, object.key);
+        if (path !== undefined) entries.push({ path, size: object.size });
+      }
+      return entries;
+    } catch (error) {
+      throw new Error(`Cannot list "${this.#locate(listPrefix)}": ${this.#describe(error)}`);
+    }
+  }
+
+  async delete(path: string): Promise<void> {
+    const key = objectKey(this.#settings.prefix, path);
+    try {
+      await this.#store.delete(key);
+    } catch (error) {
+      throw new Error(`Cannot delete "${this.#locate(key)}": ${this.#describe(error)}`);
+    }
+  }
+
+  describe(path: string): string {
+    try {
+      return this.#locate(objectKey(this.#settings.prefix, path));
+    } catch {
+      // An invalid path (empty, "..") is still named in the error that rejects it.
+      return this.#locate([this.#settings.prefix, path].filter(Boolean).join("/"));
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.#janitor.close();
+    this.#store.close();
+  }
+
+  #locate(key: string): string {
+    return `s3://${this.#settings.bucket}/${key}`;
+  }
+
+  #describe(error: unknown): string {
+    return describeS3Error(rootOf(error), this.#secrets);
+  }
+
+  #endpointLabel(): string {
+    return this.#settings.endpoint ?? `https://s3.${this.#settings.region}.amazonaws.com`;
+  }
+
+  async #keyIdLabel(): Promise<string> {
+    const id = await this.#store.accessKeyId();
+    return id === undefined ? "(none)" : `"${id}"`;
+  }
+
+  async #connectError(error: unknown, where: string): Promise<Error> {
+    const bucket = this.#settings.bucket;
+    const kind = classifyS3Error(error);
+    if (kind === "not_found") {
+      return new ConfigError(`Cannot use S3 bucket "${bucket}" at ${where}: the bucket does not exist`, {
+        hint: "Create the bucket, or fix sink.bucket (S3_BUCKET), region_name or endpoint_url",
+      });
+    }
+    if (kind === "access_denied") {
+      // HEAD answers a bare 403; a one-key listing says why (unknown key id, bad signature, policy).
+      let detail = this.#describe(error);
+      try {
+        await this.#store.listOne(folderKeyPrefix(this.#settings.prefix, ""));
+      } catch (listError) {
+        if (classifyS3Error(listError) === "access_denied") detail = this.#describe(listError);
+      }
+      return new ConfigError(
+        `Cannot use S3 bucket "${bucket}" at ${where}: access denied for access key id ${await this
+          .#keyIdLabel()}: ${detail}`,
+        {
+          hint: "Check aws_access_key_id and aws_secret_access_key (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY), " +
+            "the session token if any, and the bucket policy",
+        },
+      );
+    }
+    if (kind === "network") {
+      const code = errorCodeOf(rootOf(error));
+      const message = `Cannot reach S3 endpoint "${where}" for bucket "${bucket}": ${this.#describe(error)}`;
+      if (code === "ENOTFOUND" || code === "EAI_AGAIN") {
+        return new ConfigError(message, { hint: "Check endpoint_url (S3_ENDPOINT_URL) and region_name" });
+      }
+      return new Error(message);
+    }
+    const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+    const hint = status === 301 || status === 400
+      ? `Check region_name ("${this.#settings.region}") and endpoint_url`
+      : undefined;
+    return new ConfigError(`Cannot use S3 bucket "${bucket}" at ${where}: ${this.#describe(error)}`, { hint });
+  }
+
+  async #probeError(action: "write" | "delete", key: string, error: unknown): Promise<Error> {
+    const message = `Cannot ${action} the probe object "${this.#locate(key)}": ${this.#describe(error)}`;
+    if (classifyS3Error(error) === "access_denied") {
+      return new ConfigError(`${message} (access key id ${await this.#keyIdLabel()})`, {
+        hint: `The sink needs s3:PutObject, s3:GetObject, s3:DeleteObject, s3:ListBucket and s3:AbortMultipartUpload ` +
+          `on the prefix`,
+      });
+    }
+    return new Error(message);
+  }
+}
+
+/** Whether a path is one this sink writes (Parquet files, journals, dead letters): other uploads are not ours. */
+function isOwnFile(path: string | undefined): boolean {
+  if (path === undefined) return false;
+  return path.endsWith(".parquet") || path.startsWith("_fsds/") || path.startsWith("_dead_letter/");
+}
+
+/** The error a failed multipart upload wraps, or the error itself. */
+function rootOf(error: unknown): unknown {
+  return error instanceof S3UploadError ? error.cause : error;
+}

@@ -1,0 +1,237 @@
+/**
+ * The one module that imports `ioredis`: opens connections (plain, ACL, TLS) with a reconnecting retry strategy,
+ * and offers the few calls the redis source needs (raw commands with text or binary replies, pipelined batches,
+ * Lua scripts by SHA with a fallback to EVAL). Swapping the client library means rewriting only this file.
+ * @module
+ */
+import { Redis, type RedisOptions } from "ioredis";
+import { Buffer } from "node:buffer";
+import { createHash } from "node:crypto";
+import type { Logger } from "../../telemetry/log.ts";
+import type { RedisEndpoint } from "./config.ts";
+import { backoffMs } from "./ids.ts";
+
+/** An argument of a Redis command. */
+export type RedisArg = string | number | Uint8Array;
+/** One command of a pipelined batch: name, then arguments. */
+export type RedisCommand = readonly [string, ...RedisArg[]];
+
+/** A Lua script, sent by SHA and loaded on first use. */
+export class LuaScript {
+  /** Lua source. */
+  readonly source: string;
+  /** SHA-1 of the source, as EVALSHA wants it. */
+  readonly sha: string;
+  constructor(source: string) {
+    this.source = source;
+    this.sha = createHash("sha1").update(source).digest("hex");
+  }
+}
+
+/** Options of {@linkcode RedisClient.connect}. */
+export interface RedisClientOptions {
+  /** Where and how to connect. */
+  readonly endpoint: RedisEndpoint;
+  /** Name shown by CLIENT LIST. */
+  readonly connectionName: string;
+  /** Logger for connection events. */
+  readonly log: Logger;
+  /** Longest delay between reconnection attempts; default 5000 ms. */
+  readonly maxReconnectDelayMs?: number;
+  /** How long the first connection is tried before giving up (a wrong password gives up at once); default 15 s. */
+  readonly connectTimeoutMs?: number;
+}
+
+/** Builds the ioredis options of an endpoint; reads TLS files (the only I/O). Exported for tests. */
+export async function buildRedisOptions(options: RedisClientOptions): Promise<RedisOptions> {
+  const { endpoint, log } = options;
+  const cap = options.maxReconnectDelayMs ?? 5000;
+  const result: RedisOptions = {
+    host: endpoint.host,
+    port: endpoint.port,
+    db: endpoint.db,
+    username: endpoint.username,
+    password: endpoint.password,
+    connectionName: options.connectionName,
+    lazyConnect: true,
+    // A command waits through this many reconnection attempts, then fails; the source backs off and retries.
+    maxRetriesPerRequest: 3,
+    enableOfflineQueue: true,
+    autoResendUnfulfilledCommands: true,
+    retryStrategy: (times: number) => {
+      const delay = backoffMs(times, { baseMs: 100, capMs: cap });
+      if (times === 1 || times % 20 === 0) {
+        log.warn(
+          { host: endpoint.host, port: endpoint.port, attempt: times, delay_ms: delay },
+          "Reconnecting to Redis",
+        );
+      }
+      return delay;
+    },
+  };
+  const tls = endpoint.tls;
+  if (tls) {
+    result.tls = {
+      servername: tls.servername ?? endpoint.host,
+      rejectUnauthorized: tls.reject_unauthorized,
+      ca: tls.ca_file === undefined ? undefined : await readPem(tls.ca_file, "CA"),
+      cert: tls.cert_file === undefined ? undefined : await readPem(tls.cert_file, "client certificate"),
+      key: tls.key_file === undefined ? undefined : await readPem(tls.key_file, "client key"),
+    };
+  }
+  return result;
+}
+
+async function readPem(path: string, what: string): Promise<string> {
+  try {
+    return await Deno.readTextFile(path);
+  } catch (error) {
+    throw new Error(`Cannot read the TLS ${what} "${path}": ${(error as Error).message}`, { cause: error });
+  }
+}
+
+/** A connection to Redis that reconnects by itself after the server goes away. */
+export class RedisClient {
+  readonly #redis: Redis;
+  readonly #options: RedisClientOptions;
+  #closed = false;
+
+  private constructor(redis: Redis, options: RedisClientOptions) {
+    this.#redis = redis;
+    this.#options = options;
+  }
+
+  /** Opens a connection; rejects when the server cannot be reached or refuses the credentials. */
+  static async connect(options: RedisClientOptions): Promise<RedisClient> {
+    const redisOptions = await buildRedisOptions(options);
+    const where = `${options.endpoint.host}:${options.endpoint.port}`;
+    const deadline = Date.now() + (options.connectTimeoutMs ?? 15_000);
+    for (let attempt = 1;; attempt++) {
+      // Each attempt is a single try; between attempts a server still starting gets time to come up.
+      const redis = new Redis({ ...redisOptions, retryStrategy: () => null });
+      redis.on("error", () => {/* reported through the failing command */});
+      try {
+        await redis.connect();
+        // From now on reconnect for ever, with capped backoff.
+        redis.options.retryStrategy = redisOptions.retryStrategy;
+        const client = new RedisClient(redis, options);
+        redis.on("ready", () => {
+          if (!client.#closed) options.log.debug({ name: options.connectionName }, "Redis connection ready");
+        });
+        return client;
+      } catch (error) {
+        redis.disconnect();
+        // A refused password or ACL is the user's to fix: no point in trying again.
+        const refused = /^(WRONGPASS|NOAUTH|NOPERM|ERR AUTH|ERR invalid password)/.test((error as Error).message);
+        if (refused || Date.now() >= deadline) {
+          throw new Error(`Cannot connect to Redis at "${where}": ${(error as Error).message}`, { cause: error });
+        }
+        const delay = backoffMs(attempt, { baseMs: 200, capMs: 2000 });
+        options.log.warn(
+          { where, attempt, delay_ms: delay, error: (error as Error).message },
+          "Cannot connect to Redis yet",
+        );
+        await new Promise((resolve) => setTimeout(resolve, delay));
+      }
+    }
+  }
+
+  /** Opens another connection with the same settings, e.g. for blocking reads. */
+  duplicate(connectionName: string): Promise<RedisClient> {
+    return RedisClient.connect({ ...this.#options, connectionName });
+  }
+
+  /** Sends one command; text replies. */
+  call(command: string, ...args: RedisArg[]): Promise<unknown> {
+    return this.#redis.call(command, ...args.map(toArg));
+  }
+
+  /** Sends one command; binary replies (Uint8Array in place of strings). */
+  callBinary(command: string, ...args: RedisArg[]): Promise<unknown> {
+    return this.#redis.callBuffer(command, ...args.map(toArg));
+  }
+
+  /** Sends commands in one round trip; resolves their text replies, rejects with the first error. */
+  async batch(commands: readonly RedisCommand[]): Promise<unknown[]> {
+    if (commands.length === 0) return [];
+    const pipeline = this.#redis.pipeline();
+    for (const [name, ...args] of commands) pipeline.call(name, ...args.map(toArg));
+    const results = await pipeline.exec();
+    if (!results) throw new Error("Cannot run a Redis batch: the connection closed");
+    return results.map(([error, value]) => {
+      if (error) throw error;
+      return value;
+    });
+  }
+
+  /** Like {@linkcode RedisClient.batch}, with binary replies. */
+  async batchBinary(commands: readonly RedisCommand[]): Promise<unknown[]> {
+    if (commands.length === 0) return [];
+    const pipeline = this.#redis.pipeline();
+    for (const [name, ...args] of commands) pipeline.callBuffer(name, ...args.map(toArg));
+    const results = await pipeline.exec();
+    if (!results) throw new Error("Cannot run a Redis batch: the connection closed");
+    return results.map(([error, value]) => {
+      if (error) throw error;
+      return value;
+    });
+  }
+
+  /** Runs a Lua script by SHA (loading it on a NOSCRIPT reply); binary replies. */
+  async evalScript(script: LuaScript, keys: readonly string[], args: readonly RedisArg[]): Promise<unknown> {
+    const rest = [keys.length, ...keys, ...args].map(toArg);
+    try {
+      return await this.#redis.callBuffer("EVALSHA", script.sha, ...rest);
+    } catch (error) {
+      if (!String((error as Error).message).startsWith("NOSCRIPT")) throw error;
+      return await this.#redis.callBuffer("EVAL", script.source, ...rest);
+    }
+  }
+
+  /** Closes the connection after the commands already sent are answered (at most `timeoutMs`, default 2000). */
+  async quit(timeoutMs = 2000): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    if (this.#redis.status === "ready") {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const timeout = new Promise<void>((resolve) => timer = setTimeout(resolve, timeoutMs));
+      await Promise.race([this.#redis.quit().catch(() => {}), timeout]);
+      clearTimeout(timer);
+    }
+    this.#redis.disconnect(false);
+  }
+
+  /** Closes the connection at once; commands in flight (a blocking read) are abandoned. */
+  close(): void {
+    this.#closed = true;
+    this.#redis.disconnect(false);
+  }
+}
+
+function toArg(arg: RedisArg): string | number | Buffer {
+  if (typeof arg === "string" || typeof arg === "number") return arg;
+  return Buffer.from(arg.buffer, arg.byteOffset, arg.byteLength);
+}
+
+const utf8 = new TextDecoder();
+const utf8Encoder = new TextEncoder();
+
+/** The text of a Redis reply element (string or bytes). */
+export function replyText(value: unknown): string {
+  if (typeof value === "string") return value;
+  if (value instanceof Uint8Array) return utf8.decode(value);
+  if (typeof value === "number") return String(value);
+  throw new TypeError(`Cannot read a Redis reply: expected text, got ${value === null ? "null" : typeof value}`);
+}
+
+/** The bytes of a Redis reply element, as a plain Uint8Array view. */
+export function replyBytes(value: unknown): Uint8Array {
+  if (value instanceof Uint8Array) return new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
+  if (typeof value === "string") return utf8Encoder.encode(value);
+  throw new TypeError(`Cannot read a Redis reply: expected bytes, got ${value === null ? "null" : typeof value}`);
+}
+
+/** True when a Redis error reply starts with `code` (e.g. `NOGROUP`, `BUSYGROUP`). */
+export function isReplyError(error: unknown, code: string): boolean {
+  return error instanceof Error && error.message.startsWith(code);
+}

@@ -1,0 +1,62 @@
+import { deepEqual as assertEquals, throws } from "node:assert/strict";
+import {
+  backoffMs,
+  comparePositions,
+  formatListPosition,
+  parseListPosition,
+  parseStreamId,
+  streamIdTimestampMs,
+  streamNameOf,
+} from "./ids.ts";
+
+Deno.test("comparePositions() orders stream ids by ms then seq, numerically", () => {
+  const ids = ["1700000000001-0", "999-5", "1700000000000-10", "1700000000000-9", "1000-0", "999-40"];
+  assertEquals([...ids].sort(comparePositions), [
+    "999-5",
+    "999-40",
+    "1000-0",
+    "1700000000000-9",
+    "1700000000000-10",
+    "1700000000001-0",
+  ]);
+  assertEquals(comparePositions("5-3", "5-3"), 0);
+  assertEquals(comparePositions("18446744073709551615-1", "18446744073709551615-0") > 0, true);
+});
+
+Deno.test("comparePositions() orders list positions numerically, padded or not", () => {
+  assertEquals(comparePositions(formatListPosition(9), formatListPosition(10)) < 0, true);
+  assertEquals(comparePositions("9", formatListPosition(10)) < 0, true);
+  assertEquals(comparePositions(formatListPosition(42), "42"), 0);
+});
+
+Deno.test("formatListPosition() pads to 20 digits so positions also sort as text", () => {
+  assertEquals(formatListPosition(7), "00000000000000000007");
+  assertEquals(formatListPosition(7) < formatListPosition(10), true);
+  assertEquals(parseListPosition("00000000000000000007"), 7n);
+  throws(() => parseListPosition("7-1"), SyntaxError);
+});
+
+Deno.test("streamIdTimestampMs() is the time a stream id encodes", () => {
+  assertEquals(streamIdTimestampMs("1700000000123-4"), 1700000000123);
+  assertEquals(parseStreamId("12"), { ms: 12n, seq: 0n });
+  throws(() => parseStreamId("abc"), SyntaxError);
+});
+
+Deno.test("streamNameOf() joins key and consumer with +", () => {
+  assertEquals(streamNameOf("orders:eu", "host-0"), "orders:eu+host-0");
+});
+
+Deno.test("backoffMs() doubles from the base and stops at the cap", () => {
+  assertEquals([1, 2, 3, 4, 5, 6, 7, 8].map((n) => backoffMs(n, { baseMs: 100, capMs: 5000 })), [
+    100,
+    200,
+    400,
+    800,
+    1600,
+    3200,
+    5000,
+    5000,
+  ]);
+  assertEquals(backoffMs(0), 0);
+  assertEquals(backoffMs(1000), 10_000);
+});

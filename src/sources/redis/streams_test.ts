@@ -1,0 +1,24 @@
+import { deepEqual as assertEquals } from "node:assert/strict";
+import { parseEntries, parseStreamReply } from "./streams.ts";
+
+const bytes = (text: string) => new TextEncoder().encode(text);
+
+Deno.test("parseStreamReply() reads entries per key in order, binary or text", () => {
+  const reply = [
+    [bytes("orders"), [[bytes("1-0"), [bytes("a"), bytes("1")]], [bytes("1-1"), [bytes("a"), bytes("2")]]]],
+    ["audit", [["7-3", ["x", "y"]]]],
+  ];
+  const parsed = parseStreamReply(reply);
+  assertEquals([...parsed.keys()], ["orders", "audit"]);
+  assertEquals(parsed.get("orders")!.map((e) => e.id), ["1-0", "1-1"]);
+  assertEquals(parsed.get("audit"), [{ id: "7-3", pairs: ["x", "y"] }]);
+});
+
+Deno.test("parseStreamReply() and parseEntries() accept no reply and entries deleted while pending", () => {
+  assertEquals(parseStreamReply(null).size, 0);
+  assertEquals(parseEntries([["5-0", null], null, ["6-0", ["f", "v"]]]), [
+    { id: "5-0", pairs: null },
+    { id: "6-0", pairs: ["f", "v"] },
+  ]);
+  assertEquals(parseEntries(undefined), []);
+});
