@@ -5,8 +5,8 @@
  * @module
  */
 import { z } from "zod";
-import type { Logger } from "../telemetry/log.ts";
-import type { Sink } from "./sink.ts";
+import type { Logger } from "./logger.ts";
+import type { OwnPaths, Sink } from "./sink.ts";
 import type { Source, SourceContext } from "./source.ts";
 
 /** How an environment variable's text becomes a config value. */
@@ -90,9 +90,14 @@ export interface CommonSourceConfig {
 export interface SinkContext {
   /** Logger named for the sink. */
   readonly log: Logger;
+  /** The paths the tool writes: for probes, and to tell its own leftovers from other files. */
+  readonly paths: OwnPaths;
 }
 
-/** A source plugin: one file under `src/sources/`, registered in `src/plugins.ts`. */
+/**
+ * A source plugin: declared in `src/sources/<name>/mod.ts` (or `src/sources/<name>.ts` for a one-file plugin), built
+ * from the field groups of its `config.ts`, registered in `src/plugins.ts`.
+ */
 export interface SourcePlugin<C extends CommonSourceConfig = CommonSourceConfig> {
   /** The `source.type` value that selects it. */
   readonly type: string;
@@ -108,7 +113,10 @@ export interface SourcePlugin<C extends CommonSourceConfig = CommonSourceConfig>
   create(config: C, context: SourceContext): Source;
 }
 
-/** A sink plugin: one file under `src/sinks/`, registered in `src/plugins.ts`. */
+/**
+ * A sink plugin: declared in `src/sinks/<name>/mod.ts` (or `src/sinks/<name>.ts` for a one-file plugin), registered
+ * in `src/plugins.ts`.
+ */
 export interface SinkPlugin<C extends CommonSinkConfig = CommonSinkConfig> {
   /** The `sink.type` value that selects it. */
   readonly type: string;

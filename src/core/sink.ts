@@ -5,6 +5,17 @@
  * @module
  */
 
+/**
+ * What a sink is told of the paths the tool writes (the pipeline's output layout), so that it can probe and clean up
+ * its own leftovers without knowing the layout.
+ */
+export interface OwnPaths {
+  /** Whether the tool wrote `path` (a data file, dead letter, journal entry or probe), relative to the sink root. */
+  isOwnPath(path: string): boolean;
+  /** A fresh path for a connect probe, written and deleted at once. */
+  probePath(): string;
+}
+
 /** A file found by {@linkcode Sink.list}. */
 export interface SinkEntry {
   /** Path relative to the sink root. */

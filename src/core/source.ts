@@ -4,6 +4,7 @@
  * holding a message are durable in the sink.
  * @module
  */
+import type { Logger } from "./logger.ts";
 
 /** Arrow type of a metadata column a source attaches to every row. */
 export type MetadataType = "utf8" | "int32" | "int64" | "timestamp_ms" | "binary" | "map_utf8";
@@ -89,7 +90,7 @@ export interface SourceContext {
   /** Stop after each assigned stream has been read up to its end at start (one-shot / cron mode). */
   readonly untilCaughtUp: boolean;
   /** Logger named for the source. */
-  readonly log: import("../telemetry/log.ts").Logger;
+  readonly log: Logger;
 }
 
 /** A source of raw messages. Created by its plugin's factory; connects in {@linkcode Source.connect}. */

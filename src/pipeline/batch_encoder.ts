@@ -5,9 +5,9 @@
  * @module
  */
 import { encodeParquet } from "../parquet/writer.ts";
-import { escapeStream } from "../partition/escape.ts";
-import { deadLetterPath, encodeDeadLetters } from "./dead_letter.ts";
 import type { CommonSinkConfig } from "../core/plugin.ts";
+import { encodeDeadLetters } from "./dead_letter.ts";
+import { dataFileName, deadLetterPath, fileStem } from "./layout.ts";
 import type { StreamBatch } from "./stream_batch.ts";
 
 /** One file of a batch. */
@@ -29,8 +29,8 @@ export interface EncodedBatch {
 /** Encodes a batch; files with no rows or no columns are never produced. */
 export function encodeBatch(batch: StreamBatch, sink: CommonSinkConfig): EncodedBatch {
   const first = batch.first!;
-  const stem = escapeStream(batch.stream) + (batch.generation ? `~${batch.generation}` : "");
-  const name = `${stem}+${first}.parquet`;
+  const stem = fileStem(batch.stream, batch.generation);
+  const name = dataFileName(stem, first);
   const files: OutputFile[] = [];
   for (const [folder, builder] of batch.builders) {
     const table = builder.finish();

@@ -4,7 +4,7 @@
  * Nothing of a batch is acknowledged unless all of its files are durable.
  * @module
  */
-import type { Logger } from "../telemetry/log.ts";
+import type { Logger } from "../core/logger.ts";
 import type { EncodedBatch } from "./batch_encoder.ts";
 import type { Journal } from "./journal.ts";
 import { retry } from "../core/retry.ts";

@@ -1,15 +1,10 @@
 /**
  * Dead letters: records that could not be decoded, kept with their raw bytes and the reason, as JSON lines under
- * `_dead_letter/<dataset>/` in the sink. They are written with the batch they belong to, before its positions are
+ * `_dead_letter/<dataset>/` in the sink (see `layout.ts`). They are written with the batch they belong to, before its positions are
  * acknowledged, so a dead-lettered record is never lost. JSON lines (not Parquet) so `**\/*.parquet` globs of
  * readers never pick them up.
  * @module
  */
-import { escapeSegment } from "../partition/escape.ts";
-
-/** Folder of dead letters, relative to the sink root. */
-export const DEAD_LETTER_FOLDER = "_dead_letter/";
-
 /** One record that could not be decoded. */
 export interface DeadLetter {
   /** Where it came from, e.g. `topic "orders" partition 3 offset 1200`. */
@@ -23,11 +18,6 @@ export interface DeadLetter {
 }
 
 const decoder = new TextDecoder("utf-8", { fatal: true });
-
-/** Path of the dead-letter file of a batch; `stem` is the escaped stream name (with its generation, if any). */
-export function deadLetterPath(dataset: string, stem: string, first: string): string {
-  return `${DEAD_LETTER_FOLDER}${escapeSegment(dataset)}/${stem}+${first}.jsonl`;
-}
 
 /** Encodes dead letters as JSON lines: `time`, `origin`, `stream`, `position`, `reason`, `value_base64`, `value_text`. */
 export function encodeDeadLetters(letters: readonly DeadLetter[], now = new Date()): Uint8Array {

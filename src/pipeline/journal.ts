@@ -13,12 +13,9 @@
  * The sink is the source of truth; one small file per stream, overwritten by each batch.
  * @module
  */
-import type { Logger } from "../telemetry/log.ts";
-import { escapeStream } from "../partition/escape.ts";
+import type { Logger } from "../core/logger.ts";
 import type { Sink } from "../core/sink.ts";
-
-/** Folder of journal entries, relative to the sink root. */
-export const JOURNAL_FOLDER = "_fsds/journal/";
+import { journalPath } from "./layout.ts";
 
 /** One journal entry: the last batch begun for a stream. */
 export interface JournalEntry {
@@ -60,7 +57,7 @@ export class Journal {
 
   /** Path of a stream's entry relative to the sink root. */
   static pathOf(stream: string): string {
-    return `${JOURNAL_FOLDER}${escapeStream(stream)}.json`;
+    return journalPath(stream);
   }
 
   /** Records that a batch of `stream` covering [first, last] is about to be written as `files`. */

@@ -9,7 +9,7 @@ import { SchemaMemory } from "../arrow/batch_builder.ts";
 import { decodePayload } from "../codec/mod.ts";
 import type { PipelineSection } from "../config/pipeline_section.ts";
 import { datasetOf, Partitioner } from "../partition/partitioner.ts";
-import type { Logger } from "../telemetry/log.ts";
+import type { Logger } from "../core/logger.ts";
 import { encodeBatch, type EncodedBatch } from "./batch_encoder.ts";
 import { type BatchInfo, BatchWriter } from "./batch_writer.ts";
 import type { DeadLetter } from "./dead_letter.ts";

@@ -8,6 +8,7 @@ import { rootLogger } from "../telemetry/log.ts";
 import { instrumentSink, instrumentSource, pipelineHooks } from "./instrument.ts";
 import { ATTR, SPAN, type Telemetry } from "../telemetry/mod.ts";
 import { ConfigError } from "../core/errors.ts";
+import { outputPaths } from "./layout.ts";
 import { Pipeline, type PipelineHooks } from "./pipeline.ts";
 import { findSink, findSource } from "../core/registry.ts";
 
@@ -53,12 +54,11 @@ async function runPlugins(config: AppConfig, options: RunOptions, telemetry?: Te
     untilCaughtUp: config.pipeline.until_caught_up,
     log: rootLogger.child(`source.${sourcePlugin.type}`),
   });
-  let sink = sinkPlugin.create(config.sink, { log: rootLogger.child(`sink.${sinkPlugin.type}`) });
+  let sink = sinkPlugin.create(config.sink, { log: rootLogger.child(`sink.${sinkPlugin.type}`), paths: outputPaths });
   if (telemetry) {
     source = instrumentSource(source, telemetry);
     sink = instrumentSink(sink, telemetry);
   }
-  const flushBatches = config.pipeline.flush_interval_batches ?? 1;
   try {
     await sink.connect();
     await source.connect();
@@ -69,7 +69,7 @@ async function runPlugins(config: AppConfig, options: RunOptions, telemetry?: Te
       pipeline: config.pipeline,
       sink: config.sink,
       valueFormat: config.source.value_format,
-      recordsPerFile: config.source.batch_size * flushBatches,
+      recordsPerFile: config.source.batch_size,
       log,
       hooks: options.hooks ?? (telemetry && pipelineHooks(telemetry)),
     });

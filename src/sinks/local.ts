@@ -7,7 +7,7 @@
 import { z } from "zod";
 import { commonSinkFields, type SinkContext, type SinkPlugin } from "../core/plugin.ts";
 import type { Sink, SinkEntry } from "../core/sink.ts";
-import type { Logger } from "../telemetry/log.ts";
+import type { Logger } from "../core/logger.ts";
 
 const TYPE = "local";
 const TEMP_SUFFIX = ".fsds-tmp";

@@ -5,15 +5,10 @@
  * @module
  */
 
-/** Log levels, lowest first. `WARN` and `FATAL` are accepted as aliases of `WARNING` and `CRITICAL`. */
-export const LOG_LEVELS = ["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] as const;
-/** A log level. */
-export type LogLevel = typeof LOG_LEVELS[number];
+import { LOG_LEVELS, type LogFields, type Logger as LoggerContract, type LogLevel } from "../core/logger.ts";
+
 /** Output format of log lines. */
 export type LogFormat = "text" | "json";
-
-/** Fields attached to one log line. */
-export type LogFields = Record<string, unknown>;
 
 /** Where log lines go; replaceable in tests. */
 export type LogWriter = (line: string) => void;
@@ -52,8 +47,8 @@ export function configureLogging(options: LoggingOptions): void {
   if (options.context !== undefined) state.context = options.context;
 }
 
-/** A named logger, e.g. `fs_data_sink.pipeline`. */
-export class Logger {
+/** The logger of the command line: writes the seed's line formats through the settings of {@linkcode configureLogging}. */
+export class Logger implements LoggerContract {
   /** Dotted logger name. */
   readonly name: string;
   constructor(name: string) {
@@ -113,7 +108,7 @@ function formatValue(value: unknown): string {
 /** The root logger, `fs_data_sink`. */
 export const rootLogger: Logger = new Logger("fs_data_sink");
 
-/** Parses a level name (case-insensitive, `WARN`/`FATAL` aliases); undefined when unknown. */
+/** Parses a level name (case-insensitive; `WARN` and `FATAL` are aliases of `WARNING` and `CRITICAL`); undefined when unknown. */
 export function parseLogLevel(text: string): LogLevel | undefined {
   const upper = text.toUpperCase();
   if (upper === "WARN") return "WARNING";

@@ -11,7 +11,7 @@
 import { z } from "zod";
 import { commonSinkFields, type SinkContext, type SinkPlugin } from "../../core/plugin.ts";
 import type { Sink, SinkEntry } from "../../core/sink.ts";
-import type { Logger } from "../../telemetry/log.ts";
+import type { Logger } from "../../core/logger.ts";
 import { type FileStatus, normalizeNameNodeUrl, WebHdfsClient } from "./webhdfs_client.ts";
 import { WebHdfsError } from "./webhdfs_errors.ts";
 

@@ -9,7 +9,7 @@
  * @module
  */
 import { retry } from "../../core/retry.ts";
-import type { Logger } from "../../telemetry/log.ts";
+import type { Logger } from "../../core/logger.ts";
 import { errorFromResponse, unreachableError, WebHdfsError } from "./webhdfs_errors.ts";
 
 /** Options of {@linkcode WebHdfsClient}. */

@@ -5,7 +5,7 @@
  * @module
  */
 import { backoffDelay } from "../../core/retry.ts";
-import type { Logger } from "../../telemetry/log.ts";
+import type { Logger } from "../../core/logger.ts";
 import { describeS3Error } from "./errors.ts";
 import type { S3PendingUpload } from "./store.ts";
 

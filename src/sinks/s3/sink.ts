@@ -21,7 +21,7 @@ import { ConfigError } from "../../core/errors.ts";
 import type { SinkPlugin } from "../../core/plugin.ts";
 import { retry } from "../../core/retry.ts";
 import type { Sink, SinkEntry } from "../../core/sink.ts";
-import type { Logger } from "../../telemetry/log.ts";
+import type { Logger } from "../../core/logger.ts";
 import {
   S3_ENV,
   S3_SECRETS,

@@ -3,7 +3,7 @@
  * waits and never throws, and a failed load keeps the previous value. Shared by the Kafka and Redis sources.
  * @module
  */
-import type { Logger } from "../../telemetry/log.ts";
+import type { Logger } from "../../core/logger.ts";
 
 /** Default least time between two loads, ms. */
 export const LAG_REFRESH_MS = 5000;

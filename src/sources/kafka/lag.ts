@@ -15,7 +15,7 @@
  * end fetches nothing, yet its lag still grows with what is produced. Revoked partitions disappear from the result.
  * @module
  */
-import type { Logger } from "../../telemetry/log.ts";
+import type { Logger } from "../../core/logger.ts";
 import { BackgroundRefresh, LAG_REFRESH_MS } from "../_common/lag_refresh.ts";
 
 export { LAG_REFRESH_MS };

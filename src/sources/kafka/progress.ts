@@ -4,7 +4,7 @@
  * @module
  */
 import cliProgress from "cli-progress";
-import type { Logger } from "../../telemetry/log.ts";
+import type { Logger } from "../../core/logger.ts";
 
 /** Progress of one topic at one moment. */
 export interface TopicProgress {

@@ -24,7 +24,7 @@ import type {
   SourceMessage,
 } from "../../core/source.ts";
 import { ConfigError } from "../../core/errors.ts";
-import type { Logger } from "../../telemetry/log.ts";
+import type { Logger } from "../../core/logger.ts";
 import { MessageBuffer } from "./buffer.ts";
 import { KafkaLag } from "./lag.ts";
 import {

@@ -7,7 +7,7 @@
 import { Redis, type RedisOptions } from "ioredis";
 import { Buffer } from "node:buffer";
 import { createHash } from "node:crypto";
-import type { Logger } from "../../telemetry/log.ts";
+import type { Logger } from "../../core/logger.ts";
 import type { RedisEndpoint } from "./config.ts";
 import { backoffMs } from "./ids.ts";
 

@@ -14,7 +14,7 @@
  * is being read, never per read; a failed refresh keeps the last values.
  * @module
  */
-import type { Logger } from "../../telemetry/log.ts";
+import type { Logger } from "../../core/logger.ts";
 import { BackgroundRefresh, LAG_REFRESH_MS } from "../_common/lag_refresh.ts";
 import type { RedisClient, RedisCommand } from "./client.ts";
 import { streamNameOf } from "./ids.ts";

@@ -11,7 +11,7 @@
  * @module
  */
 import { ConfigError } from "../../core/errors.ts";
-import type { Logger } from "../../telemetry/log.ts";
+import type { Logger } from "../../core/logger.ts";
 import { LuaScript, type RedisClient, replyText } from "./client.ts";
 import { sleep } from "./ids.ts";
 

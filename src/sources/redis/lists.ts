@@ -17,7 +17,7 @@
  * @module
  */
 import type { SourceMessage } from "../../core/source.ts";
-import type { Logger } from "../../telemetry/log.ts";
+import type { Logger } from "../../core/logger.ts";
 import { LuaScript, type RedisClient, replyBytes, replyText } from "./client.ts";
 import { formatListPosition, parseListPosition, streamNameOf } from "./ids.ts";
 import { leaseKeyOf, type Leases, readerLeases } from "./leases.ts";

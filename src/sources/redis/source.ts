@@ -21,7 +21,7 @@ import type {
   SourceContext,
   SourceMessage,
 } from "../../core/source.ts";
-import type { Logger } from "../../telemetry/log.ts";
+import type { Logger } from "../../core/logger.ts";
 import { RedisClient } from "./client.ts";
 import {
   REDIS_TYPE,

@@ -14,7 +14,7 @@
  * @module
  */
 import type { SourceMessage } from "../../core/source.ts";
-import type { Logger } from "../../telemetry/log.ts";
+import type { Logger } from "../../core/logger.ts";
 import { isReplyError, type RedisClient, type RedisCommand, replyBytes, replyText } from "./client.ts";
 import { comparePositions, streamIdTimestampMs, streamNameOf } from "./ids.ts";
 import { leaseKeyOf, type Leases, readerLeases } from "./leases.ts";
