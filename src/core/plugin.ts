@@ -22,6 +22,17 @@ export interface EnvBinding {
   readonly kind: EnvKind;
 }
 
+/**
+ * A cross-field problem found by a plugin's pure `validate` (in its `config.ts`), reported through the schema's
+ * `superRefine` so that it joins every other configuration problem in one report.
+ */
+export interface ConfigIssue {
+  /** Key path inside the section, e.g. `["sasl", "password"]`. */
+  readonly path: readonly (string | number)[];
+  /** What is wrong, in the project's words. */
+  readonly message: string;
+}
+
 /** Payload encodings a source can be told to expect. `auto` tries MessagePack, then JSON, per message. */
 export const VALUE_FORMATS = ["json", "msgpack", "arrow_ipc", "auto"] as const;
 /** A payload encoding. */
