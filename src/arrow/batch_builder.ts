@@ -25,13 +25,12 @@
  * @module
  */
 import { type Data, Field, makeData, RecordBatch, Schema, Struct, Table } from "apache-arrow";
-import type { FlattenSection } from "../config/pipeline_section.ts";
 import type { MetadataColumn, MetadataValue } from "../core/source.ts";
-import { Column, isPlainObject } from "./column.ts";
+import { isPlainObject } from "../codec/values.ts";
+import { Column } from "./column.ts";
 import { MetadataColumnBuilder } from "./metadata_column.ts";
 import type { SchemaMemory } from "./schema_memory.ts";
 
-export { SchemaMemory } from "./schema_memory.ts";
 export type { ColumnKind, KindSpec } from "./kinds.ts";
 
 /** Suffix given to a payload column whose name is taken by a metadata column. */
@@ -44,12 +43,26 @@ export type AppendResult =
   /** The value was not added (no row); `reason` says why. */
   | { kind: "skipped"; reason: string };
 
+/** How nested payloads become columns: the `pipeline.flatten` section, as validated by the configuration. */
+export interface FlattenOptions {
+  /** Joins parent and child keys: `{a:{b:1}}` -> `a_b`. */
+  readonly separator: string;
+  /** Objects nested deeper than this stay JSON strings. */
+  readonly max_depth: number;
+  /** An object under this key is lifted to the top level; null turns it off. */
+  readonly hoist_key: string | null;
+  /** Lists become JSON strings (`json`) or Arrow lists (`list`). */
+  readonly lists: "json" | "list";
+  /** Column holding a payload that is not an object (42, "text", [1,2]). */
+  readonly value_column: string;
+}
+
 /** Options of a {@linkcode BatchBuilder}. */
 export interface BatchBuilderOptions {
   /** The source's metadata columns, first in the schema, filled from each row's metadata values. */
   readonly metadataColumns: readonly MetadataColumn[];
   /** Flattening options (`pipeline.flatten`). */
-  readonly flatten: FlattenSection;
+  readonly flatten: FlattenOptions;
   /** Kinds remembered from earlier files of the run; updated by {@linkcode BatchBuilder.finish}. Default: none. */
   readonly schema?: SchemaMemory;
 }
@@ -72,7 +85,7 @@ function newNode(name: string): PathNode {
 
 /** Accumulates rows of one output file; see the module doc for the flattening rules. */
 export class BatchBuilder {
-  readonly #flatten: FlattenSection;
+  readonly #flatten: FlattenOptions;
   readonly #schema: SchemaMemory | undefined;
   readonly #metadataColumns: readonly MetadataColumn[];
   readonly #metadataNames: Set<string>;

@@ -1,12 +1,13 @@
 import assert, { deepStrictEqual as assertEquals } from "node:assert/strict";
 import type { Table } from "apache-arrow";
-import type { FlattenSection } from "../config/pipeline_section.ts";
+import type { FlattenOptions } from "./batch_builder.ts";
 import type { MetadataColumn, MetadataValue } from "../core/source.ts";
 import { decodePayload } from "../codec/mod.ts";
-import { BatchBuilder, SchemaMemory } from "./batch_builder.ts";
+import { BatchBuilder } from "./batch_builder.ts";
+import { SchemaMemory } from "./schema_memory.ts";
 import { columnValues, isMicrosUtc, tableRows, tableTypes } from "./_test_rows.ts";
 
-const FLATTEN: FlattenSection = {
+const FLATTEN: FlattenOptions = {
   separator: "_",
   max_depth: 8,
   hoist_key: "data",
@@ -16,7 +17,7 @@ const FLATTEN: FlattenSection = {
 
 function build(
   values: unknown[],
-  options: { flatten?: Partial<FlattenSection>; metadata?: MetadataColumn[]; meta?: (i: number) => MetadataValue[] } =
+  options: { flatten?: Partial<FlattenOptions>; metadata?: MetadataColumn[]; meta?: (i: number) => MetadataValue[] } =
     {},
 ): Table {
   const builder = new BatchBuilder({

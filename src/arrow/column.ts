@@ -42,8 +42,6 @@ import { textOf } from "./_text.ts";
 import type { ColumnKind, KindSpec } from "./kinds.ts";
 import { parseIsoTimestamp } from "./timestamp.ts";
 
-export { isPlainObject } from "./plain_object.ts";
-
 const TWO_32 = 4294967296;
 const MIN_CAPACITY = 64;
 const decoder = new TextDecoder();

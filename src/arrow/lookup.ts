@@ -6,14 +6,14 @@
  * column's name should take the metadata value.
  * @module
  */
-import type { FlattenSection } from "../config/pipeline_section.ts";
-import { isPlainObject } from "./column.ts";
+import { isPlainObject } from "../codec/values.ts";
+import type { FlattenOptions } from "./batch_builder.ts";
 
 /**
  * The value of flattened column `column` in `value` (after hoisting), or undefined when the value has no such
  * field. An object deeper than `max_depth` is returned as the object (the builder stores it as JSON text).
  */
-export function lookupField(value: unknown, column: string, flatten: FlattenSection): unknown {
+export function lookupField(value: unknown, column: string, flatten: FlattenOptions): unknown {
   if (!isPlainObject(value)) return column === flatten.value_column ? value ?? null : undefined;
   if (SPILLED.test(column)) return spilledColumns(value, flatten).get(column);
   const hoistKey = flatten.hoist_key;
@@ -39,7 +39,7 @@ function search(
   prefix: string,
   column: string,
   depth: number,
-  flatten: FlattenSection,
+  flatten: FlattenOptions,
 ): unknown {
   for (const key in object) {
     const found = visit(prefix === "" ? key : prefix + flatten.separator + key, object[key], column, depth, flatten);
@@ -49,7 +49,7 @@ function search(
 }
 
 /** The value of `column` at or under the field `name` (at `depth`), or undefined. */
-function visit(name: string, value: unknown, column: string, depth: number, flatten: FlattenSection): unknown {
+function visit(name: string, value: unknown, column: string, depth: number, flatten: FlattenOptions): unknown {
   const nested = depth < flatten.max_depth && isPlainObject(value);
   if (!nested) return name === column ? value ?? null : undefined;
   if (!column.startsWith(name + flatten.separator)) return undefined;
@@ -62,7 +62,7 @@ const SPILLED = /_\d+$/;
  * Every leaf column of one record as the builder names it, in its order: a name already taken in the record moves
  * to `<name>_2`, `_3`, ... The slow path, used only for names that may be such a spill.
  */
-function spilledColumns(value: Record<string, unknown>, flatten: FlattenSection): Map<string, unknown> {
+function spilledColumns(value: Record<string, unknown>, flatten: FlattenOptions): Map<string, unknown> {
   const out = new Map<string, unknown>();
   const put = (name: string, leaf: unknown) => {
     let target = name;

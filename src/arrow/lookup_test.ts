@@ -1,11 +1,11 @@
 import { deepStrictEqual as assertEquals } from "node:assert/strict";
 import type { Table } from "apache-arrow";
-import type { FlattenSection } from "../config/pipeline_section.ts";
+import type { FlattenOptions } from "./batch_builder.ts";
 import { BatchBuilder } from "./batch_builder.ts";
 import { lookupField } from "./lookup.ts";
 import { tableRows } from "./_test_rows.ts";
 
-const FLATTEN: FlattenSection = {
+const FLATTEN: FlattenOptions = {
   separator: "_",
   max_depth: 8,
   hoist_key: "data",

@@ -1,5 +1,5 @@
 import assert, { deepEqual as assertEquals, rejects } from "node:assert/strict";
-import "../config/_test_plugins.ts";
+import "../config/test_plugins.ts";
 import type { AppConfig } from "../config/app_config.ts";
 import { ConfigError } from "../core/errors.ts";
 import type { RunOptions, RunSummary } from "../pipeline/run.ts";

@@ -5,6 +5,13 @@
  * @module
  */
 
+/** Is this a plain object (from JSON, MessagePack or an Arrow struct), as opposed to an array, bytes or a Date? */
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const proto = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
+
 /** A point in time with microsecond precision (a `Date` only holds milliseconds). */
 export class TimestampValue {
   /** Microseconds since 1970-01-01T00:00:00Z. */

@@ -1,9 +1,8 @@
 import assert, { deepEqual as assertEquals } from "node:assert/strict";
 import { ConfigError } from "../core/errors.ts";
-import "./_test_plugins.ts";
+import "./test_plugins.ts";
 import { type FlagValue, loadConfig } from "./load.ts";
 import { formatOrigin } from "./origin.ts";
-import { parseCommandLine } from "../cli/flags.ts";
 
 const BASE_YAML = `source:
   type: test-src
@@ -62,18 +61,6 @@ Deno.test("loadConfig() takes a flag over env over file over default for source.
   assertEquals(fromFlag.config.source.batch_size, 30);
   assertEquals(formatOrigin(fromFlag.origins.get("source.batch_size")!), "flag --batch-size");
   assertEquals(fromFlag.config.pipeline.max_batches, null);
-});
-
-Deno.test("loadConfig() never lets a flag that was not typed override env or file", async () => {
-  const file = await tempConfig(BASE_YAML + "pipeline:\n  until_caught_up: true\n  error_handling: raise\n");
-  const line = parseCommandLine(["validate", "--config", file, "--log-level", "debug"]);
-  assertEquals(line.flags.length, 1);
-  const loaded = await loadConfig({ file: line.configFile, env: { MAX_BATCHES: "7" }, flags: line.flags });
-  assertEquals(loaded.config.pipeline.until_caught_up, true);
-  assertEquals(loaded.config.pipeline.error_handling, "raise");
-  assertEquals(loaded.config.pipeline.max_batches, 7);
-  assertEquals(loaded.config.telemetry.log_level, "DEBUG");
-  assertEquals(formatOrigin(loaded.origins.get("telemetry.log_level")!), "flag --log-level");
 });
 
 Deno.test("loadConfig() applies plugin env bindings of the selected type and the global table", async () => {
@@ -231,33 +218,6 @@ Deno.test("loadConfig() maps flush_interval_batches onto records per file and fl
   const both = await loadConfig({ file, env: {}, flags: [flag("pipeline.batch_timeout_seconds", "5")] });
   assertEquals(both.config.pipeline.batch_timeout_seconds, 5);
   assert(both.warnings.some((w) => w.includes("flush_interval_seconds") && w.includes("is ignored")));
-});
-
-Deno.test("loadConfig() applies --set values in command-line order, typed by the schema, after the named flags", async () => {
-  const line = parseCommandLine([
-    "--set",
-    "source.topics=[x, y]",
-    "--max-batches",
-    "3",
-    "--set",
-    "pipeline.max_batches=9",
-    "--set",
-    "sink.partition_by=date,hour",
-    "--set",
-    "source.label=2024",
-    "--set",
-    "pipeline.flatten.hoist_key=null",
-  ]);
-  const loaded = await loadConfig({
-    env: { SOURCE_TYPE: "test-src", SINK_TYPE: "test-sink", TEST_BUCKET: "b" },
-    ...line,
-  });
-  assertEquals(loaded.config.source.topics, ["x", "y"]);
-  assertEquals(loaded.config.pipeline.max_batches, 9);
-  assertEquals(formatOrigin(loaded.origins.get("pipeline.max_batches")!), "flag --set pipeline.max_batches");
-  assertEquals(loaded.config.sink.partition_by, ["date", "hour"]);
-  assertEquals(loaded.config.source.label, "2024");
-  assertEquals(loaded.config.pipeline.flatten.hoist_key, null);
 });
 
 Deno.test("loadConfig() reports every problem at once, each naming path, value and origin", async () => {

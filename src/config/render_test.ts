@@ -1,6 +1,6 @@
 import assert, { deepEqual as assertEquals } from "node:assert/strict";
 import { parse } from "yaml";
-import "./_test_plugins.ts";
+import "./test_plugins.ts";
 import { loadConfig } from "./load.ts";
 import { renderConfig } from "./render.ts";
 

@@ -5,7 +5,7 @@
  * @module
  */
 import { lookupField } from "../arrow/lookup.ts";
-import { SchemaMemory } from "../arrow/batch_builder.ts";
+import { SchemaMemory } from "../arrow/schema_memory.ts";
 import { decodePayload } from "../codec/mod.ts";
 import type { PipelineSection } from "../config/pipeline_section.ts";
 import { datasetOf, Partitioner } from "../partition/partitioner.ts";

@@ -3,8 +3,8 @@
  * A batch is cut as a whole, so every cut covers a contiguous position range of its stream.
  * @module
  */
-import { BatchBuilder, type SchemaMemory } from "../arrow/batch_builder.ts";
-import type { FlattenSection } from "../config/pipeline_section.ts";
+import { BatchBuilder, type FlattenOptions } from "../arrow/batch_builder.ts";
+import type { SchemaMemory } from "../arrow/schema_memory.ts";
 import type { DeadLetter } from "./dead_letter.ts";
 import type { MetadataColumn } from "../core/source.ts";
 
@@ -59,7 +59,7 @@ export class StreamBatch {
   /** The builder of an output folder, created on first use. */
   builderFor(
     folder: string,
-    options: { metadataColumns: readonly MetadataColumn[]; flatten: FlattenSection; schema: SchemaMemory },
+    options: { metadataColumns: readonly MetadataColumn[]; flatten: FlattenOptions; schema: SchemaMemory },
   ): BatchBuilder {
     let builder = this.builders.get(folder);
     if (builder === undefined) {

@@ -14,7 +14,8 @@
 import process from "node:process";
 import { encode as encodeMsgpack } from "@msgpack/msgpack";
 import { tableFromJSON, tableToIPC } from "apache-arrow";
-import { BatchBuilder, SchemaMemory } from "../../src/arrow/batch_builder.ts";
+import { BatchBuilder } from "../../src/arrow/batch_builder.ts";
+import { SchemaMemory } from "../../src/arrow/schema_memory.ts";
 import { decodePayload } from "../../src/codec/mod.ts";
 import type { ParquetDictionary, ValueFormat } from "../../src/core/plugin.ts";
 import type { MetadataColumn, MetadataValue } from "../../src/core/source.ts";

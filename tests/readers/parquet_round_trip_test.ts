@@ -5,7 +5,8 @@
  */
 import assert, { deepStrictEqual as assertEquals } from "node:assert/strict";
 import type { Table } from "apache-arrow";
-import { BatchBuilder, SchemaMemory } from "../../src/arrow/batch_builder.ts";
+import { BatchBuilder } from "../../src/arrow/batch_builder.ts";
+import { SchemaMemory } from "../../src/arrow/schema_memory.ts";
 import { decodePayload } from "../../src/codec/mod.ts";
 import type { FlattenSection } from "../../src/config/pipeline_section.ts";
 import { COMPRESSIONS } from "../../src/core/plugin.ts";
