@@ -14,6 +14,7 @@ import type { Compression } from "../core/plugin.ts";
 import { ConfigError } from "../core/errors.ts";
 import type { EnvBinding, SinkPlugin, SourcePlugin } from "../core/plugin.ts";
 import { findSink, findSource, listSinks, listSources } from "../core/registry.ts";
+import { checkCompressionLevel } from "../parquet/compression.ts";
 import { parseLogLevel } from "../telemetry/log.ts";
 import { telemetrySectionSchema } from "../telemetry/config.ts";
 import type { AppConfig, LoadedConfig, Origin } from "./app_config.ts";
@@ -157,19 +158,51 @@ export async function loadConfig(options: LoadOptions = {}): Promise<LoadedConfi
   const problems: Problem[] = [];
   const warnings: string[] = [];
 
+  // The only I/O: everything after the file is read is pure.
   const file = options.file === undefined ? undefined : await readConfigFile(options.file, env);
   problems.push(...file?.problems ?? []);
   const fileEntries = checkSections(file?.entries ?? [], problems);
-  const flagEntries = checkSections(
-    flags.map((f) => ({ path: f.path, value: f.value, text: f.text, origin: { kind: "flag", flag: f.flag } })),
-    problems,
-  );
-
-  const sourcePlugin = findSource(selectedType("source", fileEntries, env, flags) ?? "");
+  const flagEntries = checkSections(flags.map(flagEntry), problems);
+  const sourceType = selectedType("source", fileEntries, env, flags);
   const sinkType = selectedType("sink", fileEntries, env, flags);
-  const sinkPlugin = findSink(sinkType ?? "");
+  const envEntries = environmentEntries(env, findSource(sourceType ?? ""), sinkType, warnings);
 
-  const envEntries: ConfigEntry[] = [];
+  const merged = new EntryMap();
+  for (const entry of [...fileEntries, ...envEntries, ...flagEntries]) merged.set(entry);
+  const source = resolvePlugin("source", merged, findSource, listSources(), problems);
+  const sink = resolvePlugin("sink", merged, findSink, listSinks(), problems);
+  const schemas: Record<SectionName, z.ZodType | undefined> = {
+    source: source?.schema,
+    sink: sink?.schema,
+    telemetry: telemetrySectionSchema,
+    pipeline: pipelineSectionSchema,
+  };
+  coerceTextEntries(merged, schemas);
+  const validated = validateSections(merged, schemas, { source, sink }, problems);
+  checkLogLevel(validated.telemetry, merged, problems);
+  checkCompressionLevelOf(validated.sink, merged, problems, warnings);
+
+  if (problems.length > 0) throw configErrorOf(problems);
+  const config = validated as unknown as AppConfig;
+  const origins = new Map<string, Origin>();
+  collectOrigins(config, [], merged, origins);
+  applyOlderPipelineKeys(config, merged, origins, warnings);
+  return { config, origins, warnings };
+}
+
+function flagEntry(flag: FlagValue): ConfigEntry {
+  return { path: flag.path, value: flag.value, text: flag.text, origin: { kind: "flag", flag: flag.flag } };
+}
+
+/** Entries from the environment: the global table, then the bindings of the selected source and sink plugins. */
+function environmentEntries(
+  env: Readonly<Record<string, string | undefined>>,
+  sourcePlugin: SourcePlugin | undefined,
+  sinkType: string | undefined,
+  warnings: string[],
+): ConfigEntry[] {
+  const sinkPlugin = findSink(sinkType ?? "");
+  const entries: ConfigEntry[] = [];
   for (const variable of GLOBAL_ENV_VARS) {
     const text = env[variable.env];
     if (text === undefined || text === "") continue;
@@ -180,7 +213,7 @@ export async function loadConfig(options: LoadOptions = {}): Promise<LoadedConfi
       );
       continue;
     }
-    envEntries.push(envEntry(variable.env, text, variable.path, variable.kind));
+    entries.push(envEntry(variable.env, text, variable.path, variable.kind));
   }
   for (const [name, reason] of Object.entries(OBSOLETE_ENV_VARS)) {
     if (env[name] !== undefined) warnings.push(`${name} is no longer needed and is ignored: ${reason}`);
@@ -193,21 +226,14 @@ export async function loadConfig(options: LoadOptions = {}): Promise<LoadedConfi
     for (const binding of bindings) {
       const text = env[binding.env];
       if (text === undefined || text === "") continue;
-      envEntries.push(envEntry(binding.env, text, [section, ...binding.key.split(".")], binding.kind));
+      entries.push(envEntry(binding.env, text, [section, ...binding.key.split(".")], binding.kind));
     }
   }
+  return entries;
+}
 
-  const merged = new EntryMap();
-  for (const entry of [...fileEntries, ...envEntries, ...flagEntries]) merged.set(entry);
-
-  const source = resolvePlugin("source", merged, findSource, listSources(), problems);
-  const sink = resolvePlugin("sink", merged, findSink, listSinks(), problems);
-  const schemas: Record<SectionName, z.ZodType | undefined> = {
-    source: source?.schema,
-    sink: sink?.schema,
-    telemetry: telemetrySectionSchema,
-    pipeline: pipelineSectionSchema,
-  };
+/** Text from the environment and flags becomes the type the schema expects at its key. */
+function coerceTextEntries(merged: EntryMap, schemas: Record<SectionName, z.ZodType | undefined>): void {
   for (const entry of merged.entries()) {
     if (!entry.text) continue;
     const schema = schemas[entry.path[0] as SectionName];
@@ -219,16 +245,24 @@ export async function loadConfig(options: LoadOptions = {}): Promise<LoadedConfi
       : entry.value;
     merged.replaceValue(entry.path, value);
   }
+}
 
+/** Each section through its schema; the problems name key, masked value, origin and the env variable to set. */
+function validateSections(
+  merged: EntryMap,
+  schemas: Record<SectionName, z.ZodType | undefined>,
+  plugins: { readonly source?: SourcePlugin; readonly sink?: SinkPlugin },
+  problems: Problem[],
+): Partial<Record<SectionName, Record<string, unknown>>> {
   const secrets: Record<SectionName, readonly string[]> = {
-    source: source?.secrets ?? [],
-    sink: sink?.secrets ?? [],
+    source: plugins.source?.secrets ?? [],
+    sink: plugins.sink?.secrets ?? [],
     telemetry: [],
     pipeline: [],
   };
   const bindings: Record<SectionName, readonly EnvBinding[]> = {
-    source: [...(source?.env ?? []), ...globalBindings("source")],
-    sink: [...(sink?.env ?? []), ...globalBindings("sink")],
+    source: [...(plugins.source?.env ?? []), ...globalBindings("source")],
+    sink: [...(plugins.sink?.env ?? []), ...globalBindings("sink")],
     telemetry: globalBindings("telemetry"),
     pipeline: globalBindings("pipeline"),
   };
@@ -252,46 +286,47 @@ export async function loadConfig(options: LoadOptions = {}): Promise<LoadedConfi
       unreadable,
     }));
   }
-  const telemetry = validated.telemetry;
-  if (telemetry) {
-    const level = parseLogLevel(String(telemetry.log_level));
-    if (level) telemetry.log_level = level;
-    else {
-      problems.push({
-        message: `telemetry.log_level: unknown level ${showValue(telemetry.log_level, false)} (${
-          showOrigin(merged, ["telemetry", "log_level"])
-        })`,
-        hint: "expected one of DEBUG, INFO, WARNING, ERROR, CRITICAL",
-      });
-    }
-  }
+  return validated;
+}
 
-  const sinkSection = validated.sink;
-  if (sinkSection?.compression_level !== undefined) {
-    // Loaded only when a level is set, so validate/--help never load the Parquet writer.
-    const { checkCompressionLevel } = await import("../parquet/writer.ts");
-    try {
-      checkCompressionLevel(sinkSection.compression as Compression, sinkSection.compression_level as number);
-      warnings.push(
-        `sink.compression_level ${sinkSection.compression_level} is checked but not applied: the Parquet writer ` +
-          `(parquet-wasm) uses the codec's default level`,
-      );
-    } catch (error) {
-      problems.push({
-        message: `sink.compression_level: ${(error as Error).message.replace(/^Cannot use /, "cannot use ")} (${
-          showOrigin(merged, ["sink", "compression_level"])
-        })`,
-        hint: "gzip takes 0..9, brotli 0..11, zstd 1..22; snappy, lz4 and none take no level",
-      });
-    }
+/** `telemetry.log_level` becomes its canonical name (`warn` -> `WARNING`), or a problem. */
+function checkLogLevel(telemetry: Record<string, unknown> | undefined, merged: EntryMap, problems: Problem[]): void {
+  if (!telemetry) return;
+  const level = parseLogLevel(String(telemetry.log_level));
+  if (level) {
+    telemetry.log_level = level;
+    return;
   }
+  problems.push({
+    message: `telemetry.log_level: unknown level ${showValue(telemetry.log_level, false)} (${
+      showOrigin(merged, ["telemetry", "log_level"])
+    })`,
+    hint: "expected one of DEBUG, INFO, WARNING, ERROR, CRITICAL",
+  });
+}
 
-  if (problems.length > 0) throw configErrorOf(problems);
-  const config = validated as unknown as AppConfig;
-  const origins = new Map<string, Origin>();
-  collectOrigins(config, [], merged, origins);
-  applyOlderPipelineKeys(config, merged, origins, warnings);
-  return { config, origins, warnings };
+/** `sink.compression_level` must fit the codec; it is checked, and a warning says the writer cannot apply it. */
+function checkCompressionLevelOf(
+  sink: Record<string, unknown> | undefined,
+  merged: EntryMap,
+  problems: Problem[],
+  warnings: string[],
+): void {
+  if (sink?.compression_level === undefined) return;
+  try {
+    checkCompressionLevel(sink.compression as Compression, sink.compression_level as number);
+    warnings.push(
+      `sink.compression_level ${sink.compression_level} is checked but not applied: the Parquet writer ` +
+        `(parquet-wasm) uses the codec's default level`,
+    );
+  } catch (error) {
+    problems.push({
+      message: `sink.compression_level: ${(error as Error).message.replace(/^Cannot use /, "cannot use ")} (${
+        showOrigin(merged, ["sink", "compression_level"])
+      })`,
+      hint: "gzip takes 0..9, brotli 0..11, zstd 1..22; snappy, lz4 and none take no level",
+    });
+  }
 }
 
 function globalBindings(section: SectionName): EnvBinding[] {

@@ -26,7 +26,7 @@ import type { Compression, ParquetDictionary } from "../core/plugin.ts";
 export interface EncodeParquetOptions {
   /** Codec of every column. */
   readonly compression: Compression;
-  /** Codec level: not applied with parquet-wasm 0.8 (see the module doc); check it with checkCompressionLevel. */
+  /** Codec level: not applied with parquet-wasm 0.8 (see the module doc); check it with `checkCompressionLevel` (compression.ts). */
   readonly compressionLevel?: number;
   /** Rows per row group at most. */
   readonly rowGroupSize: number;
@@ -46,27 +46,9 @@ const CODECS: Record<Compression, pq.Compression> = {
   none: pq.Compression.UNCOMPRESSED,
 };
 
-const LEVEL_RANGES: Partial<Record<Compression, readonly [number, number]>> = {
-  gzip: [0, 9],
-  brotli: [0, 11],
-  zstd: [1, 22],
-};
-
-/** Checks a codec level: a RangeError names the codec and its valid range. Pure; for config validation too. */
-export function checkCompressionLevel(compression: Compression, level: number | undefined): void {
-  if (level === undefined) return;
-  const range = LEVEL_RANGES[compression];
-  if (!range) throw new RangeError(`Cannot use compression level ${level} with "${compression}": it has no levels`);
-  if (!Number.isInteger(level) || level < range[0] || level > range[1]) {
-    throw new RangeError(
-      `Cannot use compression level ${level} with "${compression}": expected an integer in ${range[0]}..${range[1]}`,
-    );
-  }
-}
-
 /**
  * Encodes an Arrow table as a Parquet file. Throws a RangeError for a bad codec or row group size; the level is not
- * checked here (it is not applied, see the module doc): validate it with {@linkcode checkCompressionLevel}.
+ * checked here (it is not applied, see the module doc): validate it with `checkCompressionLevel` (compression.ts).
  */
 export function encodeParquet(table: Table, options: EncodeParquetOptions): Uint8Array {
   const codec = CODECS[options.compression];
