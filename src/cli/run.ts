@@ -5,7 +5,8 @@
  * @module
  */
 import type { LoadedConfig } from "../config/app_config.ts";
-import type { RunOptions, RunSummary } from "../pipeline/run.ts";
+import type { RunSummary } from "../pipeline/pipeline.ts";
+import type { RunOptions } from "../pipeline/run.ts";
 import { configureLogging, parseLogLevel, rootLogger } from "../telemetry/log.ts";
 import { EXIT } from "./exit.ts";
 

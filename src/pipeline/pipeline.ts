@@ -16,12 +16,23 @@ import type { DeadLetter } from "./dead_letter.ts";
 import { RecordError } from "../core/errors.ts";
 import { Journal, newGeneration } from "./journal.ts";
 import type { CommonSinkConfig, ValueFormat } from "../core/plugin.ts";
-import type { RunSummary } from "./run.ts";
 import type { Sink } from "../core/sink.ts";
 import type { Source, SourceMessage } from "../core/source.ts";
 import { type CutReason, StreamBatch } from "./stream_batch.ts";
 
 export type { BatchInfo } from "./batch_writer.ts";
+
+/** What a run did. */
+export interface RunSummary {
+  readonly messagesRead: number;
+  readonly recordsWritten: number;
+  readonly filesWritten: number;
+  readonly bytesWritten: number;
+  readonly recordsFailed: number;
+  readonly recordsDeadLettered: number;
+  /** Paths (relative to the sink root) of the files written (data and dead letters), at most 100,000. */
+  readonly files: readonly string[];
+}
 
 /** Hooks for telemetry; every one is optional and must be cheap. */
 export interface PipelineHooks {

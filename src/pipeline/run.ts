@@ -9,7 +9,7 @@ import { instrumentSink, instrumentSource, pipelineHooks } from "./instrument.ts
 import { ATTR, SPAN, type Telemetry } from "../telemetry/mod.ts";
 import { ConfigError } from "../core/errors.ts";
 import { outputPaths } from "./layout.ts";
-import { Pipeline, type PipelineHooks } from "./pipeline.ts";
+import { Pipeline, type PipelineHooks, type RunSummary } from "./pipeline.ts";
 import { findSink, findSource } from "../core/registry.ts";
 
 /** Options of {@linkcode runPipeline}. */
@@ -22,18 +22,6 @@ export interface RunOptions {
   readonly onConnected?: () => void;
   /** Spans around the run and the source and sink calls, batch metrics, readiness; default: none. */
   readonly telemetry?: Telemetry;
-}
-
-/** What a run did. */
-export interface RunSummary {
-  readonly messagesRead: number;
-  readonly recordsWritten: number;
-  readonly filesWritten: number;
-  readonly bytesWritten: number;
-  readonly recordsFailed: number;
-  readonly recordsDeadLettered: number;
-  /** Paths (relative to the sink root) of the files written (data and dead letters), at most 100,000. */
-  readonly files: readonly string[];
 }
 
 /** Runs the pipeline described by `config` until the source ends, a limit is reached or `signal` aborts. */
