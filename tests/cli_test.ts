@@ -232,3 +232,77 @@ Deno.test("fs-data-sink run from stdin stops on SIGINT and exits 0 with what it 
   assertEquals([finished?.stopped_by_signal, finished?.records_written, finished?.files_written], [true, 2, 2]);
   assertEquals((await parquetFiles(`${dir}/out`)).length, 2);
 });
+
+/** The process group that `setsid` made: its own pid's when it did not need to fork, else its child's. */
+async function processGroupOf(pid: number): Promise<number> {
+  const out = new TextDecoder().decode(
+    (await new Deno.Command("ps", { args: ["-eo", "pid=,ppid=,pgid="] }).output()).stdout,
+  );
+  const rows = out.trim().split("\n").map((line) => line.trim().split(/\s+/).map(Number));
+  const own = rows.find(([p]) => p === pid);
+  if (own && own[2] === pid) return pid;
+  const forked = rows.find(([, parent]) => parent === pid);
+  assert(forked, `no process group found for setsid ${pid}`);
+  return forked[2]!;
+}
+
+Deno.test("Ctrl-C on deno task run (SIGINT to the process group) stops gracefully: writes what is in hand, exit 0", async () => {
+  const dir = await tempDir();
+  // setsid: the task runs in a process group of its own, like a terminal's foreground job; `kill -INT -<pgid>` is
+  // what Ctrl-C does: deno task and the tool both get the signal, and deno task forwards its copy as well.
+  const child = new Deno.Command("setsid", {
+    args: [
+      Deno.execPath(),
+      "task",
+      "run",
+      "--source-type",
+      "file",
+      "--sink-type",
+      "local",
+      "--set",
+      "source.path=-",
+      "--batch-size",
+      "100",
+      "--set",
+      "pipeline.batch_timeout_seconds=3600",
+    ],
+    cwd: ROOT,
+    env: { ...baseEnv(), LOCAL_PATH: `${dir}/out`, LOG_FORMAT: "json", LOG_LEVEL: "DEBUG" },
+    clearEnv: true,
+    stdin: "piped",
+    stdout: "null",
+    stderr: "piped",
+  }).spawn();
+  const writer = child.stdin.getWriter();
+  await writer.write(new TextEncoder().encode('{"id":1}\n{"id":2}\n{"id":3}\n'));
+  const lines: string[] = [];
+  let buffer = "";
+  const reader = child.stderr.pipeThrough(new TextDecoderStream()).getReader();
+  // Three records read, none written (batch_size 100, an hour's timeout): the batch is in hand.
+  while (!lines.some((l) => l.includes('"message":"Read') || l.includes("messages_read"))) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    buffer += value;
+    const parts = buffer.split("\n");
+    buffer = parts.pop() ?? "";
+    lines.push(...parts);
+    if (lines.some((l) => l.includes('"message":"Started"'))) break;
+  }
+  await new Promise((r) => setTimeout(r, 1000)); // let the three records reach the open batch
+  const kill = await new Deno.Command("kill", { args: ["-INT", "--", `-${await processGroupOf(child.pid)}`] }).output();
+  assertEquals(kill.code, 0, new TextDecoder().decode(kill.stderr));
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    buffer += value;
+  }
+  lines.push(...buffer.split("\n"));
+  const status = await child.status;
+  await writer.close().catch(() => {});
+  const records = lines.filter((l) => l.startsWith("{")).map((l) => JSON.parse(l));
+  assert(!records.some((r) => r.message.startsWith("Second signal")), lines.join("\n"));
+  assertEquals(status.code, 0, lines.join("\n"));
+  const finished = records.find((r) => r.message === "Pipeline finished");
+  assertEquals([finished?.stopped_by_signal, finished?.records_written], [true, 3], lines.join("\n"));
+  assertEquals((await parquetFiles(`${dir}/out`)).length, 1);
+});

@@ -7,6 +7,7 @@ import type { RunOptions } from "../pipeline/run.ts";
 import { configureLogging } from "../telemetry/log.ts";
 import { FLAGS } from "./flags.ts";
 import { type CliOptions, runCli } from "./mod.ts";
+import { SIGNAL_BURST_MS } from "./run.ts";
 import { VERSION } from "./version.ts";
 
 const ENV = { SOURCE_TYPE: "test-src", TEST_TOPICS: "orders", SINK_TYPE: "test-sink", TEST_BUCKET: "lake" };
@@ -74,6 +75,35 @@ Deno.test("runCli() run aborts the pipeline on the first signal and exits with 1
   assert(unsubscribed);
   const finished = io.logs.map((l) => JSON.parse(l)).find((l) => l.message === "Pipeline finished");
   assertEquals([finished?.records_written, finished?.stopped_by_signal], [3, true]);
+});
+
+Deno.test("runCli() run counts copies of one signal arriving together once; the same signal later exits with 130", async () => {
+  const io = capture();
+  let listener: ((signal: string) => void) | undefined;
+  const exits: number[] = [];
+  const code = await runCli(["--log-format", "json"], {
+    ...io.options,
+    signals: (l) => {
+      listener = l;
+      return () => {};
+    },
+    exit: (c) => exits.push(c),
+    runPipeline: (_config, options: RunOptions) =>
+      new Promise((resolve) => {
+        options.signal.addEventListener("abort", async () => {
+          listener?.("SIGINT"); // the copy forwarded by `deno task`, a millisecond later
+          const afterBurst = exits.length;
+          await new Promise((r) => setTimeout(r, SIGNAL_BURST_MS + 50));
+          listener?.("SIGINT"); // a person pressing Ctrl-C again
+          resolve({ ...SUMMARY, recordsWritten: afterBurst });
+        });
+        listener?.("SIGINT");
+      }),
+  });
+  assertEquals(code, 0);
+  const finished = io.logs.map((l) => JSON.parse(l)).find((l) => l.message === "Pipeline finished");
+  assertEquals(finished?.records_written, 0, "no exit after the burst");
+  assertEquals(exits, [130]);
 });
 
 Deno.test("runCli() run lets a pipeline failure through and a bad config fails before the pipeline starts", async () => {

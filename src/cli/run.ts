@@ -1,7 +1,9 @@
 /**
  * The `run` command: load the configuration, set up logging, run the pipeline until it ends or a signal asks it
  * to stop, and log the summary. The first SIGINT/SIGTERM aborts the run gracefully (what is in hand is written and
- * acknowledged); a second one exits at once with code 130.
+ * acknowledged); a second one exits at once with code 130. Copies of one signal that arrive together count once:
+ * Ctrl-C on `deno task run` reaches the tool twice within a millisecond (from the terminal to the whole process
+ * group, and forwarded by `deno task`), which must not read as a person pressing Ctrl-C twice.
  * @module
  */
 import type { LoadedConfig } from "../config/app_config.ts";
@@ -15,7 +17,7 @@ export type SignalSubscriber = (listener: (signal: string) => void) => () => voi
 
 /** Options of {@linkcode runCommand}. */
 export interface RunCommandOptions {
-  /** The pipeline to run; default `runPipeline` from `src/core/run.ts`. */
+  /** The pipeline to run; default `runPipeline` from `src/pipeline/run.ts`. */
   readonly runPipeline?: (config: LoadedConfig["config"], options: RunOptions) => Promise<RunSummary>;
   /** Stop signals; default SIGINT and SIGTERM of this process. */
   readonly signals?: SignalSubscriber;
@@ -24,6 +26,9 @@ export interface RunCommandOptions {
   /** Environment for the standard `OTEL_*` variables telemetry reads; default: the process environment. */
   readonly env?: Readonly<Record<string, string | undefined>>;
 }
+
+/** Copies of the same signal closer together than this are one signal (a person cannot press Ctrl-C that fast). */
+export const SIGNAL_BURST_MS = 200;
 
 const STOP_SIGNALS: readonly Deno.Signal[] = Deno.build.os === "windows" ? ["SIGINT"] : ["SIGINT", "SIGTERM"];
 
@@ -62,7 +67,15 @@ export async function runCommand(loaded: LoadedConfig, options: RunCommandOption
 
   const controller = new AbortController();
   let received = 0;
+  const lastSeen = new Map<string, number>();
   const unsubscribe = (options.signals ?? processSignals)((signal) => {
+    const now = performance.now();
+    const last = lastSeen.get(signal);
+    lastSeen.set(signal, now);
+    if (last !== undefined && now - last < SIGNAL_BURST_MS) {
+      log.debug({ signal, after_ms: Math.round(now - last) }, "Same signal again at once: counted once");
+      return;
+    }
     received += 1;
     if (received === 1) {
       log.info({ signal }, "Stopping: writing what is in hand, then exiting (send again to exit at once)");
