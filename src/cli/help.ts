@@ -17,14 +17,21 @@ function table(rows: readonly [string, string][], indent = "  "): string[] {
   );
 }
 
+/** The usage lines of the help text, indented. */
+export function usageLines(): string[] {
+  return [
+    `  ${PROGRAM} [run] [--config FILE] [flags]`,
+    `  ${PROGRAM} validate --config FILE [flags]`,
+  ];
+}
+
 /** The whole help text. */
 export function helpText(): string {
   const lines: string[] = [
     `${versionText()}: moves records from Kafka/Redpanda and Redis into Parquet files on S3, HDFS or a local folder.`,
     "",
     "Usage:",
-    `  ${PROGRAM} [run] [--config FILE] [flags]`,
-    `  ${PROGRAM} validate --config FILE [flags]`,
+    ...usageLines(),
     "",
     "Commands:",
     ...table(Object.entries(COMMANDS)),

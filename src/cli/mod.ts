@@ -4,11 +4,13 @@
  * `main.ts` turns what is thrown into an exit code.
  * @module
  */
+import { ENV_SINK_TYPE, ENV_SOURCE_TYPE } from "../config/env_vars.ts";
 import { loadConfig } from "../config/load.ts";
+import { ConfigError } from "../core/errors.ts";
 import { renderConfig } from "../config/render.ts";
 import { EXIT } from "./exit.ts";
 import { parseCommandLine } from "./flags.ts";
-import { helpText } from "./help.ts";
+import { helpText, usageLines } from "./help.ts";
 import { runCommand, type RunCommandOptions } from "./run.ts";
 import { versionText } from "./version.ts";
 
@@ -33,6 +35,19 @@ export async function runCli(args: readonly string[], options: CliOptions = {}):
   const stdout = options.stdout ?? ((text: string) => writeAll(Deno.stdout, text));
   const stderr = options.stderr ?? ((text: string) => writeAll(Deno.stderr, text));
   const line = parseCommandLine(args);
+  if (
+    (line.command === "run" || line.command === "validate") && line.configFile === undefined && line.flags.length === 0
+  ) {
+    const env = options.env ?? Deno.env.toObject();
+    if (!env[ENV_SOURCE_TYPE] && !env[ENV_SINK_TYPE]) {
+      throw new ConfigError(
+        `No configuration given: no --config file, no flags and no ${ENV_SOURCE_TYPE}/${ENV_SINK_TYPE}`,
+        {
+          hint: `usage:\n${usageLines().join("\n")}\nsee fs-data-sink --help; config/demo.yaml is a working example`,
+        },
+      );
+    }
+  }
   switch (line.command) {
     case "help":
       stdout(helpText());

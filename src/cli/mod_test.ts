@@ -159,3 +159,13 @@ Deno.test("runCli() validate prints the YAML and warnings; --help lists every fl
   assertEquals(await runCli(["--version"], io.options), 0);
   assertEquals(io.out.join(""), `fs-data-sink ${VERSION}\n`);
 });
+
+Deno.test("runCli() with no --config, no flags and no SOURCE_TYPE/SINK_TYPE says so and shows the usage line", async () => {
+  const io = capture();
+  await rejects(
+    runCli([], { ...io.options, env: {}, signals: () => () => {} }),
+    (error: unknown) =>
+      error instanceof ConfigError && error.message.startsWith("No configuration given") &&
+      (error.hint ?? "").includes("--config FILE"),
+  );
+});

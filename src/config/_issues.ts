@@ -121,7 +121,9 @@ export function describeIssues(issues: readonly z.core.$ZodIssue[], input: unkno
       continue;
     }
     if (issue.code === "invalid_type") {
-      problems.push({ message: `${formatPath(path)}: expected ${issue.expected}, got ${shown} (${where})` });
+      problems.push({
+        message: `${formatPath(path)}: expected ${expectedOf(issue.expected)}, got ${shown} (${where})`,
+      });
     } else if (issue.code === "invalid_value") {
       const allowed = issue.values.map(String);
       const near = typeof value === "string" && !secret ? closest(value, allowed) : undefined;
@@ -130,7 +132,7 @@ export function describeIssues(issues: readonly z.core.$ZodIssue[], input: unkno
         hint: near !== undefined ? `did you mean "${near}"?` : undefined,
       });
     } else {
-      const reason = issue.message.replace(/^Invalid input: /, "");
+      const reason = reasonOf(issue);
       const values = enumValues(schemaAt(ctx.schema, inner));
       problems.push({
         message: `${formatPath(path)}: ${reason}; got ${shown} (${where})`,
@@ -139,4 +141,24 @@ export function describeIssues(issues: readonly z.core.$ZodIssue[], input: unkno
     }
   }
   return problems;
+}
+
+/** A type the schema expects, as the other messages name it (`int` is the schema library's word for integer). */
+function expectedOf(expected: string): string {
+  return expected === "int" ? "integer" : expected;
+}
+
+/** What a rule of the schema says, in the project's words rather than the schema library's. */
+function reasonOf(issue: z.core.$ZodIssue): string {
+  if (issue.code === "too_big" || issue.code === "too_small") {
+    const big = issue.code === "too_big";
+    const bound = String(big ? issue.maximum : issue.minimum);
+    const inclusive = issue.inclusive !== false;
+    const relation = big ? (inclusive ? "at most" : "less than") : (inclusive ? "at least" : "greater than");
+    if (issue.origin === "string") return `must be ${relation} ${bound} characters long`;
+    if (issue.origin === "array" || issue.origin === "set") return `must have ${relation} ${bound} entries`;
+    return `must be ${relation} ${bound}`;
+  }
+  if (issue.code === "not_multiple_of") return `must be a multiple of ${String(issue.divisor)}`;
+  return issue.message.replace(/^Invalid input: /, "");
 }

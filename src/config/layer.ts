@@ -51,6 +51,14 @@ export class EntryMap {
     this.#entries.set(key, entry);
   }
 
+  /** Removes the entries at `path` and under it: what earlier layers set there no longer counts. */
+  unset(path: readonly string[]): void {
+    const key = keyOf(path);
+    for (const existing of [...this.#entries.keys()]) {
+      if (existing === key || existing.startsWith(key + SEP)) this.#entries.delete(existing);
+    }
+  }
+
   /** Replaces the value of the entry at `path` (after coercion), keeping its origin. */
   replaceValue(path: readonly string[], value: unknown): void {
     const key = keyOf(path);

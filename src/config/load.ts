@@ -177,6 +177,7 @@ export async function loadConfig(options: LoadOptions = {}): Promise<LoadedConfi
     telemetry: telemetrySectionSchema,
     pipeline: pipelineSectionSchema,
   };
+  applyNullFlags(merged, schemas);
   coerceTextEntries(merged, schemas);
   const validated = validateSections(merged, schemas, { source, sink }, problems);
   checkLogLevel(validated.telemetry, merged, problems);
@@ -247,6 +248,21 @@ function coerceTextEntries(merged: EntryMap, schemas: Record<SectionName, z.ZodT
   }
 }
 
+/**
+ * `--set key=null` on a key that takes null (`pipeline.flatten.hoist_key`) sets null; on any other key it unsets the
+ * key: the file's or environment's value no longer counts and the default applies (or the key is reported missing).
+ * The text `"null"` in quotes stays text.
+ */
+function applyNullFlags(merged: EntryMap, schemas: Record<SectionName, z.ZodType | undefined>): void {
+  for (const entry of merged.entries()) {
+    if (entry.origin.kind !== "flag" || !(entry.value === null || (entry.text && entry.value === "null"))) continue;
+    const schema = schemas[entry.path[0] as SectionName];
+    const at = schema ? schemaAt(schema, entry.path.slice(1)) : undefined;
+    if (at?.safeParse(null).success) merged.replaceValue(entry.path, null);
+    else merged.unset(entry.path);
+  }
+}
+
 /** Each section through its schema; the problems name key, masked value, origin and the env variable to set. */
 function validateSections(
   merged: EntryMap,
@@ -289,16 +305,21 @@ function validateSections(
   return validated;
 }
 
-/** `telemetry.log_level` becomes its canonical name (`warn` -> `WARNING`), or a problem. */
+/**
+ * `telemetry.log_level` becomes its canonical name (`warn` -> `WARNING`), or a problem: checked on the merged value, so
+ * an unknown level is reported with every other problem even when another telemetry key failed its schema.
+ */
 function checkLogLevel(telemetry: Record<string, unknown> | undefined, merged: EntryMap, problems: Problem[]): void {
-  if (!telemetry) return;
-  const level = parseLogLevel(String(telemetry.log_level));
+  const given = merged.sectionObject("telemetry").log_level;
+  const text = typeof given === "string" ? given : telemetry?.log_level;
+  if (typeof text !== "string") return; // absent (the default applies) or already reported as the wrong type
+  const level = parseLogLevel(text);
   if (level) {
-    telemetry.log_level = level;
+    if (telemetry) telemetry.log_level = level;
     return;
   }
   problems.push({
-    message: `telemetry.log_level: unknown level ${showValue(telemetry.log_level, false)} (${
+    message: `telemetry.log_level: unknown level ${showValue(text, false)} (${
       showOrigin(merged, ["telemetry", "log_level"])
     })`,
     hint: "expected one of DEBUG, INFO, WARNING, ERROR, CRITICAL",

@@ -385,3 +385,30 @@ Deno.test("sink.compression_level is range-checked per codec and named with its 
   const { warnings } = await loadConfig({ file: ok, env: {} });
   assert.ok(warnings.some((w) => w.includes("compression_level 9 is checked but not applied")));
 });
+
+Deno.test("loadConfig() reports an unknown log level together with another telemetry problem", async () => {
+  const file = await tempConfig(BASE_YAML + "telemetry:\n  log_level: VERBOSE\n  prometheus_port: 99999\n");
+  const error = await configError(loadConfig({ file, env: {} }));
+  assertStringIncludes(error.message, `telemetry.log_level: unknown level "VERBOSE" (from ${file}:8)`);
+  assertStringIncludes(error.message, `telemetry.prometheus_port: must be at most 65535; got 99999 (from ${file}:9)`);
+  assert(!error.message.includes("Too big"), error.message);
+});
+
+Deno.test("loadConfig() --set key=null unsets a file value of a key that takes no null; a nullable key gets null", async () => {
+  const file = await tempConfig(BASE_YAML + "telemetry:\n  prometheus_port: 9100\n");
+  const setNull = (path: string): FlagValue => ({
+    path: path.split("."),
+    value: "null",
+    text: true,
+    flag: "--set " + path,
+  });
+  const loaded = await loadConfig({
+    file,
+    env: {},
+    flags: [setNull("telemetry.prometheus_port"), setNull("pipeline.flatten.hoist_key")],
+  });
+  assertEquals(loaded.config.telemetry.prometheus_port, undefined);
+  assertEquals(loaded.config.pipeline.flatten.hoist_key, null);
+  const without = await loadConfig({ file, env: {} });
+  assertEquals(without.config.telemetry.prometheus_port, 9100);
+});
