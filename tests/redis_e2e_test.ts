@@ -256,7 +256,8 @@ for (const policy of ["log", "ignore", "dead_letter", "raise"] as const) {
         );
         return;
       }
-      assertEquals(result.code, 0, result.stderr);
+      // Records skipped under `log` end the run with exit 3; `ignore` and `dead_letter` keep 0.
+      assertEquals(result.code, policy === "log" ? 3 : 0, result.stderr);
       const all = await rows(`${dir}/out`);
       assertEquals(all.filter((r) => r.redis_key === stream).map((r) => Number(r.id)).sort((a, b) => a - b), good);
       assertEquals(all.filter((r) => r.redis_key === list).map((r) => Number(r.id)).sort((a, b) => a - b), good);

@@ -14,6 +14,11 @@ export const EXIT = {
   failure: 1,
   /** Bad usage or configuration. */
   usage: 2,
+  /**
+   * The run finished, but records failed under `error_handling: log`: they were logged and skipped, not written
+   * (`ignore` keeps 0 by choice; dead-lettered records are durable and keep 0).
+   */
+  recordsFailed: 3,
   /** Stopped by a second SIGINT/SIGTERM without finishing. */
   interrupted: 130,
 } as const;

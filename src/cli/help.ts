@@ -56,7 +56,8 @@ export function helpText(): string {
     "",
     "Accepted but ignored (from the Redpanda collector): " + Object.keys(OBSOLETE_ENV_VARS).join(", "),
     "",
-    "Exit codes: 0 done, 1 runtime failure, 2 bad usage or configuration.",
+    "Exit codes: 0 done, 1 runtime failure, 2 bad usage or configuration, 3 records failed under error_handling: log,",
+    "130 a second signal.",
     "Config values may use ${VAR} and ${VAR:-default}. Secrets are never printed.",
   );
   return lines.join("\n") + "\n";

@@ -16,7 +16,7 @@ const SUMMARY: RunSummary = {
   recordsWritten: 9,
   filesWritten: 2,
   bytesWritten: 1234,
-  recordsFailed: 1,
+  recordsFailed: 0,
   recordsDeadLettered: 0,
   files: ["a.parquet", "b.parquet"],
 };
@@ -169,3 +169,18 @@ Deno.test("runCli() with no --config, no flags and no SOURCE_TYPE/SINK_TYPE says
       (error.hint ?? "").includes("--config FILE"),
   );
 });
+
+for (const [policy, code] of [["log", 3], ["ignore", 0], ["dead_letter", 0]] as const) {
+  Deno.test(`runCli() run exits ${code} when records failed under error_handling ${policy}`, async () => {
+    const io = capture();
+    const exitCode = await runCli(["--log-format", "json", "--set", `pipeline.error_handling=${policy}`], {
+      ...io.options,
+      signals: () => () => {},
+      runPipeline: () => Promise.resolve({ ...SUMMARY, recordsFailed: 1 }),
+    });
+    assertEquals(exitCode, code);
+    const logs = io.logs.map((l) => JSON.parse(l));
+    assertEquals(logs.filter((l) => l.message === "Pipeline finished").length, 1);
+    if (code !== 0) assert(logs.some((l) => l.message === "1 record failed and skipped (error_handling: log)"));
+  });
+}

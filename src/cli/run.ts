@@ -9,7 +9,7 @@
 import type { LoadedConfig } from "../config/app_config.ts";
 import type { RunSummary } from "../pipeline/pipeline.ts";
 import type { RunOptions } from "../pipeline/run.ts";
-import { configureLogging, parseLogLevel, rootLogger } from "../telemetry/log.ts";
+import { configureLogging, counted, parseLogLevel, rootLogger } from "../telemetry/log.ts";
 import { EXIT } from "./exit.ts";
 
 /** Subscribes to stop signals; returns a function that unsubscribes. */
@@ -103,6 +103,13 @@ export async function runCommand(loaded: LoadedConfig, options: RunCommandOption
       records_dead_lettered: summary.recordsDeadLettered,
       stopped_by_signal: controller.signal.aborted,
     }, "Pipeline finished");
+    if (config.pipeline.error_handling === "log" && summary.recordsFailed > 0) {
+      log.error(
+        { records_failed: summary.recordsFailed, exit_code: EXIT.recordsFailed },
+        `${counted(summary.recordsFailed, "record")} failed and skipped (error_handling: log)`,
+      );
+      return EXIT.recordsFailed;
+    }
     return EXIT.ok;
   } catch (error) {
     if (log.enabled("DEBUG") && error instanceof Error) log.debug({ stack: error.stack }, "Pipeline failed");

@@ -7,6 +7,7 @@
 import type { Logger } from "../core/logger.ts";
 import type { EncodedBatch } from "./batch_encoder.ts";
 import type { Journal } from "./journal.ts";
+import { counted } from "../telemetry/log.ts";
 import { retry } from "../core/retry.ts";
 import type { Sink } from "../core/sink.ts";
 import type { Source } from "../core/source.ts";
@@ -106,7 +107,7 @@ export class BatchWriter {
         skipped: batch.skipped,
         ms: Math.round(info.millis),
       },
-      `Wrote batch ${this.#written}: ${info.records} records`,
+      `Wrote batch ${this.#written}: ${counted(info.records, "record")}`,
     );
     return info;
   }

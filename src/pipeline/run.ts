@@ -61,9 +61,7 @@ async function runPlugins(config: AppConfig, options: RunOptions, telemetry?: Te
       log,
       hooks: options.hooks ?? (telemetry && pipelineHooks(telemetry)),
     });
-    const summary = await pipeline.run(options.signal);
-    log.info({ ...summary, files: summary.files.length }, "Finished");
-    return summary;
+    return await pipeline.run(options.signal);
   } finally {
     await Promise.allSettled([source.close(), sink.close()]);
   }

@@ -105,6 +105,11 @@ function formatValue(value: unknown): string {
   return JSON.stringify(value, jsonSafe) ?? String(value);
 }
 
+/** A count with its noun in English: `counted(1, "record")` is `1 record`, `counted(2, "record")` `2 records`. */
+export function counted(count: number, noun: string): string {
+  return `${count} ${count === 1 ? noun : noun + "s"}`;
+}
+
 /** The root logger, `fs_data_sink`. */
 export const rootLogger: Logger = new Logger("fs_data_sink");
 

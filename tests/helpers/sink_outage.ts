@@ -94,7 +94,7 @@ export async function kafkaToSinkWithOutage(options: SinkOutageOptions): Promise
     const lines = child.stderr.pipeThrough(new TextDecoderStream()).pipeThrough(new LineSplitter());
     for await (const line of lines) {
       log.push(line);
-      const wrote = /Wrote batch \d+: (\d+) records/.exec(line);
+      const wrote = /Wrote batch \d+: (\d+) records?\b/.exec(line);
       if (wrote && !refused) {
         durableRows += Number(wrote[1]);
         if (!stopped) {
