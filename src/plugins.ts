@@ -6,8 +6,8 @@
 import { registerSink, registerSource } from "./core/registry.ts";
 import { fileSourcePlugin } from "./sources/file.ts";
 import { localSinkPlugin } from "./sinks/local.ts";
-import { hdfsSinkPlugin } from "./sinks/hdfs/sink.ts";
-import { s3SinkPlugin } from "./sinks/s3/sink.ts";
+import { hdfsSinkPlugin } from "./sinks/hdfs/mod.ts";
+import { s3SinkPlugin } from "./sinks/s3/mod.ts";
 import { redisSourcePlugin } from "./sources/redis/source.ts";
 import { kafkaSourcePlugin } from "./sources/kafka/mod.ts";
 

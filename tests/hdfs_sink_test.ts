@@ -4,7 +4,9 @@
  * URL, HDFS stopped mid-run, and permission errors.
  */
 import assert, { deepEqual as assertEquals, rejects } from "node:assert/strict";
-import { createHdfsSink, type HdfsSink, hdfsSinkSchema } from "../src/sinks/hdfs/sink.ts";
+import { outputPaths } from "../src/pipeline/layout.ts";
+import { configSchema as hdfsSinkSchema } from "../src/sinks/hdfs/config.ts";
+import { createHdfsSink, type HdfsSink } from "../src/sinks/hdfs/sink.ts";
 import { WebHdfsClient } from "../src/sinks/hdfs/webhdfs_client.ts";
 import { WebHdfsError } from "../src/sinks/hdfs/webhdfs_errors.ts";
 import { endpoints, startService, stopService } from "./services/endpoints.ts";
@@ -19,6 +21,7 @@ function freshBase(label: string): string {
 function sinkAt(basePath: string, extra: Record<string, unknown> = {}): HdfsSink {
   return createHdfsSink(
     hdfsSinkSchema.parse({ type: "hdfs", url: ep().url, user: ep().user, base_path: basePath, ...extra }),
+    { paths: outputPaths },
   );
 }
 

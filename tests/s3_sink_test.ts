@@ -13,8 +13,9 @@ import {
 import { Buffer } from "node:buffer";
 import { ConfigError } from "../src/core/errors.ts";
 import { Journal } from "../src/pipeline/journal.ts";
+import { outputPaths } from "../src/pipeline/layout.ts";
 import { S3Sink } from "../src/sinks/s3/sink.ts";
-import { s3SinkSchema } from "../src/sinks/s3/config.ts";
+import { configSchema as s3SinkSchema } from "../src/sinks/s3/config.ts";
 import type { BeforeSendHook } from "../src/sinks/s3/store.ts";
 import { configureLogging, Logger } from "../src/telemetry/log.ts";
 import { s3OutageTest, s3Test } from "./s3_test_lock.ts";
@@ -52,6 +53,7 @@ function sinkFor(
   });
   return new S3Sink(config, {
     log: new Logger("test.s3"),
+    paths: outputPaths,
     beforeSend,
     uploadRetryDelayMs: { base: 50, max: 200 },
     staleUploadMs,

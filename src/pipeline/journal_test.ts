@@ -1,5 +1,6 @@
 import { deepEqual as assertEquals } from "node:assert/strict";
 import { LocalSink } from "../sinks/local.ts";
+import { outputPaths } from "./layout.ts";
 import { Logger } from "../telemetry/log.ts";
 import { Journal } from "./journal.ts";
 
@@ -8,7 +9,7 @@ const log = new Logger("test");
 
 async function setup() {
   const root = await Deno.makeTempDir();
-  const sink = new LocalSink(root);
+  const sink = new LocalSink(root, { paths: outputPaths });
   await sink.connect();
   return { root, sink, journal: new Journal(sink, log) };
 }

@@ -1,18 +1,17 @@
 /**
- * Local filesystem sink: each file is written to a hidden temporary name in its target folder, fsynced, renamed
- * into place and the folder fsynced, so a reader never sees a half-written file and a crash leaves at most a
- * temporary file (removed at the next start).
+ * Local filesystem sink: each file is written to a hidden temporary name in its target folder
+ * (`../_common/temp_files.ts`), fsynced, renamed into place and the folder fsynced, so a reader never sees a
+ * half-written file and a crash leaves at most a temporary file (removed at the next start). The connect probe goes
+ * where the pipeline's layout says (`SinkContext.paths`).
  * @module
  */
 import { z } from "zod";
 import { commonSinkFields, type SinkContext, type SinkPlugin } from "../core/plugin.ts";
-import type { Sink, SinkEntry } from "../core/sink.ts";
+import type { OwnPaths, Sink, SinkEntry } from "../core/sink.ts";
 import type { Logger } from "../core/logger.ts";
+import { STALE_TEMP_MS, TEMP_SUFFIX, tempPathBeside } from "./_common/temp_files.ts";
 
 const TYPE = "local";
-const TEMP_SUFFIX = ".fsds-tmp";
-/** Temporary files older than this are left by a crashed run and removed by `connect()`. */
-const STALE_TEMP_MS = 60 * 60 * 1000;
 
 /** Schema of `sink` when `type: local`. `base_path` is the original project's name of `path`. */
 export const localSinkSchema = z.object({
@@ -37,13 +36,20 @@ export const localSinkPlugin: SinkPlugin<LocalSinkConfig> = {
   env: [{ env: "LOCAL_PATH", key: "path", kind: "string" }],
   secrets: [],
   create: (config: LocalSinkConfig, context: SinkContext) =>
-    new LocalSink(config.path ?? config.base_path ?? ".", { fsync: config.fsync, log: context.log }),
+    new LocalSink(config.path ?? config.base_path ?? ".", {
+      fsync: config.fsync,
+      log: context.log,
+      paths: context.paths,
+    }),
 };
 
 /** Options of {@linkcode LocalSink}. */
 export interface LocalSinkOptions {
+  /** The tool's own paths (the pipeline's layout): where the connect probe goes. */
+  readonly paths: OwnPaths;
   /** fsync files and their folders before `write` resolves. Default true. */
   readonly fsync?: boolean;
+  /** Logger of the cleanup at connect. Default none. */
   readonly log?: Logger;
 }
 
@@ -52,17 +58,20 @@ export class LocalSink implements Sink {
   readonly #root: string;
   readonly #fsync: boolean;
   readonly #log?: Logger;
+  readonly #paths: OwnPaths;
 
-  constructor(root: string, options: LocalSinkOptions = {}) {
+  constructor(root: string, options: LocalSinkOptions) {
     this.#root = root.replace(/\/+$/, "") || "/";
     this.#fsync = options.fsync ?? true;
     this.#log = options.log;
+    this.#paths = options.paths;
   }
 
   async connect(): Promise<void> {
     try {
       await Deno.mkdir(this.#root, { recursive: true });
-      const probe = `${this.#root}/.fsds-probe-${crypto.randomUUID()}`;
+      const probe = this.#resolve(this.#paths.probePath());
+      await Deno.mkdir(folderOf(probe), { recursive: true });
       await Deno.writeFile(probe, new Uint8Array());
       await Deno.remove(probe);
     } catch (error) {
@@ -76,10 +85,9 @@ export class LocalSink implements Sink {
 
   async write(path: string, data: Uint8Array): Promise<void> {
     const target = this.#resolve(path);
-    const folder = target.slice(0, target.lastIndexOf("/")) || "/";
-    const name = target.slice(folder.length + 1);
+    const folder = folderOf(target);
     await Deno.mkdir(folder, { recursive: true });
-    const temp = `${folder}/.${name}.${crypto.randomUUID().slice(0, 8)}${TEMP_SUFFIX}`;
+    const temp = tempPathBeside(target);
     try {
       const file = await Deno.open(temp, { write: true, createNew: true });
       try {
@@ -166,6 +174,10 @@ export class LocalSink implements Sink {
     }
     return removed;
   }
+}
+
+function folderOf(path: string): string {
+  return path.slice(0, path.lastIndexOf("/")) || "/";
 }
 
 async function syncFolder(folder: string): Promise<void> {

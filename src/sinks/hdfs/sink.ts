@@ -1,91 +1,26 @@
 /**
- * HDFS sink over WebHDFS (REST on `fetch`, no HDFS client library). Each file is created under a hidden temporary
- * name in its target folder (`.<name>.<random>.fsds-tmp`; Hive, Spark and Trino skip names starting with `.`),
- * then renamed into place with overwrite semantics, so readers see either nothing or the whole file and a repeated
- * write replaces the earlier one. `connect()` removes temporary files a crashed run left behind.
- *
- * Several NameNode URLs make an HA pair (see {@linkcode WebHdfsClient}). Authentication: simple (`user`) or a
- * delegation token; Kerberos/SPNEGO is not supported yet.
+ * {@linkcode HdfsSink}, the {@linkcode Sink} of the `hdfs` plugin (described in `mod.ts`), and
+ * {@linkcode createHdfsSink}, which builds it and its {@linkcode WebHdfsClient} from a validated section. Each file is
+ * created under a hidden temporary name in its target folder (`.<name>.<random>.fsds-tmp`, see
+ * `../_common/temp_files.ts`), then renamed into place with overwrite semantics. The connect probe goes where the
+ * pipeline's layout says ({@linkcode OwnPaths.probePath}).
  * @module
  */
-import { z } from "zod";
-import { commonSinkFields, type SinkContext, type SinkPlugin } from "../../core/plugin.ts";
-import type { Sink, SinkEntry } from "../../core/sink.ts";
 import type { Logger } from "../../core/logger.ts";
-import { type FileStatus, normalizeNameNodeUrl, WebHdfsClient } from "./webhdfs_client.ts";
+import type { OwnPaths, Sink, SinkEntry } from "../../core/sink.ts";
+import { isTempName, STALE_TEMP_MS, tempPathBeside } from "../_common/temp_files.ts";
+import type { Config } from "./config.ts";
+import { type FileStatus, WebHdfsClient } from "./webhdfs_client.ts";
 import { WebHdfsError } from "./webhdfs_errors.ts";
 
-const TYPE = "hdfs";
-const TEMP_SUFFIX = ".fsds-tmp";
-/** Our own temporary names: `.<final name>.<hex>.fsds-tmp`. Nothing else is ever cleaned up. */
-const TEMP_NAME = /^\..+\.[0-9a-f]{8,}\.fsds-tmp$/;
-/** Default age after which a temporary file counts as left behind by a crashed run. */
-const STALE_TEMP_MS = 60 * 60 * 1000;
 /** Folders listed at once while walking a tree. */
 const LIST_CONCURRENCY = 4;
 
-/** Splits one URL, a comma list, or a list of either into NameNode URLs and checks each. */
-const nameNodeUrls = z.union([z.string(), z.array(z.string()).min(1)]).transform((value, ctx) => {
-  const items = (Array.isArray(value) ? value : [value]).flatMap((s) => s.split(",")).map((s) => s.trim())
-    .filter((s) => s !== "");
-  if (items.length === 0) {
-    ctx.addIssue({ code: "custom", message: "at least one NameNode URL is required, e.g. http://namenode:9870" });
-    return z.NEVER;
-  }
-  const urls: string[] = [];
-  for (const item of items) {
-    try {
-      urls.push(normalizeNameNodeUrl(item));
-    } catch (error) {
-      ctx.addIssue({ code: "custom", message: (error as Error).message });
-    }
-  }
-  return urls;
-});
-
-/** Schema of `sink` when `type: hdfs`. */
-export const hdfsSinkSchema = z.object({
-  type: z.literal(TYPE),
-  ...commonSinkFields,
-  url: nameNodeUrls.describe(
-    "NameNode WebHDFS URL (http://namenode:9870); a list or comma list of NameNode URLs for an HA pair",
-  ),
-  base_path: z.string().min(1).refine((p) => p.startsWith("/"), "must be an absolute HDFS path, e.g. /data/raw")
-    .refine((p) => !p.split("/").some((s) => s === ".." || s === "."), "must not contain . or .. segments")
-    .describe("Absolute HDFS folder all files go under (created if missing)"),
-  user: z.string().min(1).optional().describe("Simple-auth user name sent as user.name"),
-  delegation_token: z.string().min(1).optional().describe("Hadoop delegation token (sent as delegation=); secret"),
-  replication: z.number().int().positive().max(512).optional().describe("Replication factor of written files"),
-  permission: z.string().regex(/^[0-7]{3,4}$/, "must be an octal permission such as 644").optional()
-    .describe("Octal permission of written files, e.g. 640"),
-  block_size: z.number().int().positive().optional().describe("HDFS block size of written files in bytes"),
-  timeout_ms: z.number().int().positive().default(60_000).describe("Time limit of one HTTP request (uploads too)"),
-  max_retries: z.number().int().min(0).default(5).describe("Retries with backoff on 5xx, safe mode, network errors"),
-  cleanup_temp_files: z.boolean().default(true).describe(
-    "On connect, delete our temporary files older than an hour that a crashed run left under base_path",
-  ),
-}).strict();
-
-/** The validated HDFS sink section. */
-export type HdfsSinkConfig = z.infer<typeof hdfsSinkSchema>;
-
-/** The `hdfs` sink plugin. */
-export const hdfsSinkPlugin: SinkPlugin<HdfsSinkConfig> = {
-  type: TYPE,
-  summary: "Parquet files on HDFS over WebHDFS (temp name, then rename; NameNode HA failover)",
-  schema: hdfsSinkSchema,
-  env: [
-    { env: "HDFS_URL", key: "url", kind: "list" },
-    { env: "HDFS_BASE_PATH", key: "base_path", kind: "string" },
-    { env: "HDFS_USER", key: "user", kind: "string" },
-    { env: "HDFS_DELEGATION_TOKEN", key: "delegation_token", kind: "string" },
-  ],
-  secrets: ["delegation_token"],
-  create: (config: HdfsSinkConfig, context: SinkContext) => createHdfsSink(config, { log: context.log }),
-};
+/** Options of {@linkcode createHdfsSink}: the ones a section does not give. */
+export type CreateHdfsSinkOptions = Pick<HdfsSinkOptions, "paths" | "log">;
 
 /** Builds the sink of a validated section; no I/O until `connect()`. */
-export function createHdfsSink(config: HdfsSinkConfig, options: { log?: Logger } = {}): HdfsSink {
+export function createHdfsSink(config: Config, options: CreateHdfsSinkOptions): HdfsSink {
   const client = new WebHdfsClient({
     urls: config.url,
     user: config.user,
@@ -100,11 +35,14 @@ export function createHdfsSink(config: HdfsSinkConfig, options: { log?: Logger }
     blockSize: config.block_size,
     cleanupTempFiles: config.cleanup_temp_files,
     log: options.log,
+    paths: options.paths,
   });
 }
 
 /** Options of {@linkcode HdfsSink}. */
 export interface HdfsSinkOptions {
+  /** The tool's own paths (the pipeline's layout): where the connect probe goes. */
+  readonly paths: OwnPaths;
   /** Replication factor of written files; cluster default when absent. */
   readonly replication?: number;
   /** Octal permission of written files; cluster default when absent. */
@@ -115,6 +53,7 @@ export interface HdfsSinkOptions {
   readonly cleanupTempFiles?: boolean;
   /** Age in ms after which a temporary file is stale. Default one hour. */
   readonly staleTempMs?: number;
+  /** Logger of the client's retries and failovers and of the cleanups. Default none. */
   readonly log?: Logger;
 }
 
@@ -127,7 +66,7 @@ export class HdfsSink implements Sink {
   /** Temporary files of writes that failed while HDFS was unreachable: deleted once it answers again. */
   readonly #orphans = new Set<string>();
 
-  constructor(client: WebHdfsClient, basePath: string, options: HdfsSinkOptions = {}) {
+  constructor(client: WebHdfsClient, basePath: string, options: HdfsSinkOptions) {
     this.#client = client;
     this.#base = basePath.replace(/\/+$/, "") || "/";
     this.#options = options;
@@ -137,7 +76,8 @@ export class HdfsSink implements Sink {
   /** Creates `base_path`, proves it writable with a probe file, then removes stale temporary files. */
   async connect(): Promise<void> {
     await this.#client.mkdirs(this.#base);
-    const probe = this.#join(`.fsds-probe.${randomHex()}${TEMP_SUFFIX}`);
+    // CREATE makes the probe's missing parent folders, as it does for every file written.
+    const probe = this.#resolve(this.#options.paths.probePath());
     await this.#client.create(probe, new Uint8Array(), { overwrite: true });
     await this.#client.delete(probe);
     if (this.#options.cleanupTempFiles ?? true) {
@@ -151,8 +91,7 @@ export class HdfsSink implements Sink {
   /** CREATE at a temporary name beside the target, then RENAME over the target. Safe to repeat. */
   async write(path: string, data: Uint8Array): Promise<void> {
     const target = this.#resolve(path);
-    const slash = target.lastIndexOf("/");
-    const temp = `${target.slice(0, slash)}/.${target.slice(slash + 1)}.${randomHex()}${TEMP_SUFFIX}`;
+    const temp = tempPathBeside(target);
     try {
       await this.#client.create(temp, data, {
         overwrite: true,
@@ -186,7 +125,7 @@ export class HdfsSink implements Sink {
   async list(prefix: string): Promise<SinkEntry[]> {
     const start = this.#resolve(prefix.replace(/\/+$/, ""));
     const files = await this.#walk(start);
-    return files.filter((f) => !TEMP_NAME.test(basename(f.path)))
+    return files.filter((f) => !isTempName(basename(f.path)))
       .map((f) => ({ path: f.path.slice(this.#base === "/" ? 1 : this.#base.length + 1), size: f.length }))
       .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   }
@@ -210,7 +149,7 @@ export class HdfsSink implements Sink {
   async removeStaleTempFiles(): Promise<number> {
     const cutoff = Date.now() - (this.#options.staleTempMs ?? STALE_TEMP_MS);
     const stale = (await this.#walk(this.#base)).filter((f) =>
-      TEMP_NAME.test(basename(f.path)) && f.modificationTime < cutoff
+      isTempName(basename(f.path)) && f.modificationTime < cutoff
     );
     for (const file of stale) await this.#client.delete(file.path);
     return stale.length;
@@ -280,11 +219,7 @@ export class HdfsSink implements Sink {
     if (clean.split("/").some((part) => part === ".." || part === ".")) {
       throw new RangeError(`Cannot use path "${path}": it leaves the sink root`);
     }
-    return clean ? this.#join(clean) : this.#base;
-  }
-
-  #join(relative: string): string {
-    return joinPath(this.#base, relative);
+    return clean ? joinPath(this.#base, clean) : this.#base;
   }
 }
 
@@ -294,9 +229,4 @@ function joinPath(folder: string, name: string): string {
 
 function basename(path: string): string {
   return path.slice(path.lastIndexOf("/") + 1);
-}
-
-function randomHex(): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(6));
-  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
 }

@@ -1,5 +1,8 @@
 import assert, { deepEqual as assertEquals } from "node:assert/strict";
-import { createHdfsSink, hdfsSinkPlugin, hdfsSinkSchema } from "./sink.ts";
+import { testPaths } from "../_common/test_paths.ts";
+import { configSchema as hdfsSinkSchema } from "./config.ts";
+import { hdfsSinkPlugin } from "./mod.ts";
+import { createHdfsSink } from "./sink.ts";
 
 const minimal = { type: "hdfs", url: "http://nn:9870", base_path: "/data/raw" };
 
@@ -49,6 +52,7 @@ Deno.test("hdfs plugin binds the seed's env vars and marks the token secret", ()
 Deno.test("HdfsSink.describe() gives a webhdfs URL under base_path without the token", () => {
   const sink = createHdfsSink(
     hdfsSinkSchema.parse({ ...minimal, url: "http://nn1:9870,http://nn2:9870", delegation_token: "tok-123" }),
+    { paths: testPaths() },
   );
   assertEquals(
     sink.describe("date=2024-01-01/orders+0001.parquet"),

@@ -1,18 +1,19 @@
 /**
- * Configuration of the S3 sink (`sink.type: s3`): field names, the strict schema with docs and defaults, the
- * environment variables and secret keys, and the pure step from a validated section to client options. Nothing
- * here touches the network, so `fs-data-sink validate` works offline.
+ * Configuration of the S3 sink (`sink.type: s3`), in the order every plugin's `config.ts` keeps: the field names,
+ * the strict schema with docs and defaults, the typed config, the environment variables and secret keys, the pure
+ * cross-field {@linkcode validate} (wired into the schema), then the pure step from a validated section to client
+ * settings. Nothing here touches the network, so `fs-data-sink validate` works offline.
  * @module
  */
 import { z } from "zod";
-import { commonSinkFields, type EnvBinding } from "../../core/plugin.ts";
+import { commonSinkFields, type ConfigIssue, type EnvBinding } from "../../core/plugin.ts";
 import { normalizePrefix } from "./keys.ts";
 
 /** The `sink.type` of this plugin. */
-export const S3_TYPE = "s3";
+export const TYPE = "s3";
 
 /** Names of the keys of the section, used more than once. */
-export const S3_FIELDS = {
+export const FIELDS = {
   bucket: "bucket",
   prefix: "prefix",
   accessKeyId: "aws_access_key_id",
@@ -50,9 +51,9 @@ export const S3_STORAGE_CLASSES = [
 /** S3's smallest part size (except the last part) and largest part size, in MiB. */
 export const S3_PART_SIZE_LIMITS_MB = { min: 5, max: 5120 } as const;
 
-/** The strict schema of `sink` when `type: s3`. Cross-field rules are checked by `superRefine`. */
-export const s3SinkSchema = z.strictObject({
-  type: z.literal(S3_TYPE),
+/** The strict schema of `sink` when `type: s3`. Cross-field rules are {@linkcode validate}'s, run by `superRefine`. */
+export const configSchema = z.strictObject({
+  type: z.literal(TYPE),
   ...commonSinkFields,
   bucket: z.string().min(1).describe("Bucket name (required)"),
   prefix: z.string().default("").describe("Key prefix the files go under, e.g. data/raw"),
@@ -80,91 +81,73 @@ export const s3SinkSchema = z.strictObject({
   max_retries: z.number().int().min(0).max(20).default(4).describe(
     "Retries of a request on throttling, 5xx and connection errors, with exponential backoff",
   ),
-}).superRefine((section, ctx) => {
-  for (const issue of validateS3Section(section)) {
-    ctx.addIssue({ code: "custom", path: [issue.key], message: issue.message });
-  }
+}).superRefine((config, ctx) => {
+  for (const issue of validate(config)) ctx.addIssue({ code: "custom", path: [...issue.path], message: issue.message });
 });
 
 /** A validated `sink` section of type `s3`. */
-export type S3SinkConfig = z.infer<typeof s3SinkSchema>;
+export type Config = z.infer<typeof configSchema>;
 
 /** Environment variables of the section (the seed's, plus `AWS_SESSION_TOKEN` and `S3_ENDPOINT_URL`). */
-export const S3_ENV: readonly EnvBinding[] = [
-  { env: "S3_BUCKET", key: S3_FIELDS.bucket, kind: "string" },
-  { env: "S3_PREFIX", key: S3_FIELDS.prefix, kind: "string" },
-  { env: "AWS_ACCESS_KEY_ID", key: S3_FIELDS.accessKeyId, kind: "string" },
-  { env: "AWS_SECRET_ACCESS_KEY", key: S3_FIELDS.secretAccessKey, kind: "string" },
-  { env: "AWS_SESSION_TOKEN", key: S3_FIELDS.sessionToken, kind: "string" },
-  { env: "AWS_REGION", key: S3_FIELDS.region, kind: "string" },
-  { env: "S3_ENDPOINT_URL", key: S3_FIELDS.endpointUrl, kind: "string" },
+export const ENV: readonly EnvBinding[] = [
+  { env: "S3_BUCKET", key: FIELDS.bucket, kind: "string" },
+  { env: "S3_PREFIX", key: FIELDS.prefix, kind: "string" },
+  { env: "AWS_ACCESS_KEY_ID", key: FIELDS.accessKeyId, kind: "string" },
+  { env: "AWS_SECRET_ACCESS_KEY", key: FIELDS.secretAccessKey, kind: "string" },
+  { env: "AWS_SESSION_TOKEN", key: FIELDS.sessionToken, kind: "string" },
+  { env: "AWS_REGION", key: FIELDS.region, kind: "string" },
+  { env: "S3_ENDPOINT_URL", key: FIELDS.endpointUrl, kind: "string" },
 ];
 
 /** Keys masked wherever the config is printed. */
-export const S3_SECRETS: readonly string[] = [S3_FIELDS.secretAccessKey, S3_FIELDS.sessionToken];
+export const SECRETS: readonly string[] = [FIELDS.secretAccessKey, FIELDS.sessionToken];
 
-/** A problem found by {@linkcode validateS3Section}. */
-export interface S3ConfigIssue {
-  /** The key at fault. */
-  readonly key: string;
-  /** What is wrong and how to fix it. */
-  readonly message: string;
-}
-
-type SectionShape = {
-  bucket: string;
-  prefix: string;
-  aws_access_key_id?: string;
-  aws_secret_access_key?: string;
-  aws_session_token?: string;
-  endpoint_url?: string;
-  server_side_encryption?: string;
-  sse_kms_key_id?: string;
-};
-
-/** Cross-field checks of a section that passed the field types; pure. */
-export function validateS3Section(section: SectionShape): S3ConfigIssue[] {
-  const issues: S3ConfigIssue[] = [];
-  const bucket = section.bucket;
+/**
+ * Cross-field checks of a section that passed the field types: a bare bucket name, a prefix without `.`/`..`,
+ * credentials given in pairs, a plain http(s) endpoint without credentials, a KMS key only with `aws:kms`. Pure.
+ */
+export function validate(config: Config): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
+  const bucket = config.bucket;
   if (/^s3a?:\/\//i.test(bucket) || bucket.includes("/")) {
     issues.push({
-      key: S3_FIELDS.bucket,
-      message: `bucket "${bucket}" must be a bare bucket name; put the folder part into ${S3_FIELDS.prefix}`,
+      path: [FIELDS.bucket],
+      message: `bucket "${bucket}" must be a bare bucket name; put the folder part into ${FIELDS.prefix}`,
     });
   } else if (/\s/.test(bucket)) {
-    issues.push({ key: S3_FIELDS.bucket, message: `bucket "${bucket}" must not contain spaces` });
+    issues.push({ path: [FIELDS.bucket], message: `bucket "${bucket}" must not contain spaces` });
   }
   try {
-    normalizePrefix(section.prefix);
+    normalizePrefix(config.prefix);
   } catch (error) {
-    issues.push({ key: S3_FIELDS.prefix, message: (error as Error).message });
+    issues.push({ path: [FIELDS.prefix], message: (error as Error).message });
   }
-  if (section.aws_access_key_id !== undefined && section.aws_secret_access_key === undefined) {
+  if (config.aws_access_key_id !== undefined && config.aws_secret_access_key === undefined) {
     issues.push({
-      key: S3_FIELDS.secretAccessKey,
-      message: `${S3_FIELDS.secretAccessKey} is required when ${S3_FIELDS.accessKeyId} is set`,
+      path: [FIELDS.secretAccessKey],
+      message: `${FIELDS.secretAccessKey} is required when ${FIELDS.accessKeyId} is set`,
     });
   }
-  if (section.aws_secret_access_key !== undefined && section.aws_access_key_id === undefined) {
+  if (config.aws_secret_access_key !== undefined && config.aws_access_key_id === undefined) {
     issues.push({
-      key: S3_FIELDS.accessKeyId,
-      message: `${S3_FIELDS.accessKeyId} is required when ${S3_FIELDS.secretAccessKey} is set`,
+      path: [FIELDS.accessKeyId],
+      message: `${FIELDS.accessKeyId} is required when ${FIELDS.secretAccessKey} is set`,
     });
   }
-  if (section.aws_session_token !== undefined && section.aws_access_key_id === undefined) {
+  if (config.aws_session_token !== undefined && config.aws_access_key_id === undefined) {
     issues.push({
-      key: S3_FIELDS.sessionToken,
-      message: `${S3_FIELDS.sessionToken} needs ${S3_FIELDS.accessKeyId} and ${S3_FIELDS.secretAccessKey}`,
+      path: [FIELDS.sessionToken],
+      message: `${FIELDS.sessionToken} needs ${FIELDS.accessKeyId} and ${FIELDS.secretAccessKey}`,
     });
   }
-  if (section.endpoint_url !== undefined) {
-    const problem = endpointProblem(section.endpoint_url);
-    if (problem) issues.push({ key: S3_FIELDS.endpointUrl, message: problem });
+  if (config.endpoint_url !== undefined) {
+    const problem = endpointProblem(config.endpoint_url);
+    if (problem) issues.push({ path: [FIELDS.endpointUrl], message: problem });
   }
-  if (section.sse_kms_key_id !== undefined && section.server_side_encryption !== "aws:kms") {
+  if (config.sse_kms_key_id !== undefined && config.server_side_encryption !== "aws:kms") {
     issues.push({
-      key: S3_FIELDS.kmsKeyId,
-      message: `${S3_FIELDS.kmsKeyId} needs ${S3_FIELDS.sse}: aws:kms`,
+      path: [FIELDS.kmsKeyId],
+      message: `${FIELDS.kmsKeyId} needs ${FIELDS.sse}: aws:kms`,
     });
   }
   return issues;
@@ -206,7 +189,7 @@ export interface S3ClientSettings {
 }
 
 /** Resolves defaults (path style, credentials) of a validated section; pure. */
-export function s3ClientSettings(config: S3SinkConfig): S3ClientSettings {
+export function s3ClientSettings(config: Config): S3ClientSettings {
   const endpoint = config.endpoint_url?.replace(/\/+$/, "");
   const credentials = config.aws_access_key_id && config.aws_secret_access_key
     ? {

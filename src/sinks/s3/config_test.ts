@@ -1,5 +1,5 @@
 import assert, { deepEqual as assertEquals, equal } from "node:assert/strict";
-import { S3_ENV, S3_SECRETS, s3ClientSettings, s3SinkSchema } from "./config.ts";
+import { configSchema as s3SinkSchema, ENV as S3_ENV, s3ClientSettings, SECRETS as S3_SECRETS } from "./config.ts";
 
 Deno.test("s3 sink schema fills defaults and keeps the seed's keys", () => {
   const config = s3SinkSchema.parse({

@@ -1,45 +1,20 @@
 /**
- * The S3 sink (`sink.type: s3`): Parquet files, journals and dead letters as objects under `bucket/prefix/`, on AWS
- * or any S3-compatible store (MinIO, Ceph, R2) through `endpoint_url` and path-style addressing.
- *
- * - Atomic: a file up to `part_size_mb` goes up with one PutObject; a larger one as a multipart upload that becomes
- *   visible only when completed. A failed multipart upload is aborted, in the background until the store answers
- *   again if need be, so no orphaned parts remain.
- * - Retries: every request is retried by the SDK on throttling, 5xx and connection errors (`max_retries`, backoff
- *   with jitter); a failed multipart upload is retried as a whole up to twice more, after its abort.
- * - `connect()` proves, before anything is consumed: credentials resolve, the bucket exists and may be read
- *   (HeadBucket), and objects may be written and deleted under the prefix (a tiny `_fsds/probe/<uuid>` marker is
- *   written and deleted again; write and delete are both needed, the journal recovery deletes files). Then
- *   multipart uploads older than an hour under the prefix (a crashed run's leftovers) are aborted. This needs a
- *   store that lists multipart uploads by prefix (AWS S3 does); MinIO lists them by exact key only, so there it
- *   finds nothing and MinIO's own expiry of stale uploads (24 h by default) or a lifecycle rule does the job.
- * - Secrets (secret key, session token) and request signatures never appear in logs or error messages; the access
- *   key id does, to say which key was refused.
+ * {@linkcode S3Sink}, the {@linkcode Sink} of the `s3` plugin (its behaviour is described in `mod.ts`): writes,
+ * reads and listings through the {@linkcode S3Store} (the one module that imports the AWS SDK), errors read by
+ * `errors.ts`, failed multipart uploads handed to the {@linkcode UploadJanitor}. What the tool wrote is told by the
+ * pipeline's layout ({@linkcode OwnPaths}), never retyped here.
  * @module
  */
 import { ConfigError } from "../../core/errors.ts";
-import type { SinkPlugin } from "../../core/plugin.ts";
 import { retry } from "../../core/retry.ts";
-import type { Sink, SinkEntry } from "../../core/sink.ts";
+import type { OwnPaths, Sink, SinkEntry } from "../../core/sink.ts";
 import type { Logger } from "../../core/logger.ts";
-import {
-  S3_ENV,
-  S3_SECRETS,
-  S3_TYPE,
-  type S3ClientSettings,
-  s3ClientSettings,
-  type S3SinkConfig,
-  s3SinkSchema,
-} from "./config.ts";
+import { type Config, type S3ClientSettings, s3ClientSettings } from "./config.ts";
 import { classifyS3Error, describeS3Error, errorCodeOf, isRetriableS3Error } from "./errors.ts";
 import { UploadJanitor } from "./janitor.ts";
 import { folderKeyPrefix, objectKey, pathOfKey } from "./keys.ts";
 import { type BeforeSendHook, S3Store, S3UploadError } from "./store.ts";
 
-export type { S3SinkConfig } from "./config.ts";
-
-/** Folder of the connect probe marker, below the prefix. */
-export const S3_PROBE_FOLDER = "_fsds/probe";
 /** Whole-upload retries of a failed multipart upload, on top of the SDK's per-request retries. */
 const MULTIPART_RETRIES = 2;
 /** Age after which a multipart upload found at connect is taken for the leftover of a crashed run. */
@@ -49,6 +24,8 @@ const STALE_UPLOAD_MS = 60 * 60 * 1000;
 export interface S3SinkOptions {
   /** Logger named for the sink. */
   readonly log: Logger;
+  /** The tool's own paths (the pipeline's layout): where the connect probe goes, which stale uploads are ours. */
+  readonly paths: OwnPaths;
   /** Test seam: awaited before each S3 request is sent. Default none. */
   readonly beforeSend?: BeforeSendHook;
   /** Test seam: the store to use instead of one built from the config. */
@@ -62,33 +39,23 @@ export interface S3SinkOptions {
   readonly staleUploadMs?: number;
 }
 
-/** The S3 sink plugin, registered in `src/plugins.ts`. */
-export const s3SinkPlugin: SinkPlugin<S3SinkConfig> = {
-  type: S3_TYPE,
-  summary: "Parquet files on Amazon S3 or an S3-compatible store (MinIO, Ceph, R2)",
-  schema: s3SinkSchema,
-  env: S3_ENV,
-  secrets: S3_SECRETS,
-  create(config, context) {
-    return new S3Sink(config, { log: context.log });
-  },
-};
-
 /** A {@linkcode Sink} over one S3 bucket and prefix. */
 export class S3Sink implements Sink {
   readonly #settings: S3ClientSettings;
   readonly #store: S3Store;
   readonly #log: Logger;
+  readonly #paths: OwnPaths;
   readonly #secrets: readonly (string | undefined)[];
   readonly #janitor: UploadJanitor;
   readonly #busy = new Map<string, number>();
   readonly #retryDelay: { readonly base: number; readonly max: number };
   readonly #staleUploadMs: number;
 
-  constructor(config: S3SinkConfig, options: S3SinkOptions) {
+  constructor(config: Config, options: S3SinkOptions) {
     this.#settings = s3ClientSettings(config);
     this.#store = options.store ?? new S3Store(this.#settings, { beforeSend: options.beforeSend });
     this.#log = options.log;
+    this.#paths = options.paths;
     this.#secrets = [this.#settings.credentials?.secretAccessKey, this.#settings.credentials?.sessionToken];
     this.#retryDelay = options.uploadRetryDelayMs ?? { base: 1000, max: 10_000 };
     this.#staleUploadMs = options.staleUploadMs ?? STALE_UPLOAD_MS;
@@ -116,7 +83,7 @@ export class S3Sink implements Sink {
     } catch (error) {
       throw await this.#connectError(error, where);
     }
-    const probe = objectKey(this.#settings.prefix, `${S3_PROBE_FOLDER}/${crypto.randomUUID()}`);
+    const probe = objectKey(this.#settings.prefix, this.#paths.probePath());
     try {
       await this.#store.put(probe, new TextEncoder().encode("fs-data-sink write probe\n"));
     } catch (error) {
@@ -139,8 +106,8 @@ export class S3Sink implements Sink {
   }
 
   /**
-   * Aborts multipart uploads of this sink's files under the prefix that a crashed run left behind (other
-   * applications' uploads in a shared bucket are left alone); best effort, never throws.
+   * Aborts multipart uploads of the tool's own files (as `paths` tells) under the prefix that a crashed run left
+   * behind (other applications' uploads in a shared bucket are left alone); best effort, never throws.
    */
   async #abortStaleUploads(): Promise<number> {
     const where = folderKeyPrefix(this.#settings.prefix, "");
@@ -149,7 +116,8 @@ export class S3Sink implements Sink {
       const cutoff = Date.now() - this.#staleUploadMs;
       for (const upload of await this.#store.listUploads(where)) {
         if (upload.initiated === undefined || upload.initiated.getTime() > cutoff) continue;
-        if (!isOwnFile(pathOfKey(this.#settings.prefix, upload.key))) continue;
+        const path = pathOfKey(this.#settings.prefix, upload.key);
+        if (path === undefined || !this.#paths.isOwnPath(path)) continue;
         await this.#store.abortUpload(upload.key, upload.uploadId);
         aborted++;
       }
@@ -331,12 +299,6 @@ export class S3Sink implements Sink {
     }
     return new Error(message);
   }
-}
-
-/** Whether a path is one this sink writes (Parquet files, journals, dead letters): other uploads are not ours. */
-function isOwnFile(path: string | undefined): boolean {
-  if (path === undefined) return false;
-  return path.endsWith(".parquet") || path.startsWith("_fsds/") || path.startsWith("_dead_letter/");
 }
 
 /** The error a failed multipart upload wraps, or the error itself. */

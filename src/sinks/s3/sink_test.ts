@@ -1,7 +1,8 @@
 import { deepEqual as assertEquals, equal } from "node:assert/strict";
 import { configureLogging, Logger } from "../../telemetry/log.ts";
 import { S3Sink } from "./sink.ts";
-import { s3ClientSettings, s3SinkSchema } from "./config.ts";
+import { testPaths } from "../_common/test_paths.ts";
+import { configSchema as s3SinkSchema, s3ClientSettings } from "./config.ts";
 import { type S3PendingUpload, S3Store } from "./store.ts";
 
 configureLogging({ writer: () => {} });
@@ -54,7 +55,7 @@ Deno.test("S3Sink.connect() aborts this sink's stale uploads under its prefix an
     { key: "raw/c.parquet", uploadId: "no-date" },
     { key: "rawdata/d.parquet", uploadId: "outside", initiated: old },
   ];
-  const sink = new S3Sink(config, { log: new Logger("test"), store });
+  const sink = new S3Sink(config, { log: new Logger("test"), paths: testPaths(["backup.tar"]), store });
   await sink.connect();
   await sink.close();
   assertEquals(store.uploads.map((u) => u.uploadId), ["live", "someone-elses", "no-date", "outside"]);
