@@ -18,14 +18,14 @@ import { SPAN, type Telemetry } from "../telemetry/mod.ts";
 
 /**
  * Pipeline hooks feeding `telemetry`: per batch the `fs_data_sink.*` counters and latency, the batch span and its
- * attributes; per loop turn a health heartbeat with the bytes in hand.
+ * attributes; per loop turn a health heartbeat with the messages and bytes in hand.
  */
 export function pipelineHooks(telemetry: Telemetry): PipelineHooks {
   const { metrics, health } = telemetry;
   return {
     heartbeat(state) {
       health.heartbeat();
-      health.setPending(state.bufferedBytes);
+      health.setPending(state.pendingMessages, state.bufferedBytes);
     },
     batchWritten(info: BatchInfo) {
       health.heartbeat();

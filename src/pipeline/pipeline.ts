@@ -40,8 +40,11 @@ export interface PipelineHooks {
   batchWritten?(info: BatchInfo): void;
   /** Records failed to decode (per batch, not per record). */
   recordsFailed?(count: number, stream: string): void;
-  /** The loop made progress (read or wrote something); `bufferedBytes`: data in hand not yet written. */
-  heartbeat?(state: { readonly bufferedBytes: number }): void;
+  /**
+   * The loop made progress (read or wrote something); `pendingMessages`: messages read but not yet durable and
+   * acknowledged; `bufferedBytes`: the estimated bytes of the open batches.
+   */
+  heartbeat?(state: { readonly bufferedBytes: number; readonly pendingMessages: number }): void;
   /** Wraps the writing of one batch, e.g. in a trace span; must call `write` once and return its promise. */
   aroundBatch?(stream: string, reason: CutReason, write: () => Promise<void>): Promise<void>;
 }
@@ -91,6 +94,8 @@ export class Pipeline {
   readonly #schemas = new Map<string, SchemaMemory>();
   readonly #compare: (a: string, b: string) => number;
   #bufferedBytes = 0;
+  /** Messages in open batches and in batches being written: read, not yet durable and acknowledged. */
+  #pendingMessages = 0;
   /** Batches being written (of different streams); bounded by `pipeline.write_concurrency`. */
   readonly #inFlight = new Set<Promise<void>>();
   #inFlightBytes = 0;
@@ -185,7 +190,7 @@ export class Pipeline {
         }
         this.#ackDurable();
       }
-      this.#options.hooks?.heartbeat?.({ bufferedBytes: this.#bufferedBytes });
+      this.#options.hooks?.heartbeat?.({ bufferedBytes: this.#bufferedBytes, pendingMessages: this.#pendingMessages });
       await this.#cutDue(timeoutMs);
       this.#throwIfFailed();
     }
@@ -211,6 +216,7 @@ export class Pipeline {
     }
     const batch = state.batch ??= new StreamBatch(message.stream, datasetOf(message), Date.now(), state.generation);
     batch.positions.push(message.position);
+    this.#pendingMessages++;
     if (message.skip) {
       batch.skipped++;
       return;
@@ -333,6 +339,7 @@ export class Pipeline {
       .finally(() => {
         this.#inFlight.delete(tracked);
         this.#inFlightBytes -= encoded.bytes;
+        this.#pendingMessages -= batch.positions.length;
       });
     this.#inFlight.add(tracked);
     const budget = this.#options.pipeline.memory_budget_bytes;
@@ -427,7 +434,10 @@ export class Pipeline {
     await Promise.allSettled(states.map((s) => s.tail));
     for (const stream of streams) {
       const state = this.#streams.get(stream);
-      if (state?.batch) this.#bufferedBytes -= state.batch.bytes;
+      if (state?.batch) {
+        this.#bufferedBytes -= state.batch.bytes;
+        this.#pendingMessages -= state.batch.positions.length;
+      }
       this.#streams.delete(stream);
     }
     this.#log.info(

@@ -317,3 +317,18 @@ Deno.test("after a restart, positions before the journal's batch start a new gen
   const journal = JSON.parse(new TextDecoder().decode(sink.files.get("_fsds/journal/t+0.json")));
   assert.match(journal.generation, /^\d{8}T\d{6}Z$/);
 });
+
+Deno.test("pipeline heartbeats count the messages read and not yet durable and acknowledged", async () => {
+  const source = new MemorySource([1, 2, 3].map((i) => jsonMessage("a", i, { x: i })));
+  const pending: number[] = [];
+  const pipeline = new Pipeline(source, new MemorySink(), {
+    pipeline: pipelineSectionSchema.parse({}),
+    sink: sinkConfig,
+    valueFormat: "json",
+    recordsPerFile: 1000,
+    log: new Logger("test"),
+    hooks: { heartbeat: (state) => pending.push(state.pendingMessages) },
+  });
+  await pipeline.run(signal);
+  assertEquals(pending[0], 3, "three messages in the open batch");
+});

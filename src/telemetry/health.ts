@@ -35,6 +35,7 @@ export class HealthState {
   #everReady = false;
   #lastProgress: number;
   #pending = 0;
+  #pendingBytes = 0;
   #backlog = 0;
   #workSince = 0;
   #writing = 0;
@@ -59,10 +60,14 @@ export class HealthState {
   heartbeat(): void {
     this.#lastProgress = this.#now();
   }
-  /** Records the pipeline holds and has not yet written and acknowledged. */
-  setPending(records: number): void {
+  /**
+   * Messages (records) the pipeline has read and not yet written and acknowledged, and the estimated bytes of its
+   * open batches.
+   */
+  setPending(records: number, bytes = 0): void {
     this.#noteWork(records, this.#backlog);
     this.#pending = records;
+    this.#pendingBytes = bytes;
   }
   /** Messages waiting in the source (the sum of the consumer lags). */
   setBacklog(messages: number): void {
@@ -103,8 +108,13 @@ export class HealthState {
   }
 
   /** Details for the response bodies. */
-  details(): { pending: number; backlog: number; since_progress_ms: number } {
-    return { pending: this.#pending, backlog: this.#backlog, since_progress_ms: this.#now() - this.#lastProgress };
+  details(): { pending: number; pending_bytes: number; backlog: number; since_progress_ms: number } {
+    return {
+      pending: this.#pending,
+      pending_bytes: this.#pendingBytes,
+      backlog: this.#backlog,
+      since_progress_ms: this.#now() - this.#lastProgress,
+    };
   }
 }
 
