@@ -1,6 +1,8 @@
 /**
  * Arrow IPC payload decoding: a message holds an Arrow IPC stream (or file) of one or more record batches; every
- * row becomes one plain object, which then goes through the same flattening and inference as JSON rows.
+ * row becomes one plain object, which then goes through the same flattening and inference as JSON rows. A dump file
+ * is split into one message per record batch ({@linkcode splitArrowIpcBatches}). The only module that imports
+ * `apache-arrow` for reading.
  *
  * Conversions: Int64/Uint64 -> `bigint`; Timestamp (any unit) -> {@linkcode TimestampValue} (microseconds, ns are
  * truncated); Date -> TimestampValue at midnight UTC; Struct -> nested object (flattened later); List -> array;
@@ -8,7 +10,7 @@
  * Dictionary -> the dictionary value; other types -> the value Arrow JS gives (numbers, strings, typed arrays).
  * @module
  */
-import { type DataType, type Field, type Table, tableFromIPC, Type, type Vector } from "apache-arrow";
+import { type DataType, type Field, Table, tableFromIPC, tableToIPC, Type, type Vector } from "apache-arrow";
 import { TimestampValue } from "./values.ts";
 
 /** Outcome of decoding one Arrow IPC message. */
@@ -37,6 +39,17 @@ export function decodeArrowIpc(bytes: Uint8Array): ArrowIpcDecodeResult {
     const message = error instanceof Error ? error.message : String(error);
     return { kind: "error", reason: `unsupported Arrow IPC content: ${message}` };
   }
+}
+
+/**
+ * Splits an Arrow IPC file or stream (a dump file, stdin) into its record batches, each re-encoded as an IPC stream
+ * of its own, i.e. one message for {@linkcode decodeArrowIpc}. Reads the whole input first: an IPC file's footer is
+ * at its end. Throws on malformed input.
+ */
+export async function* splitArrowIpcBatches(stream: ReadableStream<Uint8Array>): AsyncGenerator<Uint8Array> {
+  const bytes = new Uint8Array(await new Response(stream).arrayBuffer());
+  const table = tableFromIPC(bytes);
+  for (const batch of table.batches) yield tableToIPC(new Table(batch), "stream");
 }
 
 /** An IPC stream starts with a continuation marker (0xFFFFFFFF) or, legacy, a flatbuffer length; a file with ARROW1. */

@@ -1,5 +1,6 @@
 /**
- * MessagePack payload decoding; the only module that imports `@msgpack/msgpack`.
+ * MessagePack payload decoding, of one message or of a stream of values (a dump file); the only module that imports
+ * `@msgpack/msgpack`.
  *
  * - int64/uint64 wire values decode as `bigint` so they stay exact (smaller integer encodings stay numbers);
  * - a message must hold exactly one MessagePack value: trailing bytes are an error;
@@ -12,7 +13,7 @@
  *   (written as U+FFFD); longer strings get U+FFFD. The Parquet output is always valid UTF-8.
  * @module
  */
-import { Decoder } from "@msgpack/msgpack";
+import { decodeMultiStream, Decoder } from "@msgpack/msgpack";
 
 /** Outcome of decoding one MessagePack message. */
 export type MsgpackDecodeResult =
@@ -34,7 +35,12 @@ export function decodeMsgpack(bytes: Uint8Array): MsgpackDecodeResult {
   }
 }
 
-/** Decodes a concatenation of MessagePack values (a dump file). Throws on malformed input. */
-export function* decodeMsgpackStream(bytes: Uint8Array): Generator<unknown> {
-  yield* decoder.decodeMulti(bytes);
+/**
+ * Decodes a stream of concatenated MessagePack values (a dump file, stdin) one value at a time as the bytes arrive,
+ * with the conversions of {@linkcode decodeMsgpack} (int64 as `bigint`, ...). Throws at a byte that starts no value;
+ * an incomplete value at the very end (a truncated dump) ends the stream without an error, as `@msgpack/msgpack`
+ * does.
+ */
+export function decodeMsgpackStream(stream: ReadableStream<Uint8Array>): AsyncGenerator<unknown> {
+  return decodeMultiStream<undefined>(stream, { useBigInt64: true });
 }

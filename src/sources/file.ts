@@ -1,19 +1,20 @@
 /**
- * File source: replays NDJSON, a MessagePack stream or Arrow IPC from files, a glob or stdin (`-`), so
- * `kcat -C ... | fs-data-sink --source-type file` and replays of dumps work. Each file is one stream, named after
- * the file (stdin gets the run's start time, so two piped runs never overwrite each other's files); positions are
- * line numbers (NDJSON) or item/batch indexes. Re-running over the same files rewrites the same file names, so a
- * replay is idempotent.
+ * The `file` source plugin, in one file: replays NDJSON, a MessagePack stream or Arrow IPC from files, a glob or
+ * stdin (`-`), so `kcat -C ... | fs-data-sink --source-type file` and replays of dumps work. Each file is one stream,
+ * named after the file (stdin gets the run's start time, so two piped runs never overwrite each other's files);
+ * positions are line numbers (NDJSON) or item/batch indexes. Re-running over the same files rewrites the same file
+ * names, so a replay is idempotent.
+ *
+ * NDJSON lines are split here without decoding (each line's bytes go to the codec untouched); MessagePack streams
+ * and Arrow IPC dumps are read through `src/codec/`, which owns those libraries.
  * @module
  */
-import { decodeMultiStream } from "@msgpack/msgpack";
-import { Table, tableFromIPC, tableToIPC } from "apache-arrow";
 import { z } from "zod";
+import { splitArrowIpcBatches } from "../codec/arrow_ipc.ts";
+import { decodeMsgpackStream } from "../codec/msgpack.ts";
 import { commonSourceFields, type SourcePlugin, type ValueFormat } from "../core/plugin.ts";
 import type { MetadataColumn, ReadOptions, ReadResult, Source, SourceContext, SourceMessage } from "../core/source.ts";
 import { fnv1a } from "../partition/escape.ts";
-import { expandPath } from "./file_glob.ts";
-import { readLines } from "./file_lines.ts";
 
 const TYPE = "file";
 const STDIN = "-";
@@ -153,18 +154,16 @@ export class FileSource implements Source {
           }
         } else if (kind === "msgpack") {
           let n = 0;
-          for await (const item of decodeMultiStream<undefined>(stream, { useBigInt64: true })) {
+          for await (const item of decodeMsgpackStream(stream)) {
             n++;
             const fields = isPlainObject(item) ? item as Record<string, unknown> : { value: item };
             yield { ...base, position: pad(n), value: null, fields, metadata: meta(n) };
           }
         } else {
-          const bytes = new Uint8Array(await new Response(stream).arrayBuffer());
-          const table = tableFromIPC(bytes);
           let n = 0;
-          for (const batch of table.batches) {
+          for await (const batch of splitArrowIpcBatches(stream)) {
             n++;
-            yield { ...base, position: pad(n), value: tableToIPC(new Table(batch), "stream"), metadata: meta(n) };
+            yield { ...base, position: pad(n), value: batch, metadata: meta(n) };
           }
         }
       } finally {
@@ -231,4 +230,93 @@ function raceTimeout<T>(promise: Promise<T>, ms: number): Promise<T | undefined>
   let timer: ReturnType<typeof setTimeout> | undefined;
   const timeout = new Promise<undefined>((resolve) => timer = setTimeout(() => resolve(undefined), ms));
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+// Lines: a byte stream split into lines without decoding it, so each line's bytes go to the codec untouched (and
+// invalid UTF-8 is reported by the codec, not hidden here). Handles `\n` and `\r\n`; blank lines are reported with
+// their number so positions stay line numbers.
+
+/** One line of a file: its 1-based number and its bytes without the line ending. */
+export interface Line {
+  readonly number: number;
+  readonly bytes: Uint8Array;
+}
+
+/** Yields the lines of a byte stream. */
+export async function* readLines(stream: ReadableStream<Uint8Array>): AsyncGenerator<Line> {
+  let carry: Uint8Array = new Uint8Array(0);
+  let number = 0;
+  for await (const chunk of stream) {
+    let data = chunk;
+    if (carry.length > 0) {
+      data = new Uint8Array(carry.length + chunk.length);
+      data.set(carry);
+      data.set(chunk, carry.length);
+    }
+    let start = 0;
+    for (let i = data.indexOf(10); i >= 0; i = data.indexOf(10, start)) {
+      const end = i > start && data[i - 1] === 13 ? i - 1 : i;
+      yield { number: ++number, bytes: data.slice(start, end) };
+      start = i + 1;
+    }
+    carry = data.slice(start);
+  }
+  if (carry.length > 0) {
+    const end = carry[carry.length - 1] === 13 ? carry.length - 1 : carry.length;
+    yield { number: ++number, bytes: carry.slice(0, end) };
+  }
+}
+
+// Paths: the `path` key expanded to files: a file, a glob (`*`, `?`, `**`, `[abc]`) or `-` for stdin.
+
+/** True when `path` contains glob characters. */
+export function isGlob(path: string): boolean {
+  return /[*?[]/.test(path);
+}
+
+/** Converts a glob to a regular expression over `/`-separated paths. `**` matches any number of folders. */
+export function globToRegExp(glob: string): RegExp {
+  let out = "";
+  for (let i = 0; i < glob.length; i++) {
+    const char = glob[i]!;
+    if (char === "*") {
+      if (glob[i + 1] === "*") {
+        const slash = glob[i + 2] === "/";
+        out += slash ? "(?:[^/]*/)*" : ".*";
+        i += slash ? 2 : 1;
+      } else out += "[^/]*";
+    } else if (char === "?") out += "[^/]";
+    else if (char === "[") {
+      const end = glob.indexOf("]", i);
+      if (end < 0) out += "\\[";
+      else {
+        out += "[" + glob.slice(i + 1, end).replace(/\\/g, "\\\\") + "]";
+        i = end;
+      }
+    } else out += /[.+^${}()|\\]/.test(char) ? "\\" + char : char;
+  }
+  return new RegExp(`^${out}$`);
+}
+
+/** Expands `path` to the sorted list of matching files; a plain path is returned as is (checked later). */
+export async function expandPath(path: string): Promise<string[]> {
+  if (!isGlob(path)) return [path];
+  const parts = path.split("/");
+  const firstGlob = parts.findIndex(isGlob);
+  const base = parts.slice(0, firstGlob).join("/") || (path.startsWith("/") ? "/" : ".");
+  const regex = globToRegExp(path.startsWith("./") ? path.slice(2) : path);
+  const found: string[] = [];
+  const walk = async (folder: string): Promise<void> => {
+    for await (const entry of Deno.readDir(folder)) {
+      const full = folder === "." ? entry.name : folder === "/" ? `/${entry.name}` : `${folder}/${entry.name}`;
+      if (entry.isDirectory) await walk(full);
+      else if (entry.isFile && regex.test(full)) found.push(full);
+    }
+  };
+  try {
+    await walk(base.startsWith("./") ? base.slice(2) || "." : base);
+  } catch (error) {
+    if (!(error instanceof Deno.errors.NotFound)) throw error;
+  }
+  return found.sort();
 }

@@ -1,6 +1,5 @@
 import { deepEqual as assertEquals } from "node:assert/strict";
-import { readLines } from "./file_lines.ts";
-import { expandPath, globToRegExp } from "./file_glob.ts";
+import { expandPath, globToRegExp, readLines } from "./file.ts";
 
 function streamOf(...chunks: string[]): ReadableStream<Uint8Array> {
   const encoder = new TextEncoder();
