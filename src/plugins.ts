@@ -8,7 +8,7 @@ import { fileSourcePlugin } from "./sources/file.ts";
 import { localSinkPlugin } from "./sinks/local.ts";
 import { hdfsSinkPlugin } from "./sinks/hdfs/mod.ts";
 import { s3SinkPlugin } from "./sinks/s3/mod.ts";
-import { redisSourcePlugin } from "./sources/redis/source.ts";
+import { redisSourcePlugin } from "./sources/redis/mod.ts";
 import { kafkaSourcePlugin } from "./sources/kafka/mod.ts";
 
 registerSource(fileSourcePlugin);

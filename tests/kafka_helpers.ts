@@ -6,7 +6,7 @@
  */
 import { type Admin, Kafka, logLevel, type Message, Partitioners } from "kafkajs";
 import type { AssignmentListener, SourceMessage } from "../src/core/source.ts";
-import { kafkaSourceSchema } from "../src/sources/kafka/config.ts";
+import { configSchema as kafkaSourceSchema } from "../src/sources/kafka/config.ts";
 import { KafkaSource } from "../src/sources/kafka/source.ts";
 import { Logger } from "../src/telemetry/log.ts";
 import { endpoints } from "./services/endpoints.ts";

@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import type { SourceMessage } from "../src/core/source.ts";
-import { kafkaSourceSchema } from "../src/sources/kafka/config.ts";
+import { configSchema as kafkaSourceSchema } from "../src/sources/kafka/config.ts";
 import { KafkaSource } from "../src/sources/kafka/source.ts";
 import {
   brokers,

@@ -1,6 +1,8 @@
 /**
- * Retries with exponential backoff and full jitter, shared by the sinks and sources that talk to remote servers.
- * The caller decides which errors are worth another try; everything else is thrown at once.
+ * Retries with exponential backoff and full jitter, shared by the sinks and sources that talk to remote servers;
+ * also the one capped backoff ({@linkcode backoffDelay}) and the one abortable wait ({@linkcode sleep}) of those
+ * that run their own retry loops. The caller decides which errors are worth another try; everything else is thrown
+ * at once.
  * @module
  */
 
@@ -20,16 +22,23 @@ export interface RetryOptions {
   readonly signal?: AbortSignal;
   /** Random source in [0, 1) for the jitter; replaceable in tests. Default `Math.random`. */
   readonly random?: () => number;
+  /**
+   * Draw each delay at random up to its cap (true, the default) or wait the cap itself (false: a deterministic
+   * capped exponential, for loops such as a client's reconnection strategy whose delays are logged and tested).
+   */
+  readonly jitter?: boolean;
 }
 
 /**
  * The wait before retry number `attempt` (1 for the first retry): a random value in [0, cap] where the cap is
- * `baseDelayMs * 2^(attempt-1)` bounded by `maxDelayMs` ("full jitter", so many clients do not retry in step).
+ * `baseDelayMs * 2^(attempt-1)` bounded by `maxDelayMs` ("full jitter", so many clients do not retry in step); the
+ * cap itself with `jitter: false`.
  */
 export function backoffDelay(attempt: number, options: RetryOptions = {}): number {
   const base = options.baseDelayMs ?? 100;
   const max = options.maxDelayMs ?? 5000;
   const cap = Math.min(max, base * 2 ** Math.max(0, attempt - 1));
+  if (options.jitter === false) return cap;
   return Math.round(cap * (options.random ?? Math.random)());
 }
 
@@ -52,8 +61,8 @@ export async function retry<T>(fn: (attempt: number) => Promise<T>, options: Ret
   }
 }
 
-/** Waits `ms`; resolves false early when `signal` aborts. */
-function sleep(ms: number, signal?: AbortSignal): Promise<boolean> {
+/** Waits `ms`; resolves true when the time is up, false (early, never rejecting) when `signal` aborts. */
+export function sleep(ms: number, signal?: AbortSignal): Promise<boolean> {
   return new Promise((resolve) => {
     if (signal?.aborted) return resolve(false);
     const onAbort = () => {

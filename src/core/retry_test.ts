@@ -1,10 +1,34 @@
 import { deepEqual as assertEquals, rejects } from "node:assert/strict";
-import { backoffDelay, retry } from "./retry.ts";
+import { backoffDelay, retry, sleep } from "./retry.ts";
 
 Deno.test("backoffDelay() doubles its cap per attempt and stops at maxDelayMs", () => {
   const top = { baseDelayMs: 100, maxDelayMs: 1000, random: () => 0.999999 };
   assertEquals([1, 2, 3, 4, 5, 6].map((a) => backoffDelay(a, top)), [100, 200, 400, 800, 1000, 1000]);
   assertEquals(backoffDelay(3, { baseDelayMs: 100, random: () => 0 }), 0);
+});
+
+Deno.test("backoffDelay() without jitter doubles from the base and stops at the cap", () => {
+  const fixed = { baseDelayMs: 100, maxDelayMs: 5000, jitter: false };
+  assertEquals([1, 2, 3, 4, 5, 6, 7, 8].map((a) => backoffDelay(a, fixed)), [
+    100,
+    200,
+    400,
+    800,
+    1600,
+    3200,
+    5000,
+    5000,
+  ]);
+  assertEquals(backoffDelay(1000, { baseDelayMs: 100, maxDelayMs: 10_000, jitter: false }), 10_000);
+});
+
+Deno.test("sleep() resolves true after its time, false at once when its signal aborts", async () => {
+  assertEquals(await sleep(1), true);
+  const controller = new AbortController();
+  const pending = sleep(60_000, controller.signal);
+  controller.abort();
+  assertEquals(await pending, false);
+  assertEquals(await sleep(60_000, controller.signal), false);
 });
 
 Deno.test("retry() returns the first success after retriable failures", async () => {

@@ -1,14 +1,41 @@
 /**
- * Configuration of the Kafka / Redpanda source: field names, the strict schema with docs and defaults, the
- * environment bindings, and pure helpers that turn a validated section into client settings. Nothing here touches
- * the network or the disk, so `fs-data-sink validate` works offline.
+ * Configuration of the Kafka / Redpanda source, in the order every plugin's `config.ts` keeps: the field names, the
+ * strict schema with docs and defaults (built from named field groups; the TLS group is shared with the other
+ * sources, see `../_common/tls.ts`), the typed config, the environment variables and secret keys, the pure
+ * cross-field {@linkcode validate} (wired into the schema), then the pure steps from a validated section to client
+ * settings. Nothing here touches the network or the disk, so `fs-data-sink validate` works offline.
  * @module
  */
 import { z } from "zod";
-import { commonSourceFields, type EnvBinding } from "../../core/plugin.ts";
+import { commonSourceFields, type ConfigIssue, type EnvBinding } from "../../core/plugin.ts";
+import { tlsFields } from "../_common/tls.ts";
 
 /** The `source.type` of this plugin. */
-export const KAFKA_TYPE = "kafka";
+export const TYPE = "kafka";
+
+/** Names of the keys of the section, used more than once. */
+export const FIELDS = {
+  bootstrapServers: "bootstrap_servers",
+  topics: "topics",
+  topicPattern: "topic_pattern",
+  allTopics: "all_topics",
+  include: "include",
+  exclude: "exclude",
+  groupId: "group_id",
+  clientId: "client_id",
+  startFrom: "start_from",
+  tombstones: "tombstones",
+  sasl: "sasl",
+  tls: "tls",
+  metadataColumns: "metadata_columns",
+  concurrency: "concurrency",
+  bufferMaxMessages: "buffer_max_messages",
+  bufferMaxBytes: "buffer_max_bytes",
+  progress: "progress",
+  progressIntervalSeconds: "progress_interval_seconds",
+  extraConfig: "extra_config",
+} as const;
+
 /** Consumer group used when none is configured. */
 export const DEFAULT_GROUP_ID = "fs-data-sink";
 /** Client id sent to the brokers when none is configured. */
@@ -64,91 +91,194 @@ const saslSchema = z.object({
 }).strict();
 
 const tlsSchema = z.object({
-  enabled: z.boolean().default(true).describe("Connect with TLS"),
-  ca_file: z.string().min(1).optional().describe("PEM file of the CA that signed the brokers' certificates"),
-  cert_file: z.string().min(1).optional().describe("PEM client certificate (mutual TLS)"),
-  key_file: z.string().min(1).optional().describe("PEM private key of the client certificate"),
-  reject_unauthorized: z.boolean().default(true).describe("Reject brokers whose certificate does not verify"),
+  ...tlsFields,
   server_name: z.string().min(1).optional().describe("Host name checked against the certificate (SNI)"),
 }).strict();
 
 /** Values accepted in `extra_config`. */
 const extraValue = z.union([z.string(), z.number(), z.boolean()]);
 
-/** Strict schema of the `source` section when `type: kafka`. */
-export const kafkaSourceSchema = z.object({
-  type: z.literal(KAFKA_TYPE),
-  ...commonSourceFields,
-  bootstrap_servers: stringList.pipe(z.array(z.string().min(1)).min(1)).describe(
+/** Where the brokers are. */
+const brokerFields = {
+  [FIELDS.bootstrapServers]: stringList.pipe(z.array(z.string().min(1)).min(1)).describe(
     "Brokers as host:port, a list or one comma-separated string",
   ),
-  topics: stringList.optional().describe("Topics to read, a list or one comma-separated string"),
-  topic_pattern: z.string().min(1).optional().describe(
+};
+
+/** Which topics are read: exactly one of a list, a pattern or all topics; include/exclude narrow the last two. */
+const topicFields = {
+  [FIELDS.topics]: stringList.optional().describe("Topics to read, a list or one comma-separated string"),
+  [FIELDS.topicPattern]: z.string().min(1).optional().describe(
     "Read every topic whose whole name matches this regular expression",
   ),
-  all_topics: z.boolean().default(false).describe(
+  [FIELDS.allTopics]: z.boolean().default(false).describe(
     "Read every topic except internal ones (__*, _schemas), filtered by include/exclude",
   ),
-  include: stringList.default([]).describe(
+  [FIELDS.include]: stringList.default([]).describe(
     "Pattern and all-topics mode: only topics whose whole name matches one of these regexes",
   ),
-  exclude: stringList.default([]).describe(
+  [FIELDS.exclude]: stringList.default([]).describe(
     "Pattern and all-topics mode: skip topics whose whole name matches one of these regexes",
   ),
-  group_id: z.string().min(1).default(DEFAULT_GROUP_ID).describe("Consumer group; instances sharing it split work"),
-  client_id: z.string().min(1).default(DEFAULT_CLIENT_ID).describe("Client id sent to the brokers"),
-  start_from: z.union([z.string().min(1), z.number().int().nonnegative()]).optional().describe(
+};
+
+/** Who consumes (group and client id), where a new group starts, and what tombstones become. */
+const consumerFields = {
+  [FIELDS.groupId]: z.string().min(1).default(DEFAULT_GROUP_ID).describe(
+    "Consumer group; instances sharing it split work",
+  ),
+  [FIELDS.clientId]: z.string().min(1).default(DEFAULT_CLIENT_ID).describe("Client id sent to the brokers"),
+  [FIELDS.startFrom]: z.union([z.string().min(1), z.number().int().nonnegative()]).optional().describe(
     "Where a partition without committed offset starts: earliest (default), latest, an ISO time or epoch ms",
   ),
-  tombstones: z.enum(["skip", "keep"]).default("skip").describe(
+  [FIELDS.tombstones]: z.enum(["skip", "keep"]).default("skip").describe(
     "Messages with a null value: skip (counted, acknowledged, no row) or keep (a row with a null payload)",
   ),
-  sasl: saslSchema.optional().describe("SASL authentication"),
-  tls: tlsSchema.optional().describe("TLS settings"),
-  metadata_columns: z.union([z.literal(false), metadataColumnsSchema]).prefault({}).describe(
+};
+
+/** Authentication and encryption. */
+const securityFields = {
+  [FIELDS.sasl]: saslSchema.optional().describe("SASL authentication"),
+  [FIELDS.tls]: tlsSchema.optional().describe("TLS settings"),
+};
+
+/** The kafka_* columns of every row. */
+const columnFields = {
+  [FIELDS.metadataColumns]: z.union([z.literal(false), metadataColumnsSchema]).prefault({}).describe(
     "Names of the kafka_* columns; false leaves all of them out",
   ),
-  concurrency: z.number().int().positive().default(4).describe("Partitions processed concurrently"),
-  buffer_max_messages: z.number().int().positive().default(10_000).describe(
+};
+
+/** How much is read ahead and in parallel, and how progress is shown. */
+const runFields = {
+  [FIELDS.concurrency]: z.number().int().positive().default(4).describe("Partitions processed concurrently"),
+  [FIELDS.bufferMaxMessages]: z.number().int().positive().default(10_000).describe(
     "Messages fetched ahead of the pipeline at most (backpressure beyond this)",
   ),
-  buffer_max_bytes: z.number().int().positive().default(16 * 1024 * 1024).describe(
+  [FIELDS.bufferMaxBytes]: z.number().int().positive().default(16 * 1024 * 1024).describe(
     "Payload bytes fetched ahead of the pipeline at most",
   ),
-  progress: z.enum(["auto", "bars", "log", "off"]).default("auto").describe(
+  [FIELDS.progress]: z.enum(["auto", "bars", "log", "off"]).default("auto").describe(
     "Progress: bars on a terminal, log lines otherwise (auto); or forced",
   ),
-  progress_interval_seconds: z.number().positive().default(10).describe("Seconds between progress log lines"),
-  extra_config: z.record(z.string(), extraValue).default({}).describe(
+  [FIELDS.progressIntervalSeconds]: z.number().positive().default(10).describe("Seconds between progress log lines"),
+};
+
+/** Client settings by their usual Kafka names (librdkafka / kafka-python), mapped by {@linkcode mapExtraConfig}. */
+const clientFields = {
+  [FIELDS.extraConfig]: z.record(z.string(), extraValue).default({}).describe(
     "Client settings by their usual Kafka names, e.g. auto_offset_reset, session_timeout_ms, max_bytes",
   ),
+};
+
+/** Strict schema of the `source` section when `type: kafka`. Cross-field rules are {@linkcode validate}'s. */
+export const configSchema = z.object({
+  type: z.literal(TYPE),
+  ...commonSourceFields,
+  ...brokerFields,
+  ...topicFields,
+  ...consumerFields,
+  ...securityFields,
+  ...columnFields,
+  ...runFields,
+  ...clientFields,
 }).strict().superRefine((config, ctx) => {
-  for (const issue of validateKafkaConfig(config)) ctx.addIssue({ code: "custom", ...issue });
+  for (const issue of validate(config)) ctx.addIssue({ code: "custom", path: [...issue.path], message: issue.message });
 });
 
 /** The validated `source` section when `type: kafka`. */
-export type KafkaSourceConfig = z.infer<typeof kafkaSourceSchema>;
+export type Config = z.infer<typeof configSchema>;
 /** Metadata column names after validation. */
 export type MetadataColumnsConfig = z.infer<typeof metadataColumnsSchema>;
 
 /** Environment variables of the Kafka source. `BOOTSTRAP_SERVERS` is the Redpanda collector's name. */
-export const kafkaEnv: readonly EnvBinding[] = [
-  { env: "BOOTSTRAP_SERVERS", key: "bootstrap_servers", kind: "list" },
-  { env: "KAFKA_BOOTSTRAP_SERVERS", key: "bootstrap_servers", kind: "list" },
-  { env: "KAFKA_TOPICS", key: "topics", kind: "list" },
-  { env: "KAFKA_TOPIC_PATTERN", key: "topic_pattern", kind: "string" },
-  { env: "KAFKA_GROUP_ID", key: "group_id", kind: "string" },
-  { env: "KAFKA_CLIENT_ID", key: "client_id", kind: "string" },
-  { env: "KAFKA_START_FROM", key: "start_from", kind: "string" },
-  { env: "KAFKA_SASL_MECHANISM", key: "sasl.mechanism", kind: "string" },
-  { env: "KAFKA_SASL_USERNAME", key: "sasl.username", kind: "string" },
-  { env: "KAFKA_SASL_PASSWORD", key: "sasl.password", kind: "string" },
-  { env: "KAFKA_TLS_ENABLED", key: "tls.enabled", kind: "bool" },
-  { env: "KAFKA_TLS_CA_FILE", key: "tls.ca_file", kind: "string" },
+export const ENV: readonly EnvBinding[] = [
+  { env: "BOOTSTRAP_SERVERS", key: FIELDS.bootstrapServers, kind: "list" },
+  { env: "KAFKA_BOOTSTRAP_SERVERS", key: FIELDS.bootstrapServers, kind: "list" },
+  { env: "KAFKA_TOPICS", key: FIELDS.topics, kind: "list" },
+  { env: "KAFKA_TOPIC_PATTERN", key: FIELDS.topicPattern, kind: "string" },
+  { env: "KAFKA_GROUP_ID", key: FIELDS.groupId, kind: "string" },
+  { env: "KAFKA_CLIENT_ID", key: FIELDS.clientId, kind: "string" },
+  { env: "KAFKA_START_FROM", key: FIELDS.startFrom, kind: "string" },
+  { env: "KAFKA_SASL_MECHANISM", key: `${FIELDS.sasl}.mechanism`, kind: "string" },
+  { env: "KAFKA_SASL_USERNAME", key: `${FIELDS.sasl}.username`, kind: "string" },
+  { env: "KAFKA_SASL_PASSWORD", key: `${FIELDS.sasl}.password`, kind: "string" },
+  { env: "KAFKA_TLS_ENABLED", key: `${FIELDS.tls}.enabled`, kind: "bool" },
+  { env: "KAFKA_TLS_CA_FILE", key: `${FIELDS.tls}.ca_file`, kind: "string" },
 ];
 
 /** Secret keys, masked wherever configuration is printed. */
-export const kafkaSecrets: readonly string[] = ["sasl.password", "extra_config.sasl_plain_password"];
+export const SECRETS: readonly string[] = [`${FIELDS.sasl}.password`, `${FIELDS.extraConfig}.sasl_plain_password`];
+
+/** Compiles a user regex, or returns the reason it does not compile. */
+function compileRegex(pattern: string): RegExp | string {
+  try {
+    return new RegExp(pattern);
+  } catch (error) {
+    return error instanceof Error ? error.message : String(error);
+  }
+}
+
+/**
+ * Checks what the field types alone cannot: exactly one topic selection is given, regexes compile, `start_from`
+ * parses, `extra_config` keys are known, metadata column names are distinct. Pure.
+ */
+export function validate(config: Config): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
+  const modes = [config.topics !== undefined && config.topics.length > 0, !!config.topic_pattern, config.all_topics]
+    .filter(Boolean).length;
+  if (modes === 0) {
+    issues.push({
+      path: [FIELDS.topics],
+      message: "Cannot choose topics: set topics, topic_pattern or all_topics: true",
+    });
+  } else if (modes > 1) {
+    issues.push({
+      path: [FIELDS.topics],
+      message: "Cannot choose topics: topics, topic_pattern and all_topics exclude each other; set only one",
+    });
+  }
+  if (config.topic_pattern) {
+    const compiled = compileRegex(config.topic_pattern);
+    if (typeof compiled === "string") {
+      issues.push({
+        path: [FIELDS.topicPattern],
+        message: `Invalid topic_pattern "${config.topic_pattern}": ${compiled}`,
+      });
+    }
+  }
+  for (const field of [FIELDS.include, FIELDS.exclude]) {
+    config[field].forEach((pattern, index) => {
+      const compiled = compileRegex(pattern);
+      if (typeof compiled === "string") {
+        issues.push({ path: [field, index], message: `Invalid ${field} pattern "${pattern}": ${compiled}` });
+      }
+    });
+  }
+  if (config.start_from !== undefined) {
+    try {
+      parseStartFrom(config.start_from);
+    } catch (error) {
+      issues.push({ path: [FIELDS.startFrom], message: (error as Error).message });
+    }
+  }
+  const { settings, errors } = mapExtraConfig(config.extra_config);
+  for (const error of errors) issues.push({ path: [FIELDS.extraConfig, error.key], message: error.message });
+  if (settings.sasl.mechanism && !(SASL_MECHANISMS as readonly string[]).includes(settings.sasl.mechanism)) {
+    issues.push({
+      path: [FIELDS.extraConfig],
+      message: `Invalid SASL mechanism "${settings.sasl.mechanism}": expected ${SASL_MECHANISMS.join(", ")}`,
+    });
+  }
+  if (config.metadata_columns !== false) {
+    const names = metadataColumnList(config.metadata_columns).map((column) => column.name);
+    const duplicate = names.find((name, index) => names.indexOf(name) !== index);
+    if (duplicate) {
+      issues.push({ path: [FIELDS.metadataColumns], message: `Duplicate metadata column name "${duplicate}"` });
+    }
+  }
+  return issues;
+}
 
 /** Where a partition without committed offset starts. */
 export type StartFrom =
@@ -369,75 +499,6 @@ export function mapExtraConfig(extra: Readonly<Record<string, ExtraValue>>): {
   return { settings: out, errors };
 }
 
-/** Compiles a user regex, or returns the reason it does not compile. */
-function compileRegex(pattern: string): RegExp | string {
-  try {
-    return new RegExp(pattern);
-  } catch (error) {
-    return error instanceof Error ? error.message : String(error);
-  }
-}
-
-/**
- * Checks what the schema alone cannot: a topic selection is given, regexes compile, `start_from` parses,
- * `extra_config` keys are known, metadata column names are distinct. Pure.
- */
-export function validateKafkaConfig(
-  config: Omit<KafkaSourceConfig, "type" | "value_format" | "batch_size">,
-): { path: (string | number)[]; message: string }[] {
-  const issues: { path: (string | number)[]; message: string }[] = [];
-  const modes = [config.topics !== undefined && config.topics.length > 0, !!config.topic_pattern, config.all_topics]
-    .filter(Boolean).length;
-  if (modes === 0) {
-    issues.push({
-      path: ["topics"],
-      message: "Cannot choose topics: set topics, topic_pattern or all_topics: true",
-    });
-  } else if (modes > 1) {
-    issues.push({
-      path: ["topics"],
-      message: "Cannot choose topics: topics, topic_pattern and all_topics exclude each other; set only one",
-    });
-  }
-  if (config.topic_pattern) {
-    const compiled = compileRegex(config.topic_pattern);
-    if (typeof compiled === "string") {
-      issues.push({ path: ["topic_pattern"], message: `Invalid topic_pattern "${config.topic_pattern}": ${compiled}` });
-    }
-  }
-  for (const field of ["include", "exclude"] as const) {
-    config[field].forEach((pattern, index) => {
-      const compiled = compileRegex(pattern);
-      if (typeof compiled === "string") {
-        issues.push({ path: [field, index], message: `Invalid ${field} pattern "${pattern}": ${compiled}` });
-      }
-    });
-  }
-  if (config.start_from !== undefined) {
-    try {
-      parseStartFrom(config.start_from);
-    } catch (error) {
-      issues.push({ path: ["start_from"], message: (error as Error).message });
-    }
-  }
-  const { settings, errors } = mapExtraConfig(config.extra_config);
-  for (const error of errors) issues.push({ path: ["extra_config", error.key], message: error.message });
-  if (settings.sasl.mechanism && !(SASL_MECHANISMS as readonly string[]).includes(settings.sasl.mechanism)) {
-    issues.push({
-      path: ["extra_config"],
-      message: `Invalid SASL mechanism "${settings.sasl.mechanism}": expected ${SASL_MECHANISMS.join(", ")}`,
-    });
-  }
-  if (config.metadata_columns !== false) {
-    const names = metadataColumnList(config.metadata_columns).map((column) => column.name);
-    const duplicate = names.find((name, index) => names.indexOf(name) !== index);
-    if (duplicate) {
-      issues.push({ path: ["metadata_columns"], message: `Duplicate metadata column name "${duplicate}"` });
-    }
-  }
-  return issues;
-}
-
 /** The metadata fields a message can carry. */
 export type MetadataField = "topic" | "partition" | "offset" | "timestamp" | "key" | "headers";
 
@@ -500,7 +561,7 @@ export interface ResolvedKafkaOptions {
 }
 
 /** Derives the consumer's settings from a validated section. Pure; explicit keys win over `extra_config`. */
-export function resolveKafkaOptions(config: KafkaSourceConfig): ResolvedKafkaOptions {
+export function resolveKafkaOptions(config: Config): ResolvedKafkaOptions {
   const { settings } = mapExtraConfig(config.extra_config);
   const startFrom = parseStartFrom(config.start_from ?? settings.startFrom);
   const saslUser = config.sasl?.username ?? settings.sasl.username;

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import {
-  kafkaSourceSchema,
+  configSchema as kafkaSourceSchema,
   mapExtraConfig,
   metadataColumnList,
   parseStartFrom,

@@ -10,15 +10,13 @@
  *   (transaction markers, compacted gaps) are not counted, so a caught-up consumer reports 0 instead of being stuck
  *   at 1 on a transactional topic (which would also look like a stall to the health check).
  *
- * The high watermark comes from fetched batches (free) and, at most every {@linkcode LAG_REFRESH_MS} while lag is
+ * The high watermark comes from fetched batches (free) and, at most every `LAG_REFRESH_MS` while lag is
  * being read, from the admin API in the background: a consumer blocked on a full buffer or paused at its one-shot
  * end fetches nothing, yet its lag still grows with what is produced. Revoked partitions disappear from the result.
  * @module
  */
 import type { Logger } from "../../core/logger.ts";
-import { BackgroundRefresh, LAG_REFRESH_MS } from "../_common/lag_refresh.ts";
-
-export { LAG_REFRESH_MS };
+import { BackgroundRefresh } from "../_common/lag_refresh.ts";
 
 /** What the lag of one partition is computed from; a `PartitionTracker` fits. */
 export interface PartitionLagState {
@@ -56,7 +54,7 @@ export interface KafkaLagOptions {
   readonly fetchHighWatermarks: (topics: readonly string[]) => Promise<ReadonlyMap<string, bigint>>;
   /** Logger of the source (failed refreshes at debug). */
   readonly log: Logger;
-  /** Least time between two admin refreshes, ms; default {@linkcode LAG_REFRESH_MS}. */
+  /** Least time between two admin refreshes, ms; default `LAG_REFRESH_MS`. */
   readonly intervalMs?: number;
   /** Clock in ms; replaceable in tests. */
   readonly now?: () => number;

@@ -1,7 +1,7 @@
 /**
  * Conversion of a kafkajs message into the pipeline's {@linkcode SourceMessage}: metadata values in the configured
  * column order, the key as text, header values as text, and the offset as a zero-padded position.
- * Pure; imports only types from `kafkajs` (the consumer in `kafka_consumer.ts` owns the library).
+ * Pure; imports only types from `kafkajs` (the consumer in `source.ts` owns the library).
  * @module
  */
 import type { KafkaMessage } from "kafkajs";

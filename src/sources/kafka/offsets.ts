@@ -1,9 +1,10 @@
 /**
- * Stream names, positions and the per-partition bookkeeping of the Kafka source: where reading starts, how far the
- * client has fetched, the one-shot end offset, and what offset an acknowledgement commits.
- * Pure; the consumer does the I/O.
+ * Stream names, positions and the per-partition bookkeeping of the Kafka source: where an assigned partition starts
+ * ({@linkcode partitionOffsets}, {@linkcode startOffset}), how far the client has fetched, the one-shot end offset,
+ * and what offset an acknowledgement commits. Pure; the consumer does the I/O.
  * @module
  */
+import type { StartFrom } from "./config.ts";
 
 /** Digits of a position: offsets are zero-padded so that positions sort as text in offset order. */
 export const POSITION_DIGITS = 20;
@@ -32,6 +33,72 @@ export function formatPosition(offset: bigint | string): string {
 export function parsePosition(position: string): bigint {
   if (!/^\d+$/.test(position)) throw new RangeError(`Cannot parse Kafka position "${position}": expected digits`);
   return BigInt(position);
+}
+
+/** Offsets of one partition as the brokers and the group report them when it is assigned, parsed. */
+export interface PartitionOffsets {
+  /** The group's committed offset (next offset to read), or null when the group never committed. */
+  readonly committed: bigint | null;
+  /** First retained offset (low watermark). */
+  readonly low: bigint;
+  /** Offset after the last message (high watermark). */
+  readonly high: bigint;
+  /** With `start_from` a time: the first offset at or after it, or null when there is none or it was not asked. */
+  readonly atTime: bigint | null;
+}
+
+/**
+ * The admin replies about one topic, as plain data (kafkajs gives offsets as decimal text, -1 for "none"): its
+ * watermarks, the group's committed offsets and, with `start_from` a time, the offsets at that time.
+ */
+export interface TopicOffsetReplies {
+  /** Watermarks per partition (`fetchTopicOffsets`); `offset` is the high watermark of older brokers. */
+  readonly watermarks: readonly { partition: number; low?: string; high?: string; offset?: string }[];
+  /** The group's committed offsets of the topic's partitions (`fetchOffsets`); -1 when never committed. */
+  readonly committed: readonly { partition: number; offset: string }[];
+  /** Offsets at the `start_from` time (`fetchTopicOffsetsByTimestamp`); -1 when no message is that recent. */
+  readonly atTime: readonly { partition: number; offset: string }[];
+}
+
+/**
+ * Picks one partition's offsets out of the admin replies about its topic. A partition missing from the watermarks
+ * reads as empty (0..0); a negative committed offset or offset at a time counts as none.
+ */
+export function partitionOffsets(replies: TopicOffsetReplies, partition: number): PartitionOffsets {
+  const mark = replies.watermarks.find((w) => w.partition === partition);
+  const raw = replies.committed.find((c) => c.partition === partition)?.offset;
+  const at = replies.atTime.find((entry) => entry.partition === partition)?.offset;
+  return {
+    committed: raw !== undefined && BigInt(raw) >= 0n ? BigInt(raw) : null,
+    low: BigInt(mark?.low ?? "0"),
+    high: BigInt(mark?.high ?? mark?.offset ?? "0"),
+    atTime: at !== undefined && BigInt(at) >= 0n ? BigInt(at) : null,
+  };
+}
+
+/** Where an assigned partition starts, as {@linkcode startOffset} decided. */
+export type StartDecision =
+  /** Resume at the group's committed offset, or at the low watermark when retention deleted the records there. */
+  | { readonly kind: "committed"; readonly start: bigint; readonly committed: bigint }
+  /** No committed offset and `start_from: earliest`: the oldest retained record. */
+  | { readonly kind: "earliest"; readonly start: bigint }
+  /** No committed offset and `start_from` latest or a time: start there, and commit it so a reassignment keeps it. */
+  | { readonly kind: "start_from"; readonly start: bigint }
+  /** The committed offset is past the end (topic deleted and recreated?): forget it, read from the low watermark. */
+  | { readonly kind: "past_end"; readonly start: bigint; readonly committed: bigint };
+
+/**
+ * Decides where an assigned partition starts: its committed offset when it has one (never below the low watermark),
+ * unless that offset is past the high watermark; otherwise where `start_from` says (a time with no record that
+ * recent starts at the end, like `latest`).
+ */
+export function startOffset(offsets: PartitionOffsets, startFrom: StartFrom): StartDecision {
+  const { committed, low, high } = offsets;
+  if (committed !== null && committed > high) return { kind: "past_end", start: low, committed };
+  if (committed !== null) return { kind: "committed", start: committed < low ? low : committed, committed };
+  if (startFrom.kind === "earliest") return { kind: "earliest", start: low };
+  const at = startFrom.kind === "timestamp" ? offsets.atTime : null;
+  return { kind: "start_from", start: at ?? high };
 }
 
 /** What {@linkcode PartitionTracker.checkBatch} decided about a fetched batch. */

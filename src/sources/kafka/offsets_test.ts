@@ -1,5 +1,14 @@
 import assert from "node:assert/strict";
-import { formatPosition, parsePosition, parseStream, PartitionTracker, streamName } from "./offsets.ts";
+import {
+  formatPosition,
+  parsePosition,
+  parseStream,
+  type PartitionOffsets,
+  partitionOffsets,
+  PartitionTracker,
+  startOffset,
+  streamName,
+} from "./offsets.ts";
 
 Deno.test("positions are 20-digit offsets that sort as text in offset order", () => {
   assert.equal(formatPosition(1200n), "00000000000000001200");
@@ -53,4 +62,65 @@ Deno.test("PartitionTracker skips records before a start point and detects offse
   running.fetched(30n);
   assert.deepEqual(running.checkBatch(31n, 40n), { kind: "deliver", from: 31n, until: null });
   assert.equal(running.checkBatch(5n, 8n).kind, "reset");
+});
+
+const at = (offsets: Partial<PartitionOffsets>): PartitionOffsets => ({
+  committed: null,
+  low: 10n,
+  high: 100n,
+  atTime: null,
+  ...offsets,
+});
+
+Deno.test("startOffset() takes the committed offset when the group has one, whatever start_from says", () => {
+  for (const startFrom of [{ kind: "earliest" }, { kind: "latest" }, { kind: "timestamp", ms: 5 }] as const) {
+    assert.deepEqual(startOffset(at({ committed: 42n, atTime: 70n }), startFrom), {
+      kind: "committed",
+      start: 42n,
+      committed: 42n,
+    });
+  }
+  assert.deepEqual(startOffset(at({ committed: 100n }), { kind: "latest" }), {
+    kind: "committed",
+    start: 100n,
+    committed: 100n,
+  }, "a commit at the high watermark is caught up, not past the end");
+});
+
+Deno.test("startOffset() starts at the low watermark when retention deleted the committed records", () => {
+  assert.deepEqual(startOffset(at({ committed: 3n }), { kind: "earliest" }), {
+    kind: "committed",
+    start: 10n,
+    committed: 3n,
+  });
+});
+
+Deno.test("startOffset() reads from the low watermark when the committed offset is past the end (recreated topic)", () => {
+  assert.deepEqual(startOffset(at({ committed: 500n }), { kind: "latest" }), {
+    kind: "past_end",
+    start: 10n,
+    committed: 500n,
+  });
+});
+
+Deno.test("startOffset() without a committed offset follows start_from: earliest, latest, a time", () => {
+  assert.deepEqual(startOffset(at({}), { kind: "earliest" }), { kind: "earliest", start: 10n });
+  assert.deepEqual(startOffset(at({ atTime: 70n }), { kind: "latest" }), { kind: "start_from", start: 100n });
+  assert.deepEqual(startOffset(at({ atTime: 70n }), { kind: "timestamp", ms: 5 }), { kind: "start_from", start: 70n });
+  assert.deepEqual(
+    startOffset(at({ atTime: null }), { kind: "timestamp", ms: 5 }),
+    { kind: "start_from", start: 100n },
+    "a time after the last record starts at the end",
+  );
+});
+
+Deno.test("partitionOffsets() reads one partition from the admin replies; -1 and missing entries are none", () => {
+  const replies = {
+    watermarks: [{ partition: 0, low: "5", high: "9", offset: "9" }, { partition: 1, offset: "7" }],
+    committed: [{ partition: 0, offset: "6" }, { partition: 1, offset: "-1" }],
+    atTime: [{ partition: 0, offset: "8" }, { partition: 1, offset: "-1" }],
+  };
+  assert.deepEqual(partitionOffsets(replies, 0), { committed: 6n, low: 5n, high: 9n, atTime: 8n });
+  assert.deepEqual(partitionOffsets(replies, 1), { committed: null, low: 0n, high: 7n, atTime: null });
+  assert.deepEqual(partitionOffsets(replies, 2), { committed: null, low: 0n, high: 0n, atTime: null });
 });

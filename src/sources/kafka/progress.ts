@@ -1,10 +1,12 @@
 /**
- * Progress of the Kafka source per topic (records done / to do, rate): bars on a terminal, as the Redpanda collector
- * shows, and plain periodic log lines otherwise. The only importer of `cli-progress`.
+ * Progress of the Kafka source per topic (records done / to do, rate): the per-topic figures summed over the
+ * assigned partitions ({@linkcode progressSnapshot}, pure), shown as bars on a terminal, as the Redpanda collector
+ * shows, and as plain periodic log lines otherwise. The only importer of `cli-progress`.
  * @module
  */
 import cliProgress from "cli-progress";
 import type { Logger } from "../../core/logger.ts";
+import type { PartitionTracker } from "./offsets.ts";
 
 /** Progress of one topic at one moment. */
 export interface TopicProgress {
@@ -16,6 +18,38 @@ export interface TopicProgress {
   readonly total: number;
   /** Partitions of the topic assigned to this instance. */
   readonly partitions: number;
+}
+
+/** What {@linkcode progressSnapshot} sums. */
+export interface ProgressInputs {
+  /** Topics subscribed to, in display order. */
+  readonly topics: readonly string[];
+  /** Trackers of the partitions assigned now. */
+  readonly trackers: Iterable<PartitionTracker>;
+  /** Records handed to the pipeline since start, per stream (`topic+partition`). */
+  readonly doneByStream: ReadonlyMap<string, number>;
+}
+
+/** Progress per topic that has assigned partitions or delivered records, in the order of `topics`. Pure. */
+export function progressSnapshot(inputs: ProgressInputs): TopicProgress[] {
+  const byTopic = new Map<string, { total: number; partitions: number }>();
+  for (const tracker of inputs.trackers) {
+    const entry = byTopic.get(tracker.topic) ?? { total: 0, partitions: 0 };
+    entry.total += Number(tracker.toDo);
+    entry.partitions++;
+    byTopic.set(tracker.topic, entry);
+  }
+  const doneByTopic = new Map<string, number>();
+  for (const [stream, done] of inputs.doneByStream) {
+    const topic = stream.slice(0, stream.lastIndexOf("+"));
+    doneByTopic.set(topic, (doneByTopic.get(topic) ?? 0) + done);
+  }
+  return inputs.topics.filter((topic) => byTopic.has(topic) || doneByTopic.has(topic)).map((topic) => ({
+    topic,
+    done: doneByTopic.get(topic) ?? 0,
+    total: byTopic.get(topic)?.total ?? 0,
+    partitions: byTopic.get(topic)?.partitions ?? 0,
+  }));
 }
 
 /** How progress is shown. */

@@ -2,7 +2,7 @@
  * Rebalance plumbing of the Kafka source. kafkajs has no "partitions revoked" callback, so its consumer group's
  * `joinAndSync` is wrapped: before a member (re)joins its group, the hook registered for that member id runs and is
  * awaited, so the pipeline lets go of the revoked partitions before the group can hand them to another member.
- * Does not import `kafkajs`: `kafka_consumer.ts` (which owns the library) passes the group class in.
+ * Does not import `kafkajs`: `source.ts` (which owns the library) passes the group class in.
  * @module
  */
 

@@ -1,7 +1,8 @@
 /**
  * The Kafka source: a pull adapter over the push-based kafkajs consumer, and the only module that loads `kafkajs`
- * (its helpers `kafka_*.ts` import its types at most). The client's `eachBatch` handler pushes into a bounded buffer
- * and waits (sending heartbeats) while it is full, so a slow pipeline stops fetching; `read()` takes from the buffer.
+ * (the other modules of this folder import its types at most). The client's `eachBatch` handler pushes into a
+ * bounded buffer and waits (sending heartbeats) while it is full, so a slow pipeline stops fetching; `read()` takes
+ * from the buffer. Where each assigned partition starts is decided by the pure `startOffset` (`offsets.ts`).
  * Offsets are committed manually, only in `ack()`, i.e. after the pipeline has made the records durable, and never
  * for a partition that is no longer ours.
  *
@@ -12,8 +13,9 @@
  * @module
  */
 import { type Admin, type Consumer, type EachBatchPayload, Kafka, logLevel, type SASLOptions } from "kafkajs";
-// kafkajs has no "partitions revoked" callback; its group class is wrapped (kafka_rejoin.ts; pinned version 2.2.4).
+// kafkajs has no "partitions revoked" callback; its group class is wrapped (rejoin.ts; pinned version 2.2.4).
 import ConsumerGroup from "kafkajs/src/consumer/consumerGroup.js";
+import process from "node:process";
 import type {
   AssignmentListener,
   MetadataColumn,
@@ -27,23 +29,26 @@ import { ConfigError } from "../../core/errors.ts";
 import type { Logger } from "../../core/logger.ts";
 import { MessageBuffer } from "./buffer.ts";
 import { KafkaLag } from "./lag.ts";
+import { readPemFiles } from "../_common/tls.ts";
 import {
-  type KafkaSourceConfig,
+  type Config,
   metadataColumnList,
   type MetadataField,
   type ResolvedKafkaOptions,
   resolveKafkaOptions,
 } from "./config.ts";
 import { toSourceMessage } from "./message.ts";
-import { parsePosition, PartitionTracker, streamName } from "./offsets.ts";
-import { type ProgressHandle, startProgress, type TopicProgress } from "./progress.ts";
-import { progressSnapshot } from "./progress_snapshot.ts";
+import {
+  parsePosition,
+  partitionOffsets,
+  PartitionTracker,
+  startOffset,
+  streamName,
+  type TopicOffsetReplies,
+} from "./offsets.ts";
+import { type ProgressHandle, progressSnapshot, startProgress, type TopicProgress } from "./progress.ts";
 import { deleteRejoinHook, installJoinHook, isRebalanceError, setRejoinHook } from "./rejoin.ts";
-import { loadTls } from "./tls.ts";
 import { selectTopics, topicSelection } from "./topics.ts";
-import { silenceNegativeTimeoutWarning } from "./warning_filter.ts";
-
-export { decodeHeaders, decodeKey } from "./message.ts";
 
 /** How often a handler waiting for buffer room sends heartbeats (kafkajs throttles them to its interval). */
 const ROOM_POLL_MS = 1000;
@@ -64,7 +69,7 @@ export interface KafkaSourceStats {
 
 /** Options of {@linkcode KafkaSource} beyond the config; for tests. */
 export interface KafkaSourceOptions {
-  /** Least time between two high-watermark refreshes for `lag()`, ms; default 5000 (see `kafka_lag.ts`). */
+  /** Least time between two high-watermark refreshes for `lag()`, ms; default 5000 (see `lag.ts`). */
   readonly lagRefreshMs?: number;
 }
 
@@ -73,7 +78,7 @@ export class KafkaSource implements Source {
   readonly metadataColumns: readonly MetadataColumn[];
   /** Counters since start. */
   readonly stats: KafkaSourceStats = { delivered: 0, tombstones: 0, revocations: 0, resets: 0 };
-  #config: KafkaSourceConfig;
+  #config: Config;
   #options: ResolvedKafkaOptions;
   #untilCaughtUp: boolean;
   #log: Logger;
@@ -100,7 +105,7 @@ export class KafkaSource implements Source {
   #memberId?: string;
   #lag: KafkaLag;
 
-  constructor(config: KafkaSourceConfig, context: SourceContext, options: KafkaSourceOptions = {}) {
+  constructor(config: Config, context: SourceContext, options: KafkaSourceOptions = {}) {
     this.#config = config;
     this.#options = resolveKafkaOptions(config);
     this.#untilCaughtUp = context.untilCaughtUp;
@@ -136,7 +141,7 @@ export class KafkaSource implements Source {
     const kafka = new Kafka({
       clientId: this.#options.clientId,
       brokers: [...this.#options.brokers],
-      ssl: await loadTls(this.#options.tls),
+      ssl: await kafkaTls(this.#options.tls),
       sasl: this.#options.sasl as SASLOptions | undefined,
       logLevel: this.#log.enabled("DEBUG") ? logLevel.INFO : logLevel.WARN,
       logCreator: () => ({ level, log }) => {
@@ -254,7 +259,7 @@ export class KafkaSource implements Source {
 
   /**
    * Committed lag per assigned partition (`<topic>+<partition>`): high watermark minus the committed offset, i.e.
-   * records not yet durable and committed, buffered ones included; see `kafka_lag.ts`. Never throws.
+   * records not yet durable and committed, buffered ones included; see `lag.ts`. Never throws.
    */
   lag(): ReadonlyMap<string, number> {
     return this.#lag.lags();
@@ -329,47 +334,37 @@ export class KafkaSource implements Source {
     const committed = topics.length > 0 ? await admin.fetchOffsets({ groupId: this.#options.groupId, topics }) : [];
     const trackers: PartitionTracker[] = [];
     const startCommits: { tracker: PartitionTracker; offset: bigint }[] = [];
+    const startFrom = this.#options.startFrom;
     for (const topic of topics) {
-      const watermarks = await admin.fetchTopicOffsets(topic);
-      const startFrom = this.#options.startFrom;
-      const byTime = startFrom.kind === "timestamp"
-        ? await admin.fetchTopicOffsetsByTimestamp(topic, startFrom.ms)
-        : [];
+      const replies: TopicOffsetReplies = {
+        watermarks: await admin.fetchTopicOffsets(topic),
+        committed: committed.find((c) => c.topic === topic)?.partitions ?? [],
+        atTime: startFrom.kind === "timestamp" ? await admin.fetchTopicOffsetsByTimestamp(topic, startFrom.ms) : [],
+      };
       for (const partition of assignment[topic] ?? []) {
-        const mark = watermarks.find((w) => w.partition === partition);
-        const low = BigInt(mark?.low ?? "0");
-        const high = BigInt(mark?.high ?? mark?.offset ?? "0");
-        const raw = committed.find((c) => c.topic === topic)?.partitions.find((p) => p.partition === partition);
-        let commit: bigint | null = raw && BigInt(raw.offset) >= 0n ? BigInt(raw.offset) : null;
-        let start: bigint;
-        let newStart = false;
-        if (commit !== null && commit > high) {
+        const offsets = partitionOffsets(replies, partition);
+        const decision = startOffset(offsets, startFrom);
+        if (decision.kind === "past_end") {
           this.stats.resets++;
           this.#log.warn(
-            { topic, partition, committed: commit, end: high },
+            { topic, partition, committed: decision.committed, end: offsets.high },
             "committed offset is past the end of the partition (topic deleted and recreated?): reading it from its start",
           );
-          commit = null;
-          start = low;
-        } else if (commit !== null) {
-          start = commit < low ? low : commit;
-        } else if (startFrom.kind === "earliest") {
-          start = low;
-        } else {
-          const at = byTime.find((entry) => entry.partition === partition)?.offset;
-          start = startFrom.kind === "latest" || at === undefined || BigInt(at) < 0n ? high : BigInt(at);
-          newStart = true;
         }
         const stream = streamName(topic, partition);
         let end: bigint | null = null;
         if (this.#untilCaughtUp) {
-          end = this.#endAtStart.get(stream) ?? high;
+          end = this.#endAtStart.get(stream) ?? offsets.high;
           this.#endAtStart.set(stream, end);
         }
-        const tracker = new PartitionTracker(topic, partition, { committed: commit, start, end });
-        tracker.highWatermark = high;
+        const tracker = new PartitionTracker(topic, partition, {
+          committed: decision.kind === "committed" ? decision.committed : null,
+          start: decision.start,
+          end,
+        });
+        tracker.highWatermark = offsets.high;
         trackers.push(tracker);
-        if (newStart) startCommits.push({ tracker, offset: start });
+        if (decision.kind === "start_from") startCommits.push({ tracker, offset: decision.start });
       }
     }
     if (generation !== this.#generation) return;
@@ -501,4 +496,50 @@ export class KafkaSource implements Source {
       doneByStream: this.#doneByStream,
     });
   }
+}
+
+/** TLS options in the shape the Kafka client takes (`ssl`). */
+interface KafkaTlsOptions {
+  /** CA certificates (PEM), when a CA file is configured. */
+  ca?: string[];
+  /** Client certificate (PEM). */
+  cert?: string;
+  /** Client key (PEM). */
+  key?: string;
+  /** Check the broker's certificate. */
+  rejectUnauthorized: boolean;
+  /** Host name checked against the certificate (SNI), when configured. */
+  servername?: string;
+}
+
+/**
+ * The client's TLS options, with the CA, certificate and key read from their files; `undefined` when TLS is off.
+ * @throws {ConfigError} when a file cannot be read.
+ */
+async function kafkaTls(tls: ResolvedKafkaOptions["tls"]): Promise<KafkaTlsOptions | undefined> {
+  if (!tls) return undefined;
+  const pem = await readPemFiles(tls);
+  return {
+    ca: pem.ca ? [pem.ca] : undefined,
+    cert: pem.cert,
+    key: pem.key,
+    rejectUnauthorized: tls.rejectUnauthorized,
+    ...(tls.serverName ? { servername: tls.serverName } : {}),
+  };
+}
+
+/**
+ * kafkajs arms `setTimeout` with a negative delay when its request queue is idle, which Node's timers report as a
+ * `TimeoutNegativeWarning` on stderr in every run. That warning alone is dropped from the process's `warning`
+ * event; every other warning still shows. Installed once per process.
+ */
+function silenceNegativeTimeoutWarning(): void {
+  const original = process.listeners("warning");
+  if (original.some((listener) => (listener as { fsdsFilter?: boolean }).fsdsFilter)) return;
+  const filter = Object.assign((warning: Error) => {
+    if (warning.name === "TimeoutNegativeWarning") return;
+    for (const listener of original) listener(warning);
+  }, { fsdsFilter: true });
+  process.removeAllListeners("warning");
+  process.on("warning", filter);
 }

@@ -8,8 +8,9 @@ import { Redis, type RedisOptions } from "ioredis";
 import { Buffer } from "node:buffer";
 import { createHash } from "node:crypto";
 import type { Logger } from "../../core/logger.ts";
+import { backoffDelay, sleep } from "../../core/retry.ts";
+import { readPemFiles } from "../_common/tls.ts";
 import type { RedisEndpoint } from "./config.ts";
-import { backoffMs } from "./ids.ts";
 
 /** An argument of a Redis command. */
 export type RedisArg = string | number | Uint8Array;
@@ -42,7 +43,10 @@ export interface RedisClientOptions {
   readonly connectTimeoutMs?: number;
 }
 
-/** Builds the ioredis options of an endpoint; reads TLS files (the only I/O). Exported for tests. */
+/**
+ * Builds the ioredis options of an endpoint; reads TLS files (the only I/O). Exported for tests.
+ * @throws {ConfigError} when a TLS file cannot be read.
+ */
 export async function buildRedisOptions(options: RedisClientOptions): Promise<RedisOptions> {
   const { endpoint, log } = options;
   const cap = options.maxReconnectDelayMs ?? 5000;
@@ -59,7 +63,7 @@ export async function buildRedisOptions(options: RedisClientOptions): Promise<Re
     enableOfflineQueue: true,
     autoResendUnfulfilledCommands: true,
     retryStrategy: (times: number) => {
-      const delay = backoffMs(times, { baseMs: 100, capMs: cap });
+      const delay = backoffDelay(times, { baseDelayMs: 100, maxDelayMs: cap, jitter: false });
       if (times === 1 || times % 20 === 0) {
         log.warn(
           { host: endpoint.host, port: endpoint.port, attempt: times, delay_ms: delay },
@@ -74,20 +78,10 @@ export async function buildRedisOptions(options: RedisClientOptions): Promise<Re
     result.tls = {
       servername: tls.servername ?? endpoint.host,
       rejectUnauthorized: tls.reject_unauthorized,
-      ca: tls.ca_file === undefined ? undefined : await readPem(tls.ca_file, "CA"),
-      cert: tls.cert_file === undefined ? undefined : await readPem(tls.cert_file, "client certificate"),
-      key: tls.key_file === undefined ? undefined : await readPem(tls.key_file, "client key"),
+      ...await readPemFiles({ caFile: tls.ca_file, certFile: tls.cert_file, keyFile: tls.key_file }),
     };
   }
   return result;
-}
-
-async function readPem(path: string, what: string): Promise<string> {
-  try {
-    return await Deno.readTextFile(path);
-  } catch (error) {
-    throw new Error(`Cannot read the TLS ${what} "${path}": ${(error as Error).message}`, { cause: error });
-  }
 }
 
 /** A connection to Redis that reconnects by itself after the server goes away. */
@@ -126,12 +120,12 @@ export class RedisClient {
         if (refused || Date.now() >= deadline) {
           throw new Error(`Cannot connect to Redis at "${where}": ${(error as Error).message}`, { cause: error });
         }
-        const delay = backoffMs(attempt, { baseMs: 200, capMs: 2000 });
+        const delay = backoffDelay(attempt, { baseDelayMs: 200, maxDelayMs: 2000, jitter: false });
         options.log.warn(
           { where, attempt, delay_ms: delay, error: (error as Error).message },
           "Cannot connect to Redis yet",
         );
-        await new Promise((resolve) => setTimeout(resolve, delay));
+        await sleep(delay);
       }
     }
   }

@@ -1,6 +1,6 @@
 /**
- * Pure helpers of the redis source: stream ids and list positions (parsing, ordering, the time an id encodes),
- * stream names, and the capped exponential backoff of read errors.
+ * Pure helpers of the redis source: stream ids and list positions (parsing, ordering, the time an id encodes) and
+ * stream names.
  * @module
  */
 
@@ -64,34 +64,4 @@ export function parseListPosition(position: string): bigint {
  */
 export function streamNameOf(key: string, consumer: string): string {
   return `${key}+${consumer}`;
-}
-
-/** Options of {@linkcode backoffMs}. */
-export interface BackoffOptions {
-  /** Delay after the first failure; default 100 ms. */
-  readonly baseMs?: number;
-  /** Longest delay; default 10 000 ms. */
-  readonly capMs?: number;
-}
-
-/** Delay before retrying after `failures` consecutive failures (1 = the first): doubles each time, capped. */
-export function backoffMs(failures: number, options: BackoffOptions = {}): number {
-  const base = options.baseMs ?? 100;
-  const cap = options.capMs ?? 10_000;
-  if (failures <= 0) return 0;
-  return Math.min(cap, base * 2 ** Math.min(failures - 1, 30));
-}
-
-/** Resolves after `ms`, or at once when `signal` aborts (never rejects). */
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal?.aborted || ms <= 0) return resolve();
-    const done = () => {
-      clearTimeout(timer);
-      signal?.removeEventListener("abort", done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal?.addEventListener("abort", done, { once: true });
-  });
 }

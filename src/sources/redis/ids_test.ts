@@ -1,6 +1,5 @@
 import { deepEqual as assertEquals, throws } from "node:assert/strict";
 import {
-  backoffMs,
   comparePositions,
   formatListPosition,
   parseListPosition,
@@ -44,19 +43,4 @@ Deno.test("streamIdTimestampMs() is the time a stream id encodes", () => {
 
 Deno.test("streamNameOf() joins key and consumer with +", () => {
   assertEquals(streamNameOf("orders:eu", "host-0"), "orders:eu+host-0");
-});
-
-Deno.test("backoffMs() doubles from the base and stops at the cap", () => {
-  assertEquals([1, 2, 3, 4, 5, 6, 7, 8].map((n) => backoffMs(n, { baseMs: 100, capMs: 5000 })), [
-    100,
-    200,
-    400,
-    800,
-    1600,
-    3200,
-    5000,
-    5000,
-  ]);
-  assertEquals(backoffMs(0), 0);
-  assertEquals(backoffMs(1000), 10_000);
 });

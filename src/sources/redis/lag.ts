@@ -10,17 +10,15 @@
  *   stream with XDEL): the key is then left out, and the health check does not count it as work.
  * - List: `LLEN` of the list (items waiting) plus this consumer's staging and processing lists (items taken, not
  *   yet acknowledged).
- * Values are read in one pipelined round trip, in the background, at most every {@linkcode LAG_REFRESH_MS} while lag
+ * Values are read in one pipelined round trip, in the background, at most every `LAG_REFRESH_MS` while lag
  * is being read, never per read; a failed refresh keeps the last values.
  * @module
  */
 import type { Logger } from "../../core/logger.ts";
-import { BackgroundRefresh, LAG_REFRESH_MS } from "../_common/lag_refresh.ts";
+import { BackgroundRefresh } from "../_common/lag_refresh.ts";
 import type { RedisClient, RedisCommand } from "./client.ts";
 import { streamNameOf } from "./ids.ts";
 import { listKeysOf } from "./lists.ts";
-
-export { LAG_REFRESH_MS };
 
 /** Options of {@linkcode RedisLag}. */
 export interface RedisLagOptions {
@@ -36,7 +34,7 @@ export interface RedisLagOptions {
   readonly listKeys: readonly string[];
   /** Logger of the source. */
   readonly log: Logger;
-  /** Least time between two refreshes, ms; default {@linkcode LAG_REFRESH_MS}. */
+  /** Least time between two refreshes, ms; default `LAG_REFRESH_MS`. */
   readonly intervalMs?: number;
   /** Clock in ms; replaceable in tests. */
   readonly now?: () => number;

@@ -12,8 +12,8 @@
  */
 import { ConfigError } from "../../core/errors.ts";
 import type { Logger } from "../../core/logger.ts";
+import { sleep } from "../../core/retry.ts";
 import { LuaScript, type RedisClient, replyText } from "./client.ts";
-import { sleep } from "./ids.ts";
 
 /** KEYS: lease. ARGV: holder, ttl ms. Takes or refreshes the lease when free or held by `holder`: 1, else the holder. */
 const TAKE = new LuaScript(`
@@ -47,6 +47,34 @@ return 0
 /** Name of the lease of `consumer` on `key` in `group`. */
 export function leaseKeyOf(key: string, group: string, consumer: string): string {
   return `${key}:fsds:${group}:${consumer}:lease`;
+}
+
+/** What {@linkcode liveConnectionAddress} looks for. */
+export interface LiveConnectionQuery {
+  /** Connection name to find (another run's main connection). */
+  readonly name: string;
+  /** `CLIENT ID` of the asking connection, which never counts. */
+  readonly ownId: string;
+  /** A connection silent this long belongs to a dead instance; 0 counts every connection as live. */
+  readonly claimIdleMs: number;
+}
+
+/**
+ * Where a live connection named `query.name` comes from (its `addr`, or "another host" when the line has none),
+ * read from a `CLIENT LIST` reply; undefined when there is none. A connection silent for `claimIdleMs` belongs to a
+ * dead instance the server has not noticed yet, so it does not count. Pure.
+ */
+export function liveConnectionAddress(clientList: string, query: LiveConnectionQuery): string | undefined {
+  for (const line of clientList.split("\n")) {
+    const fields = new Map(
+      line.trim().split(" ").map((kv) => [kv.slice(0, kv.indexOf("=")), kv.slice(kv.indexOf("=") + 1)]),
+    );
+    if (fields.get("name") !== query.name || fields.get("id") === query.ownId) continue;
+    const idleMs = Number(fields.get("idle") ?? 0) * 1000;
+    if (query.claimIdleMs > 0 && idleMs >= query.claimIdleMs) continue;
+    return fields.get("addr") ?? "another host";
+  }
+  return undefined;
 }
 
 /** Options of {@linkcode Leases}. */

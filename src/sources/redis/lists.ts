@@ -116,9 +116,9 @@ export interface ListReaderOptions {
   readonly claimIdleMs: number;
   /** Drain what is there at start, then report drained. */
   readonly oneShot: boolean;
-  /** Identifies this run (see `redis_leases.ts`). */
+  /** Identifies this run (see `leases.ts`). */
   readonly runId: string;
-  /** Where a run of this consumer is connected from while alive (see `redis_leases.ts`). */
+  /** Where a run of this consumer is connected from while alive (see `leases.ts`). */
   readonly findLiveRun: (runId: string) => Promise<string | undefined>;
   /** Logger. */
   readonly log: Logger;

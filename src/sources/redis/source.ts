@@ -1,7 +1,7 @@
 /**
- * The `redis` source plugin: Redis streams read through a consumer group and Redis lists consumed as reliable
- * queues, in one source. Configuration lives in `redis_config.ts`, streams in `redis_streams.ts`, lists in
- * `redis_lists.ts`, leases in `redis_leases.ts`, the client in `redis_client.ts`.
+ * The redis source: Redis streams read through a consumer group ({@linkcode StreamReader}, `streams.ts`) and Redis
+ * lists consumed as reliable queues ({@linkcode ListReader}, `lists.ts`), in one source; leases in `leases.ts`, the
+ * client in `client.ts`, the configuration in `config.ts`, the plugin declaration in `mod.ts`.
  *
  * Delivery: an entry or item is acknowledged in Redis (XACK, or removal from the processing list) only after the
  * pipeline reports its file durable, and a restart re-delivers what was not acknowledged with the same stream name
@@ -11,8 +11,6 @@
  * restarting) neither skips nor reorders anything.
  * @module
  */
-import type { z } from "zod";
-import type { SourcePlugin } from "../../core/plugin.ts";
 import type {
   MetadataColumn,
   ReadOptions,
@@ -22,17 +20,11 @@ import type {
   SourceMessage,
 } from "../../core/source.ts";
 import type { Logger } from "../../core/logger.ts";
+import { backoffDelay, sleep } from "../../core/retry.ts";
 import { RedisClient } from "./client.ts";
-import {
-  REDIS_TYPE,
-  redisEnv,
-  redisSecrets,
-  type RedisSourceConfig,
-  redisSourceSchema,
-  resolveConsumerName,
-  resolveEndpoint,
-} from "./config.ts";
-import { backoffMs, comparePositions, sleep } from "./ids.ts";
+import { type Config, resolveConsumerName, resolveEndpoint } from "./config.ts";
+import { comparePositions } from "./ids.ts";
+import { liveConnectionAddress } from "./leases.ts";
 import { RedisLag } from "./lag.ts";
 import { ListReader } from "./lists.ts";
 import { StreamReader } from "./streams.ts";
@@ -52,23 +44,11 @@ export const REDIS_METADATA_COLUMNS: readonly MetadataColumn[] = [
 /** How long `ack` keeps retrying while Redis is unreachable before giving up. */
 const ACK_RETRY_MS = 60_000;
 
-/** The `redis` source plugin. */
-export const redisSourcePlugin: SourcePlugin<RedisSourceConfig> = {
-  type: REDIS_TYPE,
-  summary: "Redis streams (consumer groups) and lists (reliable queues)",
-  schema: redisSourceSchema as unknown as z.ZodType<RedisSourceConfig>,
-  env: redisEnv,
-  secrets: redisSecrets,
-  create(config, context) {
-    return new RedisSource(config, context);
-  },
-};
-
 /** Options of {@linkcode RedisSource} beyond the config; for tests. */
 export interface RedisSourceOptions {
   /** Host name used in the default consumer name; default `Deno.hostname()`. */
   readonly hostname?: string;
-  /** Least time between two lag refreshes, ms; default 5000 (see `redis_lag.ts`). */
+  /** Least time between two lag refreshes, ms; default 5000 (see `lag.ts`). */
   readonly lagRefreshMs?: number;
 }
 
@@ -77,7 +57,7 @@ export class RedisSource implements Source {
   readonly metadataColumns: readonly MetadataColumn[] = REDIS_METADATA_COLUMNS;
   /** This instance's consumer name. */
   readonly consumer: string;
-  readonly #config: RedisSourceConfig;
+  readonly #config: Config;
   readonly #log: Logger;
   readonly #oneShot: boolean;
   readonly #lagRefreshMs?: number;
@@ -91,7 +71,7 @@ export class RedisSource implements Source {
   #ready: SourceMessage[] = [];
   #prefetch?: Promise<SourceMessage[]>;
 
-  constructor(config: RedisSourceConfig, context: SourceContext, options: RedisSourceOptions = {}) {
+  constructor(config: Config, context: SourceContext, options: RedisSourceOptions = {}) {
     this.#config = config;
     this.#log = context.log;
     this.#oneShot = context.untilCaughtUp || !config.continuous;
@@ -184,17 +164,11 @@ export class RedisSource implements Source {
       this.#log.debug({ error }, "Cannot list clients; taking a lease of our name as left by an earlier run");
       return undefined;
     }
-    const own = String(replies[0]);
-    for (const line of String(replies[1]).split("\n")) {
-      const fields = new Map(
-        line.trim().split(" ").map((kv) => [kv.slice(0, kv.indexOf("=")), kv.slice(kv.indexOf("=") + 1)]),
-      );
-      if (fields.get("name") !== name || fields.get("id") === own) continue;
-      const idleMs = Number(fields.get("idle") ?? 0) * 1000;
-      if (this.#config.claim_idle_ms > 0 && idleMs >= this.#config.claim_idle_ms) continue;
-      return fields.get("addr") ?? "another host";
-    }
-    return undefined;
+    return liveConnectionAddress(String(replies[1]), {
+      name,
+      ownId: String(replies[0]),
+      claimIdleMs: this.#config.claim_idle_ms,
+    });
   }
 
   async read(options: ReadOptions): Promise<ReadResult> {
@@ -221,7 +195,7 @@ export class RedisSource implements Source {
         waited = true;
       } catch (error) {
         this.#failures++;
-        const delay = backoffMs(this.#failures, { baseMs: 100, capMs: 10_000 });
+        const delay = backoffDelay(this.#failures, { baseDelayMs: 100, maxDelayMs: 10_000, jitter: false });
         this.#log.warn({ error, attempt: this.#failures, delay_ms: delay }, "Cannot read from Redis; retrying");
         await sleep(delay, signal);
         return { kind: "idle" };
@@ -277,7 +251,7 @@ export class RedisSource implements Source {
             },
           );
         }
-        const delay = backoffMs(attempt, { baseMs: 100, capMs: 5000 });
+        const delay = backoffDelay(attempt, { baseDelayMs: 100, maxDelayMs: 5000, jitter: false });
         this.#log.warn({ stream, error, attempt, delay_ms: delay }, "Cannot acknowledge in Redis; retrying");
         await sleep(delay);
       }
@@ -286,7 +260,7 @@ export class RedisSource implements Source {
 
   /**
    * Entries waiting for this consumer plus those it holds unacknowledged, per key (stream name `<key>+<consumer>`),
-   * as of the last background refresh (at most every few seconds); see `redis_lag.ts`. Never throws.
+   * as of the last background refresh (at most every few seconds); see `lag.ts`. Never throws.
    */
   lag(): ReadonlyMap<string, number> {
     return this.#lag?.lags() ?? new Map();

@@ -9,7 +9,7 @@
  * idle time but keeps them in `d`'s pending list) and delivered as stream `k+d`: the pipeline then finds `d`'s
  * journal, skips what `d` had already written, and a crash of the adopter leaves the entries with `d`, where the next
  * adopter (or `d` come back) finds them again. An instance keeps the entries it holds fresh (XCLAIM JUSTID to their
- * owner), and holds a lease per key (see `redis_leases.ts`): another consumer's entries are taken over only with that
+ * owner), and holds a lease per key (see `leases.ts`): another consumer's entries are taken over only with that
  * consumer's lease, so live work is never taken over and a consumer that comes back waits for its adopter.
  * @module
  */
@@ -44,9 +44,9 @@ export interface StreamReaderOptions {
   readonly payloadField?: string;
   /** Drain what is there at start, then report drained. */
   readonly oneShot: boolean;
-  /** Identifies this run (see `redis_leases.ts`). */
+  /** Identifies this run (see `leases.ts`). */
   readonly runId: string;
-  /** Where a run of this consumer is connected from while alive (see `redis_leases.ts`). */
+  /** Where a run of this consumer is connected from while alive (see `leases.ts`). */
   readonly findLiveRun: (runId: string) => Promise<string | undefined>;
   /** Logger. */
   readonly log: Logger;
@@ -250,17 +250,17 @@ export class StreamReader {
     const { client, group, consumer, claimIdleMs, log } = this.#o;
     for (const { key } of this.#keys) {
       const rows = await client.call("XINFO", "CONSUMERS", key, group) as unknown[][];
-      for (const row of rows) {
-        const info = new Map<string, unknown>();
-        for (let i = 0; i + 1 < row.length; i += 2) info.set(String(row[i]), row[i + 1]);
-        const owner = String(info.get("name"));
-        const stream = streamNameOf(key, owner);
+      const candidates = idleConsumers(rows, {
+        consumer,
+        claimIdleMs,
         // A stream handed out once in this run is not taken again: the pipeline consults its journal only at first.
-        if (owner === consumer || this.#adopted.has(stream) || this.#streams.has(stream)) continue;
-        if (Number(info.get("pending")) === 0 || Number(info.get("idle")) < claimIdleMs) continue;
+        handedOut: (owner) =>
+          this.#adopted.has(streamNameOf(key, owner)) || this.#streams.has(streamNameOf(key, owner)),
+      });
+      for (const { owner, pending } of candidates) {
         if (!(await this.#leases!.tryTake(leaseKeyOf(key, group, owner)))) continue;
-        log.info({ key, owner, pending: Number(info.get("pending")) }, "Taking over the entries of an idle consumer");
-        this.#adopted.set(stream, { key, owner, cursor: "-", walked: false });
+        log.info({ key, owner, pending }, "Taking over the entries of an idle consumer");
+        this.#adopted.set(streamNameOf(key, owner), { key, owner, cursor: "-", walked: false });
       }
     }
   }
@@ -406,6 +406,43 @@ export class StreamReader {
     for (let i = 0; i + 1 < pairs.length; i += 2) fields[replyText(pairs[i])] = replyText(pairs[i + 1]);
     return { stream, dataset: key, position: entry.id, value: null, metadata, timestampMs, fields };
   }
+}
+
+/** A consumer whose pending entries may be taken over, as {@linkcode idleConsumers} found it. */
+export interface IdleConsumer {
+  /** Consumer name. */
+  readonly owner: string;
+  /** Entries pending with it. */
+  readonly pending: number;
+}
+
+/** What {@linkcode idleConsumers} needs besides the reply. */
+export interface IdleConsumerQuery {
+  /** This instance's consumer name, never taken over. */
+  readonly consumer: string;
+  /** Idle time from which a consumer counts as dead. */
+  readonly claimIdleMs: number;
+  /** True for a consumer whose stream this run already handed out (it is not taken again). */
+  readonly handedOut: (owner: string) => boolean;
+}
+
+/**
+ * The consumers of an `XINFO CONSUMERS` reply whose entries may be taken over, in reply order: another consumer,
+ * not handed out yet in this run, with pending entries, idle for at least `claimIdleMs`. Taking one still needs its
+ * lease. Pure.
+ */
+export function idleConsumers(rows: readonly unknown[][], query: IdleConsumerQuery): IdleConsumer[] {
+  const found: IdleConsumer[] = [];
+  for (const row of rows) {
+    const info = new Map<string, unknown>();
+    for (let i = 0; i + 1 < row.length; i += 2) info.set(String(row[i]), row[i + 1]);
+    const owner = String(info.get("name"));
+    if (owner === query.consumer || query.handedOut(owner)) continue;
+    const pending = Number(info.get("pending"));
+    if (pending === 0 || Number(info.get("idle")) < query.claimIdleMs) continue;
+    found.push({ owner, pending });
+  }
+  return found;
 }
 
 /** Parses an XREADGROUP / XREAD reply into entries per key, in order. */

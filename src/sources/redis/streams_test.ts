@@ -1,5 +1,5 @@
 import { deepEqual as assertEquals } from "node:assert/strict";
-import { parseEntries, parseStreamReply } from "./streams.ts";
+import { idleConsumers, parseEntries, parseStreamReply } from "./streams.ts";
 
 const bytes = (text: string) => new TextEncoder().encode(text);
 
@@ -21,4 +21,18 @@ Deno.test("parseStreamReply() and parseEntries() accept no reply and entries del
     { id: "6-0", pairs: ["f", "v"] },
   ]);
   assertEquals(parseEntries(undefined), []);
+});
+
+Deno.test("idleConsumers() offers other consumers idle for claim_idle_ms with pending entries, in reply order", () => {
+  const rows = [
+    ["name", "me", "pending", 5, "idle", 900_000],
+    ["name", "dead-a", "pending", 3, "idle", 400_000],
+    ["name", "busy", "pending", 2, "idle", 1_000],
+    ["name", "empty", "pending", 0, "idle", 900_000],
+    ["name", "seen", "pending", 4, "idle", 900_000],
+    ["name", "dead-b", "pending", 1, "idle", 300_000],
+  ];
+  const found = idleConsumers(rows, { consumer: "me", claimIdleMs: 300_000, handedOut: (owner) => owner === "seen" });
+  assertEquals(found, [{ owner: "dead-a", pending: 3 }, { owner: "dead-b", pending: 1 }]);
+  assertEquals(idleConsumers([], { consumer: "me", claimIdleMs: 1, handedOut: () => false }), []);
 });
