@@ -8,10 +8,9 @@ import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
 import { encode as encodeMsgpack } from "@msgpack/msgpack";
 import { tableFromArrays, tableToIPC } from "apache-arrow";
-import { stringify } from "yaml";
 import { decodeParquet } from "../src/parquet/writer.ts";
+import { cli, finish, runOnce, until, writeConfig } from "./helpers/kafka_cli.ts";
 import {
-  brokers,
   committedOffsets,
   createTopic,
   deleteTopics,
@@ -21,7 +20,6 @@ import {
   withAdmin,
 } from "./kafka_helpers.ts";
 
-const ROOT = new URL("..", import.meta.url).pathname;
 const opts = { sanitizeOps: false, sanitizeResources: false };
 
 /** A row read back from a Parquet file, with the file it came from. */
@@ -72,50 +70,6 @@ function expectedKeys(topic: string, counts: Record<number, number>): string[] {
   return Object.entries(counts).flatMap(([partition, count]) =>
     Array.from({ length: count }, (_, offset) => `${topic}+${partition}+${offset}`)
   );
-}
-
-interface CliRun {
-  readonly code: number;
-  readonly stderr: string;
-}
-
-async function writeConfig(dir: string, source: Record<string, unknown>, extra: Record<string, unknown> = {}) {
-  const config = {
-    source: { type: "kafka", bootstrap_servers: brokers(), progress: "log", ...source },
-    sink: { type: "local", path: `${dir}/out` },
-    telemetry: { log_level: "INFO", enabled: false },
-    pipeline: { batch_timeout_seconds: 2, ...extra },
-  };
-  const file = `${dir}/config.yaml`;
-  await Deno.writeTextFile(file, stringify(config));
-  return file;
-}
-
-function cli(file: string, flags: string[] = []): Deno.ChildProcess {
-  return new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-all", "main.ts", "run", "--config", file, ...flags],
-    cwd: ROOT,
-    stdout: "piped",
-    stderr: "piped",
-    env: { NO_COLOR: "1" },
-  }).spawn();
-}
-
-async function finish(child: Deno.ChildProcess): Promise<CliRun> {
-  const output = await child.output();
-  return { code: output.code, stderr: new TextDecoder().decode(output.stderr) };
-}
-
-async function runOnce(file: string, flags: string[] = []): Promise<CliRun> {
-  return await finish(cli(file, ["--until-caught-up", ...flags]));
-}
-
-async function until(what: string, condition: () => Promise<boolean>, timeoutMs = 120_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!await condition()) {
-    if (Date.now() > deadline) throw new Error(`Timed out waiting until ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
 }
 
 Deno.test(

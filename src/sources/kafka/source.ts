@@ -12,7 +12,16 @@
  * pipeline's `AssignmentListener.revoked`. Only then can the group move the partitions elsewhere.
  * @module
  */
-import { type Admin, type Consumer, type EachBatchPayload, Kafka, logLevel, type SASLOptions } from "kafkajs";
+import {
+  type Admin,
+  CompressionCodecs,
+  CompressionTypes,
+  type Consumer,
+  type EachBatchPayload,
+  Kafka,
+  logLevel,
+  type SASLOptions,
+} from "kafkajs";
 // kafkajs has no "partitions revoked" callback; its group class is wrapped (rejoin.ts; pinned version 2.2.4).
 import ConsumerGroup from "kafkajs/src/consumer/consumerGroup.js";
 import process from "node:process";
@@ -28,6 +37,7 @@ import type {
 import { ConfigError } from "../../core/errors.ts";
 import type { Logger } from "../../core/logger.ts";
 import { MessageBuffer } from "./buffer.ts";
+import { type CodecRegistry, registerCodecs } from "./codecs.ts";
 import { KafkaLag } from "./lag.ts";
 import { readPemFiles } from "../_common/tls.ts";
 import {
@@ -49,6 +59,8 @@ import {
 import { type ProgressHandle, progressSnapshot, startProgress, type TopicProgress } from "./progress.ts";
 import { deleteRejoinHook, installJoinHook, isRebalanceError, setRejoinHook } from "./rejoin.ts";
 import { selectTopics, topicSelection } from "./topics.ts";
+
+registerCodecs({ codecs: CompressionCodecs, types: CompressionTypes } as unknown as CodecRegistry);
 
 /** How often a handler waiting for buffer room sends heartbeats (kafkajs throttles them to its interval). */
 const ROOM_POLL_MS = 1000;
