@@ -18,8 +18,14 @@ import {
   tcpExchange,
 } from "./_common.ts";
 
-/** Kafka release the kit runs; 3.9 still speaks the old protocol versions kafkajs uses. */
-export const KAFKA_VERSION = "3.9.2";
+/**
+ * Kafka release the kit runs: the current 4.x by default; `FSDS_KAFKA_VERSION=3.9.2` runs the last 3.x instead (the
+ * CI runs the Kafka tests against both). Each version has its own install and data folder.
+ */
+export const KAFKA_VERSION = Deno.env.get("FSDS_KAFKA_VERSION") || "4.4.0";
+
+/** Kafka 4 logs through log4j2 and dropped the Metadata v0 request the 3.x probe used. */
+const KAFKA_4 = Number(KAFKA_VERSION.split(".")[0]) >= 4;
 
 /** Loopback port of the client listener. */
 export function kafkaPort(): number {
@@ -65,6 +71,7 @@ num.recovery.threads.per.data.dir=1
 `;
 }
 
+/** log4j 1 (reload4j) settings of Kafka 3.x. */
 const LOG4J = `log4j.rootLogger=WARN, stdout
 log4j.appender.stdout=org.apache.log4j.ConsoleAppender
 log4j.appender.stdout.layout=org.apache.log4j.PatternLayout
@@ -72,6 +79,24 @@ log4j.appender.stdout.layout.ConversionPattern=[%d] %p %m (%c)%n
 log4j.logger.kafka.server.KafkaRaftServer=INFO
 log4j.logger.kafka.server.BrokerServer=INFO
 `;
+
+/** log4j2 settings of Kafka 4.x: the same levels. */
+const LOG4J2 = `status = warn
+appender.stdout.type = Console
+appender.stdout.name = STDOUT
+appender.stdout.layout.type = PatternLayout
+appender.stdout.layout.pattern = [%d] %p %m (%c)%n
+rootLogger.level = warn
+rootLogger.appenderRef.stdout.ref = STDOUT
+logger.raft.name = kafka.server.KafkaRaftServer
+logger.raft.level = info
+logger.broker.name = kafka.server.BrokerServer
+logger.broker.level = info
+`;
+
+function logConfigFile(): string {
+  return `${serviceDir("kafka")}/${KAFKA_4 ? "log4j2.properties" : "log4j.properties"}`;
+}
 
 function classpath(): string {
   return `${installDir()}/libs/*`;
@@ -83,7 +108,7 @@ function jvmArgs(): string[] {
     "-Xms128m",
     "-XX:+UseG1GC",
     "-Djava.awt.headless=true",
-    `-Dlog4j.configuration=file:${serviceDir("kafka")}/log4j.properties`,
+    KAFKA_4 ? `-Dlog4j2.configurationFile=file:${logConfigFile()}` : `-Dlog4j.configuration=file:${logConfigFile()}`,
     `-Dkafka.logs.dir=${serviceDir("kafka")}/logs`,
     "-cp",
     classpath(),
@@ -97,18 +122,20 @@ function randomClusterId(): string {
 }
 
 /**
- * A Metadata v0 request for all topics; the broker answers with its broker list once it serves clients.
+ * A Metadata v4 request for no topic (every Kafka since 1.0 and through 4.x answers v4); the broker answers with its
+ * broker list once it serves clients.
  */
 function metadataRequest(): Uint8Array {
   const clientId = new TextEncoder().encode("fsds-kit");
-  const body = new Uint8Array(2 + 2 + 4 + 2 + clientId.length + 4);
+  const body = new Uint8Array(2 + 2 + 4 + 2 + clientId.length + 4 + 1);
   const view = new DataView(body.buffer);
   view.setInt16(0, 3); // api key: Metadata
-  view.setInt16(2, 0); // api version 0
+  view.setInt16(2, 4); // api version 4
   view.setInt32(4, 7); // correlation id
   view.setInt16(8, clientId.length);
   body.set(clientId, 10);
-  view.setInt32(10 + clientId.length, 0); // no topics: all of them
+  view.setInt32(10 + clientId.length, 0); // an empty topic list: brokers only
+  view.setInt8(14 + clientId.length, 0); // allow_auto_topic_creation: false
   const frame = new Uint8Array(4 + body.length);
   new DataView(frame.buffer).setInt32(0, body.length);
   frame.set(body, 4);
@@ -129,17 +156,19 @@ export const kafka: Service = {
     const dir = installDir();
     await mavenCopyDependencies(`${dir}/build`, [
       { group: "org.apache.kafka", artifact: "kafka_2.13", version: KAFKA_VERSION },
-      { group: "org.slf4j", artifact: "slf4j-reload4j", version: "1.7.36" },
+      KAFKA_4
+        ? { group: "org.apache.logging.log4j", artifact: "log4j-slf4j-impl", version: "2.25.5" }
+        : { group: "org.slf4j", artifact: "slf4j-reload4j", version: "1.7.36" },
     ], `${dir}/libs`);
     await Deno.writeTextFile(`${dir}/.installed`, new Date().toISOString());
   },
 
   async spawn() {
     const dir = serviceDir("kafka");
-    const dataDir = `${dir}/data`;
+    const dataDir = `${dir}/data-${KAFKA_VERSION}`; // a version's own storage format
     await Deno.mkdir(`${dir}/logs`, { recursive: true });
     await Deno.writeTextFile(`${dir}/server.properties`, serverProperties(dataDir));
-    await Deno.writeTextFile(`${dir}/log4j.properties`, LOG4J);
+    await Deno.writeTextFile(logConfigFile(), KAFKA_4 ? LOG4J2 : LOG4J);
     if (!await exists(`${dataDir}/meta.properties`)) {
       await Deno.mkdir(dataDir, { recursive: true });
       await run(javaBinary(), [
@@ -163,9 +192,9 @@ export const kafka: Service = {
       const response = await tcpExchange(kafkaPort(), metadataRequest(), (bytes) => {
         return bytes.length >= 4 && bytes.length >= 4 + new DataView(bytes.buffer).getInt32(0);
       });
-      if (response.length < 12) return "no Metadata response";
+      if (response.length < 16) return "no Metadata response";
       const view = new DataView(response.buffer);
-      const brokers = view.getInt32(8);
+      const brokers = view.getInt32(12); // after size, correlation id and throttle time
       return brokers >= 1 ? null : "Metadata lists no broker yet";
     } catch (error) {
       return `Metadata request failed: ${(error as Error).message}`;
