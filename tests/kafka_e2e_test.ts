@@ -312,3 +312,58 @@ Deno.test("kafka to local: MessagePack, JSON and Arrow IPC payloads", opts, asyn
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test(
+  "kafka to local: one-shot waits for partitions another member holds, drains them once it dies, exit 0 with all",
+  opts,
+  async () => {
+    const dir = await Deno.makeTempDir({ prefix: "fsds-kafka-e2e-" });
+    const topic = await createTopic("held", 3);
+    const group = uniqueName("group");
+    // Another instance joins first and holds every partition without committing (its batch stays open), then is
+    // killed: a dead member whose session has not expired yet, as after a crash.
+    await Deno.mkdir(`${dir}/holder`);
+    const holderConfig = await writeConfig(`${dir}/holder`, {
+      topics: [topic],
+      group_id: group,
+      batch_size: 100_000,
+      extra_config: { "session.timeout.ms": 6000, "heartbeat.interval.ms": 1000 },
+    }, { batch_timeout_seconds: 3600 });
+    let holder: Deno.ChildProcess | undefined;
+    try {
+      await produce(topic, jsonMessages(3_000, 3));
+      holder = cli(holderConfig);
+      await until("the other member holds the partitions", () =>
+        withAdmin(async (admin) => {
+          const [described] = (await admin.describeGroups([group])).groups;
+          return described?.state === "Stable" && described.members.length === 1;
+        }));
+      const file = await writeConfig(dir, {
+        topics: [topic],
+        group_id: group,
+        batch_size: 500,
+        extra_config: { "session.timeout.ms": 8000, "heartbeat.interval.ms": 1000 },
+      });
+      const run = cli(file, ["--until-caught-up"]);
+      // Long enough for the run to take its share and finish it; the other member still holds the rest.
+      await new Promise((resolve) => setTimeout(resolve, 8000));
+      holder.kill("SIGKILL");
+      const held = holder;
+      holder = undefined;
+      assert.notEqual((await finish(held)).code, 0);
+      const done = await finish(run);
+      assert.equal(done.code, 0, done.stderr);
+      const rows = await readRows(`${dir}/out`);
+      assert.deepEqual(keysOf(rows).sort(), expectedKeys(topic, { 0: 1_000, 1: 1_000, 2: 1_000 }).sort());
+      assert.deepEqual(await committedOffsets(group, topic), { 0: 1_000, 1: 1_000, 2: 1_000 });
+      assert.match(done.stderr, /waiting for partitions held by another member/);
+    } finally {
+      try {
+        holder?.kill("SIGKILL");
+      } catch { /* already gone */ }
+      await holder?.output();
+      await deleteTopics(topic);
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+);

@@ -101,6 +101,33 @@ export function startOffset(offsets: PartitionOffsets, startFrom: StartFrom): St
   return { kind: "start_from", start: at ?? high };
 }
 
+/** A partition's offsets when a one-shot run started. */
+export interface EndAtStart {
+  /** Log start offset. */
+  readonly low: bigint;
+  /** High watermark: the run is done with the partition once everything before it is durable and committed. */
+  readonly high: bigint;
+}
+
+/**
+ * The partitions a one-shot run still waits for on other members of its group: those that had records at start
+ * (`high > low`), are not assigned to this instance, and whose group commit (`committed`, absent when none) is still
+ * before their end at start. Sorted. Pure: the caller fetches the group's offsets.
+ */
+export function unfinishedElsewhere(
+  ends: ReadonlyMap<string, EndAtStart>,
+  owned: ReadonlySet<string>,
+  committed: ReadonlyMap<string, bigint>,
+): string[] {
+  const waiting: string[] = [];
+  for (const [stream, end] of ends) {
+    if (owned.has(stream) || end.high <= end.low) continue;
+    const at = committed.get(stream);
+    if (at === undefined || at < end.high) waiting.push(stream);
+  }
+  return waiting.sort();
+}
+
 /** What {@linkcode PartitionTracker.checkBatch} decided about a fetched batch. */
 export type BatchCheck =
   /** Deliver messages with offsets from `from` on (earlier ones precede the start point) up to before `until`. */

@@ -8,6 +8,7 @@ import {
   PartitionTracker,
   startOffset,
   streamName,
+  unfinishedElsewhere,
 } from "./offsets.ts";
 
 Deno.test("positions are 20-digit offsets that sort as text in offset order", () => {
@@ -123,4 +124,18 @@ Deno.test("partitionOffsets() reads one partition from the admin replies; -1 and
   assert.deepEqual(partitionOffsets(replies, 0), { committed: 6n, low: 5n, high: 9n, atTime: 8n });
   assert.deepEqual(partitionOffsets(replies, 1), { committed: null, low: 0n, high: 7n, atTime: null });
   assert.deepEqual(partitionOffsets(replies, 2), { committed: null, low: 0n, high: 0n, atTime: null });
+});
+
+Deno.test("unfinishedElsewhere() waits for partitions of other members committed short of their end at start", () => {
+  const ends = new Map([
+    ["t+0", { low: 0n, high: 100n }],
+    ["t+1", { low: 0n, high: 100n }],
+    ["t+2", { low: 0n, high: 100n }],
+    ["t+3", { low: 50n, high: 50n }],
+    ["t+4", { low: 0n, high: 10n }],
+  ]);
+  const committed = new Map([["t+1", 100n], ["t+2", 58n]]);
+  // t+0 is ours; t+1 is done by the group; t+2 is held short of its end; t+3 was empty; t+4 was never committed.
+  assert.deepEqual(unfinishedElsewhere(ends, new Set(["t+0"]), committed), ["t+2", "t+4"]);
+  assert.deepEqual(unfinishedElsewhere(ends, new Set(["t+0", "t+2", "t+4"]), committed), []);
 });

@@ -49,12 +49,15 @@ import {
 } from "./config.ts";
 import { toSourceMessage } from "./message.ts";
 import {
+  type EndAtStart,
   parsePosition,
+  parseStream,
   partitionOffsets,
   PartitionTracker,
   startOffset,
   streamName,
   type TopicOffsetReplies,
+  unfinishedElsewhere,
 } from "./offsets.ts";
 import { type ProgressHandle, progressSnapshot, startProgress, type TopicProgress } from "./progress.ts";
 import { deleteRejoinHook, installJoinHook, isRebalanceError, setRejoinHook } from "./rejoin.ts";
@@ -66,6 +69,12 @@ registerCodecs({ codecs: CompressionCodecs, types: CompressionTypes } as unknown
 const ROOM_POLL_MS = 1000;
 /** How often `read()` re-checks the one-shot end while no data arrives. */
 const END_POLL_MS = 100;
+/** One-shot: how often the group's commits of other members' partitions are looked up while waiting for them. */
+const OTHERS_POLL_MS = 1000;
+/** kafkajs's default session timeout: how long a dead member holds its partitions. */
+const DEFAULT_SESSION_TIMEOUT_MS = 30_000;
+/** Beyond the session timeout, how long a one-shot run waits for other members' partitions to move. */
+const OTHERS_MARGIN_MS = 15_000;
 
 /** Counters of one source instance, for logs and tests. */
 export interface KafkaSourceStats {
@@ -103,6 +112,10 @@ export class KafkaSource implements Source {
   #trackers = new Map<string, PartitionTracker>();
   /** One-shot: end offset of each partition, taken when it was first assigned. */
   #endAtStart = new Map<string, bigint>();
+  /** One-shot: every partition of the subscribed topics at start; the run ends only once all are committed to it. */
+  #offsetsAtStart = new Map<string, EndAtStart>();
+  /** One-shot, own partitions done: since when it waits for partitions of other members, and what it last saw. */
+  #waitingElsewhere: { since: number; seen: string; checkedAt: number; done: boolean } | undefined;
   #generation = 0;
   #assignmentReady = false;
   #prepared: Promise<void> = Promise.resolve();
@@ -193,6 +206,16 @@ export class KafkaSource implements Source {
       return;
     }
     this.#log.info({ topics: this.#topics, group_id: this.#options.groupId }, "subscribing");
+    if (this.#untilCaughtUp) {
+      for (const topic of this.#topics) {
+        for (const mark of await admin.fetchTopicOffsets(topic)) {
+          const stream = streamName(topic, mark.partition);
+          const high = BigInt(mark.high ?? mark.offset);
+          this.#offsetsAtStart.set(stream, { low: BigInt(mark.low ?? 0), high });
+          this.#endAtStart.set(stream, high);
+        }
+      }
+    }
     const consumer = kafka.consumer({
       groupId: this.#options.groupId,
       allowAutoTopicCreation: false,
@@ -250,7 +273,9 @@ export class KafkaSource implements Source {
         }
         return { kind: "messages", messages };
       }
-      if (this.#noTopics || (this.#untilCaughtUp && this.#caughtUp())) return { kind: "end" };
+      if (this.#noTopics || (this.#untilCaughtUp && this.#caughtUp() && await this.#othersCaughtUp())) {
+        return { kind: "end" };
+      }
       const left = deadline - Date.now();
       if (left <= 0 || options.signal.aborted || this.#closed) return { kind: "idle" };
       await this.#buffer.waitForData(Math.min(left, this.#untilCaughtUp ? END_POLL_MS : left));
@@ -493,6 +518,55 @@ export class KafkaSource implements Source {
     tracker.fetched(until !== null && last >= until ? until - 1n : last);
     if (until !== null && last >= until - 1n) pause();
     await this.#heartbeat(heartbeat);
+  }
+
+  /**
+   * One-shot, own partitions done: whether every other partition that had records at start is committed by the group
+   * up to its end at start. Partitions still held by another member (a dead one whose session has not expired, or
+   * another instance still writing) are waited for, the admin asked at most once a second; the wait fails once the
+   * group's commits for them have not moved for the session timeout plus a margin.
+   */
+  async #othersCaughtUp(): Promise<boolean> {
+    const now = Date.now();
+    const wait = this.#waitingElsewhere;
+    if (wait?.done) return true;
+    if (wait && now - wait.checkedAt < OTHERS_POLL_MS) return false;
+    const topics = [...new Set([...this.#offsetsAtStart.keys()].map((s) => parseStream(s).topic))];
+    const replies = await this.#admin!.fetchOffsets({ groupId: this.#options.groupId, topics });
+    const committed = new Map<string, bigint>();
+    for (const { topic, partitions } of replies) {
+      for (const p of partitions) {
+        if (Number(p.offset) >= 0) committed.set(streamName(topic, p.partition), BigInt(p.offset));
+      }
+    }
+    const waiting = unfinishedElsewhere(this.#offsetsAtStart, new Set(this.#trackers.keys()), committed);
+    if (waiting.length === 0) {
+      if (wait) this.#log.info({}, "partitions of other members are committed to their end at start");
+      this.#waitingElsewhere = { since: now, seen: "", checkedAt: now, done: true };
+      return true;
+    }
+    const seen = waiting.map((s) => `${s}@${committed.get(s) ?? "none"}`).join(",");
+    const session = this.#options.consumer.sessionTimeout;
+    const limitMs = (typeof session === "number" ? session : DEFAULT_SESSION_TIMEOUT_MS) + OTHERS_MARGIN_MS;
+    if (!wait || wait.seen !== seen) {
+      if (!wait) {
+        this.#log.warn(
+          { partitions: waiting, wait_limit_s: limitMs / 1000 },
+          "own partitions done; waiting for partitions held by another member (a dead member's session must expire)",
+        );
+      }
+      this.#waitingElsewhere = { since: now, seen, checkedAt: now, done: false };
+      return false;
+    }
+    wait.checkedAt = now;
+    if (now - wait.since > limitMs) {
+      throw new Error(
+        `Cannot finish the one-shot drain of group "${this.#options.groupId}": partitions ${waiting.join(", ")} ` +
+          `had records at start and were not committed up to their end within ${Math.round(limitMs / 1000)} s ` +
+          `while another member held them`,
+      );
+    }
+    return false;
   }
 
   #caughtUp(): boolean {
