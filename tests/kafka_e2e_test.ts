@@ -16,6 +16,7 @@ import {
   deleteTopics,
   jsonMessages,
   produce,
+  recreateTopic,
   uniqueName,
   withAdmin,
 } from "./kafka_helpers.ts";
@@ -362,6 +363,37 @@ Deno.test(
         holder?.kill("SIGKILL");
       } catch { /* already gone */ }
       await holder?.output();
+      await deleteTopics(topic);
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+);
+
+Deno.test(
+  "kafka to local: a topic recreated with fewer records than its last batch is written, not taken as durable",
+  opts,
+  async () => {
+    const dir = await Deno.makeTempDir({ prefix: "fsds-kafka-e2e-" });
+    const topic = await createTopic("recreated", 1);
+    const group = uniqueName("group");
+    try {
+      await produce(topic, jsonMessages(100, 1));
+      const file = await writeConfig(dir, { topics: [topic], group_id: group, batch_size: 1000 });
+      const first = await runOnce(file);
+      assert.equal(first.code, 0, first.stderr);
+      assert.equal((await readRows(`${dir}/out`)).length, 100, "one batch, offsets 0..99");
+      // Stopped, the topic deleted and recreated with 10 records: they start at offset 0 again, like the old batch.
+      await recreateTopic(topic, 1);
+      await produce(topic, jsonMessages(10, 1, 1000));
+      const second = await runOnce(file);
+      assert.equal(second.code, 0, second.stderr);
+      const rows = await readRows(`${dir}/out`);
+      const fresh = rows.filter((row) => Number(row.n) >= 1000).map((row) => Number(row.n)).sort((a, b) => a - b);
+      assert.deepEqual(fresh, Array.from({ length: 10 }, (_, i) => 1000 + i), "the 10 new records, once each");
+      assert.equal(rows.length, 110, "the earlier incarnation's file is kept");
+      assert.deepEqual(await committedOffsets(group, topic), { 0: 10 });
+      assert.match(second.stderr, /ends past the end of the stream/, "a warning says so");
+    } finally {
       await deleteTopics(topic);
       await Deno.remove(dir, { recursive: true });
     }

@@ -57,6 +57,20 @@ export async function createTopic(
   return topic;
 }
 
+/** Deletes `topic` and creates it again empty; deletion completes asynchronously, so creation is retried. */
+export async function recreateTopic(topic: string, partitions: number): Promise<void> {
+  await withAdmin((admin) => admin.deleteTopics({ topics: [topic] }));
+  await withAdmin(async (admin) => {
+    for (let attempt = 0; attempt < 50; attempt++) {
+      const created = await admin.createTopics({ topics: [{ topic, numPartitions: partitions }], waitForLeaders: true })
+        .catch(() => false);
+      if (created) return;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    throw new Error(`Cannot recreate topic "${topic}"`);
+  });
+}
+
 /** Deletes topics (cleanup; errors ignored). */
 export async function deleteTopics(...topics: string[]): Promise<void> {
   await withAdmin((admin) => admin.deleteTopics({ topics })).catch(() => {});

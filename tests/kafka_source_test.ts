@@ -10,6 +10,7 @@ import {
   makeSource,
   payload,
   produce,
+  recreateTopic,
   uniqueName,
   withAdmin,
 } from "./kafka_helpers.ts";
@@ -271,19 +272,7 @@ Deno.test("kafka source detects a topic deleted and recreated mid-run and reads 
     await produce(topic, jsonMessages(10, 1));
     await source.connect();
     assert.equal((await drain(source, { limit: 10 })).length, 10);
-    await withAdmin((admin) => admin.deleteTopics({ topics: [topic] }));
-    await withAdmin(async (admin) => {
-      // Deletion completes asynchronously; retry creation until the name is free again.
-      for (let attempt = 0; attempt < 50; attempt++) {
-        if (
-          await admin.createTopics({ topics: [{ topic, numPartitions: 1 }], waitForLeaders: true }).catch(() => false)
-        ) {
-          return;
-        }
-        await new Promise((resolve) => setTimeout(resolve, 200));
-      }
-      throw new Error(`Cannot recreate topic "${topic}"`);
-    });
+    await recreateTopic(topic, 1);
     await produce(topic, jsonMessages(3, 1, 100));
     const again = await drain(source, { limit: 3, idleLimit: 100 });
     assert.deepEqual(again.map((m) => [Number(m.position), payload(m)]), [[0, { n: 100 }], [1, { n: 101 }], [2, {

@@ -113,6 +113,12 @@ export interface Source {
    * positions, since a re-run may read different data at the same positions. Default true.
    */
   readonly durableAcks?: boolean;
+  /**
+   * The position just past the last message the stream holds, as far as the source knows (Kafka: the high
+   * watermark), or undefined. A journal batch ending at or past it belongs to an earlier incarnation of the stream
+   * (a topic deleted and recreated), so it is never acknowledged as durable. Optional.
+   */
+  endOf?(stream: string): string | undefined;
   /** Compares two positions of one stream in stream order (negative, zero, positive). Defaults to text order. */
   comparePositions?(a: string, b: string): number;
   /** Describes a message for errors and logs, e.g. `topic "orders" partition 3 offset 1200`. */

@@ -83,14 +83,31 @@ export class Journal {
   }
 
   /**
-   * Decides what to do for a stream whose first message after start is at `firstSeen`.
-   * `compare` orders two positions of the stream.
+   * Decides what to do for a stream whose first message after start is at `firstSeen`. `compare` orders two positions
+   * of the stream; `end`, when the source knows it, is the position just past the stream's last message (Kafka: the
+   * high watermark): a batch reaching it cannot be of this stream's present incarnation.
    */
-  async recover(stream: string, firstSeen: string, compare: (a: string, b: string) => number): Promise<Recovery> {
+  async recover(
+    stream: string,
+    firstSeen: string,
+    compare: (a: string, b: string) => number,
+    end?: string,
+  ): Promise<Recovery> {
     const entry = await this.read(stream);
     if (entry === null) return { kind: "none", generation: "" };
     const generation = entry.generation ?? "";
     if (compare(firstSeen, entry.last) > 0) return { kind: "none", generation };
+    if (end !== undefined && compare(entry.last, end) >= 0) {
+      // A topic deleted and recreated with fewer records than the last batch: the positions did not go back before
+      // the batch, but the batch ends past what the stream holds, so it is of the earlier incarnation.
+      const next = newGeneration();
+      this.#log.warn(
+        { stream, resumed_at: firstSeen, journal_last: entry.last, stream_end: end, generation: next },
+        "The last batch ends past the end of the stream (topic recreated?); writing under a new file-name " +
+          "generation, nothing skipped or acknowledged for the earlier batch",
+      );
+      return { kind: "restarted", generation: next };
+    }
     if (compare(firstSeen, entry.first) < 0) {
       const next = newGeneration();
       this.#log.warn(

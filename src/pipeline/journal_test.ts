@@ -1,4 +1,4 @@
-import { deepEqual as assertEquals } from "node:assert/strict";
+import assert, { deepEqual as assertEquals } from "node:assert/strict";
 import { LocalSink } from "../sinks/local.ts";
 import { outputPaths } from "./layout.ts";
 import { Logger } from "../telemetry/log.ts";
@@ -81,5 +81,22 @@ Deno.test("journal recovery keeps the generation recorded in the entry", async (
   const { root, journal } = await setup();
   await journal.begin({ stream: "t+0", generation: "20260101T000000Z", first: "005", last: "009", files: [] });
   assertEquals(await journal.recover("t+0", "010", compare), { kind: "none", generation: "20260101T000000Z" });
+  await Deno.remove(root, { recursive: true });
+});
+
+Deno.test("journal recovery: a durable batch ending past the stream's end is of an earlier incarnation", async () => {
+  const { root, sink, journal } = await setup();
+  await journal.begin({ stream: "t+0", first: "000", last: "099", files: ["t+0+000.parquet"] });
+  await sink.write("t+0+000.parquet", new Uint8Array([1]));
+  // The topic was recreated with 10 records: it ends at 010, the batch at 099.
+  const recovery = await journal.recover("t+0", "000", compare, "010");
+  assertEquals(recovery.kind, "restarted");
+  assert(recovery.generation !== "", "a new file-name generation");
+  // The same batch with the stream still holding it (end past it) stays durable.
+  assertEquals(await journal.recover("t+0", "000", compare, "100"), {
+    kind: "durable",
+    through: "099",
+    generation: "",
+  });
   await Deno.remove(root, { recursive: true });
 });

@@ -397,7 +397,8 @@ export class Pipeline {
   async #open(message: SourceMessage): Promise<StreamState> {
     const state: StreamState = { durableAcks: [], warned: 0, tail: Promise.resolve(), generation: "" };
     if (this.#source.durableAcks !== false) {
-      const recovery = await this.#journal.recover(message.stream, message.position, this.#compare);
+      const end = this.#source.endOf?.(message.stream);
+      const recovery = await this.#journal.recover(message.stream, message.position, this.#compare, end);
       if (recovery.kind === "durable") state.durableThrough = recovery.through;
       state.generation = recovery.generation;
     }

@@ -50,6 +50,7 @@ import {
 import { toSourceMessage } from "./message.ts";
 import {
   type EndAtStart,
+  formatPosition,
   parsePosition,
   parseStream,
   partitionOffsets,
@@ -312,6 +313,12 @@ export class KafkaSource implements Source {
       }
     }));
     return out;
+  }
+
+  /** The high watermark of an assigned partition, as a position; undefined for a partition not assigned here. */
+  endOf(stream: string): string | undefined {
+    const tracker = this.#trackers.get(stream);
+    return tracker ? formatPosition(tracker.highWatermark) : undefined;
   }
 
   setAssignmentListener(listener: AssignmentListener): void {
