@@ -1,12 +1,14 @@
 /**
  * Integration tests of the HDFS sink against the service kit's real HDFS (WebHDFS on loopback): round trip through
- * OPEN, rename atomicity under a concurrent LISTSTATUS poller, stale temporary files, NameNode failover past a dead
- * URL, HDFS stopped mid-run, and permission errors.
+ * OPEN, rename atomicity under a concurrent LISTSTATUS poller, temporary files and probes of crashed runs and of live
+ * ones, NameNode failover past a dead URL, HDFS stopped mid-run (between CREATE and RENAME too), and permission
+ * errors. What is left on HDFS is listed with plain LISTSTATUS requests ({@linkcode listRaw}), not the sink's client.
  */
 import assert, { deepEqual as assertEquals, rejects } from "node:assert/strict";
 import { outputPaths } from "../src/pipeline/layout.ts";
 import { configSchema as hdfsSinkSchema } from "../src/sinks/hdfs/config.ts";
-import { createHdfsSink, type HdfsSink } from "../src/sinks/hdfs/sink.ts";
+import { SELF, tempPathBeside } from "../src/sinks/_common/temp_files.ts";
+import { createHdfsSink, HdfsSink } from "../src/sinks/hdfs/sink.ts";
 import { WebHdfsClient } from "../src/sinks/hdfs/webhdfs_client.ts";
 import { WebHdfsError } from "../src/sinks/hdfs/webhdfs_errors.ts";
 import { endpoints, startService, stopService } from "./services/endpoints.ts";
@@ -47,6 +49,36 @@ function deadPort(): number {
   const port = (listener.addr as Deno.NetAddr).port;
   listener.close();
   return port;
+}
+
+/** Every file below `folder` (absolute paths, hidden ones included) from plain LISTSTATUS requests. */
+async function listRaw(folder: string): Promise<string[]> {
+  const encoded = folder.split("/").map(encodeURIComponent).join("/");
+  const url = `${ep().url}/webhdfs/v1${encoded}?op=LISTSTATUS&user.name=${encodeURIComponent(ep().user)}`;
+  const response = await fetch(url, { signal: AbortSignal.timeout(30_000) });
+  if (response.status === 404) {
+    await response.body?.cancel();
+    return [];
+  }
+  assert.ok(response.ok, `LISTSTATUS ${folder}: ${response.status}`);
+  const out: string[] = [];
+  for (const entry of (await response.json()).FileStatuses.FileStatus as { pathSuffix: string; type: string }[]) {
+    const full = `${folder}/${entry.pathSuffix}`;
+    out.push(...(entry.type === "DIRECTORY" ? await listRaw(full) : [full]));
+  }
+  return out.sort();
+}
+
+/** Files below `folder` whose name marks them temporary. */
+async function tempsUnder(folder: string): Promise<string[]> {
+  return (await listRaw(folder)).filter((path) => path.endsWith(".fsds-tmp"));
+}
+
+/** The pid of a process that has exited. */
+async function deadPid(): Promise<number> {
+  const child = new Deno.Command("true").spawn();
+  await child.status;
+  return child.pid;
 }
 
 async function cleanup(path: string): Promise<void> {
@@ -221,6 +253,93 @@ Deno.test("hdfs sink connect() removes only its own stale temporary files", asyn
       "t/date=2024-01-01/t+0000.parquet",
     ]);
   } finally {
+    await cleanup(base);
+  }
+});
+
+Deno.test("hdfs sink connect() removes a crashed run's temporaries at any age, never a live instance's", async () => {
+  await startService("hdfs");
+  const base = freshBase("owners");
+  const client = clientAs(ep().user);
+  const live = new Deno.Command("sleep", { args: ["60"] }).spawn();
+  const twoHoursAgo = Date.now() - 2 * 60 * 60 * 1000;
+  const otherHost = SELF.host === "00000000" ? "11111111" : "00000000";
+  const folder = `${base}/_fsds/journal`;
+  const crashed = tempPathBeside(`${folder}/s.json`, {
+    host: SELF.host,
+    pid: await deadPid(),
+    start: Date.now() - 1000,
+  });
+  const running = tempPathBeside(`${folder}/t.json`, { host: SELF.host, pid: live.pid, start: Date.now() - 1000 });
+  const remoteFresh = tempPathBeside(`${folder}/u.json`, { host: otherHost, pid: live.pid + 1, start: 1 });
+  const remoteOld = tempPathBeside(`${folder}/v.json`, { host: otherHost, pid: live.pid + 1, start: 1 });
+  const oldProbe = `${base}/_fsds/probe/${crypto.randomUUID()}`;
+  const freshProbe = `${base}/_fsds/probe/${crypto.randomUUID()}`;
+  try {
+    for (const path of [crashed, running, remoteFresh, remoteOld]) await client.create(path, bytes(5, 1));
+    for (const path of [oldProbe, freshProbe]) await client.create(path, new Uint8Array());
+    await client.setTimes(remoteOld, twoHoursAgo);
+    await client.setTimes(oldProbe, Date.now() - 10 * 60 * 1000);
+    const sink = sinkAt(base);
+    await sink.connect();
+    await sink.close();
+    assertEquals(await listRaw(base), [running, remoteFresh, freshProbe].sort());
+  } finally {
+    live.kill();
+    await live.status;
+    await cleanup(base);
+  }
+});
+
+Deno.test("hdfs sink write that loses HDFS between CREATE and RENAME leaves no temporary file", async () => {
+  await startService("hdfs");
+  const base = freshBase("midwrite");
+  let stopBeforeRename = false;
+  let down = false;
+  const staged: typeof fetch = async (input, init) => {
+    const url = String(input instanceof Request ? input.url : input);
+    if (stopBeforeRename && url.includes("op=RENAME")) {
+      stopBeforeRename = false;
+      await stopService("hdfs");
+    }
+    if (down && /op=(RENAME|DELETE)/.test(url)) throw new TypeError("staged outage: connection refused");
+    return await fetch(input, init);
+  };
+  const client = new WebHdfsClient({
+    urls: [ep().url],
+    user: ep().user,
+    maxRetries: 1,
+    timeoutMs: 5000,
+    fetch: staged,
+  });
+  const sink = new HdfsSink(client, base, { paths: outputPaths, graceMs: 60_000 });
+  try {
+    await sink.connect();
+    stopBeforeRename = true;
+    try {
+      await rejects(() => sink.write("s/a.parquet", bytes(4096, 1)), (e: unknown) => {
+        assert.ok(e instanceof WebHdfsError && e.kind === "unreachable", String(e));
+        return true;
+      });
+    } finally {
+      await startService("hdfs");
+    }
+    assertEquals((await tempsUnder(base)).length, 1, "CREATE went through before HDFS stopped");
+    assertEquals(sink.pendingTempFiles, 1);
+    await sink.write("s/a.parquet", bytes(4096, 1)); // the pipeline's retry
+    assertEquals(await tempsUnder(base), [], "a write that succeeds deletes the temporaries of failed ones");
+    assertEquals(await listRaw(base), [`${base}/s/a.parquet`]);
+
+    // Rename and delete fail alike (a staged outage): close() deletes what is left once HDFS answers.
+    down = true;
+    await rejects(() => sink.write("_fsds/journal/s.json", bytes(10, 2)));
+    assertEquals((await tempsUnder(base)).length, 1);
+    down = false;
+    await sink.close();
+    assertEquals(sink.pendingTempFiles, 0);
+    assertEquals(await tempsUnder(base), [], "close() deletes the temporaries it knows of");
+  } finally {
+    await startService("hdfs");
     await cleanup(base);
   }
 });

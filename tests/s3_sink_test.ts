@@ -169,6 +169,42 @@ s3Test("s3 sink round trip: write, read, list, overwrite and delete under the pr
   }
 });
 
+s3Test("s3 sink connect() removes probe objects a run left mid-probe, once they are old, and no others", async () => {
+  const prefix = freshPrefix("probes");
+  const client = rawClient();
+  const s3 = kit();
+  const writer = sinkFor(prefix);
+  const put = (key: string) => writer.write(key, text(""));
+  try {
+    await put(`${outputPaths.probeFolder}old`);
+    await put("_fsds/journal/s.json");
+    await new Promise((resolve) => setTimeout(resolve, 2500)); // LastModified has whole seconds
+    await put(`${outputPaths.probeFolder}new`);
+    const sink = new S3Sink(
+      s3SinkSchema.parse({
+        type: "s3",
+        bucket: s3.bucket,
+        prefix,
+        endpoint_url: s3.endpoint,
+        aws_access_key_id: s3.accessKeyId,
+        aws_secret_access_key: s3.secretAccessKey,
+        region_name: s3.region,
+      }),
+      { log: new Logger("test.s3"), paths: outputPaths, staleProbeMs: 1500 },
+    );
+    await sink.connect();
+    await sink.close();
+    assertEquals(await rawKeys(client, `${prefix}/`), [
+      `${prefix}/_fsds/journal/s.json`,
+      `${prefix}/${outputPaths.probeFolder}new`,
+    ]);
+  } finally {
+    for (const key of await rawKeys(client, `${prefix}/`)) await writer.delete(key.slice(prefix.length + 1));
+    await writer.close();
+    client.destroy();
+  }
+});
+
 s3Test("s3 sink list() follows pagination past 1000 keys", async () => {
   const prefix = freshPrefix("paging");
   const sink = sinkFor(prefix);

@@ -14,6 +14,11 @@ export interface OwnPaths {
   isOwnPath(path: string): boolean;
   /** A fresh path for a connect probe, written and deleted at once. */
   probePath(): string;
+  /**
+   * The folder every {@linkcode probePath} lies in (relative to the sink root, ending in `/`): a sink removes what a
+   * run that died mid-probe left there.
+   */
+  readonly probeFolder: string;
 }
 
 /** A file found by {@linkcode Sink.list}. */

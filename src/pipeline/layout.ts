@@ -59,4 +59,4 @@ export function isOwnPath(path: string): boolean {
 }
 
 /** What a sink is told of the layout. */
-export const outputPaths: OwnPaths = { isOwnPath, probePath };
+export const outputPaths: OwnPaths = { isOwnPath, probePath, probeFolder: PROBE_FOLDER };

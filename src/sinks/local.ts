@@ -1,17 +1,22 @@
 /**
  * Local filesystem sink: each file is written to a hidden temporary name in its target folder
  * (`../_common/temp_files.ts`), fsynced, renamed into place and the folder fsynced, so a reader never sees a
- * half-written file and a crash leaves at most a temporary file (removed at the next start). The connect probe goes
- * where the pipeline's layout says (`SinkContext.paths`).
+ * half-written file and a crash leaves at most a temporary file. The connect probe goes where the pipeline's layout
+ * says (`SinkContext.paths`). A failed write deletes its temporary file (or `close()` does, if that failed too);
+ * `connect()` removes those of crashed runs by the rule of `./_common/temp_files.ts` (a dead writer on this host at
+ * once, a live one's past {@linkcode LOCAL_TEMP_GRACE_MS}, another host's past an hour: a shared mount) and probes
+ * older than five minutes.
  * @module
  */
 import { z } from "zod";
 import { commonSinkFields, type SinkContext, type SinkPlugin } from "../core/plugin.ts";
 import type { OwnPaths, Sink, SinkEntry } from "../core/sink.ts";
 import type { Logger } from "../core/logger.ts";
-import { STALE_TEMP_MS, TEMP_SUFFIX, tempPathBeside } from "./_common/temp_files.ts";
+import { classifyTemp, isTempName, STALE_PROBE_MS, TEMP_SUFFIX, tempPathBeside } from "./_common/temp_files.ts";
 
 const TYPE = "local";
+/** How long a live writer on this host may keep a local temporary file: a write is one local copy and fsync. */
+export const LOCAL_TEMP_GRACE_MS = 10 * 60 * 1000;
 
 /** Schema of `sink` when `type: local`. `base_path` is the original project's name of `path`. */
 export const localSinkSchema = z.object({
@@ -59,6 +64,8 @@ export class LocalSink implements Sink {
   readonly #fsync: boolean;
   readonly #log?: Logger;
   readonly #paths: OwnPaths;
+  /** Temporary files of failed writes that could not be deleted at once: `close()` tries again. */
+  readonly #orphans = new Set<string>();
 
   constructor(root: string, options: LocalSinkOptions) {
     this.#root = root.replace(/\/+$/, "") || "/";
@@ -81,6 +88,8 @@ export class LocalSink implements Sink {
     }
     const removed = await this.#removeStaleTemps(this.#root);
     if (removed > 0) this.#log?.info({ removed, root: this.#root }, "Removed temporary files left by a crashed run");
+    const probes = await this.#removeStaleProbes();
+    if (probes > 0) this.#log?.info({ removed: probes, root: this.#root }, "Removed probes left by a crashed run");
   }
 
   async write(path: string, data: Uint8Array): Promise<void> {
@@ -100,7 +109,9 @@ export class LocalSink implements Sink {
       await Deno.rename(temp, target);
       if (this.#fsync) await syncFolder(folder);
     } catch (error) {
-      await Deno.remove(temp).catch(() => {});
+      await Deno.remove(temp).catch((removeError) => {
+        if (!(removeError instanceof Deno.errors.NotFound)) this.#orphans.add(temp);
+      });
       throw new Error(`Cannot write local file "${target}": ${(error as Error).message}`, { cause: error });
     }
   }
@@ -147,8 +158,19 @@ export class LocalSink implements Sink {
     return this.#resolve(path);
   }
 
-  close(): Promise<void> {
-    return Promise.resolve();
+  /** Deletes temporary files of failed writes that could not be deleted then; the next `connect()` gets the rest. */
+  async close(): Promise<void> {
+    for (const temp of [...this.#orphans]) {
+      try {
+        await Deno.remove(temp);
+        this.#orphans.delete(temp);
+      } catch (error) {
+        if (error instanceof Deno.errors.NotFound) this.#orphans.delete(temp);
+      }
+    }
+    if (this.#orphans.size > 0) {
+      this.#log?.warn({ paths: [...this.#orphans] }, "Cannot delete temporary files of failed writes");
+    }
   }
 
   #resolve(path: string): string {
@@ -164,12 +186,35 @@ export class LocalSink implements Sink {
     for await (const item of Deno.readDir(folder)) {
       const full = `${folder}/${item.name}`;
       if (item.isDirectory) removed += await this.#removeStaleTemps(full);
-      else if (item.name.endsWith(TEMP_SUFFIX)) {
+      else if (item.isFile && isTempName(item.name)) {
         const { mtime } = await Deno.stat(full);
-        if (!mtime || Date.now() - mtime.getTime() > STALE_TEMP_MS) {
+        const verdict = classifyTemp(item.name, mtime?.getTime() ?? 0, { graceMs: LOCAL_TEMP_GRACE_MS });
+        if (verdict.kind === "stale") {
           await Deno.remove(full).catch(() => {});
           removed++;
         }
+      }
+    }
+    return removed;
+  }
+
+  /** Deletes probes older than a few minutes (a live run deletes its own at once); returns how many. */
+  async #removeStaleProbes(): Promise<number> {
+    const folder = this.#resolve(this.#paths.probeFolder.replace(/\/+$/, ""));
+    const cutoff = Date.now() - STALE_PROBE_MS;
+    let removed = 0;
+    try {
+      for await (const item of Deno.readDir(folder)) {
+        if (!item.isFile) continue;
+        const full = `${folder}/${item.name}`;
+        const { mtime } = await Deno.stat(full);
+        if ((mtime?.getTime() ?? 0) >= cutoff) continue;
+        await Deno.remove(full);
+        removed++;
+      }
+    } catch (error) {
+      if (!(error instanceof Deno.errors.NotFound)) {
+        this.#log?.warn({ root: this.#root, error: (error as Error).message }, "Cannot remove leftover probes");
       }
     }
     return removed;

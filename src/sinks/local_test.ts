@@ -1,6 +1,14 @@
 import assert, { deepEqual as assertEquals } from "node:assert/strict";
+import { SELF, tempPathBeside } from "./_common/temp_files.ts";
 import { testPaths } from "./_common/test_paths.ts";
 import { LocalSink } from "./local.ts";
+
+/** The pid of a process that has exited. */
+async function deadPid(): Promise<number> {
+  const child = new Deno.Command("true").spawn();
+  await child.status;
+  return child.pid;
+}
 
 Deno.test("local sink writes atomically, reads, lists and deletes", async () => {
   const root = await Deno.makeTempDir();
@@ -31,10 +39,10 @@ Deno.test("local sink refuses paths that leave its root", async () => {
   await Deno.remove(root, { recursive: true });
 });
 
-Deno.test("local sink removes stale temporary files at connect", async () => {
+Deno.test("local sink removes an hour-old temporary file without a writer at connect", async () => {
   const root = await Deno.makeTempDir();
   await Deno.mkdir(root + "/p");
-  const stale = root + "/p/.x.parquet.1234.fsds-tmp";
+  const stale = root + "/p/.x.parquet.0a1b2c3d4e5f.fsds-tmp"; // a name of earlier versions, an hour old
   await Deno.writeFile(stale, new Uint8Array([1]));
   await Deno.utime(stale, new Date(0), new Date(0));
   await new LocalSink(root, { paths: testPaths() }).connect();
@@ -45,4 +53,45 @@ Deno.test("local sink removes stale temporary files at connect", async () => {
 Deno.test("local sink names the folder when it cannot write", async () => {
   const sink = new LocalSink("/proc/fsds-cannot-exist", { paths: testPaths() });
   await assert.rejects(() => sink.connect(), /Cannot write to local sink folder "\/proc\/fsds-cannot-exist"/);
+});
+
+Deno.test("local sink connect() removes a crashed run's temporary files at any age, keeps a live writer's", async () => {
+  const root = await Deno.makeTempDir();
+  const live = new Deno.Command("sleep", { args: ["30"] }).spawn();
+  try {
+    await Deno.mkdir(`${root}/d`, { recursive: true });
+    const crashed = tempPathBeside(`${root}/d/a+1.parquet`, { host: SELF.host, pid: await deadPid(), start: 1 });
+    const running = tempPathBeside(`${root}/d/a+2.parquet`, { host: SELF.host, pid: live.pid, start: Date.now() });
+    const foreign = `${root}/d/.spark-staging.fsds-tmp`;
+    for (const path of [crashed, running, foreign]) await Deno.writeFile(path, new Uint8Array([1]));
+    await new LocalSink(root, { paths: testPaths() }).connect();
+    const left = [...Deno.readDirSync(`${root}/d`)].map((e) => `${root}/d/${e.name}`).sort();
+    assertEquals(left, [foreign, running].sort());
+  } finally {
+    live.kill();
+    await live.status;
+    await Deno.remove(root, { recursive: true });
+  }
+});
+
+Deno.test("local sink connect() removes probes older than five minutes and keeps fresh ones", async () => {
+  const root = await Deno.makeTempDir();
+  await Deno.mkdir(`${root}/probe`);
+  await Deno.writeFile(`${root}/probe/old`, new Uint8Array());
+  await Deno.writeFile(`${root}/probe/new`, new Uint8Array());
+  const tenMinutesAgo = new Date(Date.now() - 10 * 60 * 1000);
+  await Deno.utime(`${root}/probe/old`, tenMinutesAgo, tenMinutesAgo);
+  await new LocalSink(root, { paths: testPaths() }).connect();
+  assertEquals([...Deno.readDirSync(`${root}/probe`)].map((e) => e.name), ["new"]);
+  await Deno.remove(root, { recursive: true });
+});
+
+Deno.test("local sink write that fails at the rename leaves no temporary file", async () => {
+  const root = await Deno.makeTempDir();
+  const sink = new LocalSink(root, { paths: testPaths() });
+  await Deno.mkdir(`${root}/d/a+1.parquet/busy`, { recursive: true }); // a non-empty folder cannot be replaced
+  await assert.rejects(() => sink.write("d/a+1.parquet", new Uint8Array([1])), /Cannot write local file/);
+  await sink.close();
+  assertEquals([...Deno.readDirSync(`${root}/d`)].map((e) => e.name), ["a+1.parquet"]);
+  await Deno.remove(root, { recursive: true });
 });

@@ -2,7 +2,8 @@
  * The "sink stopped mid-run" scenario shared by the S3 and HDFS end-to-end tests: a Kafka topic is filled, the real
  * CLI drains it one-shot into the sink, the sink's server is stopped after the first durable batch and started again
  * once the pipeline reports that the sink refuses a batch. It checks that no offset was committed past what was
- * durable while the server was down, and that every record arrives exactly once in the end.
+ * durable while the server was down, that every record arrives exactly once in the end, and that the sink deleted the
+ * temporary files of its failed writes before it closed (the callers' `readIds` also look for any left on the store).
  * @module
  */
 import assert, { deepEqual as assertEquals, equal } from "node:assert/strict";
@@ -10,6 +11,8 @@ import { Kafka, logLevel } from "kafkajs";
 import { endpoints, ensureRunning, type ServiceName, startService, stopService } from "../services/endpoints.ts";
 
 const ROOT = new URL("../..", import.meta.url).pathname;
+/** What a sink logs at close for temporary files of failed writes it could not delete. */
+const TEMP_LEFT_MESSAGE = "Cannot delete temporary files of failed writes";
 
 /** What the scenario needs to know about the sink under test. */
 export interface SinkOutageOptions {
@@ -111,6 +114,8 @@ export async function kafkaToSinkWithOutage(options: SinkOutageOptions): Promise
     }
     const status = await child.status;
     equal(status.code, 0, log.join("\n"));
+    const leftovers = log.filter((line) => line.includes(TEMP_LEFT_MESSAGE));
+    equal(leftovers.length, 0, `temporary files left at close: ${leftovers.join("\n")}`);
     assert(refused, `the sink refused at least one batch while ${service} was down`);
     assert(durableRows < total, `${service} was stopped before the run was over`);
     assert(

@@ -10,5 +10,6 @@ export function testPaths(foreign: readonly string[] = []): OwnPaths {
   return {
     isOwnPath: (path) => !foreign.includes(path),
     probePath: () => `probe/${crypto.randomUUID()}`,
+    probeFolder: "probe/",
   };
 }

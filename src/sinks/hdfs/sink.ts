@@ -4,11 +4,16 @@
  * created under a hidden temporary name in its target folder (`.<name>.<random>.fsds-tmp`, see
  * `../_common/temp_files.ts`), then renamed into place with overwrite semantics. The connect probe goes where the
  * pipeline's layout says ({@linkcode OwnPaths.probePath}).
+ *
+ * No temporary file outlives a run that ends well: a failed write deletes its temporary file at once (or, with
+ * HDFS unreachable, at the next write that succeeds or at `close()`), and `connect()` removes those of crashed runs
+ * by the rule of `../_common/temp_files.ts` (a dead writer on this host at once, a live one's past a grace of
+ * `2 × timeout_ms × (max_retries + 1)`, another host's past an hour) and probes older than five minutes.
  * @module
  */
 import type { Logger } from "../../core/logger.ts";
 import type { OwnPaths, Sink, SinkEntry } from "../../core/sink.ts";
-import { isTempName, STALE_TEMP_MS, tempPathBeside } from "../_common/temp_files.ts";
+import { classifyTemp, isTempName, STALE_PROBE_MS, STALE_TEMP_MS, tempPathBeside } from "../_common/temp_files.ts";
 import type { Config } from "./config.ts";
 import { type FileStatus, WebHdfsClient } from "./webhdfs_client.ts";
 import { WebHdfsError } from "./webhdfs_errors.ts";
@@ -34,9 +39,18 @@ export function createHdfsSink(config: Config, options: CreateHdfsSinkOptions): 
     permission: config.permission,
     blockSize: config.block_size,
     cleanupTempFiles: config.cleanup_temp_files,
+    graceMs: tempGraceMs(config.timeout_ms, config.max_retries),
     log: options.log,
     paths: options.paths,
   });
+}
+
+/**
+ * How long a live writer may keep a temporary file: twice the longest a CREATE then a RENAME can take with every
+ * retry (each request is bounded by `timeoutMs`).
+ */
+export function tempGraceMs(timeoutMs: number, maxRetries: number): number {
+  return 2 * timeoutMs * (maxRetries + 1);
 }
 
 /** Options of {@linkcode HdfsSink}. */
@@ -51,8 +65,10 @@ export interface HdfsSinkOptions {
   readonly blockSize?: number;
   /** Remove stale temporary files on `connect()`. Default true. */
   readonly cleanupTempFiles?: boolean;
-  /** Age in ms after which a temporary file is stale. Default one hour. */
+  /** Age in ms after which a temporary file of another host is stale. Default one hour. */
   readonly staleTempMs?: number;
+  /** Age in ms after which a temporary file of a running writer on this host is stale. Default 12 minutes. */
+  readonly graceMs?: number;
   /** Logger of the client's retries and failovers and of the cleanups. Default none. */
   readonly log?: Logger;
 }
@@ -63,7 +79,7 @@ export class HdfsSink implements Sink {
   readonly #base: string;
   readonly #options: HdfsSinkOptions;
   readonly #log?: Logger;
-  /** Temporary files of writes that failed while HDFS was unreachable: deleted once it answers again. */
+  /** Temporary files of failed writes whose delete failed too: deleted once HDFS answers again. */
   readonly #orphans = new Set<string>();
 
   constructor(client: WebHdfsClient, basePath: string, options: HdfsSinkOptions) {
@@ -73,7 +89,7 @@ export class HdfsSink implements Sink {
     this.#log = options.log;
   }
 
-  /** Creates `base_path`, proves it writable with a probe file, then removes stale temporary files. */
+  /** Creates `base_path`, proves it writable with a probe file, then removes stale temporary files and probes. */
   async connect(): Promise<void> {
     await this.#client.mkdirs(this.#base);
     // CREATE makes the probe's missing parent folders, as it does for every file written.
@@ -86,6 +102,8 @@ export class HdfsSink implements Sink {
         this.#log?.info({ removed, base_path: this.#base }, "Removed temporary files left by a crashed run");
       }
     }
+    const probes = await this.#removeStaleProbes();
+    if (probes > 0) this.#log?.info({ removed: probes, base_path: this.#base }, "Removed probes left by a crashed run");
   }
 
   /** CREATE at a temporary name beside the target, then RENAME over the target. Safe to repeat. */
@@ -102,10 +120,11 @@ export class HdfsSink implements Sink {
       await this.#renameIntoPlace(temp, target, data.length);
       if (this.#orphans.size > 0) await this.#removeOrphans();
     } catch (error) {
-      // With HDFS unreachable, a delete would only wait out its retries; the next connect() removes the file.
+      // The temporary file may exist (CREATE went through, RENAME did not): delete it now, or once HDFS answers.
+      this.#orphans.add(temp);
+      // With HDFS unreachable, a delete would only wait out its retries; a later write or close() deletes it.
+      if (!(error instanceof WebHdfsError && error.kind === "unreachable")) await this.#removeOrphans();
       if (!(error instanceof WebHdfsError)) throw error;
-      if (error.kind === "unreachable") this.#orphans.add(temp);
-      else await this.#client.delete(temp).catch(() => {});
       // Name the file the caller asked for; the temporary name alone would puzzle whoever reads the error.
       throw new WebHdfsError(error.kind, `Cannot write "${target}": ${error.message}`, {
         op: error.op,
@@ -119,6 +138,11 @@ export class HdfsSink implements Sink {
 
   async read(path: string): Promise<Uint8Array | null> {
     return await this.#client.open(this.#resolve(path));
+  }
+
+  /** Temporary files of failed writes not deleted yet (HDFS did not answer): `close()` tries them once more. */
+  get pendingTempFiles(): number {
+    return this.#orphans.size;
   }
 
   /** Files below a folder, recursively, sorted by path; temporary files are never listed. */
@@ -140,21 +164,52 @@ export class HdfsSink implements Sink {
     return `webhdfs://${host}${this.#resolve(path)}`;
   }
 
-  /** Deletes temporary files of failed writes when HDFS answers; whatever remains, a later `connect()` removes. */
+  /** Deletes temporary files of failed writes; whatever HDFS still refuses, the next `connect()` removes. */
   async close(): Promise<void> {
-    if (this.#orphans.size > 0) await this.#removeOrphans();
+    if (this.#orphans.size === 0) return;
+    await this.#removeOrphans();
+    if (this.#orphans.size > 0) {
+      this.#log?.warn(
+        { paths: [...this.#orphans], base_path: this.#base },
+        "Cannot delete temporary files of failed writes; the next start removes them",
+      );
+    }
   }
 
-  /** Deletes our temporary files under `base_path` older than the stale age; returns how many. */
+  /**
+   * Deletes the temporary files under `base_path` that crashed runs left, by the rule of `../_common/temp_files.ts`
+   * (never those of a live writer); returns how many.
+   */
   async removeStaleTempFiles(): Promise<number> {
-    const cutoff = Date.now() - (this.#options.staleTempMs ?? STALE_TEMP_MS);
-    const stale = (await this.#walk(this.#base)).filter((f) =>
-      isTempName(basename(f.path)) && f.modificationTime < cutoff
-    );
+    const options = {
+      graceMs: this.#options.graceMs ?? tempGraceMs(60_000, 5),
+      staleMs: this.#options.staleTempMs ?? STALE_TEMP_MS,
+    };
+    const stale = (await this.#walk(this.#base)).filter((f) => {
+      const name = basename(f.path);
+      return isTempName(name) && classifyTemp(name, f.modificationTime, options).kind === "stale";
+    });
     for (const file of stale) await this.#client.delete(file.path);
     return stale.length;
   }
 
+  /** Deletes probes older than a few minutes (a live run deletes its own at once); best effort, returns how many. */
+  async #removeStaleProbes(): Promise<number> {
+    const cutoff = Date.now() - STALE_PROBE_MS;
+    let removed = 0;
+    try {
+      const folder = this.#resolve(this.#options.paths.probeFolder.replace(/\/+$/, ""));
+      for (const entry of await this.#client.listStatus(folder) ?? []) {
+        if (entry.type !== "FILE" || entry.pathSuffix === "" || entry.modificationTime >= cutoff) continue;
+        if (await this.#client.delete(joinPath(folder, entry.pathSuffix))) removed++;
+      }
+    } catch (error) {
+      this.#log?.warn({ base_path: this.#base, error: (error as Error).message }, "Cannot remove leftover probes");
+    }
+    return removed;
+  }
+
+  /** Deletes the known temporary files of failed writes, each with the client's retries; keeps those it cannot. */
   async #removeOrphans(): Promise<void> {
     for (const temp of [...this.#orphans]) {
       try {
@@ -162,7 +217,7 @@ export class HdfsSink implements Sink {
         this.#orphans.delete(temp);
       } catch (error) {
         this.#log?.debug({ path: temp, error: (error as Error).message }, "Cannot delete a temporary file yet");
-        return;
+        if (error instanceof WebHdfsError && error.kind === "unreachable") return;
       }
     }
   }

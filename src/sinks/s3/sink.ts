@@ -11,6 +11,7 @@ import type { OwnPaths, Sink, SinkEntry } from "../../core/sink.ts";
 import type { Logger } from "../../core/logger.ts";
 import { type Config, type S3ClientSettings, s3ClientSettings } from "./config.ts";
 import { classifyS3Error, describeS3Error, errorCodeOf, isRetriableS3Error } from "./errors.ts";
+import { STALE_PROBE_MS } from "../_common/temp_files.ts";
 import { UploadJanitor } from "./janitor.ts";
 import { folderKeyPrefix, objectKey, pathOfKey } from "./keys.ts";
 import { type BeforeSendHook, S3Store, S3UploadError } from "./store.ts";
@@ -37,6 +38,8 @@ export interface S3SinkOptions {
    * leftovers of a run that crashed mid-upload. Default one hour, far longer than any live upload of a part.
    */
   readonly staleUploadMs?: number;
+  /** Probe objects older than this (ms) are removed at connect: a run died mid-probe. Default five minutes. */
+  readonly staleProbeMs?: number;
 }
 
 /** A {@linkcode Sink} over one S3 bucket and prefix. */
@@ -50,6 +53,7 @@ export class S3Sink implements Sink {
   readonly #busy = new Map<string, number>();
   readonly #retryDelay: { readonly base: number; readonly max: number };
   readonly #staleUploadMs: number;
+  readonly #staleProbeMs: number;
 
   constructor(config: Config, options: S3SinkOptions) {
     this.#settings = s3ClientSettings(config);
@@ -59,6 +63,7 @@ export class S3Sink implements Sink {
     this.#secrets = [this.#settings.credentials?.secretAccessKey, this.#settings.credentials?.sessionToken];
     this.#retryDelay = options.uploadRetryDelayMs ?? { base: 1000, max: 10_000 };
     this.#staleUploadMs = options.staleUploadMs ?? STALE_UPLOAD_MS;
+    this.#staleProbeMs = options.staleProbeMs ?? STALE_PROBE_MS;
     this.#janitor = new UploadJanitor(this.#store, {
       log: this.#log,
       locate: (key) => this.#locate(key),
@@ -95,6 +100,7 @@ export class S3Sink implements Sink {
       throw await this.#probeError("delete", probe, error);
     }
     const aborted = await this.#abortStaleUploads();
+    const probes = await this.#removeStaleProbes();
     this.#log.info({
       bucket,
       prefix: this.#settings.prefix,
@@ -102,7 +108,25 @@ export class S3Sink implements Sink {
       region: this.#settings.region,
       credentials: this.#settings.credentials ? "explicit" : "default chain",
       stale_uploads_aborted: aborted,
+      stale_probes_removed: probes,
     }, "S3 sink connected");
+  }
+
+  /** Deletes probe objects older than a few minutes that a run which died mid-probe left; best effort. */
+  async #removeStaleProbes(): Promise<number> {
+    const where = folderKeyPrefix(this.#settings.prefix, this.#paths.probeFolder);
+    const cutoff = Date.now() - this.#staleProbeMs;
+    let removed = 0;
+    try {
+      for (const object of await this.#store.list(where)) {
+        if (object.lastModified === undefined || object.lastModified.getTime() >= cutoff) continue;
+        await this.#store.delete(object.key);
+        removed++;
+      }
+    } catch (error) {
+      this.#log.warn({ path: this.#locate(where), error: this.#describe(error) }, "cannot remove leftover probes");
+    }
+    return removed;
   }
 
   /**

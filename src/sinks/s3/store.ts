@@ -26,6 +26,8 @@ import { classifyS3Error } from "./errors.ts";
 export interface S3Object {
   readonly key: string;
   readonly size: number;
+  /** When the object was last written, if the server says so. */
+  readonly lastModified?: Date;
 }
 
 /** A multipart upload that was started and neither completed nor aborted. */
@@ -199,7 +201,9 @@ export class S3Store {
         new ListObjectsV2Command({ Bucket: this.#settings.bucket, Prefix: prefix, ContinuationToken: token }),
       );
       for (const item of page.Contents ?? []) {
-        if (item.Key !== undefined) objects.push({ key: item.Key, size: item.Size ?? 0 });
+        if (item.Key !== undefined) {
+          objects.push({ key: item.Key, size: item.Size ?? 0, lastModified: item.LastModified });
+        }
       }
       token = page.IsTruncated ? page.NextContinuationToken : undefined;
     } while (token);
