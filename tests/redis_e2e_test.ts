@@ -347,3 +347,33 @@ Deno.test("an instance killed mid-run has its work finished by another instance,
     await assertNothingHeld(admin, [stream], [list], ["dying", "heir"]);
   });
 });
+
+Deno.test("a one-shot run exits 4 naming entries a crashed consumer still holds; once they may be taken, exit 0", async () => {
+  await withKeys("held", ["old", "new"], async ({ admin, dir, stream }) => {
+    await addEntries(admin, stream, 30, (i) => ({ data: JSON.stringify({ id: i }) }));
+    // A consumer that read 10 entries and died without acknowledging them, through an independent client.
+    const { host, port } = endpoints().redis;
+    const cli = async (...args: string[]) => {
+      const out = await new Deno.Command("redis-cli", { args: ["-h", host, "-p", String(port), ...args] }).output();
+      assert(out.success, new TextDecoder().decode(out.stderr));
+    };
+    await cli("XGROUP", "CREATE", stream, "fs-data-sink", "0");
+    await cli("XREADGROUP", "GROUP", "fs-data-sink", "old", "COUNT", "10", "STREAMS", stream, ">");
+    const source = { stream_keys: [stream], payload_field: "data", consumer_name: "new" };
+    const held = await writeConfig(dir, { ...source, claim_idle_ms: 300_000 }, { until_caught_up: true }, "held");
+    const first = await runCli(held);
+    assertEquals(first.code, 4, first.stderr);
+    assert(first.stderr.includes(`10 entries pending at consumer "old"`), first.stderr);
+    assertEquals((await rows(`${dir}/out`)).map((r) => Number(r.id)).sort((a, b) => a - b), range(10, 30));
+    // Past claim_idle_ms the entries are taken over: the drain completes, every entry once.
+    const taken = await writeConfig(dir, { ...source, claim_idle_ms: 1 }, { until_caught_up: true }, "taken");
+    const second = await runCli(taken);
+    assertEquals(second.code, 0, second.stderr);
+    assertEquals((await rows(`${dir}/out`)).map((r) => Number(r.id)).sort((a, b) => a - b), range(0, 30));
+    assertEquals(await pendingCount(admin, stream), 0);
+  });
+});
+
+function range(from: number, to: number): number[] {
+  return Array.from({ length: to - from }, (_, i) => from + i);
+}

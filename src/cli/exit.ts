@@ -19,6 +19,8 @@ export const EXIT = {
    * (`ignore` keeps 0 by choice; dead-lettered records are durable and keep 0).
    */
   recordsFailed: 3,
+  /** A one-shot run finished, but could not drain what another consumer still holds (named on stderr). */
+  incomplete: 4,
   /** Stopped by a second SIGINT/SIGTERM without finishing. */
   interrupted: 130,
 } as const;

@@ -184,3 +184,15 @@ for (const [policy, code] of [["log", 3], ["ignore", 0], ["dead_letter", 0]] as 
     if (code !== 0) assert(logs.some((l) => l.message === "1 record failed and skipped (error_handling: log)"));
   });
 }
+
+Deno.test("runCli() run exits 4 when a one-shot drain is incomplete, naming what another consumer holds", async () => {
+  const io = capture();
+  const held = 'stream "s": 10 entries pending at consumer "old"';
+  const exitCode = await runCli(["--log-format", "json"], {
+    ...io.options,
+    signals: () => () => {},
+    runPipeline: () => Promise.resolve({ ...SUMMARY, incomplete: [held] }),
+  });
+  assertEquals(exitCode, 4);
+  assert(io.logs.map((l) => JSON.parse(l)).some((l) => l.level === "ERROR" && l.message.includes(held)));
+});

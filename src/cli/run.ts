@@ -103,6 +103,13 @@ export async function runCommand(loaded: LoadedConfig, options: RunCommandOption
       records_dead_lettered: summary.recordsDeadLettered,
       stopped_by_signal: controller.signal.aborted,
     }, "Pipeline finished");
+    if (summary.incomplete?.length) {
+      log.error(
+        { exit_code: EXIT.incomplete, held: summary.incomplete },
+        `One-shot drain incomplete: ${summary.incomplete.join("; ")}`,
+      );
+      return EXIT.incomplete;
+    }
     if (config.pipeline.error_handling === "log" && summary.recordsFailed > 0) {
       log.error(
         { records_failed: summary.recordsFailed, exit_code: EXIT.recordsFailed },

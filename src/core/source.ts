@@ -73,8 +73,12 @@ export type ReadResult =
   | { readonly kind: "messages"; readonly messages: readonly SourceMessage[] }
   /** Nothing arrived within `maxWaitMs`; the pipeline uses this to flush idle files. */
   | { readonly kind: "idle" }
-  /** The source is finished (end of file, or caught up in one-shot mode); nothing more will come. */
-  | { readonly kind: "end" };
+  /**
+   * The source is finished (end of file, or caught up in one-shot mode); nothing more will come. `incomplete` names
+   * what a one-shot run could not drain although it existed at start (entries or partitions another consumer still
+   * holds): the run then ends without error but with the exit code of an incomplete drain.
+   */
+  | { readonly kind: "end"; readonly incomplete?: readonly string[] };
 
 /**
  * Told by a source when streams move away from this instance (a Kafka rebalance). The source must await

@@ -32,6 +32,8 @@ export interface RunSummary {
   readonly recordsDeadLettered: number;
   /** Paths (relative to the sink root) of the files written (data and dead letters), at most 100,000. */
   readonly files: readonly string[];
+  /** One-shot: what the source could not drain although it existed at start (see `ReadResult`); absent when all. */
+  readonly incomplete?: readonly string[];
 }
 
 /** Hooks for telemetry; every one is optional and must be cheap. */
@@ -101,6 +103,7 @@ export class Pipeline {
   #inFlightBytes = 0;
   #failure: { error: unknown } | undefined;
   #batchesCut = 0;
+  #incomplete: readonly string[] | undefined;
   #stopped = false;
   readonly #summary = {
     messagesRead: 0,
@@ -151,7 +154,8 @@ export class Pipeline {
       await Promise.allSettled([...this.#inFlight]);
     }
     this.#throwIfFailed();
-    const { batchesWritten: _batches, ...summary } = this.#summary;
+    const { batchesWritten: _batches, ...counts } = this.#summary;
+    const summary: RunSummary = this.#incomplete ? { ...counts, incomplete: this.#incomplete } : counts;
     if (maxBatches !== null && this.#batchesCut >= maxBatches) {
       this.#log.info(
         { max_batches: maxBatches },
@@ -180,7 +184,10 @@ export class Pipeline {
         maxWaitMs: this.#waitMs(timeoutMs),
         signal,
       });
-      if (result.kind === "end") break;
+      if (result.kind === "end") {
+        if (result.incomplete?.length) this.#incomplete = result.incomplete;
+        break;
+      }
       if (result.kind === "messages") {
         const messages = result.messages.length > remaining ? result.messages.slice(0, remaining) : result.messages;
         for (const message of messages) {

@@ -189,7 +189,10 @@ export class RedisSource implements Source {
           if (messages.length === max && this.#ready.length === 0 && !signal.aborted) this.#startPrefetch(max);
           return { kind: "messages", messages };
         }
-        if (this.#oneShot && this.#drained()) return { kind: "end" };
+        if (this.#oneShot && this.#drained()) {
+          const incomplete = await this.#streams?.heldElsewhere() ?? [];
+          return incomplete.length > 0 ? { kind: "end", incomplete } : { kind: "end" };
+        }
         if (waited || signal.aborted) return { kind: "idle" };
         await this.#wait(Math.min(maxWaitMs, this.#config.block_ms), signal);
         waited = true;

@@ -154,6 +154,29 @@ export class StreamReader {
       [...this.#adopted.values()].every((a) => a.walked);
   }
 
+  /**
+   * One-shot, drained: the entries of the group still pending at other consumers, which this run did not take (their
+   * consumer was idle less than `claim_idle_ms`, or takeover is off), one line per key and consumer. Empty when none.
+   */
+  async heldElsewhere(): Promise<string[]> {
+    const { client, group, consumer, claimIdleMs } = this.#o;
+    const held: string[] = [];
+    for (const { key } of this.#keys) {
+      const rows = await client.call("XINFO", "CONSUMERS", key, group) as unknown[][];
+      const others = pendingElsewhere(rows, {
+        consumer,
+        handedOut: (owner) => this.#adopted.has(streamNameOf(key, owner)),
+      });
+      for (const { owner, pending, idleMs } of others) {
+        held.push(
+          `stream "${key}": ${pending} ${pending === 1 ? "entry" : "entries"} pending at consumer "${owner}" ` +
+            `(idle ${idleMs} ms; taken over after claim_idle_ms ${claimIdleMs})`,
+        );
+      }
+    }
+    return held;
+  }
+
   /** Takes up to `max` entries without blocking; empty when there is nothing now. */
   async fetch(max: number): Promise<SourceMessage[]> {
     try {
@@ -475,4 +498,31 @@ function xackCommands(key: string, group: string, ids: readonly string[]): Redis
 
 function msg(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
+}
+
+/** A consumer of an `XINFO CONSUMERS` reply holding entries this run did not take, as {@linkcode pendingElsewhere} found it. */
+export interface HeldEntries {
+  readonly owner: string;
+  readonly pending: number;
+  readonly idleMs: number;
+}
+
+/**
+ * The other consumers of an `XINFO CONSUMERS` reply that still hold pending entries this run did not take over
+ * (`handedOut` false), in reply order. Pure.
+ */
+export function pendingElsewhere(
+  rows: readonly unknown[][],
+  query: Pick<IdleConsumerQuery, "consumer" | "handedOut">,
+): HeldEntries[] {
+  const found: HeldEntries[] = [];
+  for (const row of rows) {
+    const info = new Map<string, unknown>();
+    for (let i = 0; i + 1 < row.length; i += 2) info.set(String(row[i]), row[i + 1]);
+    const owner = String(info.get("name"));
+    const pending = Number(info.get("pending"));
+    if (owner === query.consumer || pending === 0 || query.handedOut(owner)) continue;
+    found.push({ owner, pending, idleMs: Number(info.get("idle")) });
+  }
+  return found;
 }

@@ -1,5 +1,5 @@
 import { deepEqual as assertEquals } from "node:assert/strict";
-import { idleConsumers, parseEntries, parseStreamReply } from "./streams.ts";
+import { idleConsumers, parseEntries, parseStreamReply, pendingElsewhere } from "./streams.ts";
 
 const bytes = (text: string) => new TextEncoder().encode(text);
 
@@ -35,4 +35,16 @@ Deno.test("idleConsumers() offers other consumers idle for claim_idle_ms with pe
   const found = idleConsumers(rows, { consumer: "me", claimIdleMs: 300_000, handedOut: (owner) => owner === "seen" });
   assertEquals(found, [{ owner: "dead-a", pending: 3 }, { owner: "dead-b", pending: 1 }]);
   assertEquals(idleConsumers([], { consumer: "me", claimIdleMs: 1, handedOut: () => false }), []);
+});
+
+Deno.test("pendingElsewhere() lists other consumers' pending entries this run did not take over", () => {
+  const rows = [
+    ["name", "me", "pending", 4, "idle", 10],
+    ["name", "old", "pending", 10, "idle", 1200],
+    ["name", "idle-empty", "pending", 0, "idle", 99_000],
+    ["name", "adopted", "pending", 3, "idle", 500_000],
+  ];
+  assertEquals(pendingElsewhere(rows, { consumer: "me", handedOut: (owner) => owner === "adopted" }), [
+    { owner: "old", pending: 10, idleMs: 1200 },
+  ]);
 });
