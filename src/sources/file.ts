@@ -11,13 +11,16 @@
  */
 import { z } from "zod";
 import { splitArrowIpcBatches } from "../codec/arrow_ipc.ts";
-import { decodeMsgpackStream } from "../codec/msgpack.ts";
+import { decodePayload } from "../codec/mod.ts";
+import { decodeMsgpackStream, type MsgpackStreamItem } from "../codec/msgpack.ts";
 import { commonSourceFields, type SourcePlugin, type ValueFormat } from "../core/plugin.ts";
 import type { MetadataColumn, ReadOptions, ReadResult, Source, SourceContext, SourceMessage } from "../core/source.ts";
 import { fnv1a } from "../partition/escape.ts";
 
 const TYPE = "file";
 const STDIN = "-";
+/** Bytes read from the start of an input to tell its format under `value_format: auto`. */
+const HEAD_BYTES = 8;
 /** Metadata column with the file a row came from, when `metadata: true`. */
 export const SOURCE_FILE_COLUMN = "source_file";
 /** Metadata column with the line (NDJSON) or item index a row came from, when `metadata: true`. */
@@ -45,6 +48,9 @@ export const fileSourcePlugin: SourcePlugin<FileSourceConfig> = {
 };
 
 type FileKind = "ndjson" | "msgpack" | "arrow";
+/** A MessagePack stream item, or garbage at the end that cannot be made to fail decoding (skipped, not a row). */
+type MsgpackError = Extract<MsgpackStreamItem, { kind: "error" }>;
+type FileMsgpackItem = MsgpackStreamItem | { kind: "lost"; offset: number; bytes: Uint8Array; reason: string };
 interface Input {
   readonly path: string;
   readonly stream: string;
@@ -58,6 +64,10 @@ export class FileSource implements Source {
   readonly #config: FileSourceConfig;
   readonly #context: SourceContext;
   #inputs: Input[] = [];
+  /** The format of each input, once its first bytes are read. */
+  readonly #kinds = new Map<string, FileKind>();
+  /** MessagePack bytes that hold no record, by stream and position, for `describe`. */
+  readonly #failures = new Map<string, { offset: number; reason: string }>();
   #iterator?: AsyncGenerator<SourceMessage>;
   #pending?: Promise<IteratorResult<SourceMessage>>;
   #ended = false;
@@ -121,7 +131,11 @@ export class FileSource implements Source {
 
   describe(message: SourceMessage): string {
     const input = this.#inputs.find((i) => i.stream === message.stream);
-    return `file "${input?.path ?? message.stream}" ${this.#unitName(input)} ${Number(message.position)}`;
+    const kind = this.#kinds.get(message.stream);
+    const unit = kind === "ndjson" ? "line" : "item";
+    const where = `file "${input?.path ?? message.stream}" ${unit} ${Number(message.position)}`;
+    const failure = this.#failures.get(`${message.stream}\n${message.position}`);
+    return failure ? `${where} at byte ${failure.offset} (${failure.reason})` : where;
   }
 
   async close(): Promise<void> {
@@ -134,16 +148,17 @@ export class FileSource implements Source {
     await this.#iterator?.return(undefined);
   }
 
-  #unitName(input: Input | undefined): string {
-    return input && this.#kindOf(input.path, undefined) === "ndjson" ? "line" : "item";
-  }
-
   async *#messages(): AsyncGenerator<SourceMessage> {
     for (const input of this.#inputs) {
       const file = input.path === STDIN ? undefined : await Deno.open(input.path, { read: true });
-      const stream = file?.readable ?? Deno.stdin.readable;
-      const head = input.path === STDIN ? undefined : await readHead(input.path);
+      let stream: ReadableStream<Uint8Array> = file?.readable ?? Deno.stdin.readable;
+      let head: Uint8Array | undefined;
+      if (this.#config.value_format === "auto") {
+        if (file) head = await readHead(input.path);
+        else ({ head, stream } = await peek(stream, HEAD_BYTES)); // stdin cannot be read twice
+      }
       const kind = this.#kindOf(input.path, head);
+      this.#kinds.set(input.stream, kind);
       const meta = (n: number) => this.#config.metadata ? [input.path, BigInt(n)] : [];
       const base = { stream: input.stream, dataset: input.dataset };
       try {
@@ -154,10 +169,17 @@ export class FileSource implements Source {
           }
         } else if (kind === "msgpack") {
           let n = 0;
-          for await (const item of decodeMsgpackStream(stream)) {
-            n++;
-            const fields = isPlainObject(item) ? item as Record<string, unknown> : { value: item };
-            yield { ...base, position: pad(n), value: null, fields, metadata: meta(n) };
+          for await (const item of this.#msgpackItems(stream, input)) {
+            const position = pad(++n);
+            if (item.kind === "value") {
+              const fields = isPlainObject(item.value) ? item.value as Record<string, unknown> : { value: item.value };
+              yield { ...base, position, value: null, fields, metadata: meta(n) };
+              continue;
+            }
+            // The raw bytes go to the pipeline undecoded: it fails to decode them and applies the error policy, as
+            // for any undecodable record; `describe` adds the byte offset and the stream decoder's reason.
+            this.#failures.set(`${input.stream}\n${position}`, { offset: item.offset, reason: item.reason });
+            yield { ...base, position, value: item.bytes, metadata: meta(n), skip: item.kind === "lost" };
           }
         } else {
           let n = 0;
@@ -171,6 +193,35 @@ export class FileSource implements Source {
           file?.close();
         } catch { /* already closed by the stream */ }
       }
+    }
+  }
+
+  /**
+   * The items of a MessagePack stream, each error's bytes made sure to fail the pipeline's decoding (with the
+   * source's `value_format`). Garbage that is one whole value (a lone scalar between records) or, under `auto`, a JSON
+   * text would decode to a row, so it is joined with the items after it until it does not; garbage at the very end
+   * that still decodes is `lost`: skipped with a warning, never a row.
+   */
+  async *#msgpackItems(stream: ReadableStream<Uint8Array>, input: Input): AsyncGenerator<FileMsgpackItem> {
+    const format = this.#config.value_format;
+    let held: MsgpackError | undefined;
+    for await (const item of decodeMsgpackStream(stream)) {
+      let error: MsgpackError;
+      if (held) error = { ...held, bytes: new Uint8Array([...held.bytes, ...item.bytes]) };
+      else if (item.kind === "error") error = item;
+      else {
+        yield item;
+        continue;
+      }
+      held = decodePayload(error.bytes, format).kind === "error" ? undefined : error;
+      if (held === undefined) yield error;
+    }
+    if (held !== undefined) {
+      this.#context.log.warn(
+        { file: input.path, byte: held.offset, bytes: held.bytes.length, reason: held.reason },
+        "Skipped MessagePack garbage at the end that reads as a value",
+      );
+      yield { ...held, kind: "lost" };
     }
   }
 
@@ -218,12 +269,56 @@ function startsWith(bytes: Uint8Array, text: string): boolean {
 async function readHead(path: string): Promise<Uint8Array> {
   const file = await Deno.open(path, { read: true });
   try {
-    const buffer = new Uint8Array(8);
+    const buffer = new Uint8Array(HEAD_BYTES);
     const n = await file.read(buffer);
     return buffer.subarray(0, n ?? 0);
   } finally {
     file.close();
   }
+}
+
+/**
+ * Reads the first `size` bytes of a stream (fewer if it ends first) for sniffing, and gives a stream that still
+ * yields every byte, those first ones included: stdin cannot be opened a second time as a file can.
+ */
+async function peek(
+  stream: ReadableStream<Uint8Array>,
+  size: number,
+): Promise<{ head: Uint8Array; stream: ReadableStream<Uint8Array> }> {
+  const reader = stream.getReader();
+  const chunks: Uint8Array[] = [];
+  let length = 0;
+  let done = false;
+  while (length < size) {
+    const read = await reader.read();
+    if (read.done) {
+      done = true;
+      break;
+    }
+    chunks.push(read.value);
+    length += read.value.length;
+  }
+  const rest = new ReadableStream<Uint8Array>({
+    start(controller) {
+      for (const chunk of chunks) controller.enqueue(chunk);
+      if (done) controller.close();
+    },
+    async pull(controller) {
+      const read = await reader.read();
+      if (read.done) controller.close();
+      else controller.enqueue(read.value);
+    },
+    cancel: (reason) => reader.cancel(reason),
+  });
+  const head = new Uint8Array(Math.min(length, size));
+  let at = 0;
+  for (const chunk of chunks) {
+    if (at >= head.length) break;
+    const part = chunk.subarray(0, head.length - at);
+    head.set(part, at);
+    at += part.length;
+  }
+  return { head, stream: rest };
 }
 
 function raceTimeout<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {

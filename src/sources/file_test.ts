@@ -1,5 +1,29 @@
 import { deepEqual as assertEquals } from "node:assert/strict";
-import { expandPath, globToRegExp, readLines } from "./file.ts";
+import { encode } from "@msgpack/msgpack";
+import type { Logger } from "../core/logger.ts";
+import type { SourceMessage } from "../core/source.ts";
+import { expandPath, FileSource, fileSourceSchema, globToRegExp, readLines } from "./file.ts";
+
+const quiet: Logger = {
+  name: "test",
+  child: () => quiet,
+  enabled: () => false,
+  debug: () => {},
+  info: () => {},
+  warn: () => {},
+  error: () => {},
+  critical: () => {},
+};
+
+async function readAll(source: FileSource): Promise<SourceMessage[]> {
+  const messages: SourceMessage[] = [];
+  const signal = new AbortController().signal;
+  for (;;) {
+    const result = await source.read({ maxMessages: 100, maxWaitMs: 1000, signal });
+    if (result.kind === "end") return messages;
+    if (result.kind === "messages") messages.push(...result.messages);
+  }
+}
 
 function streamOf(...chunks: string[]): ReadableStream<Uint8Array> {
   const encoder = new TextEncoder();
@@ -31,4 +55,41 @@ Deno.test("expandPath() lists matching files sorted", async () => {
   assertEquals(await expandPath(`${root}/d/*.ndjson`), [`${root}/d/a.ndjson`, `${root}/d/b.ndjson`]);
   assertEquals((await expandPath(`${root}/d/**/*.ndjson`)).length, 3);
   await Deno.remove(root, { recursive: true });
+});
+
+Deno.test("FileSource hands MessagePack bytes that hold no record to the pipeline raw, described with their offset", async () => {
+  const dir = await Deno.makeTempDir();
+  const one = encode({ id: 1 });
+  const garbage = [0xc1, 0x30, 0xc1];
+  await Deno.writeFile(`${dir}/dump`, new Uint8Array([...one, ...garbage, ...encode({ id: 2 }), ...encode({ id: 3 })]));
+  const config = fileSourceSchema.parse({ type: "file", path: `${dir}/dump`, value_format: "auto" });
+  const source = new FileSource(config, { untilCaughtUp: true, log: quiet });
+  await source.connect();
+  const messages = await readAll(source);
+  await source.close();
+  assertEquals(messages.map((m) => [m.position, m.fields ?? [...m.value!]]), [
+    ["000000000001", { id: 1 }],
+    ["000000000002", garbage],
+    ["000000000003", { id: 2 }],
+    ["000000000004", { id: 3 }],
+  ]);
+  assertEquals(
+    source.describe(messages[1]!),
+    `file "${dir}/dump" item 2 at byte 5 (invalid MessagePack: byte 0xc1 at byte 5 starts no value; reading again at byte 8)`,
+  );
+  assertEquals(source.describe(messages[0]!), `file "${dir}/dump" item 1`);
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("FileSource joins a lone value between records with the next record, so that it never becomes a row", async () => {
+  const dir = await Deno.makeTempDir();
+  await Deno.writeFile(`${dir}/dump.msgpack`, new Uint8Array([...encode({ id: 1 }), 0x05, ...encode({ id: 2 })]));
+  const config = fileSourceSchema.parse({ type: "file", path: `${dir}/dump.msgpack`, value_format: "msgpack" });
+  const source = new FileSource(config, { untilCaughtUp: true, log: quiet });
+  await source.connect();
+  const messages = await readAll(source);
+  await source.close();
+  assertEquals(messages.map((m) => m.fields ?? [...m.value!]), [{ id: 1 }, [0x05, ...encode({ id: 2 })]]);
+  assertEquals(messages[1]!.skip, false);
+  await Deno.remove(dir, { recursive: true });
 });
