@@ -399,3 +399,26 @@ Deno.test(
     }
   },
 );
+
+Deno.test(
+  "kafka: an unreachable bootstrap address ends the start within seconds, one error naming it, exit 2",
+  opts,
+  async () => {
+    const dir = await Deno.makeTempDir({ prefix: "fsds-kafka-e2e-" });
+    try {
+      // Port 1 on loopback: nothing listens there, the connection is refused at once.
+      const file = await writeConfig(dir, { topics: ["none"], bootstrap_servers: ["127.0.0.1:1"] });
+      const started = performance.now();
+      const run = await runOnce(file);
+      const seconds = (performance.now() - started) / 1000;
+      assert.equal(run.code, 2, run.stderr);
+      assert.match(run.stderr, /Cannot connect to Kafka at "127\.0\.0\.1:1"/);
+      assert.match(run.stderr, /hint: check source\.bootstrap_servers/);
+      assert.doesNotMatch(run.stderr, /kafkajs:/, "no client log lines");
+      // Not a timing assertion of speed, a bound on the retries: the client's own retries took about 70 s.
+      assert.ok(seconds < 30, `ended after ${seconds.toFixed(1)} s`);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+);

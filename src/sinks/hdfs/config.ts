@@ -64,7 +64,7 @@ export const configSchema = z.object({
   timeout_ms: z.number().int().positive().default(60_000).describe("Time limit of one HTTP request (uploads too)"),
   max_retries: z.number().int().min(0).default(5).describe("Retries with backoff on 5xx, safe mode, network errors"),
   cleanup_temp_files: z.boolean().default(true).describe(
-    "On connect, delete our temporary files older than an hour that a crashed run left under base_path",
+    "On connect, delete temporary files a crashed run left under base_path: at once when its writer process is gone, after a grace when alive or on another host",
   ),
 }).strict().superRefine((config, ctx) => {
   for (const issue of validate(config)) ctx.addIssue({ code: "custom", path: [...issue.path], message: issue.message });

@@ -70,6 +70,11 @@ registerCodecs({ codecs: CompressionCodecs, types: CompressionTypes } as unknown
 const ROOM_POLL_MS = 1000;
 /** How often `read()` re-checks the one-shot end while no data arrives. */
 const END_POLL_MS = 100;
+/** The reachability check at start: a few quick tries, so a wrong address fails within about 10 s. */
+const START_RETRY = { retries: 2, initialRetryTime: 300, maxRetryTime: 2000 };
+const START_CONNECT_TIMEOUT_MS = 3000;
+/** Client log lines of routine, retried states of a normal start or rebalance: debug, not warnings. */
+const BENIGN_CLIENT_LOG = /group coordinator is not available|group is rebalancing|rebalancing, re-joining/i;
 /** One-shot: how often the group's commits of other members' partitions are looked up while waiting for them. */
 const OTHERS_POLL_MS = 1000;
 /** kafkajs's default session timeout: how long a dead member holds its partitions. */
@@ -166,36 +171,42 @@ export class KafkaSource implements Source {
   async connect(): Promise<void> {
     silenceNegativeTimeoutWarning();
     for (const { key, reason } of this.#options.ignored) this.#log.warn({ key }, `extra_config key ignored: ${reason}`);
-    const kafka = new Kafka({
-      clientId: this.#options.clientId,
-      brokers: [...this.#options.brokers],
-      ssl: await kafkaTls(this.#options.tls),
-      sasl: this.#options.sasl as SASLOptions | undefined,
-      logLevel: this.#log.enabled("DEBUG") ? logLevel.INFO : logLevel.WARN,
-      logCreator: () => ({ level, log }) => {
-        const { message, ...fields } = log;
-        const text = `kafkajs: ${message}`;
-        // kafkajs logs retried request failures as errors; a real failure reaches us as a crash, logged by #fail.
-        if (level === logLevel.ERROR || level === logLevel.WARN) this.#log.warn(fields, text);
-        else this.#log.debug(fields, text);
-      },
-      requestTimeout: this.#options.client.requestTimeout,
-      connectionTimeout: this.#options.client.connectionTimeout ?? 10_000,
-      authenticationTimeout: this.#options.client.authenticationTimeout,
-      retry: {
-        retries: this.#options.client.retries ?? 8,
-        initialRetryTime: this.#options.client.initialRetryTime ?? 300,
-      },
-    });
+    const ssl = await kafkaTls(this.#options.tls);
+    const client = (quick: boolean) =>
+      new Kafka({
+        clientId: this.#options.clientId,
+        brokers: [...this.#options.brokers],
+        ssl,
+        sasl: this.#options.sasl as SASLOptions | undefined,
+        logLevel: this.#log.enabled("DEBUG") ? logLevel.INFO : logLevel.WARN,
+        logCreator: () => ({ level, log }) => {
+          const { message, ...fields } = log;
+          const text = `kafkajs: ${message}`;
+          // kafkajs logs retried request failures as errors; a real failure reaches us as a crash (logged by #fail)
+          // or, at start, as the one error of the reachability check. Retries of a normal start stay at debug.
+          const routine = quick || BENIGN_CLIENT_LOG.test(`${message} ${String(fields.error ?? "")}`);
+          if (!routine && (level === logLevel.ERROR || level === logLevel.WARN)) this.#log.warn(fields, text);
+          else this.#log.debug(fields, text);
+        },
+        requestTimeout: this.#options.client.requestTimeout,
+        connectionTimeout: quick
+          ? Math.min(this.#options.client.connectionTimeout ?? START_CONNECT_TIMEOUT_MS, START_CONNECT_TIMEOUT_MS)
+          : this.#options.client.connectionTimeout ?? 10_000,
+        authenticationTimeout: this.#options.client.authenticationTimeout,
+        retry: quick ? START_RETRY : {
+          retries: this.#options.client.retries ?? 8,
+          initialRetryTime: this.#options.client.initialRetryTime ?? 300,
+        },
+      });
+    await this.#checkReachable(client(true));
+    const kafka = client(false);
     this.#kafka = kafka;
     const admin = kafka.admin();
     this.#admin = admin;
     await admin.connect().catch((error) => {
-      const message = `Cannot connect to Kafka at "${this.#options.brokers.join(",")}": ${error.message}`;
-      if (error?.name === "KafkaJSSASLAuthenticationError") {
-        throw new ConfigError(message, { hint: "check source.sasl (mechanism, username, password)", cause: error });
-      }
-      throw new Error(message, { cause: error });
+      throw new Error(`Cannot connect to Kafka at "${this.#options.brokers.join(",")}": ${error.message}`, {
+        cause: error,
+      });
     });
     this.#topics = selectTopics(topicSelection(this.#config), await admin.listTopics());
     if (this.#topics.length === 0) {
@@ -346,6 +357,34 @@ export class KafkaSource implements Source {
     await this.#consumer?.disconnect().catch((error) => errors.push(error));
     await this.#admin?.disconnect().catch((error) => errors.push(error));
     if (errors.length > 0) this.#log.warn({ error: errors[0] }, "error while disconnecting from Kafka");
+  }
+
+  /**
+   * Connects once with few, short retries and a quiet client, so a wrong or unreachable bootstrap address or bad
+   * credentials end the start within seconds with one error naming the addresses (exit 2), instead of a minute of
+   * client retries; an outage after this point is retried as configured.
+   */
+  async #checkReachable(kafka: Kafka): Promise<void> {
+    const admin = kafka.admin();
+    const where = `Cannot connect to Kafka at "${this.#options.brokers.join(",")}"`;
+    try {
+      await admin.connect();
+      await admin.listTopics();
+    } catch (error) {
+      const cause = error as Error;
+      if (cause?.name === "KafkaJSSASLAuthenticationError") {
+        throw new ConfigError(`${where}: ${cause.message}`, {
+          hint: "check source.sasl (mechanism, username, password)",
+          cause,
+        });
+      }
+      throw new ConfigError(`${where}: ${cause?.message ?? String(error)}`, {
+        hint: "check source.bootstrap_servers (host:port of a broker's client listener), TLS and that the brokers run",
+        cause,
+      });
+    } finally {
+      await admin.disconnect().catch(() => {});
+    }
   }
 
   #fail(error: unknown): void {
