@@ -77,7 +77,7 @@ export async function* decodeMsgpackStream(stream: ReadableStream<Uint8Array>): 
       const framed = await frame(input, offset);
       let next: number;
       let reason: string;
-      if (framed.kind === "whole" && (records === false || await recordMapAt(input, offset, 0) !== undefined)) {
+      if (framed.kind === "whole" && (records === false || isRecordMap(input, offset, 0))) {
         const bytes = input.slice(offset, framed.end);
         input.consume(framed.end);
         const decoded = decodeMsgpack(bytes);
@@ -91,7 +91,7 @@ export async function* decodeMsgpackStream(stream: ReadableStream<Uint8Array>): 
       } else if (framed.kind === "whole") {
         next = await resync(input, offset + 1);
         reason = `invalid MessagePack record: the value at byte ${offset} is no map with string keys, in a stream ` +
-          `of maps; reading again at byte ${next}`;
+          `of maps${await againAt(input, next)}`;
       } else if (framed.kind === "truncated") {
         next = input.end;
         reason =
@@ -99,7 +99,7 @@ export async function* decodeMsgpackStream(stream: ReadableStream<Uint8Array>): 
       } else {
         next = await resync(input, framed.at + 1);
         reason = `invalid MessagePack: byte 0x${hex(input.byte(framed.at))} at byte ${framed.at} starts no value` +
-          (next < input.end || await input.has(next + 1) ? `; reading again at byte ${next}` : "");
+          await againAt(input, next);
       }
       const bytes = input.slice(offset, next);
       input.consume(next);
@@ -108,6 +108,11 @@ export async function* decodeMsgpackStream(stream: ReadableStream<Uint8Array>): 
   } finally {
     await input.cancel();
   }
+}
+
+/** Says where reading goes on after an error, unless it is at the end of the stream. */
+async function againAt(input: StreamBuffer, next: number): Promise<string> {
+  return await input.has(next + 1) ? `; reading again at byte ${next}` : "";
 }
 
 type Frame =
@@ -122,16 +127,25 @@ type Frame =
 async function frame(input: StreamBuffer, offset: number): Promise<Frame> {
   let at = offset;
   let remaining = 1;
-  while (remaining > 0) {
-    if (!await input.has(at + 1)) return TRUNCATED;
-    const head = headOf(input.byte(at));
-    if (head === undefined) return { kind: "invalid", at };
-    if (!await input.has(at + head.size)) return TRUNCATED;
-    const n = head.lengthBytes > 0 ? input.uint(at + 1, head.lengthBytes) : head.count;
-    remaining += head.kind === "map" ? 2 * n - 1 : head.kind === "array" ? n - 1 : -1;
-    at += head.size + (head.kind === "bytes" ? n : 0);
+  for (;;) {
+    // Through the bytes in hand without awaiting, so a stream of small values costs no promise per nested value.
+    const end = input.end;
+    let need = at + 1;
+    while (remaining > 0 && at < end) {
+      const head = headOf(input.byte(at));
+      if (head === undefined) return { kind: "invalid", at };
+      if (at + head.size > end) {
+        need = at + head.size;
+        break;
+      }
+      const n = head.lengthBytes > 0 ? input.uint(at + 1, head.lengthBytes) : head.count;
+      remaining += head.kind === "map" ? 2 * n - 1 : head.kind === "array" ? n - 1 : -1;
+      at += head.size + (head.kind === "bytes" ? n : 0);
+      need = at + 1;
+    }
+    if (remaining === 0) return at <= end || await input.has(at) ? { kind: "whole", end: at } : TRUNCATED;
+    if (!await input.has(need)) return TRUNCATED;
   }
-  return await input.has(at) ? { kind: "whole", end: at } : TRUNCATED;
 }
 
 const TRUNCATED: Frame = { kind: "truncated" };
@@ -139,37 +153,47 @@ const TRUNCATED: Frame = { kind: "truncated" };
 /** The first offset from `from` where records can be read again (see `decodeMsgpackStream`), or the stream's end. */
 async function resync(input: StreamBuffer, from: number): Promise<number> {
   for (let at = from; await input.has(at + 1); at++) {
-    const end = await recordMapAt(input, at, 1);
+    const end = await recordMapEnd(input, at, 1);
     if (end === undefined || decodeMsgpack(input.slice(at, end)).kind === "error") continue;
-    if (!await input.has(end + 1) || await recordMapAt(input, end, 1) !== undefined) return at;
+    if (!await input.has(end + 1) || await recordMapEnd(input, end, 1) !== undefined) return at;
   }
   return input.end;
 }
 
-/**
- * Where a whole map of `minEntries` entries or more with only string keys that starts at `at` ends, if one does;
- * checked from type bytes only (its values may still fail to decode).
- */
-async function recordMapAt(input: StreamBuffer, at: number, minEntries: number): Promise<number | undefined> {
-  const head = headOf(input.byte(at));
-  if (head?.kind !== "map") return undefined;
+/** Where a whole map of `minEntries` entries or more with only string keys starting at `at` ends, if one does. */
+async function recordMapEnd(input: StreamBuffer, at: number, minEntries: number): Promise<number | undefined> {
+  if (headOf(input.byte(at))?.kind !== "map") return undefined;
   const framed = await frame(input, at);
-  if (framed.kind !== "whole") return undefined;
-  const entries = head.lengthBytes > 0 ? input.uint(at + 1, head.lengthBytes) : head.count;
-  if (entries < minEntries) return undefined;
-  let key = at + head.size;
-  for (let i = 0; i < entries; i++) {
-    if (!isStrType(input.byte(key))) return undefined;
-    key = await endOf(input, await endOf(input, key));
-  }
-  return framed.end;
+  return framed.kind === "whole" && isRecordMap(input, at, minEntries) ? framed.end : undefined;
 }
 
-/** The end of a value nested in one already framed whole. */
-async function endOf(input: StreamBuffer, offset: number): Promise<number> {
-  const framed = await frame(input, offset);
-  if (framed.kind !== "whole") throw new Error(`Cannot frame MessagePack at byte ${offset}: not inside a whole value`);
-  return framed.end;
+/**
+ * Is the whole value in hand at `at` a map of `minEntries` entries or more with only string keys? Checked from type
+ * bytes only: its values may still fail to decode.
+ */
+function isRecordMap(input: StreamBuffer, at: number, minEntries: number): boolean {
+  const head = headOf(input.byte(at));
+  if (head?.kind !== "map") return false;
+  const entries = head.lengthBytes > 0 ? input.uint(at + 1, head.lengthBytes) : head.count;
+  if (entries < minEntries) return false;
+  let key = at + head.size;
+  for (let i = 0; i < entries; i++) {
+    if (!isStrType(input.byte(key))) return false;
+    key = endInHand(input, endInHand(input, key));
+  }
+  return true;
+}
+
+/** The end of a value nested in one whole in hand. */
+function endInHand(input: StreamBuffer, offset: number): number {
+  let at = offset;
+  for (let remaining = 1; remaining > 0;) {
+    const head = headOf(input.byte(at)) as Head; // framed already, so every type byte is known
+    const n = head.lengthBytes > 0 ? input.uint(at + 1, head.lengthBytes) : head.count;
+    remaining += head.kind === "map" ? 2 * n - 1 : head.kind === "array" ? n - 1 : -1;
+    at += head.size + (head.kind === "bytes" ? n : 0);
+  }
+  return at;
 }
 
 function isStrType(type: number): boolean {
@@ -187,7 +211,14 @@ interface Head {
   readonly count: number;
 }
 
+/** `Head` of each type byte; undefined for 0xc1, which starts no value. */
+const HEADS: readonly (Head | undefined)[] = Array.from({ length: 256 }, (_, type) => readHead(type));
+
 function headOf(type: number): Head | undefined {
+  return HEADS[type];
+}
+
+function readHead(type: number): Head | undefined {
   const h = (kind: Head["kind"], size: number, lengthBytes = 0, count = 0): Head => ({
     kind,
     size,

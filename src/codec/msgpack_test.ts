@@ -99,3 +99,21 @@ Deno.test("decodeMsgpackStream() never yields values from random bytes after the
   assertEquals(got[0]!.kind, "error");
   assertEquals(got[0]!.bytes.length, random.length);
 });
+
+Deno.test("decodeMsgpackStream() gives the same items when the bytes arrive one at a time", async () => {
+  const bytes = concat(
+    encode({ id: 1, tags: ["a", "b"], blob: new Uint8Array(300) }),
+    [0xc1, 0x30],
+    encode({ id: 2, text: "x".repeat(70000) }),
+    encode({ id: 3 }),
+    encode({ id: 4 }).subarray(0, 3),
+  );
+  const whole = brief(await items(bytes));
+  assertEquals(whole.map((i) => (i as unknown[])[0]), ["value", "error", "value", "value", "error"]);
+  const single = [];
+  const oneByOne = ReadableStream.from((function* () {
+    for (const b of bytes) yield new Uint8Array([b]);
+  })());
+  for await (const item of decodeMsgpackStream(oneByOne)) single.push(item);
+  assertEquals(brief(single), whole);
+});
