@@ -98,7 +98,7 @@ Deno.test("the CLI exports the run's spans and metrics to an OTLP receiver", asy
     assertEquals(total(METRIC_NAMES.recordsProcessed), 25);
     assertEquals(total(METRIC_NAMES.batchesProcessed), 3);
     assertEquals(total(METRIC_NAMES.filesWritten), 3);
-    assertEquals(total(METRIC_NAMES.batchLatency), 3);
+    assertEquals(total(METRIC_NAMES.batchDuration), 3);
     let bytes = 0;
     for (const file of written) bytes += (await Deno.stat(join(out, file))).size;
     assertEquals(total(METRIC_NAMES.bytesWritten), bytes);

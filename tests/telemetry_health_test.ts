@@ -107,8 +107,8 @@ Deno.test("Prometheus endpoint serves the pipeline metrics without OTLP export",
     telemetry.metrics.recordsProcessed(2, attrs);
     telemetry.metrics.batchProcessed(attrs);
     telemetry.metrics.error("decode", attrs, 3);
-    telemetry.metrics.batchLatency(7, attrs);
-    telemetry.metrics.batchLatency(300, attrs);
+    telemetry.metrics.batchDuration(0.007, attrs);
+    telemetry.metrics.batchDuration(0.3, attrs);
     telemetry.metrics.setLag("orders/0", 5);
     const response = await fetch(`http://127.0.0.1:${telemetry.prometheusAddress!.port}/metrics`);
     assertEquals(response.status, 200);
@@ -119,12 +119,19 @@ Deno.test("Prometheus endpoint serves the pipeline metrics without OTLP export",
     has('fs_data_sink_records_processed_total{fs_data_sink_stream="orders/0"} 42');
     has('fs_data_sink_batches_processed_total{fs_data_sink_stream="orders/0"} 1');
     has('fs_data_sink_errors_total{fs_data_sink_stream="orders/0",error_type="decode"} 3');
-    has("# TYPE fs_data_sink_batch_latency histogram");
-    has('fs_data_sink_batch_latency_bucket{fs_data_sink_stream="orders/0",le="10"} 1');
-    has('fs_data_sink_batch_latency_bucket{fs_data_sink_stream="orders/0",le="500"} 2');
-    has('fs_data_sink_batch_latency_bucket{fs_data_sink_stream="orders/0",le="+Inf"} 2');
-    has('fs_data_sink_batch_latency_sum{fs_data_sink_stream="orders/0"} 307');
-    has('fs_data_sink_batch_latency_count{fs_data_sink_stream="orders/0"} 2');
+    has("# TYPE fs_data_sink_batch_duration_seconds histogram");
+    has('fs_data_sink_batch_duration_seconds_bucket{fs_data_sink_stream="orders/0",le="0.01"} 1');
+    has('fs_data_sink_batch_duration_seconds_bucket{fs_data_sink_stream="orders/0",le="0.5"} 2');
+    has('fs_data_sink_batch_duration_seconds_bucket{fs_data_sink_stream="orders/0",le="+Inf"} 2');
+    has('fs_data_sink_batch_duration_seconds_sum{fs_data_sink_stream="orders/0"} 0.307');
+    has('fs_data_sink_batch_duration_seconds_count{fs_data_sink_stream="orders/0"} 2');
+    has("# TYPE fs_data_sink_build_info gauge");
+    assert(
+      lines.some((l) =>
+        /^fs_data_sink_build_info\{fs_data_sink_version="\d+\.\d+\.\d+",fs_data_sink_commit="[^"]+"\} 1$/.test(l)
+      ),
+      "the build-info gauge is 1 with version and commit",
+    );
     has("# TYPE fs_data_sink_consumer_lag gauge");
     has('fs_data_sink_consumer_lag{fs_data_sink_stream="orders/0"} 5');
   } finally {

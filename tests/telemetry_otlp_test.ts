@@ -52,8 +52,8 @@ async function simulateRun(telemetry: Telemetry): Promise<void> {
   telemetry.metrics.error("decode", attrs);
   telemetry.metrics.bytesWritten(1234);
   telemetry.metrics.fileWritten(attrs);
-  telemetry.metrics.batchLatency(42, attrs);
-  telemetry.metrics.batchLatency(58, attrs);
+  telemetry.metrics.batchDuration(0.042, attrs);
+  telemetry.metrics.batchDuration(0.058, attrs);
   telemetry.metrics.deadLettered(1);
   telemetry.metrics.setLag("orders/0", 17, { [ATTR.topic]: "orders", [ATTR.partition]: 0 });
 }
@@ -98,8 +98,8 @@ function assertReceivedRun(receiver: OtlpReceiver, lines: string[]): void {
   assertEquals(point(METRIC_NAMES.bytesWritten).map((p) => p.value), [1234]);
   assertEquals(point(METRIC_NAMES.filesWritten).map((p) => p.value), [1]);
   assertEquals(point(METRIC_NAMES.recordsDeadLettered).map((p) => p.value), [1]);
-  const latency = point(METRIC_NAMES.batchLatency);
-  assertEquals(latency.map((p) => [p.kind, p.count, p.sum]), [["histogram", 2, 100]]);
+  const latency = point(METRIC_NAMES.batchDuration);
+  assertEquals(latency.map((p) => [p.kind, p.count, p.sum]), [["histogram", 2, 0.1]]);
   const lag = point(METRIC_NAMES.consumerLag);
   assertEquals(lag.map((p) => [p.kind, p.value, p.attributes[ATTR.stream], p.attributes[ATTR.partition]]), [
     ["gauge", 17, "orders/0", 0],

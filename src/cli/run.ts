@@ -11,6 +11,7 @@ import type { RunSummary } from "../pipeline/pipeline.ts";
 import type { RunOptions } from "../pipeline/run.ts";
 import { configureLogging, counted, parseLogLevel, rootLogger } from "../telemetry/log.ts";
 import { EXIT } from "./exit.ts";
+import { COMMIT } from "./version.ts";
 
 /** Subscribes to stop signals; returns a function that unsubscribes. */
 export type SignalSubscriber = (listener: (signal: string) => void) => () => void;
@@ -92,7 +93,7 @@ export async function runCommand(loaded: LoadedConfig, options: RunCommandOption
     const summary = await withTelemetry(
       config.telemetry,
       (telemetry) => runner(config, { signal: controller.signal, telemetry }),
-      { configureLogging: false, env: options.env },
+      { configureLogging: false, env: options.env, commit: COMMIT },
     );
     log.info({
       messages_read: summary.messagesRead,

@@ -35,7 +35,7 @@ export function pipelineHooks(telemetry: Telemetry): PipelineHooks {
       metrics.recordsProcessed(info.records, attrs);
       metrics.bytesWritten(info.bytes, attrs);
       for (let i = 0; i < info.files.length; i++) metrics.fileWritten(attrs);
-      metrics.batchLatency(info.millis, attrs);
+      metrics.batchDuration(info.millis / 1000, attrs);
       if (info.deadLettered > 0) metrics.deadLettered(info.deadLettered, attrs);
       if (telemetry.tracing) {
         // Called inside the batch span opened by aroundBatch.

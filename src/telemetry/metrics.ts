@@ -13,9 +13,10 @@ export const METRIC_NAMES = {
   errors: "fs_data_sink.errors",
   bytesWritten: "fs_data_sink.bytes_written",
   filesWritten: "fs_data_sink.files_written",
-  batchLatency: "fs_data_sink.batch_latency",
+  batchDuration: "fs_data_sink.batch_duration",
   recordsDeadLettered: "fs_data_sink.records_dead_lettered",
   consumerLag: "fs_data_sink.consumer_lag",
+  buildInfo: "fs_data_sink.build_info",
 } as const;
 
 /**
@@ -23,6 +24,10 @@ export const METRIC_NAMES = {
  * the others are namespaced `fs_data_sink.`.
  */
 export const ATTR = {
+  /** Version of the build (`fs_data_sink.build_info`). */
+  version: "fs_data_sink.version",
+  /** Commit id of the build, `unknown` from a source checkout (`fs_data_sink.build_info`). */
+  commit: "fs_data_sink.commit",
   /** Source plugin type, e.g. `kafka`. */
   sourceType: "fs_data_sink.source.type",
   /** Sink plugin type, e.g. `s3`. */
@@ -59,8 +64,8 @@ export function temporalityFor(type: InstrumentType): AggregationTemporality {
     : AggregationTemporality.CUMULATIVE;
 }
 
-/** Bucket bounds of `fs_data_sink.batch_latency`, ms: from a fast local write to a slow multipart upload. */
-export const LATENCY_BUCKETS_MS = [1, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000, 60000, 120000];
+/** Bucket bounds of `fs_data_sink.batch_duration`, seconds: from a fast local write to a slow multipart upload. */
+export const DURATION_BUCKETS_S = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
 
 /**
  * Typed metric calls of the pipeline. Call them per batch or per file, never per record. Building an attribute
@@ -78,8 +83,11 @@ export interface PipelineMetrics {
   bytesWritten(n: number, attrs?: Attributes): void;
   /** One file written: `fs_data_sink.files_written` += 1. */
   fileWritten(attrs?: Attributes): void;
-  /** Time to write and acknowledge one batch, ms: `fs_data_sink.batch_latency` histogram. */
-  batchLatency(ms: number, attrs?: Attributes): void;
+  /**
+   * Time to write and acknowledge one batch, seconds: the `fs_data_sink.batch_duration` histogram (unit `s`; on the
+   * Prometheus endpoint `fs_data_sink_batch_duration_seconds`).
+   */
+  batchDuration(seconds: number, attrs?: Attributes): void;
   /** `n` records sent to the dead-letter folder: `fs_data_sink.records_dead_lettered` += n. */
   deadLettered(n: number, attrs?: Attributes): void;
   /**
@@ -107,7 +115,7 @@ export const NOOP_METRICS: PipelineMetrics = Object.freeze({
   error: noop,
   bytesWritten: noop,
   fileWritten: noop,
-  batchLatency: noop,
+  batchDuration: noop,
   deadLettered: noop,
   setLag: noop,
   clearLag: noop,
@@ -232,7 +240,11 @@ export class MeterPipelineMetrics implements PipelineMetrics {
   readonly #deadLettered: LocalCounter;
   readonly #lags: LagTable;
 
-  constructor(meter: Meter, lags: LagTable = new LagTable()) {
+  constructor(
+    meter: Meter,
+    lags: LagTable = new LagTable(),
+    build: { readonly version: string; readonly commit?: string } = { version: "unknown" },
+  ) {
     this.#batches = new LocalCounter(meter, METRIC_NAMES.batchesProcessed, {
       description: "Batches written and acknowledged",
       unit: "{batch}",
@@ -247,10 +259,10 @@ export class MeterPipelineMetrics implements PipelineMetrics {
       unit: "By",
     });
     this.#files = new LocalCounter(meter, METRIC_NAMES.filesWritten, { description: "Files written", unit: "{file}" });
-    this.#latency = meter.createHistogram(METRIC_NAMES.batchLatency, {
+    this.#latency = meter.createHistogram(METRIC_NAMES.batchDuration, {
       description: "Time to encode, write and acknowledge one batch",
-      unit: "ms",
-      advice: { explicitBucketBoundaries: LATENCY_BUCKETS_MS },
+      unit: "s",
+      advice: { explicitBucketBoundaries: DURATION_BUCKETS_S },
     });
     this.#deadLettered = new LocalCounter(meter, METRIC_NAMES.recordsDeadLettered, {
       description: "Records written to the dead-letter folder",
@@ -261,6 +273,10 @@ export class MeterPipelineMetrics implements PipelineMetrics {
       description: "Messages not yet consumed, per topic partition or stream",
       unit: "{message}",
     }).addCallback((result) => this.#lags.observe(result));
+    const buildAttrs = { [ATTR.version]: build.version, [ATTR.commit]: build.commit || "unknown" };
+    meter.createObservableGauge(METRIC_NAMES.buildInfo, {
+      description: "Always 1; the version and commit of the running build are its attributes",
+    }).addCallback((result) => result.observe(1, buildAttrs));
   }
 
   batchProcessed(attrs?: Attributes): void {
@@ -278,8 +294,8 @@ export class MeterPipelineMetrics implements PipelineMetrics {
   fileWritten(attrs?: Attributes): void {
     this.#files.add(1, attrs);
   }
-  batchLatency(ms: number, attrs?: Attributes): void {
-    this.#latency.record(ms, attrs);
+  batchDuration(seconds: number, attrs?: Attributes): void {
+    this.#latency.record(seconds, attrs);
   }
   deadLettered(n: number, attrs?: Attributes): void {
     this.#deadLettered.add(n, attrs);

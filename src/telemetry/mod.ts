@@ -14,7 +14,7 @@
  *     // per read:   withSpan(SPAN.sourceReadBatch, ...); health.heartbeat(); health.setPending(buffered)
  *     // per cut:    withSpan(SPAN.batch, { [ATTR.stream]: s, [ATTR.firstPosition]: a, [ATTR.lastPosition]: b }, ...)
  *     //   inside:   withSpan(SPAN.sinkWriteBatch, { [ATTR.filePath]: p, [ATTR.bytes]: n }, ...)
- *     //   after ack: metrics.batchProcessed(), recordsProcessed(n), bytesWritten(b), fileWritten(), batchLatency(ms)
+ *     //   after ack: metrics.batchProcessed(), recordsProcessed(n), bytesWritten(b), fileWritten(), batchDuration(s)
  *     // lag:        metrics.setLag("orders/3", lag) (also feeds the health check)
  *     telemetry.health.markNotReady();
  *   });
@@ -62,7 +62,7 @@ import { OtlpMetricExporter, OtlpSpanExporter } from "./otlp_exporters.ts";
 import { type Env, type ExportSettings, resolveExportSettings, type Signal } from "./otlp_settings.ts";
 import { PrometheusReader, prometheusResponse } from "./prometheus.ts";
 
-export { ATTR, LATENCY_BUCKETS_MS, METRIC_NAMES, NOOP_METRICS, type PipelineMetrics } from "./metrics.ts";
+export { ATTR, DURATION_BUCKETS_S, METRIC_NAMES, NOOP_METRICS, type PipelineMetrics } from "./metrics.ts";
 export { HealthState, type HealthStatus } from "./health.ts";
 export { type TelemetrySection, telemetrySectionSchema } from "./config.ts";
 
@@ -129,6 +129,8 @@ export interface StartTelemetryOptions {
   readonly configureLogging?: boolean;
   /** Logger for telemetry's own messages. Default `fs_data_sink.telemetry`. */
   readonly logger?: Logger;
+  /** Commit id of the build for the `fs_data_sink.build_info` gauge; default: unknown (a source checkout). */
+  readonly commit?: string;
 }
 
 const NOOP_SPAN: Span = trace.wrapSpanContext(INVALID_SPAN_CONTEXT);
@@ -149,7 +151,7 @@ export async function startTelemetry(
   if (options.configureLogging ?? true) applyLogSettings(section, logger);
   const settings = resolveExportSettings(section, options.env ?? processEnv());
   for (const warning of settings.warnings) logger.warn({}, warning);
-  const running = new RunningTelemetry(section, settings, logger, options.now);
+  const running = new RunningTelemetry(section, settings, logger, options.now, options.commit);
   try {
     await running.start();
   } catch (error) {
@@ -188,7 +190,13 @@ class RunningTelemetry implements Telemetry {
   #shutdown?: Promise<void>;
   #closed = false;
 
-  constructor(section: TelemetrySection, settings: ExportSettings, logger: Logger, now?: () => number) {
+  constructor(
+    section: TelemetrySection,
+    settings: ExportSettings,
+    logger: Logger,
+    now?: () => number,
+    commit?: string,
+  ) {
     this.#section = section;
     this.#settings = settings;
     this.#logger = logger;
@@ -241,7 +249,10 @@ class RunningTelemetry implements Telemetry {
     this.#lags = lags;
     if (readers.length > 0) {
       this.#meterProvider = new MeterProvider({ resource, readers });
-      this.metrics = new MeterPipelineMetrics(this.#meterProvider.getMeter(SCOPE_NAME, denoJson.version), lags);
+      this.metrics = new MeterPipelineMetrics(this.#meterProvider.getMeter(SCOPE_NAME, denoJson.version), lags, {
+        version: denoJson.version,
+        commit,
+      });
     } else {
       this.metrics = section.health_port !== undefined ? lagOnlyMetrics(lags) : NOOP_METRICS;
     }

@@ -44,7 +44,7 @@ export async function prometheusResponse(reader: PrometheusReader, path: string)
 }
 
 function renderMetric(metric: MetricData, lines: string[]): void {
-  const base = sanitizeName(metric.descriptor.name);
+  const base = sanitizeName(metric.descriptor.name) + unitSuffix(metric.descriptor.unit);
   const help = metric.descriptor.description.replace(/\\/g, "\\\\").replace(/\n/g, "\\n");
   switch (metric.dataPointType) {
     case DataPointType.SUM: {
@@ -106,4 +106,9 @@ function num(value: number): string {
   if (value === Infinity) return "+Inf";
   if (value === -Infinity) return "-Inf";
   return String(value);
+}
+
+/** Prometheus names carry their base unit: an OpenTelemetry unit of seconds becomes `_seconds`. */
+function unitSuffix(unit: string): string {
+  return unit === "s" ? "_seconds" : "";
 }
