@@ -178,6 +178,33 @@ Deno.test("fs-data-sink run writes the records and exits 0; a record failure und
   assert(!failed.stderr.includes("    at "), "no stack trace without DEBUG");
 });
 
+/** A child's stderr as lines: `until` reads until the lines so far satisfy `done`, `rest` reads to the end. */
+function stderrLines(child: Deno.ChildProcess) {
+  const lines: string[] = [];
+  let buffer = "";
+  const reader = child.stderr.pipeThrough(new TextDecoderStream()).getReader();
+  const more = async (): Promise<boolean> => {
+    const { value, done } = await reader.read();
+    if (done) return false;
+    buffer += value;
+    const parts = buffer.split("\n");
+    buffer = parts.pop() ?? "";
+    lines.push(...parts);
+    return true;
+  };
+  return {
+    async until(done: (lines: readonly string[]) => boolean): Promise<void> {
+      while (!done(lines) && await more());
+    },
+    async rest(): Promise<string[]> {
+      while (await more());
+      lines.push(buffer);
+      buffer = "";
+      return lines;
+    },
+  };
+}
+
 Deno.test("fs-data-sink run from stdin stops on SIGINT and exits 0 with what it wrote", async () => {
   const dir = await tempDir();
   const child = new Deno.Command(Deno.execPath(), {
@@ -203,26 +230,12 @@ Deno.test("fs-data-sink run from stdin stops on SIGINT and exits 0 with what it 
   }).spawn();
   const writer = child.stdin.getWriter();
   await writer.write(new TextEncoder().encode('{"id":1}\n{"id":2}\n'));
-  const lines: string[] = [];
-  let buffer = "";
-  const reader = child.stderr.pipeThrough(new TextDecoderStream()).getReader();
+  const stderr = stderrLines(child);
   // Wait until both records are written (batch_size 1), so the signal meets a running, idle pipeline.
-  while (lines.filter((l) => l.includes('"message":"Wrote batch')).length < 2) {
-    const { value, done } = await reader.read();
-    if (done) break;
-    buffer += value;
-    const parts = buffer.split("\n");
-    buffer = parts.pop() ?? "";
-    lines.push(...parts);
-  }
+  await stderr.until((lines) => lines.filter((l) => l.includes('"message":"Wrote batch')).length >= 2);
   // stdin stays open: the signal alone must stop the run (closing stdin too would race it with end of input).
   child.kill("SIGINT");
-  for (;;) {
-    const { value, done } = await reader.read();
-    if (done) break;
-    buffer += value;
-  }
-  lines.push(...buffer.split("\n"));
+  const lines = await stderr.rest();
   const status = await child.status;
   await writer.close().catch(() => {});
   assertEquals(status.code, 0, lines.join("\n"));
@@ -275,28 +288,13 @@ Deno.test("Ctrl-C on deno task run (SIGINT to the process group) stops gracefull
   }).spawn();
   const writer = child.stdin.getWriter();
   await writer.write(new TextEncoder().encode('{"id":1}\n{"id":2}\n{"id":3}\n'));
-  const lines: string[] = [];
-  let buffer = "";
-  const reader = child.stderr.pipeThrough(new TextDecoderStream()).getReader();
+  const stderr = stderrLines(child);
   // Three records read, none written (batch_size 100, an hour's timeout): the batch is in hand.
-  while (!lines.some((l) => l.includes('"message":"Read') || l.includes("messages_read"))) {
-    const { value, done } = await reader.read();
-    if (done) break;
-    buffer += value;
-    const parts = buffer.split("\n");
-    buffer = parts.pop() ?? "";
-    lines.push(...parts);
-    if (lines.some((l) => l.includes('"message":"Started"'))) break;
-  }
+  await stderr.until((lines) => lines.some((l) => l.includes('"message":"Started"')));
   await new Promise((r) => setTimeout(r, 1000)); // let the three records reach the open batch
   const kill = await new Deno.Command("kill", { args: ["-INT", "--", `-${await processGroupOf(child.pid)}`] }).output();
   assertEquals(kill.code, 0, new TextDecoder().decode(kill.stderr));
-  for (;;) {
-    const { value, done } = await reader.read();
-    if (done) break;
-    buffer += value;
-  }
-  lines.push(...buffer.split("\n"));
+  const lines = await stderr.rest();
   const status = await child.status;
   await writer.close().catch(() => {});
   const records = lines.filter((l) => l.startsWith("{")).map((l) => JSON.parse(l));
