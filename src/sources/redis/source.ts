@@ -43,6 +43,8 @@ export const REDIS_METADATA_COLUMNS: readonly MetadataColumn[] = [
 
 /** How long `ack` keeps retrying while Redis is unreachable before giving up. */
 const ACK_RETRY_MS = 60_000;
+/** One-shot, drained: how often the entries another live run of the group still holds are looked at again. */
+const OTHERS_POLL_MS = 500;
 
 /** Options of {@linkcode RedisSource} beyond the config; for tests. */
 export interface RedisSourceOptions {
@@ -156,6 +158,13 @@ export class RedisSource implements Source {
    * silent for claim_idle_ms belongs to a dead instance the server has not noticed yet. Undefined when CLIENT LIST is
    * denied.
    */
+  /** Whether run `runId` of consumer `owner` of this group has a connection open (see `leases.ts`). */
+  async #isLiveRun(owner: string, runId: string): Promise<boolean> {
+    const client = this.#client;
+    if (!client) return false;
+    return await this.#findConnection(client, `fsds:${this.#config.consumer_group}:${owner}:${runId}`) !== undefined;
+  }
+
   async #findConnection(client: RedisClient, name: string): Promise<string | undefined> {
     let replies: unknown[];
     try {
@@ -190,8 +199,14 @@ export class RedisSource implements Source {
           return { kind: "messages", messages };
         }
         if (this.#oneShot && this.#drained()) {
-          const incomplete = await this.#streams?.heldElsewhere() ?? [];
-          return incomplete.length > 0 ? { kind: "end", incomplete } : { kind: "end" };
+          const others = await this.#streams?.heldElsewhere((owner, run) => this.#isLiveRun(owner, run)) ??
+            { waiting: false, held: [] };
+          if (!others.waiting) {
+            return others.held.length > 0 ? { kind: "end", incomplete: others.held } : { kind: "end" };
+          }
+          // Another live run still writes entries of the group: wait for it, looking again shortly.
+          await sleep(Math.min(maxWaitMs, OTHERS_POLL_MS), signal);
+          return { kind: "idle" };
         }
         if (waited || signal.aborted) return { kind: "idle" };
         await this.#wait(Math.min(maxWaitMs, this.#config.block_ms), signal);

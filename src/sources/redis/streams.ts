@@ -155,10 +155,14 @@ export class StreamReader {
   }
 
   /**
-   * One-shot, drained: the entries of the group still pending at other consumers, which this run did not take (their
-   * consumer was idle less than `claim_idle_ms`, or takeover is off), one line per key and consumer. Empty when none.
+   * One-shot, drained: the entries of the group still pending at other consumers, which this run did not take.
+   * `waiting` when one of those consumers is a live run (its lease names a run that `isLive` finds connected): its entries are
+   * being written, so the run waits for them. Otherwise `held` has one line per key and dead consumer whose entries may
+   * not be taken over yet (idle less than `claim_idle_ms`, or takeover off); empty when all is drained.
    */
-  async heldElsewhere(): Promise<string[]> {
+  async heldElsewhere(
+    isLive: (owner: string, runId: string) => Promise<boolean>,
+  ): Promise<{ readonly waiting: boolean; readonly held: string[] }> {
     const { client, group, consumer, claimIdleMs } = this.#o;
     const held: string[] = [];
     for (const { key } of this.#keys) {
@@ -168,13 +172,17 @@ export class StreamReader {
         handedOut: (owner) => this.#adopted.has(streamNameOf(key, owner)),
       });
       for (const { owner, pending, idleMs } of others) {
+        const reply = await client.call("GET", leaseKeyOf(key, group, owner));
+        const lease = reply === null || reply === undefined ? "" : replyText(reply);
+        const run = lease.includes("#") ? lease.slice(lease.lastIndexOf("#") + 1) : "";
+        if (run && await isLive(owner, run)) return { waiting: true, held: [] };
         held.push(
           `stream "${key}": ${pending} ${pending === 1 ? "entry" : "entries"} pending at consumer "${owner}" ` +
             `(idle ${idleMs} ms; taken over after claim_idle_ms ${claimIdleMs})`,
         );
       }
     }
-    return held;
+    return { waiting: false, held };
   }
 
   /** Takes up to `max` entries without blocking; empty when there is nothing now. */
