@@ -115,7 +115,7 @@ Deno.test("file source: a truncated MessagePack file under raise exits 1 naming 
     }),
   });
   assertEquals(run.code, 1, run.stderr);
-  assert.match(run.stderr, /Cannot decode file "[^"]*\/cut\.msgpack" item 3 at byte \d+ \(truncated MessagePack/);
+  assert.match(run.stderr, /Cannot decode file "[^"]*\/cut\.msgpack" item 3 at byte \d+: truncated MessagePack/);
   assertEquals(run.stderr.match(/item 3 at byte (\d+)/)?.[1], String(whole.length));
   await Deno.remove(dir, { recursive: true });
 });
@@ -137,7 +137,7 @@ Deno.test("file source: garbage inside a MessagePack stream is dead-lettered as 
     .trim().split("\n").map((l) => JSON.parse(l));
   assertEquals(letters.length, 1);
   assertEquals([...Uint8Array.from(atob(letters[0].value_base64), (c) => c.charCodeAt(0))], garbage);
-  assertEquals(letters[0].origin.startsWith(`file "${dir}/dump.msgpack" item 4 at byte ${before.length} (`), true);
+  assertEquals(letters[0].origin, `file "${dir}/dump.msgpack" item 4 at byte ${before.length}`);
   await Deno.remove(dir, { recursive: true });
 });
 

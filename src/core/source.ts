@@ -55,6 +55,11 @@ export interface SourceMessage {
    * Acknowledge this message in stream order without writing a row (e.g. a skipped Kafka tombstone). Counted.
    */
   readonly skip?: boolean;
+  /**
+   * The source could not read a record here (e.g. corrupt MessagePack bytes in a file): the pipeline applies the error
+   * policy with this reason instead of decoding; `value` holds the raw bytes, which a dead letter keeps.
+   */
+  readonly error?: string;
 }
 
 /** Options of one {@linkcode Source.read} call. */

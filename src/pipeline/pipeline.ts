@@ -228,6 +228,11 @@ export class Pipeline {
       batch.skipped++;
       return;
     }
+    if (message.error !== undefined) {
+      this.#fail(state, batch, message, message.error);
+      await this.#cutIfFull(state);
+      return;
+    }
     const decoded = message.fields !== undefined
       ? { kind: "values" as const, values: [message.fields] }
       : message.value === null

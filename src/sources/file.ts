@@ -11,8 +11,7 @@
  */
 import { z } from "zod";
 import { splitArrowIpcBatches } from "../codec/arrow_ipc.ts";
-import { decodePayload } from "../codec/mod.ts";
-import { decodeMsgpackStream, type MsgpackStreamItem } from "../codec/msgpack.ts";
+import { decodeMsgpackStream } from "../codec/msgpack.ts";
 import { commonSourceFields, type SourcePlugin, type ValueFormat } from "../core/plugin.ts";
 import type { MetadataColumn, ReadOptions, ReadResult, Source, SourceContext, SourceMessage } from "../core/source.ts";
 import { fnv1a } from "../partition/escape.ts";
@@ -48,9 +47,6 @@ export const fileSourcePlugin: SourcePlugin<FileSourceConfig> = {
 };
 
 type FileKind = "ndjson" | "msgpack" | "arrow";
-/** A MessagePack stream item, or garbage at the end that cannot be made to fail decoding (skipped, not a row). */
-type MsgpackError = Extract<MsgpackStreamItem, { kind: "error" }>;
-type FileMsgpackItem = MsgpackStreamItem | { kind: "lost"; offset: number; bytes: Uint8Array; reason: string };
 interface Input {
   readonly path: string;
   readonly stream: string;
@@ -66,8 +62,8 @@ export class FileSource implements Source {
   #inputs: Input[] = [];
   /** The format of each input, once its first bytes are read. */
   readonly #kinds = new Map<string, FileKind>();
-  /** MessagePack bytes that hold no record, by stream and position, for `describe`. */
-  readonly #failures = new Map<string, { offset: number; reason: string }>();
+  /** Byte offsets of MessagePack bytes that hold no record, by stream and position, for `describe`. */
+  readonly #failures = new Map<string, number>();
   #iterator?: AsyncGenerator<SourceMessage>;
   #pending?: Promise<IteratorResult<SourceMessage>>;
   #ended = false;
@@ -135,7 +131,7 @@ export class FileSource implements Source {
     const unit = kind === "ndjson" ? "line" : "item";
     const where = `file "${input?.path ?? message.stream}" ${unit} ${Number(message.position)}`;
     const failure = this.#failures.get(`${message.stream}\n${message.position}`);
-    return failure ? `${where} at byte ${failure.offset} (${failure.reason})` : where;
+    return failure === undefined ? where : `${where} at byte ${failure}`;
   }
 
   async close(): Promise<void> {
@@ -169,17 +165,17 @@ export class FileSource implements Source {
           }
         } else if (kind === "msgpack") {
           let n = 0;
-          for await (const item of this.#msgpackItems(stream, input)) {
+          for await (const item of decodeMsgpackStream(stream)) {
             const position = pad(++n);
             if (item.kind === "value") {
               const fields = isPlainObject(item.value) ? item.value as Record<string, unknown> : { value: item.value };
               yield { ...base, position, value: null, fields, metadata: meta(n) };
               continue;
             }
-            // The raw bytes go to the pipeline undecoded: it fails to decode them and applies the error policy, as
-            // for any undecodable record; `describe` adds the byte offset and the stream decoder's reason.
-            this.#failures.set(`${input.stream}\n${position}`, { offset: item.offset, reason: item.reason });
-            yield { ...base, position, value: item.bytes, metadata: meta(n), skip: item.kind === "lost" };
+            // Bytes that hold no record: the pipeline applies the error policy with the decoder's reason (a dead letter
+            // keeps the bytes); `describe` adds the byte offset.
+            this.#failures.set(`${input.stream}\n${position}`, item.offset);
+            yield { ...base, position, value: item.bytes, metadata: meta(n), error: item.reason };
           }
         } else {
           let n = 0;
@@ -193,35 +189,6 @@ export class FileSource implements Source {
           file?.close();
         } catch { /* already closed by the stream */ }
       }
-    }
-  }
-
-  /**
-   * The items of a MessagePack stream, each error's bytes made sure to fail the pipeline's decoding (with the
-   * source's `value_format`). Garbage that is one whole value (a lone scalar between records) or, under `auto`, a JSON
-   * text would decode to a row, so it is joined with the items after it until it does not; garbage at the very end
-   * that still decodes is `lost`: skipped with a warning, never a row.
-   */
-  async *#msgpackItems(stream: ReadableStream<Uint8Array>, input: Input): AsyncGenerator<FileMsgpackItem> {
-    const format = this.#config.value_format;
-    let held: MsgpackError | undefined;
-    for await (const item of decodeMsgpackStream(stream)) {
-      let error: MsgpackError;
-      if (held) error = { ...held, bytes: new Uint8Array([...held.bytes, ...item.bytes]) };
-      else if (item.kind === "error") error = item;
-      else {
-        yield item;
-        continue;
-      }
-      held = decodePayload(error.bytes, format).kind === "error" ? undefined : error;
-      if (held === undefined) yield error;
-    }
-    if (held !== undefined) {
-      this.#context.log.warn(
-        { file: input.path, byte: held.offset, bytes: held.bytes.length, reason: held.reason },
-        "Skipped MessagePack garbage at the end that reads as a value",
-      );
-      yield { ...held, kind: "lost" };
     }
   }
 

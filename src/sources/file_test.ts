@@ -1,4 +1,4 @@
-import { deepEqual as assertEquals } from "node:assert/strict";
+import assert, { deepEqual as assertEquals } from "node:assert/strict";
 import { encode } from "@msgpack/msgpack";
 import type { Logger } from "../core/logger.ts";
 import type { SourceMessage } from "../core/source.ts";
@@ -57,7 +57,7 @@ Deno.test("expandPath() lists matching files sorted", async () => {
   await Deno.remove(root, { recursive: true });
 });
 
-Deno.test("FileSource hands MessagePack bytes that hold no record to the pipeline raw, described with their offset", async () => {
+Deno.test("FileSource hands MessagePack bytes that hold no record to the pipeline as an error with their offset", async () => {
   const dir = await Deno.makeTempDir();
   const one = encode({ id: 1 });
   const garbage = [0xc1, 0x30, 0xc1];
@@ -73,15 +73,14 @@ Deno.test("FileSource hands MessagePack bytes that hold no record to the pipelin
     ["000000000003", { id: 2 }],
     ["000000000004", { id: 3 }],
   ]);
-  assertEquals(
-    source.describe(messages[1]!),
-    `file "${dir}/dump" item 2 at byte 5 (invalid MessagePack: byte 0xc1 at byte 5 starts no value; reading again at byte 8)`,
-  );
+  assertEquals(source.describe(messages[1]!), `file "${dir}/dump" item 2 at byte 5`);
+  assertEquals(messages[1]!.error, "invalid MessagePack: byte 0xc1 at byte 5 starts no value; reading again at byte 8");
+  assertEquals(messages.filter((m) => m.error !== undefined).length, 1, "only the garbage is an error");
   assertEquals(source.describe(messages[0]!), `file "${dir}/dump" item 1`);
   await Deno.remove(dir, { recursive: true });
 });
 
-Deno.test("FileSource joins a lone value between records with the next record, so that it never becomes a row", async () => {
+Deno.test("FileSource hands a lone value between records over as an error, so that it never becomes a row", async () => {
   const dir = await Deno.makeTempDir();
   await Deno.writeFile(`${dir}/dump.msgpack`, new Uint8Array([...encode({ id: 1 }), 0x05, ...encode({ id: 2 })]));
   const config = fileSourceSchema.parse({ type: "file", path: `${dir}/dump.msgpack`, value_format: "msgpack" });
@@ -89,7 +88,8 @@ Deno.test("FileSource joins a lone value between records with the next record, s
   await source.connect();
   const messages = await readAll(source);
   await source.close();
-  assertEquals(messages.map((m) => m.fields ?? [...m.value!]), [{ id: 1 }, [0x05, ...encode({ id: 2 })]]);
-  assertEquals(messages[1]!.skip, false);
+  // The next record is not swallowed with the garbage: it is its own message.
+  assertEquals(messages.map((m) => m.fields ?? [...m.value!]), [{ id: 1 }, [0x05], { id: 2 }]);
+  assert(messages[1]!.error !== undefined, "the lone value is an error for the pipeline's policy");
   await Deno.remove(dir, { recursive: true });
 });
