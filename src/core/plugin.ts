@@ -33,6 +33,20 @@ export interface ConfigIssue {
   readonly message: string;
 }
 
+/**
+ * The `superRefine` callback that reports a plugin's pure `validate` issues as schema issues:
+ * `schema.superRefine(reportIssues(validate))`.
+ */
+export function reportIssues<T>(
+  validate: (config: T) => readonly ConfigIssue[],
+): (config: T, ctx: z.RefinementCtx) => void {
+  return (config, ctx) => {
+    for (const issue of validate(config)) {
+      ctx.addIssue({ code: "custom", path: [...issue.path], message: issue.message });
+    }
+  };
+}
+
 /** Payload encodings a source can be told to expect. `auto` tries MessagePack, then JSON, per message. */
 export const VALUE_FORMATS = ["json", "msgpack", "arrow_ipc", "auto"] as const;
 /** A payload encoding. */

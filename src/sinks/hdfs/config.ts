@@ -6,7 +6,7 @@
  * @module
  */
 import { z } from "zod";
-import { commonSinkFields, type ConfigIssue, type EnvBinding } from "../../core/plugin.ts";
+import { commonSinkFields, type ConfigIssue, type EnvBinding, reportIssues } from "../../core/plugin.ts";
 import { normalizeNameNodeUrl } from "./webhdfs_client.ts";
 
 /** The `sink.type` of this plugin. */
@@ -66,9 +66,7 @@ export const configSchema = z.object({
   cleanup_temp_files: z.boolean().default(true).describe(
     "On connect, delete temporary files a crashed run left under base_path: at once when its writer process is gone, after a grace when alive or on another host",
   ),
-}).strict().superRefine((config, ctx) => {
-  for (const issue of validate(config)) ctx.addIssue({ code: "custom", path: [...issue.path], message: issue.message });
-});
+}).strict().superRefine(reportIssues(validate));
 
 /** A validated `sink` section of type `hdfs`. */
 export type Config = z.infer<typeof configSchema>;

@@ -6,7 +6,7 @@
  * @module
  */
 import { z } from "zod";
-import { commonSinkFields, type ConfigIssue, type EnvBinding } from "../../core/plugin.ts";
+import { commonSinkFields, type ConfigIssue, type EnvBinding, reportIssues } from "../../core/plugin.ts";
 import { normalizePrefix } from "./keys.ts";
 
 /** The `sink.type` of this plugin. */
@@ -81,9 +81,7 @@ export const configSchema = z.strictObject({
   max_retries: z.number().int().min(0).max(20).default(4).describe(
     "Retries of a request on throttling, 5xx and connection errors, with exponential backoff",
   ),
-}).superRefine((config, ctx) => {
-  for (const issue of validate(config)) ctx.addIssue({ code: "custom", path: [...issue.path], message: issue.message });
-});
+}).superRefine(reportIssues(validate));
 
 /** A validated `sink` section of type `s3`. */
 export type Config = z.infer<typeof configSchema>;

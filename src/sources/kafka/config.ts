@@ -7,7 +7,7 @@
  * @module
  */
 import { z } from "zod";
-import { commonSourceFields, type ConfigIssue, type EnvBinding } from "../../core/plugin.ts";
+import { commonSourceFields, type ConfigIssue, type EnvBinding, reportIssues } from "../../core/plugin.ts";
 import { tlsFields } from "../_common/tls.ts";
 
 /** The `source.type` of this plugin. */
@@ -182,9 +182,7 @@ export const configSchema = z.object({
   ...columnFields,
   ...runFields,
   ...clientFields,
-}).strict().superRefine((config, ctx) => {
-  for (const issue of validate(config)) ctx.addIssue({ code: "custom", path: [...issue.path], message: issue.message });
-});
+}).strict().superRefine(reportIssues(validate));
 
 /** The validated `source` section when `type: kafka`. */
 export type Config = z.infer<typeof configSchema>;

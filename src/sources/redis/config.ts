@@ -8,7 +8,7 @@
  * @module
  */
 import { z } from "zod";
-import { commonSourceFields, type ConfigIssue, type EnvBinding } from "../../core/plugin.ts";
+import { commonSourceFields, type ConfigIssue, type EnvBinding, reportIssues } from "../../core/plugin.ts";
 import { ConfigError } from "../../core/errors.ts";
 import { tlsFields } from "../_common/tls.ts";
 
@@ -117,9 +117,7 @@ export const configSchema = z.object({
   ...keyFields,
   ...consumerFields,
   ...readFields,
-}).strict().superRefine((config, ctx) => {
-  for (const issue of validate(config)) ctx.addIssue({ code: "custom", path: [...issue.path], message: issue.message });
-});
+}).strict().superRefine(reportIssues(validate));
 
 /** The validated `source` section of `type: redis`. */
 export type Config = z.infer<typeof configSchema>;
