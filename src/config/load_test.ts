@@ -412,3 +412,9 @@ Deno.test("loadConfig() --set key=null unsets a file value of a key that takes n
   const without = await loadConfig({ file, env: {} });
   assertEquals(without.config.telemetry.prometheus_port, 9100);
 });
+
+Deno.test("loadConfig() names the over-indented line, not the key above it whose value the parser blames", async () => {
+  const file = await tempConfig("source:\n  type: test-src\n    topics: [orders]\nsink:\n  type: test-sink\n");
+  const error = await configError(loadConfig({ file, env: {} }));
+  assertStringIncludes(error.message, `line 3 ("topics: [orders]") is indented deeper than "type" on line 2`);
+});

@@ -31,7 +31,7 @@ export function readYamlConfig(
   const doc = parseDocument(text, { lineCounter, uniqueKeys: true, merge: true });
   const first = doc.errors[0];
   if (first) {
-    throw new ConfigError(`Cannot parse config file "${file}": ${first.message}`, {
+    throw new ConfigError(`Cannot parse config file "${file}": ${describeYamlError(first, text)}`, {
       hint: "Check the YAML syntax at that line (indentation with spaces, `key: value`)",
     });
   }
@@ -83,4 +83,28 @@ export function readYamlConfig(
   }
   walk(root, [], 1);
   return { entries, problems };
+}
+
+/**
+ * The parser's message, or for an over-indented line under a key that already has a plain value (which the parser
+ * reports at that value, one line too early) the line at fault in our words, the parser's message after it.
+ */
+function describeYamlError(
+  error: { code: string; message: string; linePos?: [{ line: number; col: number }, ...unknown[]] },
+  text: string,
+): string {
+  const at = error.linePos?.[0];
+  if (!at || (error.code !== "BLOCK_AS_IMPLICIT_KEY" && error.code !== "MULTILINE_IMPLICIT_KEY")) return error.message;
+  const lines = text.split(/\r?\n/);
+  const owner = lines[at.line - 1] ?? "";
+  const indent = (line: string) => line.length - line.trimStart().length;
+  for (let n = at.line; n < lines.length; n++) {
+    const line = lines[n]!;
+    if (line.trim() === "" || line.trimStart().startsWith("#")) continue;
+    if (indent(line) <= indent(owner)) break;
+    const key = owner.trim().split(":")[0];
+    return `line ${n + 1} ("${line.trim()}") is indented deeper than "${key}" on line ${at.line}, which already has ` +
+      `a plain value; indent it like "${key}", or give "${key}" no value to nest it (${error.message.split("\n")[0]})`;
+  }
+  return error.message;
 }
