@@ -377,3 +377,33 @@ Deno.test("a one-shot run exits 4 naming entries a crashed consumer still holds;
 function range(from: number, to: number): number[] {
   return Array.from({ length: to - from }, (_, i) => from + i);
 }
+
+Deno.test("a one-shot run exits 4 naming list items a killed consumer holds; after its lease expires, exit 0", async () => {
+  await withKeys("heldlist", ["old", "new"], async ({ admin, dir, list }) => {
+    await admin.call("RPUSH", list, ...Array.from({ length: 50 }, (_, i) => JSON.stringify({ id: i })));
+    // A consumer that moved every item into its processing list, then was killed before writing any.
+    const oldConfig = await writeConfig(dir, { list_keys: [list], consumer_name: "old", claim_idle_ms: 15_000 }, {
+      batch_timeout_seconds: 3600,
+    }, "old");
+    const old = cli(oldConfig);
+    const processing = listKeysOf(list, "fs-data-sink", "old").processing;
+    const deadline = Date.now() + 60_000;
+    while (Number(await admin.call("LLEN", processing)) < 50 && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    old.kill("SIGKILL");
+    await old.status;
+    await old.stderr.cancel();
+    assertEquals(Number(await admin.call("LLEN", processing)), 50, "the killed consumer holds every item");
+    const source = { list_keys: [list], consumer_name: "new", continuous: false };
+    const first = await runCli(await writeConfig(dir, source, {}, "new"));
+    assertEquals(first.code, 4, first.stderr);
+    assert(first.stderr.includes(`50 items held by consumer "old"`), first.stderr);
+    assertEquals((await rows(`${dir}/out`)).length, 0);
+    // Once the dead consumer's lease expires (claim_idle_ms of its run), the next run takes its items over.
+    await new Promise((r) => setTimeout(r, 15_500));
+    const second = await runCli(await writeConfig(dir, source, {}, "new"));
+    assertEquals(second.code, 0, second.stderr);
+    assertEquals((await rows(`${dir}/out`)).map((r) => Number(r.id)).sort((a, b) => a - b), range(0, 50));
+  });
+});

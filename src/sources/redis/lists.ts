@@ -233,6 +233,40 @@ export class ListReader {
     return [...this.#lists, ...this.#adopted].every((s) => !s.recovering && s.budget <= 0);
   }
 
+  /**
+   * One-shot, drained: items other consumers of the group still hold in their processing (or staging) lists, which
+   * this run did not take over. `waiting` when one of them is a live run (its lease names a connected run); otherwise
+   * `held` has one line per list and dead consumer whose lease has not expired yet; empty when all is drained.
+   */
+  async heldElsewhere(
+    isLive: (owner: string, runId: string) => Promise<boolean>,
+  ): Promise<{ readonly waiting: boolean; readonly held: string[] }> {
+    const { client, consumer, group } = this.#o;
+    const held: string[] = [];
+    for (const own of this.#lists) {
+      const members = (await client.call("SMEMBERS", own.names.consumers) as string[]).sort();
+      for (const other of members) {
+        if (other === consumer || this.#byStream.has(streamNameOf(own.key, other))) continue;
+        const names = listKeysOf(own.key, group, other);
+        const [processing, staging, lease] = await client.batch([
+          ["LLEN", names.processing],
+          ["LLEN", names.staging],
+          ["GET", names.lease],
+        ]);
+        const count = Number(processing) + Number(staging);
+        if (count === 0) continue;
+        const holder = lease === null || lease === undefined ? "" : replyText(lease);
+        const run = holder.includes("#") ? holder.slice(holder.lastIndexOf("#") + 1) : "";
+        if (run && await isLive(other, run)) return { waiting: true, held: [] };
+        held.push(
+          `list "${own.key}": ${count} ${count === 1 ? "item" : "items"} held by consumer "${other}" ` +
+            `(taken over once its lease expires, claim_idle_ms)`,
+        );
+      }
+    }
+    return { waiting: false, held };
+  }
+
   /** Takes up to `max` items without blocking, serving the lists in turn; empty when there is nothing now. */
   async fetch(max: number): Promise<SourceMessage[]> {
     for (const state of this.#lists) {

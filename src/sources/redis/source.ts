@@ -199,12 +199,15 @@ export class RedisSource implements Source {
           return { kind: "messages", messages };
         }
         if (this.#oneShot && this.#drained()) {
-          const others = await this.#streams?.heldElsewhere((owner, run) => this.#isLiveRun(owner, run)) ??
-            { waiting: false, held: [] };
+          const isLive = (owner: string, run: string) => this.#isLiveRun(owner, run);
+          const none = { waiting: false, held: [] };
+          const streams = await this.#streams?.heldElsewhere(isLive) ?? none;
+          const lists = streams.waiting ? none : await this.#lists?.heldElsewhere(isLive) ?? none;
+          const others = { waiting: streams.waiting || lists.waiting, held: [...streams.held, ...lists.held] };
           if (!others.waiting) {
             return others.held.length > 0 ? { kind: "end", incomplete: others.held } : { kind: "end" };
           }
-          // Another live run still writes entries of the group: wait for it, looking again shortly.
+          // Another live run still writes entries or items of the group: wait for it, looking again shortly.
           await sleep(Math.min(maxWaitMs, OTHERS_POLL_MS), signal);
           return { kind: "idle" };
         }
