@@ -12,37 +12,11 @@ import { kafkaToSinkTwoRuns } from "./helpers/kafka_to_sink.ts";
 import { redisToSinkOneShot } from "./helpers/redis_to_sink.ts";
 import type { ReadBack, SinkContents } from "./helpers/sink_e2e.ts";
 import { kafkaToSinkWithOutage } from "./helpers/sink_outage.ts";
-
-/** One plain WebHDFS request as the test user; redirects to the DataNode are followed. */
-async function webhdfs(path: string, op: string): Promise<Response> {
-  const { url, user } = endpoints().hdfs;
-  const encoded = path.split("/").map(encodeURIComponent).join("/");
-  return await fetch(`${url}/webhdfs/v1${encoded}?op=${op}&user.name=${encodeURIComponent(user)}`, {
-    signal: AbortSignal.timeout(30_000),
-  });
-}
-
-/** Every file below `folder` (absolute paths), hidden ones included. */
-async function listTree(folder: string): Promise<string[]> {
-  const response = await webhdfs(folder, "LISTSTATUS");
-  if (response.status === 404) {
-    await response.body?.cancel();
-    return [];
-  }
-  assert(response.ok, `LISTSTATUS ${folder}: ${response.status} ${await response.clone().text()}`);
-  const entries = (await response.json()).FileStatuses.FileStatus as { pathSuffix: string; type: string }[];
-  const out: string[] = [];
-  for (const entry of entries) {
-    const full = `${folder}/${entry.pathSuffix}`;
-    if (entry.type === "DIRECTORY") out.push(...await listTree(full));
-    else out.push(full);
-  }
-  return out.sort();
-}
+import { hdfsTree, webhdfs } from "./helpers/raw_stores.ts";
 
 /** Fetches (OPEN) and decodes every Parquet data file below `base` (journals and dead letters aside). */
 async function readParquetFiles(base: string): Promise<SinkContents> {
-  const paths = (await listTree(base)).map((p) => p.slice(base.length + 1));
+  const paths = (await hdfsTree(base)).map((p) => p.slice(base.length + 1));
   const files: ReadBack[] = [];
   for (const path of paths) {
     if (!path.endsWith(".parquet") || path.startsWith("_fsds/") || path.startsWith("_dead_letter/")) continue;

@@ -4,7 +4,7 @@
  * @module
  */
 import assert, { deepEqual as assertEquals, equal } from "node:assert/strict";
-import { GetObjectCommand, ListMultipartUploadsCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
+import { GetObjectCommand, ListMultipartUploadsCommand } from "@aws-sdk/client-s3";
 import { decodeParquet } from "../src/parquet/writer.ts";
 import { availableReaders, queryClickHouse, readWithDuckDB } from "./readers/mod.ts";
 import { s3OutageTest, s3Test } from "./s3_test_lock.ts";
@@ -15,38 +15,16 @@ import { withKafkaTopic } from "./helpers/kafka_topic.ts";
 import { redisToSinkOneShot } from "./helpers/redis_to_sink.ts";
 import { type ReadBack, runCliWithConfig, type SinkContents } from "./helpers/sink_e2e.ts";
 import { committedTotal, kafkaToSinkWithOutage } from "./helpers/sink_outage.ts";
-
-function rawClient(): S3Client {
-  const s3 = endpoints().s3;
-  return new S3Client({
-    endpoint: s3.endpoint,
-    region: s3.region,
-    forcePathStyle: true,
-    credentials: { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey },
-  });
-}
-
-async function keysUnder(client: S3Client, prefix: string): Promise<string[]> {
-  const keys: string[] = [];
-  let token: string | undefined;
-  do {
-    const page = await client.send(
-      new ListObjectsV2Command({ Bucket: endpoints().s3.bucket, Prefix: `${prefix}/`, ContinuationToken: token }),
-    );
-    for (const item of page.Contents ?? []) keys.push(item.Key!);
-    token = page.IsTruncated ? page.NextContinuationToken : undefined;
-  } while (token);
-  return keys.sort();
-}
+import { rawS3Client, s3KeysUnder } from "./helpers/raw_stores.ts";
 
 /**
  * Downloads and decodes every Parquet object below `prefix` (journals and dead letters aside); `keys` are the full
  * object keys, `paths` the same below the prefix.
  */
 async function readParquetObjects(prefix: string): Promise<SinkContents & { keys: string[] }> {
-  const client = rawClient();
+  const client = rawS3Client();
   try {
-    const keys = await keysUnder(client, prefix);
+    const keys = await s3KeysUnder(client, prefix);
     const files: ReadBack[] = [];
     for (const key of keys) {
       if (!key.endsWith(".parquet") || key.includes("/_fsds/") || key.includes("/_dead_letter/")) continue;
@@ -173,7 +151,7 @@ s3Test(
 
       // DuckDB over a local copy of the objects, keys unchanged, hive_partitioning on.
       const { keys } = await readParquetObjects(prefix);
-      const client = rawClient();
+      const client = rawS3Client();
       try {
         for (const key of keys.filter((k) => k.endsWith(".parquet"))) {
           const object = await client.send(new GetObjectCommand({ Bucket: endpoints().s3.bucket, Key: key }));

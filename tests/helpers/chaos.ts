@@ -9,13 +9,14 @@
  * @module
  */
 import assert, { equal } from "node:assert/strict";
-import { DeleteObjectsCommand, GetObjectCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
+import { DeleteObjectsCommand, GetObjectCommand } from "@aws-sdk/client-s3";
 import { committedOffsets, createTopic, deleteTopics, jsonMessages, produce, uniqueName } from "../kafka_helpers.ts";
 import { addEntries, adminClient, pendingCount, uniqueKey } from "../redis_helpers.ts";
 import { readWithDuckDB } from "../readers/mod.ts";
 import { endpoints } from "../services/endpoints.ts";
 import { listKeysOf } from "../../src/sources/redis/lists.ts";
 import { LineSplitter } from "./sink_outage.ts";
+import { hdfsTree, rawS3Client, s3KeysUnder, webhdfs } from "./raw_stores.ts";
 
 const ROOT = new URL("../..", import.meta.url).pathname;
 /** What the pipeline logs once a batch's files are durable. */
@@ -282,29 +283,6 @@ async function makeFixture(pipeline: ChaosPipeline, dir: string, records: number
   }
 }
 
-function s3Client(): S3Client {
-  const s3 = endpoints().s3;
-  return new S3Client({
-    endpoint: s3.endpoint,
-    region: s3.region,
-    forcePathStyle: true,
-    credentials: { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey },
-  });
-}
-
-async function s3Keys(client: S3Client, prefix: string): Promise<string[]> {
-  const keys: string[] = [];
-  let token: string | undefined;
-  do {
-    const page = await client.send(
-      new ListObjectsV2Command({ Bucket: endpoints().s3.bucket, Prefix: `${prefix}/`, ContinuationToken: token }),
-    );
-    for (const item of page.Contents ?? []) keys.push(item.Key!);
-    token = page.IsTruncated ? page.NextContinuationToken : undefined;
-  } while (token);
-  return keys;
-}
-
 /** A flat local name for a remote data file (its path below the base, `/` replaced). */
 function localName(path: string): string {
   return path.replaceAll("/", "__");
@@ -347,9 +325,9 @@ async function kafkaToS3(records: number): Promise<Fixture> {
     produce: (from, to) => produce(topic, jsonMessages(to - from, 3, from)),
     async download(folder) {
       await Deno.mkdir(folder, { recursive: true });
-      const client = s3Client();
+      const client = rawS3Client();
       try {
-        const paths = (await s3Keys(client, prefix)).map((key) => key.slice(prefix.length + 1));
+        const paths = (await s3KeysUnder(client, prefix)).map((key) => key.slice(prefix.length + 1));
         for (const path of paths.filter(isDataFile)) {
           const object = await client.send(new GetObjectCommand({ Bucket: s3.bucket, Key: `${prefix}/${path}` }));
           await Deno.writeFile(`${folder}/${localName(path)}`, await object.Body!.transformToByteArray());
@@ -370,9 +348,9 @@ async function kafkaToS3(records: number): Promise<Fixture> {
     },
     async cleanup() {
       await deleteTopics(topic);
-      const client = s3Client();
+      const client = rawS3Client();
       try {
-        const keys = await s3Keys(client, prefix);
+        const keys = await s3KeysUnder(client, prefix);
         for (let i = 0; i < keys.length; i += 1000) {
           const batch = keys.slice(i, i + 1000).map((Key) => ({ Key }));
           await client.send(new DeleteObjectsCommand({ Bucket: s3.bucket, Delete: { Objects: batch } }));
@@ -382,34 +360,6 @@ async function kafkaToS3(records: number): Promise<Fixture> {
       }
     },
   };
-}
-
-/** One plain WebHDFS request as the test user; redirects to the DataNode are followed. */
-async function webhdfs(path: string, op: string, method = "GET"): Promise<Response> {
-  const { url, user } = endpoints().hdfs;
-  const encoded = path.split("/").map(encodeURIComponent).join("/");
-  return await fetch(`${url}/webhdfs/v1${encoded}?op=${op}&user.name=${encodeURIComponent(user)}`, {
-    method,
-    signal: AbortSignal.timeout(30_000),
-  });
-}
-
-/** Every file below `folder` (absolute paths), hidden ones included. */
-async function hdfsTree(folder: string): Promise<string[]> {
-  const response = await webhdfs(folder, "LISTSTATUS");
-  if (response.status === 404) {
-    await response.body?.cancel();
-    return [];
-  }
-  assert(response.ok, `LISTSTATUS ${folder}: ${response.status} ${await response.clone().text()}`);
-  const entries = (await response.json()).FileStatuses.FileStatus as { pathSuffix: string; type: string }[];
-  const out: string[] = [];
-  for (const entry of entries) {
-    const full = `${folder}/${entry.pathSuffix}`;
-    if (entry.type === "DIRECTORY") out.push(...await hdfsTree(full));
-    else out.push(full);
-  }
-  return out;
 }
 
 /** Deletes the Redis keys named `key` or starting with `key:` (the source's bookkeeping). */
