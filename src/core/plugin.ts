@@ -5,7 +5,9 @@
  * @module
  */
 import { z } from "zod";
+import type { CheckContext, CheckResult } from "./check.ts";
 import type { Logger } from "./logger.ts";
+import type { Peek, PeekContext } from "./peek.ts";
 import type { OwnPaths, Sink } from "./sink.ts";
 import type { Source, SourceContext } from "./source.ts";
 
@@ -119,6 +121,12 @@ export interface SinkContext {
   readonly paths: OwnPaths;
 }
 
+/** Context of a sink plugin's `check`: a check context plus the paths the tool writes (the probe path). */
+export interface SinkCheckContext extends CheckContext {
+  /** The paths the tool writes: the probe goes to {@linkcode OwnPaths.probePath}. */
+  readonly paths: OwnPaths;
+}
+
 /**
  * A source plugin: declared in `src/sources/<name>/mod.ts` (or `src/sources/<name>.ts` for a one-file plugin), built
  * from the field groups of its `config.ts`, registered in `src/plugins.ts`.
@@ -136,6 +144,16 @@ export interface SourcePlugin<C extends CommonSourceConfig = CommonSourceConfig>
   readonly secrets: readonly string[];
   /** Builds the source; no I/O until `connect()`. */
   create(config: C, context: SourceContext): Source;
+  /**
+   * `fs-data-sink check`: probes what the section names (servers, credentials, topics or keys, the group) without
+   * consuming or committing anything; one result per probe, in the order they ran. Never throws.
+   */
+  check?(config: C, context: CheckContext): Promise<readonly CheckResult[]>;
+  /**
+   * `fs-data-sink preview`: reads the next messages a run would read, without acknowledging, committing or removing
+   * anything. Throws like `connect()` when the source cannot be read.
+   */
+  peek?(config: C, context: PeekContext): Promise<Peek>;
 }
 
 /**
@@ -155,4 +173,9 @@ export interface SinkPlugin<C extends CommonSinkConfig = CommonSinkConfig> {
   readonly secrets: readonly string[];
   /** Builds the sink; no I/O until `connect()`. */
   create(config: C, context: SinkContext): Sink;
+  /**
+   * `fs-data-sink check`: probes the destination (reachable, credentials, bucket or folder) and writes and deletes a
+   * probe at {@linkcode OwnPaths.probePath}, touching nothing else; one result per probe. Never throws.
+   */
+  check?(config: C, context: SinkCheckContext): Promise<readonly CheckResult[]>;
 }
