@@ -287,6 +287,65 @@ Deno.test("kafka source detects a topic deleted and recreated mid-run and reads 
 });
 
 Deno.test(
+  "kafka source sees a topic recreated with more records than it had read (new topic id) and skips none",
+  opts,
+  async () => {
+    const topic = await createTopic("recreate-more", 2);
+    const group = uniqueName("group");
+    const source = makeSource({ topics: [topic], group_id: group });
+    try {
+      await produce(topic, jsonMessages(10, 2));
+      await source.connect();
+      assert.equal((await drain(source, { limit: 10 })).length, 10);
+      // Recreated and refilled past the old positions (5 per partition) before the source fetches again: offsets
+      // alone cannot tell, the topic id can.
+      await recreateTopic(topic, 2);
+      await produce(topic, jsonMessages(40, 2, 100));
+      const again = await drain(source, { limit: 40, idleLimit: 100 });
+      const byPartition = Map.groupBy(again, (m) => m.stream);
+      for (const partition of [0, 1]) {
+        const positions = (byPartition.get(`${topic}+${partition}`) ?? []).map((m) => Number(m.position));
+        assert.deepEqual(positions, [...Array(20).keys()], `partition ${partition} read from its new start`);
+      }
+      assert.equal(source.stats.resets, 2, "one reset per partition");
+    } finally {
+      await source.close();
+      await deleteTopics(topic);
+    }
+  },
+);
+
+Deno.test("kafka source reads only committed transactions: aborted records are left out", opts, async () => {
+  const topic = await createTopic("aborted", 1);
+  const { testClient } = await import("./kafka_helpers.ts");
+  const producer = testClient().producer({
+    transactionalId: uniqueName("tx"),
+    idempotent: true,
+    maxInFlightRequests: 1,
+  });
+  try {
+    await producer.connect();
+    const aborted = await producer.transaction();
+    await aborted.send({ topic, messages: jsonMessages(4, 1, 900) });
+    await aborted.abort();
+    const committed = await producer.transaction();
+    await committed.send({ topic, messages: jsonMessages(3, 1) });
+    await committed.commit();
+    await producer.disconnect();
+    // 4 aborted records + abort marker + 3 records + commit marker.
+    await waitForEndOffset(topic, 9);
+    const source = makeSource({ topics: [topic], group_id: uniqueName("group") }, { untilCaughtUp: true });
+    await source.connect();
+    const messages = await drain(source);
+    await source.close();
+    assert.deepEqual(messages.map((m) => payload(m)), [{ n: 0 }, { n: 1 }, { n: 2 }], "only the committed records");
+    assert.deepEqual(messages.map((m) => Number(m.position)), [5, 6, 7]);
+  } finally {
+    await deleteTopics(topic);
+  }
+});
+
+Deno.test(
   "kafka source one-shot run ends after a transaction's commit marker at the end of a partition",
   opts,
   async () => {

@@ -1,10 +1,9 @@
 /**
- * Conversion of a kafkajs message into the pipeline's {@linkcode SourceMessage}: metadata values in the configured
- * column order, the key as text, header values as text, and the offset as a zero-padded position.
- * Pure; imports only types from `kafkajs` (the consumer in `source.ts` owns the library).
+ * Conversion of a fetched Kafka record into the pipeline's {@linkcode SourceMessage}: metadata values in the
+ * configured column order, the key as text, header values as text, and the offset as a zero-padded position. Pure.
  * @module
  */
-import type { KafkaMessage } from "kafkajs";
+import type { FetchedRecord } from "./client.ts";
 import type { MetadataValue, SourceMessage } from "../../core/source.ts";
 import type { MetadataField } from "./config.ts";
 import { POSITION_DIGITS } from "./offsets.ts";
@@ -27,15 +26,17 @@ export function decodeKey(key: Uint8Array | null): string | null {
   }
 }
 
-/** Header values as text (invalid UTF-8 bytes become U+FFFD); a header given several times keeps its last value. */
-export function decodeHeaders(headers: KafkaMessage["headers"]): Record<string, string> | null {
-  if (!headers) return null;
+/**
+ * Header values as text (invalid UTF-8 bytes become U+FFFD); a header given several times keeps its last value;
+ * a header with a null value is left out.
+ */
+export function decodeHeaders(headers: FetchedRecord["headers"]): Record<string, string> | null {
+  if (headers.length === 0) return null;
   const out: Record<string, string> = {};
   let any = false;
-  for (const [name, raw] of Object.entries(headers)) {
-    const value = Array.isArray(raw) ? raw[raw.length - 1] : raw;
-    if (value === undefined) continue;
-    out[name] = typeof value === "string" ? value : lenientUtf8.decode(value);
+  for (const [name, value] of headers) {
+    if (name === null || value === null) continue;
+    out[lenientUtf8.decode(name)] = lenientUtf8.decode(value);
     any = true;
   }
   return any ? out : null;
@@ -51,14 +52,14 @@ export interface MessageOrigin {
   readonly partition: number;
   /** Stream name of the topic-partition (`topic+partition`). */
   readonly stream: string;
-  /** Offset of the message (the same as `message.offset`, parsed). */
+  /** Offset of the record. */
   readonly offset: bigint;
   /** Mark the message `skip` (a tombstone when tombstones are skipped): acknowledged, never written. */
   readonly skip: boolean;
 }
 
-/** The pipeline's message for a kafkajs message; the value's bytes are shared, not copied. */
-export function toSourceMessage(message: KafkaMessage, origin: MessageOrigin): SourceMessage {
+/** The pipeline's message for a fetched record; the value's bytes are shared, not copied. */
+export function toSourceMessage(message: FetchedRecord, origin: MessageOrigin): SourceMessage {
   const { topic, partition, stream, offset, skip } = origin;
   const time = Number(message.timestamp);
   const timestampMs = Number.isFinite(time) && time >= 0 ? time : undefined;
@@ -81,8 +82,8 @@ export function toSourceMessage(message: KafkaMessage, origin: MessageOrigin): S
   const value = message.value;
   return {
     stream,
-    position: message.offset.padStart(POSITION_DIGITS, "0"),
-    value: value === null ? null : new Uint8Array(value.buffer, value.byteOffset, value.byteLength),
+    position: offset.toString().padStart(POSITION_DIGITS, "0"),
+    value,
     metadata,
     timestampMs,
     ...(skip ? { skip: true } : {}),

@@ -1,6 +1,6 @@
 /**
  * Stream names, positions and the per-partition bookkeeping of the Kafka source: where an assigned partition starts
- * ({@linkcode partitionOffsets}, {@linkcode startOffset}), how far the client has fetched, the one-shot end offset,
+ * ({@linkcode startOffset}), how far the client has fetched, the one-shot end offset,
  * and what offset an acknowledgement commits. Pure; the consumer does the I/O.
  * @module
  */
@@ -45,35 +45,6 @@ export interface PartitionOffsets {
   readonly high: bigint;
   /** With `start_from` a time: the first offset at or after it, or null when there is none or it was not asked. */
   readonly atTime: bigint | null;
-}
-
-/**
- * The admin replies about one topic, as plain data (kafkajs gives offsets as decimal text, -1 for "none"): its
- * watermarks, the group's committed offsets and, with `start_from` a time, the offsets at that time.
- */
-export interface TopicOffsetReplies {
-  /** Watermarks per partition (`fetchTopicOffsets`); `offset` is the high watermark of older brokers. */
-  readonly watermarks: readonly { partition: number; low?: string; high?: string; offset?: string }[];
-  /** The group's committed offsets of the topic's partitions (`fetchOffsets`); -1 when never committed. */
-  readonly committed: readonly { partition: number; offset: string }[];
-  /** Offsets at the `start_from` time (`fetchTopicOffsetsByTimestamp`); -1 when no message is that recent. */
-  readonly atTime: readonly { partition: number; offset: string }[];
-}
-
-/**
- * Picks one partition's offsets out of the admin replies about its topic. A partition missing from the watermarks
- * reads as empty (0..0); a negative committed offset or offset at a time counts as none.
- */
-export function partitionOffsets(replies: TopicOffsetReplies, partition: number): PartitionOffsets {
-  const mark = replies.watermarks.find((w) => w.partition === partition);
-  const raw = replies.committed.find((c) => c.partition === partition)?.offset;
-  const at = replies.atTime.find((entry) => entry.partition === partition)?.offset;
-  return {
-    committed: raw !== undefined && BigInt(raw) >= 0n ? BigInt(raw) : null,
-    low: BigInt(mark?.low ?? "0"),
-    high: BigInt(mark?.high ?? mark?.offset ?? "0"),
-    atTime: at !== undefined && BigInt(at) >= 0n ? BigInt(at) : null,
-  };
 }
 
 /** Where an assigned partition starts, as {@linkcode startOffset} decided. */
@@ -156,8 +127,8 @@ export class PartitionTracker {
   readonly stream: string;
   /** Offset the group has committed (next to read), null when never committed. */
   committed: bigint | null;
-  /** One-shot end offset, or null. */
-  readonly end: bigint | null;
+  /** One-shot end offset, or null (moved by {@linkcode PartitionTracker.resetTo} when the log was replaced). */
+  end: bigint | null;
   /** Latest high watermark seen (for progress). */
   highWatermark: bigint;
   #start: bigint;
@@ -225,6 +196,21 @@ export class PartitionTracker {
     this.#lastDelivered = null;
     this.committed = null;
     return { kind: "reset", from: first, expected };
+  }
+
+  /**
+   * The partition's log was replaced (topic deleted and recreated, or truncated): reading restarts at `from`, the
+   * committed offset is forgotten and, in a one-shot run, the end moves to `end` (the new log's high watermark).
+   */
+  resetTo(from: bigint, end: bigint | null): BatchCheck {
+    if (this.end !== null && end !== null) this.end = end;
+    return this.#reset(from);
+  }
+
+  /** Records before `offset` are gone (deleted by retention before they were read): reading continues there. */
+  skipTo(offset: bigint): void {
+    if (offset > this.#start && this.#fetchedThrough < this.#start) this.#start = offset;
+    this.fetched(offset - 1n);
   }
 
   /** Notes a message handed to the pipeline. */

@@ -4,7 +4,6 @@ import {
   parsePosition,
   parseStream,
   type PartitionOffsets,
-  partitionOffsets,
   PartitionTracker,
   startOffset,
   streamName,
@@ -113,17 +112,6 @@ Deno.test("startOffset() without a committed offset follows start_from: earliest
     { kind: "start_from", start: 100n },
     "a time after the last record starts at the end",
   );
-});
-
-Deno.test("partitionOffsets() reads one partition from the admin replies; -1 and missing entries are none", () => {
-  const replies = {
-    watermarks: [{ partition: 0, low: "5", high: "9", offset: "9" }, { partition: 1, offset: "7" }],
-    committed: [{ partition: 0, offset: "6" }, { partition: 1, offset: "-1" }],
-    atTime: [{ partition: 0, offset: "8" }, { partition: 1, offset: "-1" }],
-  };
-  assert.deepEqual(partitionOffsets(replies, 0), { committed: 6n, low: 5n, high: 9n, atTime: 8n });
-  assert.deepEqual(partitionOffsets(replies, 1), { committed: null, low: 0n, high: 7n, atTime: null });
-  assert.deepEqual(partitionOffsets(replies, 2), { committed: null, low: 0n, high: 0n, atTime: null });
 });
 
 Deno.test("unfinishedElsewhere() waits for partitions of other members committed short of their end at start", () => {

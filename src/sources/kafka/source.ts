@@ -1,30 +1,19 @@
 /**
- * The Kafka source: a pull adapter over the push-based kafkajs consumer, and the only module that loads `kafkajs`
- * (the other modules of this folder import its types at most). The client's `eachBatch` handler pushes into a
- * bounded buffer and waits (sending heartbeats) while it is full, so a slow pipeline stops fetching; `read()` takes
- * from the buffer. Where each assigned partition starts is decided by the pure `startOffset` (`offsets.ts`).
- * Offsets are committed manually, only in `ack()`, i.e. after the pipeline has made the records durable, and never
- * for a partition that is no longer ours.
+ * The Kafka source: a pull adapter over a group member that fetches its partitions itself. The library
+ * (`client.ts`) keeps the group membership (join, heartbeats, rejoins); this module decides, per assigned
+ * partition, where reading starts (the pure `startOffset` of `offsets.ts`), fetches from there into a bounded
+ * buffer (a full buffer stops fetching), stops at the one-shot end, and commits offsets only in `ack()`, i.e. after
+ * the pipeline has made the records durable, and never for a partition that is no longer ours.
  *
- * Rebalances: kafkajs uses the eager protocol, so every rebalance takes all partitions away and resumes retained
- * ones from their committed offsets. kafkajs has no revocation callback, so its group's `joinAndSync` is wrapped:
- * before a member rejoins its group, its source drops its buffered records, stops committing and awaits the
- * pipeline's `AssignmentListener.revoked`. Only then can the group move the partitions elsewhere.
+ * Rebalances: the group uses the eager protocol, so every rebalance takes all partitions away and the new
+ * assignment resumes each from its committed offset. Before every JoinGroup the library awaits our hook
+ * (`beforeJoin`): the source drops its buffered records, stops committing and awaits the pipeline's
+ * `AssignmentListener.revoked`. Only then can the group move the partitions elsewhere.
+ *
+ * Topic recreation: each partition's topic id is kept from its assignment; records of the same topic name under a
+ * new id, or an offset past the new end, restart the partition from the new log's start.
  * @module
  */
-import {
-  type Admin,
-  CompressionCodecs,
-  CompressionTypes,
-  type Consumer,
-  type EachBatchPayload,
-  Kafka,
-  logLevel,
-  type SASLOptions,
-} from "kafkajs";
-// kafkajs has no "partitions revoked" callback; its group class is wrapped (rejoin.ts; pinned version 2.2.4).
-import ConsumerGroup from "kafkajs/src/consumer/consumerGroup.js";
-import process from "node:process";
 import type {
   AssignmentListener,
   MetadataColumn,
@@ -37,7 +26,15 @@ import type {
 import { ConfigError } from "../../core/errors.ts";
 import type { Logger } from "../../core/logger.ts";
 import { MessageBuffer } from "./buffer.ts";
-import { type CodecRegistry, registerCodecs } from "./codecs.ts";
+import {
+  type ClientSettings,
+  type ClientTls,
+  type FetchedPartition,
+  FetchErrors,
+  isAuthenticationError,
+  isRebalanceError,
+  KafkaClient,
+} from "./client.ts";
 import { KafkaLag } from "./lag.ts";
 import { readPemFiles } from "../_common/tls.ts";
 import {
@@ -53,34 +50,33 @@ import {
   formatPosition,
   parsePosition,
   parseStream,
-  partitionOffsets,
   PartitionTracker,
   startOffset,
   streamName,
-  type TopicOffsetReplies,
   unfinishedElsewhere,
 } from "./offsets.ts";
 import { type ProgressHandle, progressSnapshot, startProgress, type TopicProgress } from "./progress.ts";
-import { deleteRejoinHook, installJoinHook, isRebalanceError, setRejoinHook } from "./rejoin.ts";
 import { selectTopics, topicSelection } from "./topics.ts";
 
-registerCodecs({ codecs: CompressionCodecs, types: CompressionTypes } as unknown as CodecRegistry);
-
-/** How often a handler waiting for buffer room sends heartbeats (kafkajs throttles them to its interval). */
+/** How long the fetch loop waits for buffer room before looking again. */
 const ROOM_POLL_MS = 1000;
 /** How often `read()` re-checks the one-shot end while no data arrives. */
 const END_POLL_MS = 100;
-/** The reachability check at start: a few quick tries, so a wrong address fails within about 10 s. */
-const START_RETRY = { retries: 2, initialRetryTime: 300, maxRetryTime: 2000 };
-const START_CONNECT_TIMEOUT_MS = 3000;
-/** Client log lines of routine, retried states of a normal start or rebalance: debug, not warnings. */
-const BENIGN_CLIENT_LOG = /group coordinator is not available|group is rebalancing|rebalancing, re-joining/i;
+/** How long the fetch loop naps while it has nothing to fetch (no assignment yet, or every partition at its end). */
+const IDLE_MS = 100;
+/** The reachability check at start: one quick retry, so a wrong address fails within about 10 s. */
+const START_PROBE = { connectTimeoutMs: 3000, requestTimeoutMs: 5000, retries: 1, retryDelayMs: 300 };
 /** One-shot: how often the group's commits of other members' partitions are looked up while waiting for them. */
 const OTHERS_POLL_MS = 1000;
-/** kafkajs's default session timeout: how long a dead member holds its partitions. */
+/** Default session timeout: how long a dead member holds its partitions. */
 const DEFAULT_SESSION_TIMEOUT_MS = 30_000;
 /** Beyond the session timeout, how long a one-shot run waits for other members' partitions to move. */
 const OTHERS_MARGIN_MS = 15_000;
+/** How long fetches may keep failing (brokers unreachable) before the source fails. */
+const OUTAGE_LIMIT_MS = 60_000;
+/** Fetch sizes: per request and per partition (a bigger first record is still returned whole). */
+const DEFAULT_MAX_BYTES = 16 * 1024 * 1024;
+const DEFAULT_MAX_BYTES_PER_PARTITION = 2 * 1024 * 1024;
 
 /** Counters of one source instance, for logs and tests. */
 export interface KafkaSourceStats {
@@ -111,11 +107,11 @@ export class KafkaSource implements Source {
   #log: Logger;
   #fields: readonly MetadataField[];
   #buffer: MessageBuffer;
-  #kafka?: Kafka;
-  #admin?: Admin;
-  #consumer?: Consumer;
+  #client?: KafkaClient;
   #topics: string[] = [];
   #trackers = new Map<string, PartitionTracker>();
+  /** Topic id of each assigned partition's log, by stream (a recreated topic has a new one). */
+  #topicIds = new Map<string, string>();
   /** One-shot: end offset of each partition, taken when it was first assigned. */
   #endAtStart = new Map<string, bigint>();
   /** One-shot: every partition of the subscribed topics at start; the run ends only once all are committed to it. */
@@ -128,15 +124,17 @@ export class KafkaSource implements Source {
   #assignmentReady = false;
   #prepared: Promise<void> = Promise.resolve();
   #revoking: Promise<void> = Promise.resolve();
+  /** Settles when the current assignment is revoked: commits in flight stop waiting then. */
+  #revoked = Promise.withResolvers<void>();
   #listener?: AssignmentListener;
   #failure?: Error;
   #closed = false;
   #noTopics = false;
   #doneByStream = new Map<string, number>();
   #progress?: ProgressHandle;
-  #unsubscribe: (() => void)[] = [];
-  #memberId?: string;
   #lag: KafkaLag;
+  #loop?: Promise<void>;
+  #wakeLoop?: () => void;
 
   constructor(config: Config, context: SourceContext, options: KafkaSourceOptions = {}) {
     this.#config = config;
@@ -169,46 +167,12 @@ export class KafkaSource implements Source {
   }
 
   async connect(): Promise<void> {
-    silenceNegativeTimeoutWarning();
     for (const { key, reason } of this.#options.ignored) this.#log.warn({ key }, `extra_config key ignored: ${reason}`);
-    const ssl = await kafkaTls(this.#options.tls);
-    const client = (quick: boolean) =>
-      new Kafka({
-        clientId: this.#options.clientId,
-        brokers: [...this.#options.brokers],
-        ssl,
-        sasl: this.#options.sasl as SASLOptions | undefined,
-        logLevel: this.#log.enabled("DEBUG") ? logLevel.INFO : logLevel.WARN,
-        logCreator: () => ({ level, log }) => {
-          const { message, ...fields } = log;
-          const text = `kafkajs: ${message}`;
-          // kafkajs logs retried request failures as errors; a real failure reaches us as a crash (logged by #fail)
-          // or, at start, as the one error of the reachability check. Retries of a normal start stay at debug.
-          const routine = quick || BENIGN_CLIENT_LOG.test(`${message} ${String(fields.error ?? "")}`);
-          if (!routine && (level === logLevel.ERROR || level === logLevel.WARN)) this.#log.warn(fields, text);
-          else this.#log.debug(fields, text);
-        },
-        requestTimeout: this.#options.client.requestTimeout,
-        connectionTimeout: quick
-          ? Math.min(this.#options.client.connectionTimeout ?? START_CONNECT_TIMEOUT_MS, START_CONNECT_TIMEOUT_MS)
-          : this.#options.client.connectionTimeout ?? 10_000,
-        authenticationTimeout: this.#options.client.authenticationTimeout,
-        retry: quick ? START_RETRY : {
-          retries: this.#options.client.retries ?? 8,
-          initialRetryTime: this.#options.client.initialRetryTime ?? 300,
-        },
-      });
-    await this.#checkReachable(client(true));
-    const kafka = client(false);
-    this.#kafka = kafka;
-    const admin = kafka.admin();
-    this.#admin = admin;
-    await admin.connect().catch((error) => {
-      throw new Error(`Cannot connect to Kafka at "${this.#options.brokers.join(",")}": ${error.message}`, {
-        cause: error,
-      });
-    });
-    this.#topics = selectTopics(topicSelection(this.#config), await admin.listTopics());
+    const settings = clientSettings(this.#options, await kafkaTls(this.#options.tls));
+    await this.#checkReachable({ ...settings, ...START_PROBE });
+    const client = new KafkaClient(settings, this.#log);
+    this.#client = client;
+    this.#topics = selectTopics(topicSelection(this.#config), await client.listTopics());
     if (this.#topics.length === 0) {
       if (!this.#untilCaughtUp) {
         throw new ConfigError("Cannot choose topics: no topic on the cluster matches the selection", {
@@ -220,54 +184,21 @@ export class KafkaSource implements Source {
       return;
     }
     this.#log.info({ topics: this.#topics, group_id: this.#options.groupId }, "subscribing");
+    client.createMember({
+      beforeJoin: () => this.#revokeAll("rebalance"),
+      assigned: (assignment, generation) => this.#onAssigned(assignment, generation),
+      failed: (error) => this.#fail(error),
+    });
     if (this.#untilCaughtUp) {
-      for (const topic of this.#topics) {
-        for (const mark of await admin.fetchTopicOffsets(topic)) {
-          const stream = streamName(topic, mark.partition);
-          const high = BigInt(mark.high ?? mark.offset);
-          this.#offsetsAtStart.set(stream, { low: BigInt(mark.low ?? 0), high });
-          this.#endAtStart.set(stream, high);
-        }
+      for (const [stream, marks] of await client.watermarks(this.#topics)) {
+        this.#offsetsAtStart.set(stream, marks);
+        this.#endAtStart.set(stream, marks.high);
       }
     }
-    const consumer = kafka.consumer({
-      groupId: this.#options.groupId,
-      allowAutoTopicCreation: false,
-      retry: { restartOnFailure: () => Promise.resolve(false) },
-      // A short fetch wait keeps shutdown quick: disconnecting waits for the fetch in flight.
-      maxWaitTimeInMs: 1000,
-      ...this.#options.consumer,
-    });
-    this.#consumer = consumer;
-    this.#unsubscribe.push(
-      consumer.on(consumer.events.GROUP_JOIN, (event) => {
-        if (this.#memberId) deleteRejoinHook(this.#memberId);
-        this.#memberId = event.payload.memberId;
-        setRejoinHook(this.#memberId, () => this.#revokeAll("rebalance"));
-        this.#onAssigned(event.payload.memberAssignment);
-      }),
-      consumer.on(consumer.events.REBALANCING, () => void this.#revokeAll("rebalance")),
-      consumer.on(consumer.events.CRASH, (event) => this.#fail(event.payload.error)),
-      // Batches made only of transaction markers never reach eachBatch, but still move the fetch position.
-      consumer.on(consumer.events.END_BATCH_PROCESS, (event) => {
-        const { topic, partition, lastOffset } = event.payload;
-        this.#trackers.get(streamName(topic, partition))?.fetched(BigInt(lastOffset));
-      }),
-    );
-    installJoinHook(ConsumerGroup);
-    this.#unsubscribe.push(() => {
-      if (this.#memberId) deleteRejoinHook(this.#memberId);
-    });
-    await consumer.connect();
-    await consumer.subscribe({ topics: this.#topics, fromBeginning: true });
-    await consumer.run({
-      autoCommit: false,
-      eachBatchAutoResolve: true,
-      partitionsConsumedConcurrently: this.#config.concurrency,
-      eachBatch: (payload) => this.#onBatch(payload),
-    });
+    await client.join(this.#topics);
     await this.#prepared;
     if (this.#failure) throw this.#failure;
+    this.#loop = this.#fetchLoop();
     this.#progress = startProgress(() => this.#snapshot(), {
       mode: this.#config.progress,
       intervalMs: this.#config.progress_interval_seconds * 1000,
@@ -317,14 +248,9 @@ export class KafkaSource implements Source {
   }
 
   async #fetchHighWatermarks(topics: readonly string[]): Promise<ReadonlyMap<string, bigint>> {
-    const admin = this.#admin;
     const out = new Map<string, bigint>();
-    if (!admin || this.#closed) return out;
-    await Promise.all(topics.map(async (topic) => {
-      for (const mark of await admin.fetchTopicOffsets(topic)) {
-        out.set(streamName(topic, mark.partition), BigInt(mark.high ?? mark.offset));
-      }
-    }));
+    if (!this.#client || this.#closed) return out;
+    for (const [stream, { high }] of await this.#client.watermarks(topics)) out.set(stream, high);
     return out;
   }
 
@@ -351,83 +277,81 @@ export class KafkaSource implements Source {
     this.#lag.stop();
     this.#progress?.stop();
     this.#buffer.wakeAll();
-    for (const off of this.#unsubscribe.splice(0)) off();
-    if (this.#consumer) this.#log.info({ ...this.stats }, "Kafka source closed");
-    const errors: unknown[] = [];
-    await this.#consumer?.disconnect().catch((error) => errors.push(error));
-    await this.#admin?.disconnect().catch((error) => errors.push(error));
-    if (errors.length > 0) this.#log.warn({ error: errors[0] }, "error while disconnecting from Kafka");
+    this.#wakeLoop?.();
+    if (this.#client && !this.#noTopics) this.#log.info({ ...this.stats }, "Kafka source closed");
+    await this.#client?.close();
+    await this.#loop;
   }
 
   /**
-   * Connects once with few, short retries and a quiet client, so a wrong or unreachable bootstrap address or bad
-   * credentials end the start within seconds with one error naming the addresses (exit 2), instead of a minute of
-   * client retries; an outage after this point is retried as configured.
+   * Connects once with a short timeout and one retry, so a wrong or unreachable bootstrap address or bad
+   * credentials end the start within seconds with one error naming the addresses (exit 2); an outage after this
+   * point is retried as configured.
    */
-  async #checkReachable(kafka: Kafka): Promise<void> {
-    const admin = kafka.admin();
+  async #checkReachable(settings: ClientSettings): Promise<void> {
     const where = `Cannot connect to Kafka at "${this.#options.brokers.join(",")}"`;
     try {
-      await admin.connect();
-      await admin.listTopics();
+      await KafkaClient.probe(settings);
     } catch (error) {
-      const cause = error as Error;
-      if (cause?.name === "KafkaJSSASLAuthenticationError") {
-        throw new ConfigError(`${where}: ${cause.message}`, {
+      if (isAuthenticationError(error)) {
+        throw new ConfigError(`${where}: SASL authentication failed (${describeError(error)})`, {
           hint: "check source.sasl (mechanism, username, password)",
-          cause,
+          cause: error,
         });
       }
-      throw new ConfigError(`${where}: ${cause?.message ?? String(error)}`, {
+      throw new ConfigError(`${where}: ${describeError(error)}`, {
         hint: "check source.bootstrap_servers (host:port of a broker's client listener), TLS and that the brokers run",
-        cause,
+        cause: error,
       });
-    } finally {
-      await admin.disconnect().catch(() => {});
     }
   }
 
   #fail(error: unknown): void {
     if (this.#failure || this.#closed) return;
     const cause = error instanceof Error ? error : new Error(String(error));
-    this.#failure = new Error(`Kafka consumer of group "${this.#options.groupId}" failed: ${cause.message}`, { cause });
+    this.#failure = new Error(`Kafka consumer of group "${this.#options.groupId}" failed: ${describeError(cause)}`, {
+      cause,
+    });
     this.#log.error({ error: cause }, "Kafka consumer failed");
     this.#buffer.wakeAll();
+    this.#wakeLoop?.();
   }
 
-  /** Called synchronously by kafkajs right after it joined the group, before it fetches. */
-  #onAssigned(assignment: Record<string, number[]>): void {
+  /** Called by the client right after this member joined the group, with its new assignment. */
+  #onAssigned(assignment: ReadonlyMap<string, readonly number[]>, generation: number): void {
     if (this.#trackers.size > 0) void this.#revokeAll("rejoin");
-    const generation = ++this.#generation;
+    const ours = ++this.#generation;
     this.#assignmentReady = false;
-    // Pauses survive a rejoin in kafkajs: a one-shot partition paused at its end must be read again from its commit.
-    this.#consumer?.resume(Object.keys(assignment).map((topic) => ({ topic })));
-    this.#prepared = this.#prepare(generation, assignment).then(
+    this.#log.debug({ generation }, "joined the group");
+    this.#prepared = this.#prepare(ours, assignment).then(
       () => {
-        if (generation === this.#generation) this.#assignmentReady = true;
+        if (ours === this.#generation) this.#assignmentReady = true;
         this.#buffer.wakeAll();
+        this.#wakeLoop?.();
       },
       (error) => this.#fail(error),
     );
   }
 
   /** Finds where each newly assigned partition starts (and ends, one-shot), and commits start points of new groups. */
-  async #prepare(generation: number, assignment: Record<string, number[]>): Promise<void> {
+  async #prepare(generation: number, assignment: ReadonlyMap<string, readonly number[]>): Promise<void> {
     await this.#revoking;
-    const admin = this.#admin!;
-    const topics = Object.keys(assignment).filter((topic) => (assignment[topic] ?? []).length > 0);
-    const committed = topics.length > 0 ? await admin.fetchOffsets({ groupId: this.#options.groupId, topics }) : [];
+    const client = this.#client!;
+    const topics = [...assignment].filter(([, partitions]) => partitions.length > 0).map(([topic]) => topic);
+    const startFrom = this.#options.startFrom;
+    const [committed, watermarks, atTime, ids] = await Promise.all([
+      client.committed(assignment),
+      client.watermarks(topics),
+      startFrom.kind === "timestamp" ? client.offsetsAtTime(topics, startFrom.ms) : new Map<string, bigint>(),
+      client.topicIds(topics, true),
+    ]);
     const trackers: PartitionTracker[] = [];
     const startCommits: { tracker: PartitionTracker; offset: bigint }[] = [];
-    const startFrom = this.#options.startFrom;
     for (const topic of topics) {
-      const replies: TopicOffsetReplies = {
-        watermarks: await admin.fetchTopicOffsets(topic),
-        committed: committed.find((c) => c.topic === topic)?.partitions ?? [],
-        atTime: startFrom.kind === "timestamp" ? await admin.fetchTopicOffsetsByTimestamp(topic, startFrom.ms) : [],
-      };
-      for (const partition of assignment[topic] ?? []) {
-        const offsets = partitionOffsets(replies, partition);
+      for (const partition of assignment.get(topic) ?? []) {
+        const stream = streamName(topic, partition);
+        const marks = watermarks.get(stream) ?? { low: 0n, high: 0n };
+        const offsets = { committed: committed.get(stream) ?? null, ...marks, atTime: atTime.get(stream) ?? null };
         const decision = startOffset(offsets, startFrom);
         if (decision.kind === "past_end") {
           this.stats.resets++;
@@ -436,7 +360,6 @@ export class KafkaSource implements Source {
             "committed offset is past the end of the partition (topic deleted and recreated?): reading it from its start",
           );
         }
-        const stream = streamName(topic, partition);
         let end: bigint | null = null;
         if (this.#untilCaughtUp) {
           end = this.#endAtStart.get(stream) ?? offsets.high;
@@ -453,7 +376,11 @@ export class KafkaSource implements Source {
       }
     }
     if (generation !== this.#generation) return;
-    for (const tracker of trackers) this.#trackers.set(tracker.stream, tracker);
+    for (const tracker of trackers) {
+      this.#trackers.set(tracker.stream, tracker);
+      const id = ids.get(tracker.topic);
+      if (id) this.#topicIds.set(tracker.stream, id);
+    }
     // A new group starting at `latest` or a time: commit that start so a later assignment does not move it.
     for (const { tracker, offset } of startCommits) await this.#commit(tracker, offset);
     this.#log.info({
@@ -470,7 +397,10 @@ export class KafkaSource implements Source {
     this.#assignmentReady = false;
     if (streams.length === 0) return this.#revoking;
     this.#trackers.clear();
+    this.#topicIds.clear();
     this.stats.revocations++;
+    this.#revoked.resolve();
+    this.#revoked = Promise.withResolvers<void>();
     const dropped = this.#buffer.drop(new Set(streams));
     this.#log.info({ reason, partitions: streams.length, dropped }, "partitions revoked");
     const listener = this.#listener;
@@ -480,26 +410,30 @@ export class KafkaSource implements Source {
     return this.#revoking;
   }
 
-  async #heartbeat(heartbeat: () => Promise<void>): Promise<void> {
-    try {
-      await heartbeat();
-    } catch (error) {
-      // Seen here, the rebalance waits for the pipeline to let go of the partitions before kafkajs rejoins.
-      if (isRebalanceError(error)) await this.#revokeAll("rebalance");
-      throw error;
-    }
-  }
-
+  /**
+   * Commits `offset` for the partition. A commit still in flight when the partition is revoked stops being waited
+   * for (the library may finish it after its rejoin; the journal deduplicates what the new owner re-reads), so a
+   * revocation never waits on its own commit.
+   */
   async #commit(tracker: PartitionTracker, offset: bigint): Promise<void> {
-    const consumer = this.#consumer;
-    if (!consumer) return;
+    const client = this.#client;
+    if (!client) return;
+    const generation = this.#generation;
+    const revoked = this.#revoked.promise.then(() => "revoked" as const);
     try {
-      await consumer.commitOffsets([{ topic: tracker.topic, partition: tracker.partition, offset: offset.toString() }]);
+      const outcome = await Promise.race([
+        client.commit([{ topic: tracker.topic, partition: tracker.partition, offset }]).then(() => "done" as const),
+        revoked,
+      ]);
+      if (outcome === "revoked" || generation !== this.#generation) {
+        this.#log.debug({ stream: tracker.stream, offset }, "commit overtaken by a rebalance");
+        return;
+      }
       tracker.committedTo(offset);
       this.#log.debug({ stream: tracker.stream, offset }, "committed");
     } catch (error) {
       if (!isRebalanceError(error)) {
-        throw new Error(`Cannot commit offset ${offset} of ${tracker.stream}: ${(error as Error).message}`, {
+        throw new Error(`Cannot commit offset ${offset} of ${tracker.stream}: ${describeError(error)}`, {
           cause: error,
         });
       }
@@ -510,68 +444,176 @@ export class KafkaSource implements Source {
     }
   }
 
-  async #onBatch({ batch, heartbeat, pause }: EachBatchPayload): Promise<void> {
-    await this.#prepared;
-    const generation = this.#generation;
-    const stream = streamName(batch.topic, batch.partition);
-    const tracker = this.#trackers.get(stream);
-    const firstMessage = batch.messages[0];
-    const lastMessage = batch.messages[batch.messages.length - 1];
-    if (!tracker || !firstMessage || !lastMessage) return;
-    tracker.highWatermark = BigInt(batch.highWatermark);
-    const check = tracker.checkBatch(BigInt(firstMessage.offset), BigInt(lastMessage.offset));
-    if (check.kind === "seek") {
-      this.#consumer?.seek({ topic: batch.topic, partition: batch.partition, offset: check.seekTo.toString() });
-      return;
+  /** Fetches the assigned partitions into the buffer until closed or failed. */
+  async #fetchLoop(): Promise<void> {
+    let failingSince: number | undefined;
+    while (!this.#closed && !this.#failure) {
+      if (!this.#assignmentReady) {
+        await this.#nap(IDLE_MS);
+        continue;
+      }
+      if (!this.#buffer.hasRoom()) {
+        await this.#buffer.waitForRoom(ROOM_POLL_MS);
+        continue;
+      }
+      const generation = this.#generation;
+      const wanted = [...this.#trackers.values()]
+        .filter((t) => !t.caughtUp)
+        .map((t) => ({ topic: t.topic, partition: t.partition, offset: t.nextOffset }));
+      if (wanted.length === 0) {
+        await this.#nap(IDLE_MS);
+        continue;
+      }
+      let fetched: FetchedPartition[];
+      try {
+        fetched = await this.#client!.fetch(wanted);
+        failingSince = undefined;
+      } catch (error) {
+        if (this.#closed) return;
+        failingSince ??= Date.now();
+        if (Date.now() - failingSince > OUTAGE_LIMIT_MS) {
+          this.#fail(new Error(`fetches failed for ${OUTAGE_LIMIT_MS / 1000} s: ${describeError(error)}`));
+          return;
+        }
+        this.#log.warn({ error: describeError(error) }, "Kafka fetch failed; retrying");
+        this.#client?.refreshMetadata();
+        await this.#nap(1000);
+        continue;
+      }
+      if (generation !== this.#generation || this.#closed) continue;
+      const asked = new Map(wanted.map((w) => [streamName(w.topic, w.partition), w.offset]));
+      for (const partition of fetched) {
+        const stream = streamName(partition.topic, partition.partition);
+        const from = asked.get(stream);
+        const tracker = this.#trackers.get(stream);
+        if (from === undefined || !tracker || tracker.nextOffset !== from) continue;
+        await this.#onFetched(tracker, partition, from);
+        if (generation !== this.#generation) break;
+      }
     }
-    if (check.kind === "past_end") {
-      if (tracker.end !== null) tracker.fetched(tracker.end - 1n);
-      pause();
-      return;
+  }
+
+  /** Hands over what a fetch returned for one partition, or acts on its error. */
+  async #onFetched(tracker: PartitionTracker, fetched: FetchedPartition, from: bigint): Promise<void> {
+    const { topic, partition } = tracker;
+    if (fetched.errorCode !== 0) return await this.#onFetchError(tracker, fetched.errorCode);
+    const knownId = this.#topicIds.get(tracker.stream);
+    if (knownId && fetched.topicId && fetched.topicId !== knownId) {
+      return await this.#restart(tracker, "the topic was deleted and recreated (new topic id)", fetched.topicId);
     }
-    if (check.kind === "reset") {
-      this.stats.resets++;
-      this.#log.warn(
-        { topic: batch.topic, partition: batch.partition, expected: check.expected, got: check.from },
-        "offsets went backwards (topic deleted and recreated?): reading the partition from its start",
-      );
-    }
-    const from = check.from;
+    tracker.highWatermark = fetched.highWatermark;
+    const records = fetched.records;
+    let i = 0;
+    while (i < records.length && records[i]!.offset < from) i++;
+    const firstRecord = records[i];
+    const lastRecord = records[records.length - 1];
     const until = tracker.end;
+    if (!firstRecord || !lastRecord) {
+      // Nothing but transaction markers or aborted records: the position still moves.
+      if (fetched.nextOffset !== null && fetched.nextOffset > from) {
+        tracker.fetched(until !== null && fetched.nextOffset > until ? until - 1n : fetched.nextOffset - 1n);
+      }
+      return;
+    }
+    const check = tracker.checkBatch(firstRecord.offset, lastRecord.offset);
+    if (check.kind === "past_end") {
+      if (until !== null) tracker.fetched(until - 1n);
+      return;
+    }
+    if (check.kind !== "deliver") return;
     const messages: SourceMessage[] = [];
     const skipTombstones = this.#config.tombstones === "skip";
-    for (const message of batch.messages) {
-      const offset = BigInt(message.offset);
-      if (offset < from) continue;
+    const stream = tracker.stream;
+    for (; i < records.length; i++) {
+      const record = records[i]!;
+      const offset = record.offset;
+      if (offset < check.from) continue;
       if (until !== null && offset >= until) break;
-      const tombstone = message.value === null;
+      const tombstone = record.value === null;
       if (tombstone) this.stats.tombstones++;
       tracker.delivered(offset);
-      messages.push(toSourceMessage(message, {
+      messages.push(toSourceMessage(record, {
         fields: this.#fields,
-        topic: batch.topic,
-        partition: batch.partition,
+        topic,
+        partition,
         stream,
         offset,
         skip: tombstone && skipTombstones,
       }));
     }
-    while (!this.#buffer.hasRoom() && !this.#closed && generation === this.#generation) {
-      await this.#buffer.waitForRoom(ROOM_POLL_MS);
-      await this.#heartbeat(heartbeat);
-    }
-    if (generation !== this.#generation || this.#closed) return;
     this.#buffer.push(messages);
-    const last = BigInt(batch.lastOffset());
+    const last = (fetched.nextOffset ?? lastRecord.offset + 1n) - 1n;
     tracker.fetched(until !== null && last >= until ? until - 1n : last);
-    if (until !== null && last >= until - 1n) pause();
-    await this.#heartbeat(heartbeat);
+  }
+
+  async #onFetchError(tracker: PartitionTracker, code: number): Promise<void> {
+    const client = this.#client!;
+    if (code === FetchErrors.OFFSET_OUT_OF_RANGE) {
+      const marks = (await client.watermarks([tracker.topic])).get(tracker.stream);
+      if (!marks) return;
+      if (tracker.nextOffset > marks.high) {
+        return await this.#restart(tracker, "offsets went backwards (topic deleted and recreated?)");
+      }
+      if (tracker.nextOffset < marks.low) {
+        this.#log.warn(
+          { stream: tracker.stream, from: tracker.nextOffset, low: marks.low, lost: marks.low - tracker.nextOffset },
+          "records were deleted by retention before they were read: reading on from the oldest retained record",
+        );
+        tracker.skipTo(marks.low);
+      }
+      return;
+    }
+    client.refreshMetadata();
+    if (code === FetchErrors.UNKNOWN_TOPIC_OR_PARTITION || code === FetchErrors.UNKNOWN_TOPIC_ID) {
+      const id = (await client.topicIds([tracker.topic], true)).get(tracker.topic);
+      const knownId = this.#topicIds.get(tracker.stream);
+      if (id && knownId && id !== knownId) {
+        return await this.#restart(tracker, "the topic was deleted and recreated (new topic id)", id);
+      }
+      this.#log.debug({ stream: tracker.stream, code }, "topic or partition unknown to the broker; retrying");
+      await this.#nap(500);
+      return;
+    }
+    this.#log.debug({ stream: tracker.stream, code }, "fetch error on a partition; retrying");
+  }
+
+  /** The partition's log was replaced: read it again from its new start (a one-shot run's end moves to its end). */
+  async #restart(tracker: PartitionTracker, why: string, newTopicId?: string): Promise<void> {
+    const generation = this.#generation;
+    const client = this.#client!;
+    const [watermarks, ids] = await Promise.all([
+      client.watermarks([tracker.topic]),
+      newTopicId ? new Map([[tracker.topic, newTopicId]]) : client.topicIds([tracker.topic], true),
+    ]);
+    const marks = watermarks.get(tracker.stream) ?? { low: 0n, high: 0n };
+    if (generation !== this.#generation) return;
+    const id = ids.get(tracker.topic);
+    if (id) this.#topicIds.set(tracker.stream, id);
+    this.stats.resets++;
+    this.#log.warn(
+      { topic: tracker.topic, partition: tracker.partition, expected: tracker.nextOffset, from: marks.low },
+      `${why}: reading the partition from its start`,
+    );
+    tracker.resetTo(marks.low, marks.high);
+    tracker.highWatermark = marks.high;
+    if (tracker.end !== null) this.#endAtStart.set(tracker.stream, tracker.end);
+  }
+
+  #nap(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.#wakeLoop = done;
+    });
   }
 
   /**
    * One-shot, own partitions done: whether every other partition that had records at start is committed by the group
    * up to its end at start. Partitions still held by another member (a dead one whose session has not expired, or
-   * another instance still writing) are waited for, the admin asked at most once a second; the wait fails once the
+   * another instance still writing) are waited for, the group asked at most once a second; the wait fails once the
    * group's commits for them have not moved for the session timeout plus a margin (then the run ends as incomplete).
    */
   async #othersCaughtUp(): Promise<boolean> {
@@ -579,14 +621,12 @@ export class KafkaSource implements Source {
     const wait = this.#waitingElsewhere;
     if (wait?.done) return true;
     if (wait && now - wait.checkedAt < OTHERS_POLL_MS) return false;
-    const topics = [...new Set([...this.#offsetsAtStart.keys()].map((s) => parseStream(s).topic))];
-    const replies = await this.#admin!.fetchOffsets({ groupId: this.#options.groupId, topics });
-    const committed = new Map<string, bigint>();
-    for (const { topic, partitions } of replies) {
-      for (const p of partitions) {
-        if (Number(p.offset) >= 0) committed.set(streamName(topic, p.partition), BigInt(p.offset));
-      }
+    const partitions = new Map<string, number[]>();
+    for (const stream of this.#offsetsAtStart.keys()) {
+      const { topic, partition } = parseStream(stream);
+      partitions.set(topic, [...partitions.get(topic) ?? [], partition]);
     }
+    const committed = await this.#client!.committed(partitions);
     const waiting = unfinishedElsewhere(this.#offsetsAtStart, new Set(this.#trackers.keys()), committed);
     if (waiting.length === 0) {
       if (wait) this.#log.info({}, "partitions of other members are committed to their end at start");
@@ -594,8 +634,7 @@ export class KafkaSource implements Source {
       return true;
     }
     const seen = waiting.map((s) => `${s}@${committed.get(s) ?? "none"}`).join(",");
-    const session = this.#options.consumer.sessionTimeout;
-    const limitMs = (typeof session === "number" ? session : DEFAULT_SESSION_TIMEOUT_MS) + OTHERS_MARGIN_MS;
+    const limitMs = this.#sessionTimeoutMs() + OTHERS_MARGIN_MS;
     if (!wait || wait.seen !== seen) {
       if (!wait) {
         this.#log.warn(
@@ -618,6 +657,11 @@ export class KafkaSource implements Source {
     return false;
   }
 
+  #sessionTimeoutMs(): number {
+    const session = this.#options.consumer.sessionTimeout;
+    return typeof session === "number" ? session : DEFAULT_SESSION_TIMEOUT_MS;
+  }
+
   #caughtUp(): boolean {
     if (!this.#assignmentReady || this.#buffer.size > 0) return false;
     for (const tracker of this.#trackers.values()) if (!tracker.caughtUp) return false;
@@ -633,25 +677,52 @@ export class KafkaSource implements Source {
   }
 }
 
-/** TLS options in the shape the Kafka client takes (`ssl`). */
-interface KafkaTlsOptions {
-  /** CA certificates (PEM), when a CA file is configured. */
-  ca?: string[];
-  /** Client certificate (PEM). */
-  cert?: string;
-  /** Client key (PEM). */
-  key?: string;
-  /** Check the broker's certificate. */
-  rejectUnauthorized: boolean;
-  /** Host name checked against the certificate (SNI), when configured. */
-  servername?: string;
+/** The client's settings from the resolved options (`extra_config` names mapped to the client's). */
+function clientSettings(options: ResolvedKafkaOptions, tls: ClientTls | undefined): ClientSettings {
+  const consumer = options.consumer;
+  const client = options.client;
+  const int = (value: number | boolean | undefined, fallback: number) => typeof value === "number" ? value : fallback;
+  return {
+    brokers: options.brokers,
+    clientId: options.clientId,
+    groupId: options.groupId,
+    tls,
+    sasl: options.sasl,
+    connectTimeoutMs: client.connectionTimeout ?? 10_000,
+    requestTimeoutMs: client.requestTimeout ?? 30_000,
+    retries: client.retries ?? 8,
+    retryDelayMs: client.initialRetryTime ?? 300,
+    sessionTimeoutMs: int(consumer.sessionTimeout, DEFAULT_SESSION_TIMEOUT_MS),
+    rebalanceTimeoutMs: int(consumer.rebalanceTimeout, 60_000),
+    heartbeatIntervalMs: int(consumer.heartbeatInterval, 3000),
+    readCommitted: consumer.readUncommitted !== true,
+    // A short fetch wait keeps shutdown and rebalances quick.
+    maxWaitMs: int(consumer.maxWaitTimeInMs, 1000),
+    minBytes: int(consumer.minBytes, 1),
+    maxBytes: int(consumer.maxBytes, DEFAULT_MAX_BYTES),
+    maxBytesPerPartition: int(consumer.maxBytesPerPartition, DEFAULT_MAX_BYTES_PER_PARTITION),
+    metadataMaxAgeMs: typeof consumer.metadataMaxAge === "number" ? consumer.metadataMaxAge : undefined,
+  };
+}
+
+/** An error's message with the distinct messages of the errors it aggregates (the client nests them). */
+function describeError(error: unknown): string {
+  const messages: string[] = [];
+  const visit = (e: unknown, depth: number) => {
+    if (depth > 4 || !(e instanceof Error)) return;
+    if (e.message && !messages.includes(e.message)) messages.push(e.message);
+    for (const inner of (e as { errors?: unknown[] }).errors ?? []) visit(inner, depth + 1);
+    if (!(e as { errors?: unknown[] }).errors) visit((e as { cause?: unknown }).cause, depth + 1);
+  };
+  visit(error, 0);
+  return messages.length > 0 ? messages.join(": ") : String(error);
 }
 
 /**
  * The client's TLS options, with the CA, certificate and key read from their files; `undefined` when TLS is off.
  * @throws {ConfigError} when a file cannot be read.
  */
-async function kafkaTls(tls: ResolvedKafkaOptions["tls"]): Promise<KafkaTlsOptions | undefined> {
+async function kafkaTls(tls: ResolvedKafkaOptions["tls"]): Promise<ClientTls | undefined> {
   if (!tls) return undefined;
   const pem = await readPemFiles(tls);
   return {
@@ -661,20 +732,4 @@ async function kafkaTls(tls: ResolvedKafkaOptions["tls"]): Promise<KafkaTlsOptio
     rejectUnauthorized: tls.rejectUnauthorized,
     ...(tls.serverName ? { servername: tls.serverName } : {}),
   };
-}
-
-/**
- * kafkajs arms `setTimeout` with a negative delay when its request queue is idle, which Node's timers report as a
- * `TimeoutNegativeWarning` on stderr in every run. That warning alone is dropped from the process's `warning`
- * event; every other warning still shows. Installed once per process.
- */
-function silenceNegativeTimeoutWarning(): void {
-  const original = process.listeners("warning");
-  if (original.some((listener) => (listener as { fsdsFilter?: boolean }).fsdsFilter)) return;
-  const filter = Object.assign((warning: Error) => {
-    if (warning.name === "TimeoutNegativeWarning") return;
-    for (const listener of original) listener(warning);
-  }, { fsdsFilter: true });
-  process.removeAllListeners("warning");
-  process.on("warning", filter);
 }
