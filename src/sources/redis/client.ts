@@ -103,7 +103,9 @@ export class RedisClient {
     for (let attempt = 1;; attempt++) {
       // Each attempt is a single try; between attempts a server still starting gets time to come up.
       const redis = new Redis({ ...redisOptions, retryStrategy: () => null });
-      redis.on("error", () => {/* reported through the failing command */});
+      // ioredis rejects connect() with a bare "Connection is closed."; the cause (refused, WRONGPASS) is an event.
+      let reason: Error | undefined;
+      redis.on("error", (error: Error) => reason ??= error);
       try {
         await redis.connect();
         // From now on reconnect for ever, with capped backoff.
@@ -113,11 +115,11 @@ export class RedisClient {
           if (!client.#closed) options.log.debug({ name: options.connectionName }, "Redis connection ready");
         });
         return client;
-      } catch (error) {
+      } catch (thrown) {
         redis.disconnect();
+        const error = reason ?? thrown;
         // A refused password or ACL is the user's to fix: no point in trying again.
-        const refused = /^(WRONGPASS|NOAUTH|NOPERM|ERR AUTH|ERR invalid password)/.test((error as Error).message);
-        if (refused || Date.now() >= deadline) {
+        if (isAuthRefusal(error) || Date.now() >= deadline) {
           throw new Error(`Cannot connect to Redis at "${where}": ${(error as Error).message}`, { cause: error });
         }
         const delay = backoffDelay(attempt, { baseDelayMs: 200, maxDelayMs: 2000, jitter: false });
@@ -223,6 +225,11 @@ export function replyBytes(value: unknown): Uint8Array {
   if (value instanceof Uint8Array) return new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
   if (typeof value === "string") return utf8Encoder.encode(value);
   throw new TypeError(`Cannot read a Redis reply: expected bytes, got ${value === null ? "null" : typeof value}`);
+}
+
+/** True for the replies of a refused password, user or ACL (`WRONGPASS`, `NOAUTH`, `NOPERM`, ...). */
+export function isAuthRefusal(error: unknown): boolean {
+  return error instanceof Error && /^(WRONGPASS|NOAUTH|NOPERM|ERR AUTH|ERR invalid password)/.test(error.message);
 }
 
 /** True when a Redis error reply starts with `code` (e.g. `NOGROUP`, `BUSYGROUP`). */

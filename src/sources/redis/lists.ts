@@ -447,7 +447,7 @@ export class ListReader {
   describe(message: SourceMessage): string | undefined {
     const state = this.#byStream.get(message.stream);
     if (!state) return undefined;
-    return `redis list "${state.key}" item ${BigInt(message.position)} (consumer "${state.owner}")`;
+    return describeListItem(state.key, message.position, state.owner);
   }
 
   /** Closes the blocking connections (an item a blocking move takes stays in staging for the next run). */
@@ -458,7 +458,20 @@ export class ListReader {
   }
 
   #toMessage(state: ListState, seq: string, value: Uint8Array): SourceMessage {
-    const position = formatListPosition(seq);
-    return { stream: state.stream, dataset: state.key, position, value, metadata: [state.key, seq, null] };
+    return listItemMessage(state.key, state.owner, seq, value);
   }
+}
+
+/**
+ * The pipeline's message for list item number `seq` taken by consumer `owner`: stream `<key>+<owner>`, the
+ * zero-padded number as position, metadata key and number. Pure; also used by `preview` (`peek.ts`).
+ */
+export function listItemMessage(key: string, owner: string, seq: string, value: Uint8Array): SourceMessage {
+  const position = formatListPosition(seq);
+  return { stream: streamNameOf(key, owner), dataset: key, position, value, metadata: [key, seq, null] };
+}
+
+/** Describes a list item for errors: `redis list "k" item 12 (consumer "c")`. Pure. */
+export function describeListItem(key: string, position: string, owner: string): string {
+  return `redis list "${key}" item ${BigInt(position)} (consumer "${owner}")`;
 }

@@ -83,7 +83,7 @@ interface Adopted {
 }
 
 /** A stream entry as it came from Redis. */
-interface RawEntry {
+export interface RawEntry {
   readonly id: string;
   /** Field-value pairs; null when the entry was deleted while pending. */
   readonly pairs: readonly unknown[] | null;
@@ -394,7 +394,7 @@ export class StreamReader {
   describe(message: SourceMessage): string | undefined {
     const target = this.#streams.get(message.stream);
     if (!target) return undefined;
-    return `redis stream "${target.key}" entry ${message.position} (group "${this.#o.group}", consumer "${target.owner}")`;
+    return describeStreamEntry(target.key, message.position, this.#o.group, target.owner);
   }
 
   /** Stops the heartbeat and closes the blocking connection. */
@@ -422,21 +422,40 @@ export class StreamReader {
   #toMessage(key: string, owner: string, entry: RawEntry): SourceMessage {
     const stream = streamNameOf(key, owner);
     if (!this.#streams.has(stream)) this.#streams.set(stream, { key, owner });
-    const timestampMs = streamIdTimestampMs(entry.id);
-    const metadata = [key, entry.id, timestampMs];
-    const pairs = entry.pairs ?? [];
-    const payloadField = this.#o.payloadField;
-    if (payloadField !== undefined) {
-      for (let i = 0; i + 1 < pairs.length; i += 2) {
-        if (replyText(pairs[i]) === payloadField) {
-          return { stream, dataset: key, position: entry.id, value: replyBytes(pairs[i + 1]), metadata, timestampMs };
-        }
+    return streamEntryMessage(key, owner, entry, this.#o.payloadField);
+  }
+}
+
+/**
+ * The pipeline's message for a stream entry read for consumer `owner`: stream `<key>+<owner>`, the entry id as
+ * position, metadata key, id and the time the id encodes; the `payloadField` value as the payload to decode, else
+ * the entry's fields as columns. Pure; also used by `preview` (`peek.ts`).
+ */
+export function streamEntryMessage(
+  key: string,
+  owner: string,
+  entry: RawEntry,
+  payloadField: string | undefined,
+): SourceMessage {
+  const stream = streamNameOf(key, owner);
+  const timestampMs = streamIdTimestampMs(entry.id);
+  const metadata = [key, entry.id, timestampMs];
+  const pairs = entry.pairs ?? [];
+  if (payloadField !== undefined) {
+    for (let i = 0; i + 1 < pairs.length; i += 2) {
+      if (replyText(pairs[i]) === payloadField) {
+        return { stream, dataset: key, position: entry.id, value: replyBytes(pairs[i + 1]), metadata, timestampMs };
       }
     }
-    const fields: Record<string, string> = {};
-    for (let i = 0; i + 1 < pairs.length; i += 2) fields[replyText(pairs[i])] = replyText(pairs[i + 1]);
-    return { stream, dataset: key, position: entry.id, value: null, metadata, timestampMs, fields };
   }
+  const fields: Record<string, string> = {};
+  for (let i = 0; i + 1 < pairs.length; i += 2) fields[replyText(pairs[i])] = replyText(pairs[i + 1]);
+  return { stream, dataset: key, position: entry.id, value: null, metadata, timestampMs, fields };
+}
+
+/** Describes a stream entry for errors: `redis stream "k" entry 1-0 (group "g", consumer "c")`. Pure. */
+export function describeStreamEntry(key: string, id: string, group: string, owner: string): string {
+  return `redis stream "${key}" entry ${id} (group "${group}", consumer "${owner}")`;
 }
 
 /** A consumer whose pending entries may be taken over, as {@linkcode idleConsumers} found it. */
