@@ -11,10 +11,15 @@ export const DEFAULT_PARTITION = "__HIVE_DEFAULT_PARTITION__";
 const MAX_SEGMENT_BYTES = 200;
 const encoder = new TextEncoder();
 
+// Control characters, and the characters Hive escapes: " # % ' * / : = ? \ { [ ] ^ and DEL, plus + and space
+// kept readable. `+` is our file-name separator, so it is escaped inside values too.
+const ESCAPED = new Uint8Array(0x80);
+ESCAPED.fill(1, 0, 0x20);
+ESCAPED[0x7f] = 1;
+for (const char of "\"#%'*/:=?\\{[]^+") ESCAPED[char.charCodeAt(0)] = 1;
+
 function needsEscape(code: number): boolean {
-  // Control characters, and the characters Hive escapes: " # % ' * / : = ? \ { [ ] ^ and DEL, plus + and space
-  // kept readable. `+` is our file-name separator, so it is escaped inside values too.
-  return code < 0x20 || code === 0x7f || "\"#%'*/:=?\\{[]^+".includes(String.fromCharCode(code));
+  return ESCAPED[code] === 1;
 }
 
 /**
@@ -22,7 +27,9 @@ function needsEscape(code: number): boolean {
  * longer than 200 UTF-8 bytes are cut and suffixed with a hash so distinct values stay distinct.
  */
 export function escapeSegment(value: string): string {
-  if (value.length === 0) return DEFAULT_PARTITION;
+  const length = value.length;
+  if (length === 0) return DEFAULT_PARTITION;
+  if (length <= MAX_SEGMENT_BYTES && isPlainAscii(value) && value !== "." && value !== "..") return value;
   let out = "";
   for (const char of value) {
     const code = char.codePointAt(0)!;
@@ -33,6 +40,15 @@ export function escapeSegment(value: string): string {
   if (out === "." || out === "..") out = out.replaceAll(".", "%2E");
   if (encoder.encode(out).length > MAX_SEGMENT_BYTES) out = shorten(out);
   return out;
+}
+
+/** Is every character printable ASCII that needs no escape? Then the value is its own escaped form. */
+function isPlainAscii(value: string): boolean {
+  for (let i = 0; i < value.length; i++) {
+    const code = value.charCodeAt(i);
+    if (code >= 0x80 || ESCAPED[code] === 1) return false;
+  }
+  return true;
 }
 
 /** Escapes a stream name for a file name: like {@linkcode escapeSegment} but `+` (topic+partition) is kept. */

@@ -2,6 +2,7 @@ import assert, { deepEqual as assertEquals } from "node:assert/strict";
 import type { SourceMessage } from "../core/source.ts";
 import { Partitioner } from "./partitioner.ts";
 import { toEpochMs } from "./record_time.ts";
+import { referenceFolder } from "./_test_reference.ts";
 
 const lookup = (value: unknown, column: string) => (value as Record<string, unknown>)[column];
 const message = (extra: Partial<SourceMessage> = {}): SourceMessage => ({
@@ -64,4 +65,110 @@ Deno.test("toEpochMs() tells seconds, ms, us and ns apart", () => {
   assertEquals(toEpochMs("2025-01-01"), ms);
   assertEquals(toEpochMs("2025-01-01 00:00:00"), ms);
   assertEquals(toEpochMs(true), undefined);
+});
+
+const HOUR = 3_600_000;
+/** Instants around hour and day boundaries, and around the 2025 DST changes of New York (Mar 9, Nov 2). */
+const INSTANTS = [
+  Date.UTC(2025, 9, 17, 23, 59, 59, 999),
+  Date.UTC(2025, 9, 18, 0, 0, 0, 0),
+  Date.UTC(2025, 9, 18, 10, 59, 59, 999),
+  Date.UTC(2025, 9, 18, 11),
+  Date.UTC(2025, 9, 18, 18, 14, 59, 999), // 23:59:59.999 in Kathmandu (+05:45)
+  Date.UTC(2025, 9, 18, 18, 15),
+  Date.UTC(2025, 2, 9, 6, 59, 59, 999), // 01:59:59.999 EST, then 03:00 EDT
+  Date.UTC(2025, 2, 9, 7),
+  Date.UTC(2025, 10, 2, 5, 30), // 01:30 EDT, then an hour later 01:30 EST again
+  Date.UTC(2025, 10, 2, 6, 30),
+  Date.UTC(1969, 11, 31, 23, 59, 59, 999),
+  0,
+];
+const VALUES: unknown[] = [
+  "orders",
+  "流:事件",
+  "../../etc",
+  ".",
+  "..",
+  "",
+  "a b+c=d%",
+  "x".repeat(199),
+  "x".repeat(201),
+  "é".repeat(150), // 300 UTF-8 bytes: shortened
+  "y".repeat(300), // too long to be a cache key
+  "\ud800lone",
+  "emoji 😀",
+  null,
+  undefined,
+  0,
+  -0,
+  42,
+  1.5,
+  NaN,
+  true,
+  12345678901234567890n,
+  { nested: 1 },
+  [1, "a"],
+  new Date(Date.UTC(2025, 0, 1)),
+];
+
+function cases(): { value: unknown; message: SourceMessage }[] {
+  const out: { value: unknown; message: SourceMessage }[] = [];
+  let n = 0;
+  for (const ms of INSTANTS) {
+    for (const key of VALUES) {
+      n++;
+      const stream = ["orders+3", "orders+4", "流+0", "a/b", "+x"][n % 5]!;
+      const dataset = n % 7 === 0 ? "explicit/ds" : n % 11 === 0 ? stream : undefined;
+      const ts = [ms, new Date(ms).toISOString(), ms / 1000, "not a time", null][n % 5];
+      out.push({
+        value: { key, ts, data: { region: n % 3 === 0 ? "eu" : "流" } },
+        message: message({ stream, dataset, timestampMs: n % 13 === 0 ? undefined : ms, metadata: [stream] }),
+      });
+    }
+  }
+  return out;
+}
+
+Deno.test("partitioner folders are byte-identical to rendering each record, before and after they are cached", () => {
+  const layouts: { partitionBy: string[]; pathTemplate?: string; timestampField?: string }[] = [
+    { partitionBy: [], pathTemplate: "{year}/{month}/{day}/{topic}" },
+    { partitionBy: [], pathTemplate: "/{date}/{hour}/{stream}/" },
+    { partitionBy: [], pathTemplate: "raw/{dataset}" },
+    { partitionBy: ["date", "hour"], timestampField: "ts" },
+    { partitionBy: ["key"] },
+    { partitionBy: ["kafka_topic", "key", "region"], pathTemplate: "{topic}/{year}", timestampField: "ts" },
+    { partitionBy: ["hour", "key"], pathTemplate: "{stream}-{topic}" },
+  ];
+  const all = cases();
+  for (const timezone of ["UTC", "America/New_York", "Asia/Kathmandu", "Asia/Kolkata"]) {
+    for (const layout of layouts) {
+      const options = { ...base, ...layout, timezone };
+      const p = new Partitioner(options);
+      const expected = referenceFolder(options);
+      for (let round = 0; round < 2; round++) {
+        for (const { value, message } of all) {
+          assertEquals(p.folderFor(value, message), expected(value, message), JSON.stringify({ layout, timezone }));
+        }
+      }
+    }
+  }
+});
+
+Deno.test("partitioner tells a stream's derived dataset from an explicit one of the same name", () => {
+  const p = new Partitioner({ ...base, partitionBy: [], pathTemplate: "{topic}" });
+  assertEquals(p.folderFor({}, message({ stream: "x+1" })), "x/");
+  assertEquals(p.folderFor({}, message({ stream: "x+1", dataset: "x+1" })), "x%2B1/");
+  assertEquals(p.folderFor({}, message({ stream: "x+1" })), "x/");
+});
+
+Deno.test("partitioner keeps at most a bounded number of folders and stays exact past it", () => {
+  const options = { ...base, partitionBy: ["key"], pathTemplate: "{date}", timezone: "Europe/Berlin" };
+  const p = new Partitioner(options);
+  const expected = referenceFolder(options);
+  for (let i = 0; i < 20_000; i++) {
+    const m = message({ timestampMs: Date.UTC(2025, 0, 1) + (i % 500) * HOUR });
+    const value = { key: `k${i % 3000}` };
+    assertEquals(p.folderFor(value, m), expected(value, m));
+    assert(p.cachedFolders <= 4096);
+  }
 });

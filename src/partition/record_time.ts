@@ -14,6 +14,14 @@ export interface TimeParts {
 
 const BUCKET_MS = 15 * 60 * 1000;
 
+/**
+ * The 15-minute bucket of an instant (`ms` since the epoch): every instant of a bucket has the same calendar parts
+ * in every time zone, so the bucket can stand for the instant wherever only the parts matter.
+ */
+export function timeBucket(ms: number): number {
+  return Math.floor(ms / BUCKET_MS);
+}
+
 /** Converts instants to {@linkcode TimeParts} in one time zone. */
 export class TimeZoneCalendar {
   readonly #format: Intl.DateTimeFormat;
@@ -33,7 +41,11 @@ export class TimeZoneCalendar {
 
   /** Calendar parts of `ms` (milliseconds since the epoch). */
   parts(ms: number): TimeParts {
-    const bucket = Math.floor(ms / BUCKET_MS);
+    return this.partsOfBucket(timeBucket(ms));
+  }
+
+  /** Calendar parts of every instant of a {@linkcode timeBucket}. */
+  partsOfBucket(bucket: number): TimeParts {
     let parts = this.#cache.get(bucket);
     if (parts === undefined) {
       const found: Record<string, string> = {};
