@@ -12,6 +12,8 @@
 import { z } from "zod";
 import { splitArrowIpcBatches } from "../codec/arrow_ipc.ts";
 import { decodeMsgpackStream } from "../codec/msgpack.ts";
+import { type CheckContext, type CheckResult, withTimeout } from "../core/check.ts";
+import type { Peek, PeekContext } from "../core/peek.ts";
 import { commonSourceFields, type SourcePlugin, type ValueFormat } from "../core/plugin.ts";
 import type { MetadataColumn, ReadOptions, ReadResult, Source, SourceContext, SourceMessage } from "../core/source.ts";
 import { fnv1a } from "../partition/escape.ts";
@@ -44,7 +46,63 @@ export const fileSourcePlugin: SourcePlugin<FileSourceConfig> = {
   env: [{ env: "FILE_SOURCE_PATH", key: "path", kind: "string" }],
   secrets: [],
   create: (config: FileSourceConfig, context: SourceContext) => new FileSource(config, context),
+  check: checkFileSource,
+  peek: peekFileSource,
 };
+
+/** `check`: the path matches files, and each can be opened for reading (stdin is taken as it comes). */
+export async function checkFileSource(config: FileSourceConfig, context: CheckContext): Promise<CheckResult[]> {
+  const name = `file "${config.path}"`;
+  if (config.path === STDIN) return [{ kind: "ok", name: "file stdin", detail: "read from standard input" }];
+  try {
+    const paths = await withTimeout(expandPath(config.path), context.timeoutMs, `Cannot list "${config.path}"`);
+    if (paths.length === 0) {
+      return [{
+        kind: "misconfigured",
+        name,
+        cause: `no file matches "${config.path}"`,
+        hint: "check source.path (FILE_SOURCE_PATH); a glob may use *, ** and ?",
+      }];
+    }
+    let bytes = 0;
+    for (const path of paths) {
+      const info = await Deno.stat(path);
+      if (!info.isFile) return [{ kind: "misconfigured", name, cause: `"${path}" is not a file` }];
+      (await Deno.open(path, { read: true })).close();
+      bytes += info.size;
+    }
+    return [{ kind: "ok", name, detail: `${paths.length} file${paths.length === 1 ? "" : "s"}, ${bytes} bytes` }];
+  } catch (error) {
+    const cause = (error as Error).message;
+    if (error instanceof Deno.errors.PermissionDenied || error instanceof Deno.errors.NotFound) {
+      return [{ kind: "misconfigured", name, cause, hint: "check source.path and the files' permissions" }];
+    }
+    return [{ kind: "failed", name, cause }];
+  }
+}
+
+/** `preview`: the first records of the files, read as a run reads them (reading files changes nothing). */
+export async function peekFileSource(config: FileSourceConfig, context: PeekContext): Promise<Peek> {
+  const source = new FileSource(config, { untilCaughtUp: true, log: context.log });
+  const messages: SourceMessage[] = [];
+  try {
+    await source.connect();
+    const signal = AbortSignal.timeout(context.timeoutMs);
+    while (messages.length < context.maxMessages && !signal.aborted) {
+      const read = await source.read({ maxMessages: context.maxMessages - messages.length, maxWaitMs: 1000, signal });
+      if (read.kind === "end") break;
+      if (read.kind === "messages") messages.push(...read.messages);
+    }
+  } finally {
+    await source.close();
+  }
+  return {
+    metadataColumns: source.metadataColumns,
+    messages,
+    notes: [`file "${config.path}": from the start (a run reads every matching file whole)`],
+    describe: (message) => source.describe(message),
+  };
+}
 
 type FileKind = "ndjson" | "msgpack" | "arrow";
 interface Input {

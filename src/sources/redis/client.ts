@@ -232,6 +232,38 @@ export function isAuthRefusal(error: unknown): boolean {
   return error instanceof Error && /^(WRONGPASS|NOAUTH|NOPERM|ERR AUTH|ERR invalid password)/.test(error.message);
 }
 
+/** What a failed connection or command says about its cause. */
+export type RedisFault =
+  /** A refused password, user or right. */
+  | "credentials"
+  /** Nothing listens at the address, or the name does not resolve. */
+  | "address"
+  /** A failed TLS handshake (certificate, or TLS against a plain port). */
+  | "tls"
+  /** A timeout or anything else. */
+  | "other";
+
+const ADDRESS_CODES = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH"]);
+
+/** Sorts an error of {@linkcode RedisClient.connect} or of a command (and its cause) into a {@linkcode RedisFault}. */
+export function classifyRedisError(error: unknown): RedisFault {
+  for (const e of [error, error instanceof Error ? error.cause : undefined]) {
+    if (!(e instanceof Error)) continue;
+    if (isAuthRefusal(e)) return "credentials";
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === "string" && ADDRESS_CODES.has(code)) return "address";
+    if (/certificate|SSL routines|wrong version number/i.test(e.message)) return "tls";
+  }
+  return "other";
+}
+
+/** The field-value pairs of a reply row (`XINFO GROUPS`, `XINFO CONSUMERS`) as a map from field name to value. */
+export function replyFields(row: readonly unknown[]): Map<string, unknown> {
+  const out = new Map<string, unknown>();
+  for (let i = 0; i + 1 < row.length; i += 2) out.set(replyText(row[i]), row[i + 1]);
+  return out;
+}
+
 /** True when a Redis error reply starts with `code` (e.g. `NOGROUP`, `BUSYGROUP`). */
 export function isReplyError(error: unknown, code: string): boolean {
   return error instanceof Error && error.message.startsWith(code);
