@@ -9,7 +9,8 @@
  * @module
  */
 import { z } from "zod";
-import { commonSinkFields, type SinkContext, type SinkPlugin } from "../core/plugin.ts";
+import type { CheckResult } from "../core/check.ts";
+import { commonSinkFields, type SinkCheckContext, type SinkContext, type SinkPlugin } from "../core/plugin.ts";
 import type { OwnPaths, Sink, SinkEntry } from "../core/sink.ts";
 import type { Logger } from "../core/logger.ts";
 import { classifyTemp, isTempName, STALE_PROBE_MS, TEMP_SUFFIX, tempPathBeside } from "./_common/temp_files.ts";
@@ -46,7 +47,43 @@ export const localSinkPlugin: SinkPlugin<LocalSinkConfig> = {
       log: context.log,
       paths: context.paths,
     }),
+  check: (config: LocalSinkConfig, context: SinkCheckContext) => checkLocalSink(config, context),
 };
+
+/**
+ * `fs-data-sink check` for the local sink: the output folder is a folder (or may be created), and a probe file at
+ * the layout's probe path goes through the write path of every file (temporary name, rename, then delete). Unlike
+ * `connect()` it cleans nothing up.
+ */
+export async function checkLocalSink(config: LocalSinkConfig, context: SinkCheckContext): Promise<CheckResult[]> {
+  const root = (config.path ?? config.base_path ?? ".").replace(/\/+$/, "") || "/";
+  const name = `local folder "${root}"`;
+  const existed = await Deno.stat(root).then((info) => info.isDirectory ? "a folder" : "not a folder", () => "");
+  if (existed === "not a folder") {
+    return [{ kind: "misconfigured", name, cause: `"${root}" is not a folder`, hint: "set sink.path to a folder" }];
+  }
+  const probe = `${root}/${context.paths.probePath()}`;
+  const temp = tempPathBeside(probe);
+  try {
+    await Deno.mkdir(folderOf(probe), { recursive: true });
+    await Deno.writeFile(temp, new TextEncoder().encode("fs-data-sink check probe\n"), { createNew: true });
+    await Deno.rename(temp, probe);
+    await Deno.remove(probe);
+  } catch (error) {
+    await Deno.remove(temp).catch(() => {});
+    await Deno.remove(probe).catch(() => {});
+    const cause = `Cannot write a probe file under "${root}": ${(error as Error).message}`;
+    if (
+      error instanceof Deno.errors.PermissionDenied || error instanceof Deno.errors.NotADirectory ||
+      error instanceof Deno.errors.NotFound
+    ) {
+      return [{ kind: "misconfigured", name, cause, hint: "check sink.path and the folder's permissions" }];
+    }
+    return [{ kind: "failed", name, cause }];
+  }
+  const detail = `${existed ? "exists" : "created"}; wrote, renamed and deleted ${probe}`;
+  return [{ kind: "ok", name, detail }];
+}
 
 /** Options of {@linkcode LocalSink}. */
 export interface LocalSinkOptions {

@@ -2,13 +2,15 @@
  * The `hdfs` sink plugin over WebHDFS (REST on `fetch`, no HDFS client library). Each file is created under a hidden
  * temporary name in its target folder, then renamed into place with overwrite semantics, so readers see either
  * nothing or the whole file and a repeated write replaces the earlier one. `connect()` creates `base_path`, writes
- * and deletes a probe file, and removes temporary files a crashed run left behind.
+ * and deletes a probe file, and removes temporary files a crashed run left behind; `fs-data-sink check` probes the
+ * same way without the cleanup (`check.ts`).
  *
  * Several NameNode URLs make an HA pair (see `webhdfs_client.ts`). Authentication: simple (`user`) or a delegation
  * token; Kerberos/SPNEGO is not supported yet.
  * @module
  */
 import type { SinkPlugin } from "../../core/plugin.ts";
+import { checkHdfsSink } from "./check.ts";
 import { type Config, configSchema, ENV, SECRETS, TYPE } from "./config.ts";
 import { createHdfsSink } from "./sink.ts";
 
@@ -20,4 +22,5 @@ export const hdfsSinkPlugin: SinkPlugin<Config> = {
   env: ENV,
   secrets: SECRETS,
   create: (config, context) => createHdfsSink(config, { log: context.log, paths: context.paths }),
+  check: (config, context) => checkHdfsSink(config, context),
 };

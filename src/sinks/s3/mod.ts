@@ -16,9 +16,11 @@
  *   does the job.
  * - Secrets (secret key, session token) and request signatures never appear in logs or error messages; the access
  *   key id does, to say which key was refused.
+ * - `fs-data-sink check` runs the same steps one by one (`check.ts`), without the cleanups.
  * @module
  */
 import type { SinkPlugin } from "../../core/plugin.ts";
+import { checkS3Sink } from "./check.ts";
 import { type Config, configSchema, ENV, SECRETS, TYPE } from "./config.ts";
 import { S3Sink } from "./sink.ts";
 
@@ -30,4 +32,5 @@ export const s3SinkPlugin: SinkPlugin<Config> = {
   env: ENV,
   secrets: SECRETS,
   create: (config, context) => new S3Sink(config, { log: context.log, paths: context.paths }),
+  check: (config, context) => checkS3Sink(config, context),
 };
