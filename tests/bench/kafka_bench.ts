@@ -1,9 +1,9 @@
 /**
  * Benchmark of the Kafka source: a one-shot drain of a pre-filled topic (default 1 000 000 JSON records of about
  * 200 bytes) into local Parquet with the real CLI, reporting records/s, MB/s (payload bytes) and the peak RSS of the
- * CLI process. Next to it, two ceilings measured on the same topic in their own processes: the bare kafkajs fetch
- * rate (a consumer that only counts messages in `eachBatch`) and the bare source rate (the Kafka source's `read` +
- * `ack`, no decoding or writing). Rows are counted back from the Parquet files. Not part of `deno task test`.
+ * CLI process. Next to it, ceilings measured on the same topic in their own processes: the bare fetch rate of the
+ * client the source uses (an `@platformatic/kafka` message stream that only counts), the same for kafkajs (another
+ * client, for comparison) and the bare source rate (the Kafka source's `read` + `ack`, no decoding or writing). Rows are counted back from the Parquet files. Not part of `deno task test`.
  *
  * The filled topic is kept (named after the record and partition counts) so that later runs skip the fill; each
  * measurement uses a new consumer group.
@@ -13,6 +13,7 @@
  */
 import { parseArgs } from "node:util";
 import { Kafka, logLevel } from "kafkajs";
+import { Consumer, MessagesStreamModes } from "@platformatic/kafka";
 import * as bench from "../helpers/bench.ts";
 import { makeSource, testClient, withAdmin } from "../kafka_helpers.ts";
 import { endpoints, ensureRunning } from "../services/endpoints.ts";
@@ -90,6 +91,29 @@ async function bareKafkajs(topic: string, group: string, count: number): Promise
   console.log(JSON.stringify({ count: seen, fetchSeconds }));
 }
 
+/** Child mode: a bare `@platformatic/kafka` message stream that only counts messages until `count`. */
+async function barePlatformatic(topic: string, group: string, count: number): Promise<void> {
+  const consumer = new Consumer({
+    clientId: "fsds-bench",
+    groupId: group,
+    bootstrapBrokers: endpoints().kafka.brokers,
+    autocommit: false,
+    maxBytesPerPartition: 2 * 1024 * 1024,
+    maxBytes: 16 * 1024 * 1024,
+    maxWaitTime: 1000,
+  });
+  const stream = await consumer.consume({ topics: [topic], mode: MessagesStreamModes.EARLIEST });
+  let seen = 0;
+  let firstAt = 0;
+  for await (const _message of stream) {
+    if (firstAt === 0) firstAt = performance.now();
+    if (++seen >= count) break;
+  }
+  const fetchSeconds = (performance.now() - firstAt) / 1000;
+  await consumer.close(true);
+  console.log(JSON.stringify({ count: seen, fetchSeconds }));
+}
+
 /** Child mode: the Kafka source alone (read + ack per stream, no decoding); prints the count and read time. */
 async function bareSource(topic: string, group: string): Promise<void> {
   const source = makeSource({ topics: [topic], group_id: group }, { untilCaughtUp: true });
@@ -147,6 +171,7 @@ async function main(): Promise<void> {
       partitions: { type: "string", default: "4" },
       "batch-size": { type: "string", default: "100000" },
       "bare-kafkajs": { type: "boolean", default: false },
+      "bare-platformatic": { type: "boolean", default: false },
       "bare-source": { type: "boolean", default: false },
       topic: { type: "string" },
       group: { type: "string" },
@@ -155,6 +180,7 @@ async function main(): Promise<void> {
   });
   const count = Number(values.count);
   if (values["bare-kafkajs"]) return await bareKafkajs(values.topic!, values.group!, count);
+  if (values["bare-platformatic"]) return await barePlatformatic(values.topic!, values.group!, count);
   if (values["bare-source"]) return await bareSource(values.topic!, values.group!);
   const partitions = Number(values.partitions);
   await ensureRunning(["kafka"]);
@@ -162,6 +188,22 @@ async function main(): Promise<void> {
   const bytes = await prepareTopic(topic, count, partitions);
   const tag = crypto.randomUUID().slice(0, 8);
   const results: Record<string, bench.Measure> = {};
+
+  const platformaticRun = await bench.measureProcess([
+    "run",
+    "--allow-all",
+    SELF,
+    "--bare-platformatic",
+    "--topic",
+    topic,
+    "--group",
+    `fsds-bench-platformatic-${tag}`,
+    "--count",
+    String(count),
+  ]);
+  const ceiling = bench.lastJsonLine<{ count: number; fetchSeconds: number }>(platformaticRun);
+  results.clientFetch = measure(ceiling.count, bytes, ceiling.fetchSeconds, platformaticRun.peakRssMiB);
+  console.error(bench.showMeasure("bare @platformatic/kafka stream (ceiling)", results.clientFetch));
 
   const kafkajsRun = await bench.measureProcess([
     "run",
@@ -177,7 +219,7 @@ async function main(): Promise<void> {
   ]);
   const bare = bench.lastJsonLine<{ count: number; fetchSeconds: number }>(kafkajsRun);
   results.kafkajsFetch = measure(bare.count, bytes, bare.fetchSeconds, kafkajsRun.peakRssMiB);
-  console.error(bench.showMeasure("bare kafkajs fetch (eachBatch count)", results.kafkajsFetch));
+  console.error(bench.showMeasure("bare kafkajs fetch (eachBatch count, another client)", results.kafkajsFetch));
 
   const sourceRun = await bench.measureProcess([
     "run",

@@ -35,14 +35,27 @@ export function ensureKcat(): Promise<void> {
   return installed;
 }
 
+/** Where and how kcat connects: brokers (default the kit's plain listener) and librdkafka `-X` properties. */
+export interface KcatConnection {
+  readonly brokers?: readonly string[];
+  readonly properties?: Readonly<Record<string, string>>;
+}
+
 /** Produces `key:value` lines (one record each, keys set) to `topic` with kcat, compressed with `codec`. */
-export async function kcatProduce(topic: string, lines: readonly string[], codec: KcatCodec): Promise<void> {
+export async function kcatProduce(
+  topic: string,
+  lines: readonly string[],
+  codec: KcatCodec,
+  connection: KcatConnection = {},
+): Promise<void> {
   await ensureKcat();
+  const brokers = connection.brokers ?? endpoints().kafka.brokers;
+  const properties = Object.entries(connection.properties ?? {}).flatMap(([key, value]) => ["-X", `${key}=${value}`]);
   const file = await Deno.makeTempFile({ prefix: "fsds-kcat-", suffix: ".txt" });
   try {
     await Deno.writeTextFile(file, lines.join("\n") + "\n");
     const out = await new Deno.Command("kcat", {
-      args: ["-P", "-b", endpoints().kafka.brokers.join(","), "-t", topic, "-z", codec, "-K:", "-l", file],
+      args: ["-P", "-b", brokers.join(","), ...properties, "-t", topic, "-z", codec, "-K:", "-l", file],
       stdout: "null",
       stderr: "piped",
     }).output();

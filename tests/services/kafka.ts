@@ -37,21 +37,55 @@ export function kafkaControllerPort(): number {
   return envPort("FSDS_KAFKA_CONTROLLER_PORT", 19093);
 }
 
+/** Loopback port of the SASL_PLAINTEXT listener (PLAIN, SCRAM-SHA-256, SCRAM-SHA-512): the client port + 2. */
+export function kafkaSaslPort(): number {
+  return kafkaPort() + 2;
+}
+
+/** Loopback port of the TLS (SSL) listener: the client port + 3. Its certificate is {@linkcode kafkaTlsCaFile}. */
+export function kafkaTlsPort(): number {
+  return kafkaPort() + 3;
+}
+
+/** The users of the SASL listener: one for PLAIN, one with SCRAM-SHA-256 and SCRAM-SHA-512 credentials. */
+export const KAFKA_SASL_USERS = {
+  plain: { username: "fsds-plain", password: "plain-secret-1" },
+  scram: { username: "fsds-scram", password: "scram-secret-2" },
+} as const;
+
+/** The PEM certificate of the TLS listener (self-signed, for 127.0.0.1 and localhost); trust it as the CA. */
+export function kafkaTlsCaFile(): string {
+  return `${serviceDir("kafka")}/tls/ca.pem`;
+}
+
+const KEYSTORE_PASSWORD = "fsds-kit-keystore";
+
 function installDir(): string {
   return `${cacheDir()}/kafka-${KAFKA_VERSION}`;
 }
 
-function serverProperties(dataDir: string): string {
+function serverProperties(dataDir: string, keystore: string): string {
   const port = kafkaPort();
   const controller = kafkaControllerPort();
+  const sasl = kafkaSaslPort();
+  const tls = kafkaTlsPort();
+  const { plain } = KAFKA_SASL_USERS;
   return `process.roles=broker,controller
 node.id=1
 controller.quorum.voters=1@127.0.0.1:${controller}
-listeners=PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controller}
-advertised.listeners=PLAINTEXT://127.0.0.1:${port}
+listeners=PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controller},SASL_PLAINTEXT://127.0.0.1:${sasl},SSL://127.0.0.1:${tls}
+advertised.listeners=PLAINTEXT://127.0.0.1:${port},SASL_PLAINTEXT://127.0.0.1:${sasl},SSL://127.0.0.1:${tls}
 controller.listener.names=CONTROLLER
 inter.broker.listener.name=PLAINTEXT
-listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT
+listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT,SSL:SSL
+sasl.enabled.mechanisms=PLAIN,SCRAM-SHA-256,SCRAM-SHA-512
+listener.name.sasl_plaintext.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required user_${plain.username}="${plain.password}";
+listener.name.sasl_plaintext.scram-sha-256.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
+listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
+ssl.keystore.type=PKCS12
+ssl.keystore.location=${keystore}
+ssl.keystore.password=${KEYSTORE_PASSWORD}
+ssl.key.password=${KEYSTORE_PASSWORD}
 log.dirs=${dataDir}
 num.partitions=1
 default.replication.factor=1
@@ -115,6 +149,49 @@ function jvmArgs(): string[] {
   ];
 }
 
+/** `--add-scram` arguments of the storage format: the SCRAM user with both mechanisms. */
+function scramUsers(): string[] {
+  const { username, password } = KAFKA_SASL_USERS.scram;
+  return ["SCRAM-SHA-256", "SCRAM-SHA-512"].map((mechanism) =>
+    `--add-scram=${mechanism}=[name="${username}",password="${password}"]`
+  );
+}
+
+/**
+ * A PKCS12 keystore with a self-signed certificate for 127.0.0.1 and localhost (made with the JDK's `keytool`, once)
+ * and its certificate as PEM next to it (`ca.pem`, what clients trust). Returns the keystore's path.
+ */
+async function ensureKeystore(dir: string): Promise<string> {
+  const keystore = `${dir}/broker.p12`;
+  if (await exists(`${dir}/ca.pem`)) return keystore;
+  await Deno.mkdir(dir, { recursive: true });
+  await Deno.remove(keystore).catch(() => {});
+  const keytool = Deno.env.get("FSDS_KEYTOOL") ?? "keytool";
+  const common = ["-keystore", keystore, "-storetype", "PKCS12", "-storepass", KEYSTORE_PASSWORD];
+  await run(keytool, [
+    "-genkeypair",
+    "-alias",
+    "broker",
+    "-keyalg",
+    "RSA",
+    "-keysize",
+    "2048",
+    "-validity",
+    "3650",
+    "-dname",
+    "CN=127.0.0.1",
+    "-ext",
+    "SAN=ip:127.0.0.1,dns:localhost",
+    "-keypass",
+    KEYSTORE_PASSWORD,
+    ...common,
+  ], { logFile: logFileOf("kafka") });
+  await run(keytool, ["-exportcert", "-rfc", "-alias", "broker", "-file", `${dir}/ca.pem`, ...common], {
+    logFile: logFileOf("kafka"),
+  });
+  return keystore;
+}
+
 /** A random Kafka cluster id: 16 bytes in URL-safe base64 without padding. */
 function randomClusterId(): string {
   const bytes = crypto.getRandomValues(new Uint8Array(16));
@@ -146,7 +223,7 @@ function metadataRequest(): Uint8Array {
 export const kafka: Service = {
   name: "kafka",
   startTimeoutMs: 180_000,
-  ports: () => [kafkaPort(), kafkaControllerPort()],
+  ports: () => [kafkaPort(), kafkaControllerPort(), kafkaSaslPort(), kafkaTlsPort()],
 
   async isInstalled() {
     return await exists(`${installDir()}/.installed`);
@@ -165,9 +242,11 @@ export const kafka: Service = {
 
   async spawn() {
     const dir = serviceDir("kafka");
-    const dataDir = `${dir}/data-${KAFKA_VERSION}`; // a version's own storage format
+    // A version's own storage format; "-scram" since the SCRAM users are written when the storage is formatted.
+    const dataDir = `${dir}/data-${KAFKA_VERSION}-scram`;
     await Deno.mkdir(`${dir}/logs`, { recursive: true });
-    await Deno.writeTextFile(`${dir}/server.properties`, serverProperties(dataDir));
+    const keystore = await ensureKeystore(`${dir}/tls`);
+    await Deno.writeTextFile(`${dir}/server.properties`, serverProperties(dataDir, keystore));
     await Deno.writeTextFile(logConfigFile(), KAFKA_4 ? LOG4J2 : LOG4J);
     if (!await exists(`${dataDir}/meta.properties`)) {
       await Deno.mkdir(dataDir, { recursive: true });
@@ -178,6 +257,7 @@ export const kafka: Service = {
         "--ignore-formatted",
         `--cluster-id=${randomClusterId()}`,
         `--config=${dir}/server.properties`,
+        ...scramUsers(),
       ], { logFile: logFileOf("kafka") });
     }
     await spawnDetached(javaBinary(), [...jvmArgs(), "kafka.Kafka", `${dir}/server.properties`], {

@@ -12,7 +12,6 @@ import {
   type ClusterMetadata,
   Consumer,
   FetchIsolationLevels,
-  findErrorBy,
   ListOffsetTimestamps,
   type SASLOptions,
 } from "@platformatic/kafka";
@@ -46,17 +45,37 @@ const REBALANCE_ERRORS = [
   "FENCED_INSTANCE_ID",
 ];
 
-/** Is this error the group saying it is rebalancing or that this member was expelled? */
-export function isRebalanceError(error: unknown): boolean {
-  if (!(error instanceof Error)) return false;
-  return REBALANCE_ERRORS.some((apiId) => findErrorBy(error, "apiId", apiId) !== null);
+/** Every error nested in `error` (aggregated ones and causes), itself first; bounded in depth. */
+function nestedErrors(error: unknown, depth = 0): Error[] {
+  if (!(error instanceof Error) || depth > 6) return [];
+  const inner = (error as { errors?: unknown[] }).errors ?? [];
+  const cause = (error as { cause?: unknown }).cause;
+  return [error, ...inner.flatMap((e) => nestedErrors(e, depth + 1)), ...nestedErrors(cause, depth + 1)];
 }
 
-/** Is this a SASL authentication failure? */
+/** Does `error`, or an error nested in it, carry this property value (e.g. `apiId` or `code`)? */
+function hasNested(error: unknown, property: string, value: string): boolean {
+  return nestedErrors(error).some((e) => (e as unknown as Record<string, unknown>)[property] === value);
+}
+
+/** Is this error the group saying it is rebalancing or that this member was expelled? */
+export function isRebalanceError(error: unknown): boolean {
+  return REBALANCE_ERRORS.some((apiId) => hasNested(error, "apiId", apiId));
+}
+
+/** Is this a SASL authentication failure (at any depth of the client's nested errors)? */
 export function isAuthenticationError(error: unknown): boolean {
-  return error instanceof Error &&
-    (findErrorBy(error, "code", "PLT_KFK_AUTHENTICATION") !== null ||
-      findErrorBy(error, "apiId", "SASL_AUTHENTICATION_FAILED") !== null);
+  return hasNested(error, "code", "PLT_KFK_AUTHENTICATION") || hasNested(error, "apiId", "SASL_AUTHENTICATION_FAILED");
+}
+
+/** The distinct messages of an error and the errors nested in it, joined, without their trailing full stops. */
+export function describeError(error: unknown): string {
+  const messages: string[] = [];
+  for (const e of nestedErrors(error)) {
+    const text = e.message.replace(/\.$/, "");
+    if (text && !messages.includes(text)) messages.push(text);
+  }
+  return messages.length > 0 ? messages.join(": ") : String(error);
 }
 
 /** TLS options as Node's `tls.connect` takes them. */
@@ -452,10 +471,12 @@ export class KafkaClient {
     const errors: unknown[] = [];
     if (this.#consumer) {
       const consumer = this.#consumer;
-      await new Promise<void>((resolve) => consumer.leaveGroup(false, (error) => {
-        if (error) errors.push(error);
-        resolve();
-      }));
+      await new Promise<void>((resolve) =>
+        consumer.leaveGroup(false, (error) => {
+          if (error) errors.push(error);
+          resolve();
+        })
+      );
       await this.#consumer.close(true).catch((error) => errors.push(error));
     }
     await this.#admin.close().catch((error) => errors.push(error));

@@ -29,6 +29,7 @@ import { MessageBuffer } from "./buffer.ts";
 import {
   type ClientSettings,
   type ClientTls,
+  describeError,
   type FetchedPartition,
   FetchErrors,
   isAuthenticationError,
@@ -294,7 +295,8 @@ export class KafkaSource implements Source {
       await KafkaClient.probe(settings);
     } catch (error) {
       if (isAuthenticationError(error)) {
-        throw new ConfigError(`${where}: SASL authentication failed (${describeError(error)})`, {
+        const { mechanism, username } = this.#options.sasl ?? { mechanism: "?", username: "?" };
+        throw new ConfigError(`${where}: SASL authentication failed (mechanism ${mechanism}, user "${username}")`, {
           hint: "check source.sasl (mechanism, username, password)",
           cause: error,
         });
@@ -703,19 +705,6 @@ function clientSettings(options: ResolvedKafkaOptions, tls: ClientTls | undefine
     maxBytesPerPartition: int(consumer.maxBytesPerPartition, DEFAULT_MAX_BYTES_PER_PARTITION),
     metadataMaxAgeMs: typeof consumer.metadataMaxAge === "number" ? consumer.metadataMaxAge : undefined,
   };
-}
-
-/** An error's message with the distinct messages of the errors it aggregates (the client nests them). */
-function describeError(error: unknown): string {
-  const messages: string[] = [];
-  const visit = (e: unknown, depth: number) => {
-    if (depth > 4 || !(e instanceof Error)) return;
-    if (e.message && !messages.includes(e.message)) messages.push(e.message);
-    for (const inner of (e as { errors?: unknown[] }).errors ?? []) visit(inner, depth + 1);
-    if (!(e as { errors?: unknown[] }).errors) visit((e as { cause?: unknown }).cause, depth + 1);
-  };
-  visit(error, 0);
-  return messages.length > 0 ? messages.join(": ") : String(error);
 }
 
 /**
