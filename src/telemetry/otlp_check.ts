@@ -1,0 +1,87 @@
+/**
+ * `fs-data-sink check` for the OTLP export: each exported signal's endpoint gets an empty export request (a valid
+ * `Export*ServiceRequest` with nothing in it) through the same transport, headers and protocol a run uses, so an
+ * address, a path, a protocol or a header the collector refuses shows up before a run.
+ * @module
+ */
+import { checkFailure, type CheckResult } from "../core/check.ts";
+import { createSender } from "./_otlp_transport.ts";
+import type { TelemetrySection } from "./config.ts";
+import { type Env, resolveExportSettings, type Signal, type SignalExport } from "./otlp_settings.ts";
+
+/** Name of the probe of one signal, as printed. */
+export function otlpCheckName(signal: Signal): string {
+  return `otlp ${signal}`;
+}
+
+/** Options of {@linkcode checkOtlp}. */
+export interface CheckOtlpOptions {
+  /** The standard `OTEL_*` variables; default none. */
+  readonly env?: Env;
+  /** Longest time one export may take, ms; default the configured export timeout. */
+  readonly timeoutMs?: number;
+}
+
+/** Probes every signal the section exports over OTLP; no result when none is exported. Never throws. */
+export async function checkOtlp(section: TelemetrySection, options: CheckOtlpOptions = {}): Promise<CheckResult[]> {
+  let settings;
+  try {
+    settings = resolveExportSettings(section, options.env ?? {});
+  } catch (error) {
+    return [checkFailure("otlp", error)];
+  }
+  const results: CheckResult[] = [];
+  for (const signal of ["traces", "metrics"] as const) {
+    const target = settings[signal];
+    if (target) results.push(await probeSignal(signal, target, options.timeoutMs));
+  }
+  return results;
+}
+
+async function probeSignal(signal: Signal, target: SignalExport, timeoutMs: number | undefined): Promise<CheckResult> {
+  const name = otlpCheckName(signal);
+  const sender = createSender(signal, { ...target, timeoutMs: Math.min(target.timeoutMs, timeoutMs ?? Infinity) });
+  const body = target.protocol === "http/json" ? new TextEncoder().encode("{}") : new Uint8Array();
+  try {
+    await sender.send(body);
+    return { kind: "ok", name, detail: `${target.url} (${target.protocol}) accepted an empty export` };
+  } catch (error) {
+    return otlpFailure(name, error);
+  } finally {
+    sender.close();
+  }
+}
+
+/**
+ * The failed result of an export: a refused connection or an unknown host, and the collector's "unauthenticated",
+ * "forbidden", "not found" or "unimplemented" answers are configuration faults; timeouts and server errors failures.
+ */
+export function otlpFailure(name: string, error: unknown): CheckResult {
+  const cause = error instanceof Error ? error.message : String(error);
+  const chain = `${cause} ${error instanceof Error && error.cause instanceof Error ? error.cause.message : ""}`;
+  if (/refused|ENOTFOUND|EAI_AGAIN|dns error|failed to lookup/i.test(chain)) {
+    return {
+      kind: "misconfigured",
+      name,
+      cause,
+      hint: "check telemetry.otlp_endpoint (OTEL_EXPORTER_OTLP_ENDPOINT) and that the collector runs",
+    };
+  }
+  if (/HTTP (401|403)\b|gRPC status (7|16)\b/.test(cause)) {
+    return {
+      kind: "misconfigured",
+      name,
+      cause,
+      hint: "check telemetry.otlp_headers (OTEL_EXPORTER_OTLP_HEADERS): the collector refused the credentials",
+    };
+  }
+  if (/HTTP (404|405|415)\b|gRPC status 12\b|HTTP\/2 status/.test(cause)) {
+    return {
+      kind: "misconfigured",
+      name,
+      cause,
+      hint: "check telemetry.otlp_protocol (grpc, http/protobuf, http/json) and the endpoint's port and path",
+    };
+  }
+  return { kind: "failed", name, cause, hint: "check that the collector runs and answers" };
+}
