@@ -151,7 +151,9 @@ const columnFields = {
 
 /** How much is read ahead and in parallel, and how progress is shown. */
 const runFields = {
-  [FIELDS.concurrency]: z.number().int().positive().default(4).describe("Partitions processed concurrently"),
+  [FIELDS.concurrency]: z.number().int().positive().default(4).describe(
+    "No effect; kept so existing configs stay valid (assigned partitions are fetched together, one request per broker)",
+  ),
   [FIELDS.bufferMaxMessages]: z.number().int().positive().default(10_000).describe(
     "Messages fetched ahead of the pipeline at most (backpressure beyond this)",
   ),
