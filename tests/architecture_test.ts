@@ -119,3 +119,32 @@ Deno.test("every multi-file plugin is a folder with mod.ts and config.ts; plugin
     }
   }
 });
+
+/** Bare (package) imports of every module of `src/`, by file. */
+async function packageImports(): Promise<Map<string, string[]>> {
+  const bare = /(?:import|export)\s[^;]*?from\s*["']([^."'][^"']*)["']|import\(\s*["']([^."'][^"']*)["']\s*\)/g;
+  const out = new Map<string, string[]>();
+  for (const file of await modules(SRC)) {
+    const text = await Deno.readTextFile(file);
+    out.set(relative(ROOT, file), [...text.matchAll(bare)].map((m) => m[1] ?? m[2]!));
+  }
+  return out;
+}
+
+Deno.test("architecture: no module imports a library's private files, and the Kafka client has one owner", async () => {
+  const imports = await packageImports();
+  const privateFiles: string[] = [];
+  const kafkaClients: string[] = [];
+  for (const [file, specifiers] of imports) {
+    for (const specifier of specifiers) {
+      if (/^(npm:)?(@[^/]+\/)?[^/@]+(@[^/]+)?\/(src|lib|dist|internal)\//.test(specifier)) {
+        privateFiles.push(`${file}: ${specifier}`);
+      }
+      if (specifier === "kafkajs" || specifier.startsWith("kafkajs/") || specifier.startsWith("@platformatic/kafka")) {
+        kafkaClients.push(`${file}: ${specifier}`);
+      }
+    }
+  }
+  assertEquals(privateFiles, [], "imports of a package's private files");
+  assertEquals(kafkaClients, ["src/sources/kafka/client.ts: @platformatic/kafka"], "the Kafka client is loaded once");
+});

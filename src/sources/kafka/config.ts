@@ -309,9 +309,9 @@ export function parseStartFrom(value: string | number | undefined): StartFrom {
 
 /** Client settings derived from `extra_config` (and the explicit keys they may stand for). */
 export interface ExtraSettings {
-  /** Consumer settings by their kafkajs names. */
+  /** Consumer settings by internal names (mapped onto the client in `source.ts`, `clientSettings`). */
   readonly consumer: Readonly<Record<string, number | boolean>>;
-  /** Client (connection) settings by their kafkajs names. */
+  /** Client (connection) settings by internal names (mapped like the consumer settings). */
   readonly client: Readonly<Record<string, number>>;
   /** `auto_offset_reset`, when given: the start of partitions without committed offset. */
   readonly startFrom?: string;

@@ -61,7 +61,7 @@ Deno.test("kafka schema rejects unknown keys, unknown extra_config keys and bad 
   assert.match(issues({ ...base, start_from: "yesterday" }).join("\n"), /Cannot parse start_from "yesterday"/);
 });
 
-Deno.test("mapExtraConfig() maps dotted Kafka names to kafkajs settings", () => {
+Deno.test("mapExtraConfig() maps dotted Kafka names to the source's settings", () => {
   const { settings, errors } = mapExtraConfig({
     "auto.offset.reset": "latest",
     "session.timeout.ms": 45000,
