@@ -10,6 +10,13 @@
  *   `bigint` (V8 gives revivers the literal's source); non-integer literals stay floats;
  * - a text that `JSON.parse` rejects and that contains `NaN` or `Infinity` is re-parsed with those bare tokens
  *   (as Python's `json.dumps` writes them) read as the float values NaN, Infinity and -Infinity.
+ *
+ * {@linkcode decodeJsonBatch} decodes the messages of one read together: their bytes joined as one JSON array, one
+ * `TextDecoder` call and one `JSON.parse` per 64 KiB (faster than a call each, see the README's benchmark section).
+ * Its results are exactly those of {@linkcode decodeJson} for each message: the join is trusted only when every
+ * message is a self-contained value (a byte scan: brackets balanced, never a comma at top level, no string left
+ * open) and the whole joined text parses, and then each array element is exactly one message's text; otherwise, and
+ * for a message with a U+FFFD or a huge number, that group is decoded one by one, so every error keeps its reason.
  * @module
  */
 
@@ -138,4 +145,135 @@ function rewriteNonFiniteTokens(text: string): string | null {
     }
   }
   return found ? out + text.slice(last) : null;
+}
+
+/** The decoded values of several messages, see {@linkcode decodeJsonBatch}. */
+export interface JsonBatch {
+  /** The value of each payload, by index; undefined for a null payload and where `errors` has an entry. */
+  readonly values: readonly unknown[];
+  /** Why a payload could not be decoded, by index; empty when every one was decoded. */
+  readonly errors: ReadonlyMap<number, string>;
+}
+
+/**
+ * Bytes joined into one parse at most; a larger read is parsed in several groups. 64 KiB was as fast as 1 MiB in the
+ * pipeline benchmark, which held ~40 MiB more at its peak.
+ */
+const JOIN_BYTES = 64 * 1024;
+const NO_ERRORS: ReadonlyMap<number, string> = new Map();
+let scratch = new Uint8Array(0);
+
+/**
+ * Decodes several JSON payloads (null entries are skipped), with the results {@linkcode decodeJson} gives for each
+ * one; see the module doc. Never throws.
+ */
+export function decodeJsonBatch(payloads: readonly (Uint8Array | null)[]): JsonBatch {
+  const values: unknown[] = new Array(payloads.length);
+  let errors: Map<number, string> | undefined;
+  for (let start = 0; start < payloads.length;) {
+    let end = start;
+    let bytes = 1;
+    let count = 0;
+    for (; end < payloads.length; end++) {
+      const payload = payloads[end];
+      if (payload === null || payload === undefined) continue;
+      if (count > 0 && bytes + payload.length + 1 > JOIN_BYTES) break;
+      bytes += payload.length + 1;
+      count++;
+    }
+    if (count < 2 || !parseJoined(payloads, start, end, bytes, count, values)) {
+      for (let i = start; i < end; i++) {
+        const payload = payloads[i];
+        if (payload === null || payload === undefined) continue;
+        const result = decodeJson(payload);
+        if (result.kind === "value") values[i] = result.value;
+        else (errors ??= new Map()).set(i, result.reason);
+      }
+    }
+    start = end;
+  }
+  return { values, errors: errors ?? NO_ERRORS };
+}
+
+/** Parses payloads `start..end` joined as `[a,b,...]` into `values`; false (nothing trusted) when it cannot. */
+function parseJoined(
+  payloads: readonly (Uint8Array | null)[],
+  start: number,
+  end: number,
+  bytes: number,
+  count: number,
+  values: unknown[],
+): boolean {
+  if (scratch.length < bytes) scratch = new Uint8Array(Math.max(bytes, 2 * scratch.length));
+  const buffer = scratch;
+  let pos = 0;
+  buffer[pos++] = 0x5b; // [
+  for (let i = start; i < end; i++) {
+    const payload = payloads[i];
+    if (payload === null || payload === undefined) continue;
+    if (!isSelfContained(payload)) return false;
+    if (pos > 1) buffer[pos++] = 0x2c; // ,
+    buffer.set(payload, pos);
+    pos += payload.length;
+  }
+  buffer[pos++] = 0x5d; // ]
+  const text = lenientDecoder.decode(buffer.subarray(0, pos));
+  if (text.includes("\uFFFD")) return false; // invalid UTF-8, or a real U+FFFD: one by one tells them apart
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return false;
+  }
+  if (!Array.isArray(parsed) || parsed.length !== count) return false;
+  let next = 0;
+  for (let i = start; i < end; i++) {
+    const payload = payloads[i];
+    if (payload === null || payload === undefined) continue;
+    const value = parsed[next++];
+    if (hasHugeNumber(value)) {
+      const exact = parseJsonText(lenientDecoder.decode(payload));
+      values[i] = exact.kind === "value" ? exact.value : value;
+    } else {
+      values[i] = value;
+    }
+  }
+  return true;
+}
+
+/**
+ * Can these bytes stand between two commas of a JSON array as exactly one element? True when, outside strings,
+ * brackets never close more than they opened and are balanced at the end, no comma is at the top level, and no
+ * string is left open. Then, if the joined array parses, each payload is one element (no value spans two payloads
+ * and none holds two).
+ */
+function isSelfContained(bytes: Uint8Array): boolean {
+  let depth = 0;
+  let inString = false;
+  const n = bytes.length;
+  for (let i = 0; i < n; i++) {
+    const c = bytes[i]!;
+    if (inString) {
+      if (c === 0x22) inString = false;
+      else if (c === 0x5c) i++; // backslash: skip the escaped byte
+      continue;
+    }
+    switch (c) {
+      case 0x22:
+        inString = true;
+        break;
+      case 0x7b: // {
+      case 0x5b: // [
+        depth++;
+        break;
+      case 0x7d: // }
+      case 0x5d: // ]
+        if (--depth < 0) return false;
+        break;
+      case 0x2c: // ,
+        if (depth === 0) return false;
+        break;
+    }
+  }
+  return depth === 0 && !inString;
 }

@@ -6,6 +6,7 @@
  */
 import { lookupField } from "../arrow/lookup.ts";
 import { SchemaMemory } from "../arrow/schema_memory.ts";
+import { decodeJsonBatch, type JsonBatch } from "../codec/json.ts";
 import { decodePayload } from "../codec/mod.ts";
 import type { PipelineSection } from "../config/pipeline_section.ts";
 import { datasetOf, Partitioner } from "../partition/partitioner.ts";
@@ -190,8 +191,11 @@ export class Pipeline {
       }
       if (result.kind === "messages") {
         const messages = result.messages.length > remaining ? result.messages.slice(0, remaining) : result.messages;
-        for (const message of messages) {
-          await this.#handle(message);
+        const json = this.#options.valueFormat === "json" ? decodeJsonBatch(messages.map(jsonPayload)) : undefined;
+        for (let i = 0; i < messages.length; i++) {
+          // Handled synchronously unless a stream opens, restarts or a batch is cut: no promise per record.
+          const pending = this.#handle(messages[i]!, json, i);
+          if (pending !== undefined) await pending;
           this.#summary.messagesRead++;
           if (this.#stopped) break;
         }
@@ -211,55 +215,77 @@ export class Pipeline {
     return Math.max(10, Math.min(1000, untilDue));
   }
 
-  async #handle(message: SourceMessage): Promise<void> {
-    const state = this.#streams.get(message.stream) ?? await this.#open(message);
+  /**
+   * Handles one message; `json` holds the read's JSON payloads decoded at once (`index` is this message's). Returns
+   * a promise only when it has to wait (a stream opens or restarts, a batch is cut).
+   */
+  #handle(message: SourceMessage, json: JsonBatch | undefined, index: number): Promise<void> | undefined {
+    const state = this.#streams.get(message.stream);
+    if (state === undefined) return this.#open(message).then(() => this.#handle(message, json, index));
     if (state.last !== undefined && this.#compare(message.position, state.last) < 0) {
-      await this.#restarted(state, message);
+      return this.#restarted(state, message).then(() => this.#accept(state, message, json, index));
     }
+    return this.#accept(state, message, json, index);
+  }
+
+  #accept(
+    state: StreamState,
+    message: SourceMessage,
+    json: JsonBatch | undefined,
+    index: number,
+  ): Promise<void> | undefined {
     state.last = message.position;
     if (state.durableThrough !== undefined && this.#compare(message.position, state.durableThrough) <= 0) {
       state.durableAcks.push(message.position);
-      return;
+      return undefined;
     }
-    const batch = state.batch ??= new StreamBatch(message.stream, datasetOf(message), Date.now(), state.generation);
+    const batch = state.batch ??= this.#newBatch(message, state);
     batch.positions.push(message.position);
     this.#pendingMessages++;
     if (message.skip) {
       batch.skipped++;
-      return;
+      return undefined;
     }
     if (message.error !== undefined) {
       this.#fail(state, batch, message, message.error);
-      await this.#cutIfFull(state);
-      return;
-    }
-    const decoded = message.fields !== undefined
-      ? { kind: "values" as const, values: [message.fields] }
-      : message.value === null
-      ? { kind: "values" as const, values: [null] }
-      : decodePayload(message.value, this.#options.valueFormat);
-    if (decoded.kind === "error") {
-      this.#fail(state, batch, message, decoded.reason);
+    } else if (message.fields !== undefined) {
+      this.#append(state, batch, message, message.fields);
+    } else if (message.value === null) {
+      this.#append(state, batch, message, null);
+    } else if (json !== undefined) {
+      const reason = json.errors.get(index);
+      if (reason === undefined) this.#append(state, batch, message, json.values[index]);
+      else this.#fail(state, batch, message, reason);
     } else {
-      const schema = this.#schemaFor(batch.dataset);
-      const builderOptions = {
-        metadataColumns: this.#source.metadataColumns,
-        flatten: this.#options.pipeline.flatten,
-        schema,
-      };
-      for (const value of decoded.values) {
-        const folder = this.#partitioner.folderFor(value, message);
-        const builder = batch.builderFor(folder, builderOptions);
-        const before = builder.byteSize;
-        const appended = builder.append(value, message.metadata);
-        const grown = builder.byteSize - before;
-        batch.bytes += grown;
-        this.#bufferedBytes += grown;
-        if (appended.kind === "ok") batch.rows++;
-        else this.#fail(state, batch, message, appended.reason);
+      const decoded = decodePayload(message.value, this.#options.valueFormat);
+      if (decoded.kind === "error") {
+        this.#fail(state, batch, message, decoded.reason);
+      } else {
+        for (const value of decoded.values) this.#append(state, batch, message, value);
       }
     }
-    await this.#cutIfFull(state);
+    return this.#cutIfFull(state);
+  }
+
+  #newBatch(message: SourceMessage, state: StreamState): StreamBatch {
+    const dataset = datasetOf(message);
+    return new StreamBatch(message.stream, dataset, Date.now(), state.generation, {
+      metadataColumns: this.#source.metadataColumns,
+      flatten: this.#options.pipeline.flatten,
+      schema: this.#schemaFor(dataset),
+    });
+  }
+
+  /** Adds one decoded value to the builder of its folder. */
+  #append(state: StreamState, batch: StreamBatch, message: SourceMessage, value: unknown): void {
+    const builder = batch.builderFor(this.#partitioner.folderFor(value, message));
+    const before = builder.byteSize;
+    const appended = builder.append(value, message.metadata);
+    const grown = builder.byteSize - before;
+    batch.bytes += grown;
+    this.#bufferedBytes += grown;
+    if (appended.kind === "ok") batch.rows++;
+    else this.#fail(state, batch, message, appended.reason);
   }
 
   #fail(state: StreamState, batch: StreamBatch, message: SourceMessage, reason: string): void {
@@ -291,9 +317,16 @@ export class Pipeline {
     }
   }
 
-  async #cutIfFull(state: StreamState): Promise<void> {
+  /** Cuts the stream's batch if it is full, and the oldest batches while over the memory budget; sync when not. */
+  #cutIfFull(state: StreamState): Promise<void> | undefined {
     const batch = state.batch;
-    if (batch === undefined) return;
+    if (batch === undefined) return undefined;
+    const full = batch.rows >= this.#options.recordsPerFile || batch.bytes >= this.#options.pipeline.max_file_bytes;
+    if (!full && this.#bufferedBytes <= this.#options.pipeline.memory_budget_bytes) return undefined;
+    return this.#cutFull(state, batch);
+  }
+
+  async #cutFull(state: StreamState, batch: StreamBatch): Promise<void> {
     if (batch.rows >= this.#options.recordsPerFile) await this.#cut(state, "records");
     else if (batch.bytes >= this.#options.pipeline.max_file_bytes) await this.#cut(state, "bytes");
     while (this.#bufferedBytes > this.#options.pipeline.memory_budget_bytes) {
@@ -458,4 +491,9 @@ export class Pipeline {
       "Streams revoked; their unwritten records will be re-read by the new owner",
     );
   }
+}
+
+/** The payload of a message to decode as JSON, or null when it is not decoded (fields, no value, error, skip). */
+function jsonPayload(message: SourceMessage): Uint8Array | null {
+  return message.fields !== undefined || message.error !== undefined || message.skip ? null : message.value;
 }

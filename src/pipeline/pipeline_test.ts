@@ -3,6 +3,7 @@ import { pipelineSectionSchema } from "../config/pipeline_section.ts";
 import { decodeParquet } from "../parquet/writer.ts";
 import { Logger } from "../telemetry/log.ts";
 import { jsonMessage, MemorySink, MemorySource } from "../../tests/helpers/memory.ts";
+import { decodeJson } from "../codec/json.ts";
 import { Journal } from "./journal.ts";
 import { Pipeline } from "./pipeline.ts";
 import type { CommonSinkConfig } from "../core/plugin.ts";
@@ -331,4 +332,40 @@ Deno.test("pipeline heartbeats count the messages read and not yet durable and a
   });
   await pipeline.run(signal);
   assertEquals(pending[0], 3, "three messages in the open batch");
+});
+
+Deno.test("JSON decoded a read at a time keeps each bad record's own position and reason", async () => {
+  const encoder = new TextEncoder();
+  const raw = (position: number, bytes: Uint8Array): SourceMessage => ({
+    stream: "j",
+    position: String(position).padStart(6, "0"),
+    value: bytes,
+    metadata: [],
+  });
+  const bad = new Map<number, Uint8Array>([
+    [40, encoder.encode("1,[2")], // with the next one, parses as one value when joined
+    [41, encoder.encode("3]")],
+    [500, new Uint8Array([0x7b, 0x22, 0x61, 0x22, 0x3a, 0x22, 0xff, 0x22, 0x7d])], // invalid UTF-8
+    [777, encoder.encode("")],
+  ]);
+  const messages = Array.from({ length: 1000 }, (_, i) => raw(i + 1, bad.get(i) ?? encoder.encode(`{"i":${i}}`)));
+  const source = new MemorySource(messages);
+  const sink = new MemorySink();
+  const summary = await makePipeline(source, sink, { pipeline: { error_handling: "dead_letter" } }).run(signal);
+  const letters = new TextDecoder().decode(sink.files.get("_dead_letter/j/j+000001.jsonl")).trim().split("\n")
+    .map((line) => JSON.parse(line));
+  assertEquals(
+    letters.map((l) => l.origin),
+    [41, 42, 501, 778].map((p) => `stream "j" position ${String(p).padStart(6, "0")}`),
+  );
+  assertEquals(
+    letters.map((l) => l.reason),
+    [...bad.values()].map((bytes) => {
+      const result = decodeJson(bytes);
+      return result.kind === "error" ? result.reason : "decoded";
+    }),
+  );
+  const rows = rowsOf(sink, "j+000001.parquet").map((r) => Number(r.i));
+  assertEquals(rows, Array.from({ length: 1000 }, (_, i) => i).filter((i) => !bad.has(i)));
+  assertEquals(summary.recordsDeadLettered, 4);
 });

@@ -3,10 +3,8 @@
  * A batch is cut as a whole, so every cut covers a contiguous position range of its stream.
  * @module
  */
-import { BatchBuilder, type FlattenOptions } from "../arrow/batch_builder.ts";
-import type { SchemaMemory } from "../arrow/schema_memory.ts";
+import { BatchBuilder, type BatchBuilderOptions } from "../arrow/batch_builder.ts";
 import type { DeadLetter } from "./dead_letter.ts";
-import type { MetadataColumn } from "../core/source.ts";
 
 /** Why a batch was cut. */
 export type CutReason =
@@ -38,12 +36,18 @@ export class StreamBatch {
   failed = 0;
   /** Messages acknowledged without a row (e.g. skipped tombstones). */
   skipped = 0;
+  readonly #options: BatchBuilderOptions;
+  /** The folder of the last `builderFor` call and its builder: consecutive records mostly share a folder. */
+  #lastFolder: string | undefined;
+  #lastBuilder: BatchBuilder | undefined;
 
-  constructor(stream: string, dataset: string, now: number, generation = "") {
+  /** `options` are those of every builder of the batch (one per output folder). */
+  constructor(stream: string, dataset: string, now: number, generation: string, options: BatchBuilderOptions) {
     this.stream = stream;
     this.dataset = dataset;
     this.openedAt = now;
     this.generation = generation;
+    this.#options = options;
   }
 
   /** First position of the batch. */
@@ -57,15 +61,15 @@ export class StreamBatch {
   }
 
   /** The builder of an output folder, created on first use. */
-  builderFor(
-    folder: string,
-    options: { metadataColumns: readonly MetadataColumn[]; flatten: FlattenOptions; schema: SchemaMemory },
-  ): BatchBuilder {
+  builderFor(folder: string): BatchBuilder {
+    if (folder === this.#lastFolder) return this.#lastBuilder!;
     let builder = this.builders.get(folder);
     if (builder === undefined) {
-      builder = new BatchBuilder(options);
+      builder = new BatchBuilder(this.#options);
       this.builders.set(folder, builder);
     }
+    this.#lastFolder = folder;
+    this.#lastBuilder = builder;
     return builder;
   }
 }

@@ -16,10 +16,10 @@
  * Each case runs in its own process (`rounds` rounds, best kept). `--compare <git revision>` runs every case
  * alternately from that revision's `src/` (exported with `git archive`, this benchmark copied beside it) and from
  * the working tree, `--pairs` times, so both sides see the same load on a shared machine; it prints the median of
- * each side and their ratio.
+ * each side and their ratio. `--against DIR` does the same with another checkout (a variant being weighed).
  *
  * Run: `deno task bench pipeline` or `deno run -A tests/bench/pipeline_bench.ts [--records N] [--rounds N]
- * [--case NAME] [--compare REV [--pairs N]]`.
+ * [--case NAME] [--compare REV | --against DIR] [--pairs N]`.
  * @module
  */
 import process from "node:process";
@@ -223,6 +223,15 @@ async function exportRevision(revision: string): Promise<{ file: string; dir: st
   return { file: `${dir}/tests/bench/pipeline_bench.ts`, dir };
 }
 
+/** Copies this benchmark and its helpers into another checkout `dir` (e.g. a variant being weighed). */
+async function copyInto(dir: string): Promise<{ file: string; dir: string }> {
+  const root = new URL("../../", import.meta.url).pathname;
+  for (const path of ["tests/bench/pipeline_bench.ts", "tests/helpers/memory.ts"]) {
+    await Deno.copyFile(`${root}${path}`, `${dir}/${path}`);
+  }
+  return { file: `${dir}/tests/bench/pipeline_bench.ts`, dir };
+}
+
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = sorted.length >> 1;
@@ -235,8 +244,15 @@ function show(label: string, r: PipelineCaseResult): string {
     `peak RSS ${r.peakRssMiB.toFixed(0)} MiB`;
 }
 
-async function compare(revision: string, names: readonly CaseName[], records: number, rounds: number, pairs: number) {
-  const base = await exportRevision(revision);
+async function compare(
+  revision: string,
+  names: readonly CaseName[],
+  records: number,
+  rounds: number,
+  pairs: number,
+  tree?: string,
+) {
+  const base = tree === undefined ? await exportRevision(revision) : await copyInto(tree);
   const self = new URL(import.meta.url).pathname;
   try {
     console.log(`pipeline bench: ${revision} vs working tree, ${records} records, ${pairs} interleaved pairs`);
@@ -262,7 +278,7 @@ async function compare(revision: string, names: readonly CaseName[], records: nu
       );
     }
   } finally {
-    await Deno.remove(base.dir, { recursive: true });
+    if (tree === undefined) await Deno.remove(base.dir, { recursive: true });
   }
 }
 
@@ -279,9 +295,10 @@ if (import.meta.main) {
   if (name !== undefined && !CASES.includes(name)) {
     throw new RangeError(`Cannot run bench case "${name}": unknown case`);
   }
-  const revision = argument("--compare");
+  const tree = argument("--against");
+  const revision = argument("--compare") ?? tree;
   if (revision !== undefined) {
-    await compare(revision, name ? [name] : CASES, records, rounds, Number(argument("--pairs") ?? 3));
+    await compare(revision, name ? [name] : CASES, records, rounds, Number(argument("--pairs") ?? 3), tree);
   } else if (child !== undefined) {
     configureLogging({ level: "WARNING" });
     console.log(JSON.stringify(await runCase(child, records, rounds)));
