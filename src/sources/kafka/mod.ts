@@ -8,11 +8,14 @@
  * acknowledges them in order without a row) or, with `tombstones: keep`, unflagged (a row with a null payload). Keys
  * that are not valid UTF-8 are written as `base64:<base64>`.
  *
- * The configuration is in `config.ts`, the consumer in `source.ts`.
+ * The configuration is in `config.ts`, the consumer in `source.ts`, `check` and `preview` in `check.ts` and
+ * `peek.ts` (same client, never joining the group).
  * @module
  */
 import type { SourcePlugin } from "../../core/plugin.ts";
+import { checkKafka } from "./check.ts";
 import { type Config, configSchema, ENV, SECRETS, TYPE } from "./config.ts";
+import { peekKafka } from "./peek.ts";
 import { KafkaSource } from "./source.ts";
 
 /** The `source.type: kafka` plugin, registered in `src/plugins.ts`. */
@@ -23,4 +26,6 @@ export const kafkaSourcePlugin: SourcePlugin<Config> = {
   env: ENV,
   secrets: SECRETS,
   create: (config, context) => new KafkaSource(config, context),
+  check: checkKafka,
+  peek: peekKafka,
 };
