@@ -1,5 +1,7 @@
 /**
- * Builds one Arrow table (one output file) from decoded values, column by column, straight into typed buffers.
+ * Builds one Arrow table (one output file) from decoded values, column by column, straight into typed buffers, and
+ * from typed Arrow tables (Arrow IPC messages, {@linkcode BatchBuilder.appendRows}), whose columns keep the sender's
+ * types and nullability (`typed_table.ts` flattens them by the rules below, `typed_column.ts` stores them).
  *
  * Schema: the source's metadata columns first, with their declared types, then payload columns in order of first
  * appearance. Flattening (`pipeline.flatten`):
@@ -20,18 +22,24 @@
  *   U+FFFD; NaN and ±Infinity are float64 values;
  * - a value that cannot be stored (a function, or a column outgrowing 2 GiB) gives `skipped`, and the row's partial
  *   values are undone, so the batch stays usable.
- * Inference and widening: see {@linkcode ./kinds.ts}. A column that first appears after some rows is back-filled
- * with nulls; a column missing from a row is null there.
+ * Inference and widening: see {@linkcode ./kinds.ts}; for typed columns, and a name that gets both typed and inferred
+ * values, {@linkcode ./arrow_types.ts}. A column that first appears after some rows is back-filled with nulls; a
+ * column missing from a row is null there.
  * @module
  */
 import { type Data, Field, makeData, RecordBatch, Schema, Struct, Table } from "apache-arrow";
 import type { MetadataColumn, MetadataValue } from "../core/source.ts";
 import { isPlainObject } from "../codec/values.ts";
 import { Column } from "./column.ts";
+import { typeOfKind } from "./arrow_types.ts";
+import { TypedColumn } from "./typed_column.ts";
+import type { TypedRows } from "./typed_table.ts";
 import { MetadataColumnBuilder } from "./metadata_column.ts";
+import type { FlattenOptions } from "./flatten_options.ts";
 import type { SchemaMemory } from "./schema_memory.ts";
 
 export type { ColumnKind, KindSpec } from "./kinds.ts";
+export type { FlattenOptions } from "./flatten_options.ts";
 
 /** Suffix given to a payload column whose name is taken by a metadata column. */
 export const PAYLOAD_SUFFIX = "_payload";
@@ -42,20 +50,6 @@ export type AppendResult =
   | { kind: "ok" }
   /** The value was not added (no row); `reason` says why. */
   | { kind: "skipped"; reason: string };
-
-/** How nested payloads become columns: the `pipeline.flatten` section, as validated by the configuration. */
-export interface FlattenOptions {
-  /** Joins parent and child keys: `{a:{b:1}}` -> `a_b`. */
-  readonly separator: string;
-  /** Objects nested deeper than this stay JSON strings. */
-  readonly max_depth: number;
-  /** An object under this key is lifted to the top level; null turns it off. */
-  readonly hoist_key: string | null;
-  /** Lists become JSON strings (`json`) or Arrow lists (`list`). */
-  readonly lists: "json" | "list";
-  /** Column holding a payload that is not an object (42, "text", [1,2]). */
-  readonly value_column: string;
-}
 
 /** Options of a {@linkcode BatchBuilder}. */
 export interface BatchBuilderOptions {
@@ -71,13 +65,16 @@ export interface BatchBuilderOptions {
 interface PathNode {
   readonly name: string;
   readonly children: Map<string, PathNode>;
-  column: Column | null;
+  column: Slot | null;
   /** Key seen at each position of the last object walked here, and its node: records usually repeat key order. */
   readonly slotKeys: string[];
   readonly slots: PathNode[];
 }
 
 const OK: AppendResult = { kind: "ok" };
+
+/** A payload column: inferred from values, or holding typed pieces (which it becomes at the first one). */
+type Slot = Column | TypedColumn;
 
 function newNode(name: string): PathNode {
   return { name, children: new Map(), column: null, slotKeys: [], slots: [] };
@@ -90,9 +87,9 @@ export class BatchBuilder {
   readonly #metadataColumns: readonly MetadataColumn[];
   readonly #metadataNames: Set<string>;
   #metadata: MetadataColumnBuilder[] = [];
-  #columns: Column[] = [];
+  #columns: Slot[] = [];
   #names: string[] = [];
-  #byName = new Map<string, Column>();
+  #byName = new Map<string, Slot>();
   #root: PathNode = newNode("");
   #rows = 0;
   /** {@linkcode byteSize} as last computed, or -1 after a change: callers read it before and after each append. */
@@ -151,8 +148,42 @@ export class BatchBuilder {
   }
 
   /**
+   * Appends rows `from` (inclusive) to `to` (exclusive) of a typed table, each with the same metadata values (those
+   * of the message that carried the table). Columns keep their Arrow types; no value is converted unless a column
+   * of the same name already holds another type (then it widens when the file is finished).
+   */
+  appendRows(rows: TypedRows, from: number, to: number, metadata: readonly MetadataValue[]): AppendResult {
+    this.#size = -1;
+    const start = this.#rows;
+    const count = to - from;
+    if (count <= 0) return OK;
+    try {
+      for (const leaf of rows.leaves) {
+        const column = this.#typedColumn(this.#payloadName(leaf.name));
+        leaf.chunks.forEach((data, batch) => {
+          const first = Math.max(from, rows.starts[batch]!);
+          const last = Math.min(to, rows.starts[batch + 1]!);
+          if (last <= first) return;
+          const local = first - rows.starts[batch]!;
+          const piece = local === 0 && last - first === data.length ? data : data.slice(local, last - first);
+          column.appendData(start + first - from, piece, leaf.nullable);
+        });
+      }
+    } catch (error) {
+      this.#truncate(start);
+      return { kind: "skipped", reason: error instanceof Error ? error.message : String(error) };
+    }
+    const meta = this.#metadata;
+    for (let row = start; row < start + count; row++) {
+      for (let i = 0; i < meta.length; i++) (meta[i] as MetadataColumnBuilder).add(row, metadata[i]);
+    }
+    this.#rows = start + count;
+    return OK;
+  }
+
+  /**
    * The rows as an Arrow table, or null when there are no rows. The builder is then empty and can be reused; the
-   * kinds of the columns are recorded in the schema memory.
+   * kinds (and Arrow types of typed columns) are recorded in the schema memory.
    */
   finish(): Table | null {
     const length = this.#rows;
@@ -169,9 +200,20 @@ export class BatchBuilder {
     }
     this.#columns.forEach((column, index) => {
       const name = this.#names[index] as string;
-      this.#schema?.record(name, column.spec);
-      fields.push(new Field(name, column.arrowType(), true));
-      children.push(column.toData(length));
+      const remembered = this.#schema?.type(name);
+      if (column instanceof Column && remembered === undefined) {
+        this.#schema?.record(name, column.spec);
+        fields.push(new Field(name, column.arrowType(), true));
+        children.push(column.toData(length));
+        return;
+      }
+      // Typed pieces, or an inferred column whose name had typed pieces earlier in the run: widen by Arrow type.
+      const typed = column instanceof TypedColumn ? column : TypedColumn.fromInferred(column);
+      const kind = this.#schema?.get(name);
+      const finished = typed.finish(length, remembered ?? (kind && typeOfKind(kind)));
+      this.#schema?.recordType(name, finished.type);
+      fields.push(new Field(name, finished.type, finished.nullable));
+      children.push(finished.data);
     });
     this.#reset();
     const struct = makeData({ type: new Struct(fields), length, nullCount: 0, children });
@@ -261,15 +303,14 @@ export class BatchBuilder {
     return child;
   }
 
-  #attach(node: PathNode): Column {
+  #attach(node: PathNode): Slot {
     node.column = this.#column(node.name);
     return node.column;
   }
 
   /** The payload column with this flattened name (renamed away from metadata names), created on first use. */
-  #column(flatName: string): Column {
-    let name = flatName;
-    while (this.#metadataNames.has(name)) name += PAYLOAD_SUFFIX;
+  #column(flatName: string): Slot {
+    const name = this.#payloadName(flatName);
     let column = this.#byName.get(name);
     if (column === undefined) {
       column = new Column({
@@ -282,5 +323,28 @@ export class BatchBuilder {
       this.#names.push(name);
     }
     return column;
+  }
+
+  /** A payload column's name, renamed away from metadata names. */
+  #payloadName(flatName: string): string {
+    let name = flatName;
+    while (this.#metadataNames.has(name)) name += PAYLOAD_SUFFIX;
+    return name;
+  }
+
+  /** The typed column of this name, created (or made from the inferred column of the name) on first use. */
+  #typedColumn(name: string): TypedColumn {
+    const slot = this.#byName.get(name);
+    if (slot instanceof TypedColumn) return slot;
+    const typed = slot === undefined ? new TypedColumn() : TypedColumn.fromInferred(slot);
+    this.#byName.set(name, typed);
+    if (slot === undefined) {
+      this.#columns.push(typed);
+      this.#names.push(name);
+    } else {
+      this.#columns[this.#columns.indexOf(slot)] = typed;
+      this.#root = newNode(""); // the path cache points at the replaced column: rebuild it on the next value
+    }
+    return typed;
   }
 }

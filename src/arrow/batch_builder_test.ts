@@ -32,7 +32,8 @@ function build(
 
 function json(text: string): unknown {
   const result = decodePayload(new TextEncoder().encode(text), "json");
-  if (result.kind !== "values") throw new Error(result.reason);
+  if (result.kind === "error") throw new Error(result.reason);
+  if (result.kind !== "values") throw new Error(`expected values, got ${result.kind}`);
   return result.values[0];
 }
 
@@ -366,7 +367,7 @@ Deno.test("deeply nested payloads never crash decoding or building", () => {
       if (result.kind === "ok") assertEquals(builder.finish()?.numRows, 1);
       else assertEquals(builder.rowCount, 0);
     } else {
-      assert(decoded.reason.length > 0);
+      assert(decoded.kind === "error" && decoded.reason.length > 0);
     }
     builder.append({ ok: 1 }, []);
     assertEquals(tableRows(builder.finish() as Table).at(-1), { ok: 1n });

@@ -3,17 +3,20 @@
  * {@linkcode ./batch_builder.ts} (hoisting, separator, depth, and a second value of one name in a record going to
  * `<name>_2`, `_3`, ...), for `partition_by` and `timestamp_field`.
  * Names are those before the `_payload` renaming of metadata clashes: a caller that partitions by a metadata
- * column's name should take the metadata value.
+ * column's name should take the metadata value. A row of a typed table ({@linkcode TypedRow}) is read from its
+ * leaf columns, already flattened by the same rules.
  * @module
  */
 import { isPlainObject } from "../codec/values.ts";
-import type { FlattenOptions } from "./batch_builder.ts";
+import type { FlattenOptions } from "./flatten_options.ts";
+import { TypedRow } from "./typed_table.ts";
 
 /**
  * The value of flattened column `column` in `value` (after hoisting), or undefined when the value has no such
  * field. An object deeper than `max_depth` is returned as the object (the builder stores it as JSON text).
  */
 export function lookupField(value: unknown, column: string, flatten: FlattenOptions): unknown {
+  if (value instanceof TypedRow) return value.rows.valueOf(column, value.index);
   if (!isPlainObject(value)) return column === flatten.value_column ? value ?? null : undefined;
   if (SPILLED.test(column)) return spilledColumns(value, flatten).get(column);
   const hoistKey = flatten.hoist_key;

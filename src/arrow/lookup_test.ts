@@ -1,9 +1,10 @@
 import { deepStrictEqual as assertEquals } from "node:assert/strict";
-import type { Table } from "apache-arrow";
+import { Field, Int32, Struct, type Table, Utf8 } from "apache-arrow";
 import type { FlattenOptions } from "./batch_builder.ts";
 import { BatchBuilder } from "./batch_builder.ts";
 import { lookupField } from "./lookup.ts";
 import { tableRows } from "./_test_rows.ts";
+import { column, table, typedRows } from "./_test_typed.ts";
 
 const FLATTEN: FlattenOptions = {
   separator: "_",
@@ -62,4 +63,26 @@ Deno.test("lookupField() agrees with the batch builder on every column", () => {
       }
     }
   }
+});
+
+Deno.test("lookupField() reads a typed row's flattened column, hoisted and nested like JSON", () => {
+  const data = new Struct([
+    new Field("symbol", new Utf8(), true),
+    new Field(
+      "venue",
+      new Struct([
+        new Field("mic", new Utf8(), true),
+      ]),
+      true,
+    ),
+  ]);
+  const rows = typedRows(table({
+    n: column([1, 2], new Int32()),
+    data: column([{ symbol: "AAPL", venue: { mic: "XNAS" } }, { symbol: "MSFT", venue: null }], data),
+  }));
+  assertEquals(lookupField(rows.row(0), "symbol", FLATTEN), "AAPL");
+  assertEquals(lookupField(rows.row(0), "venue_mic", FLATTEN), "XNAS");
+  assertEquals(lookupField(rows.row(1), "venue_mic", FLATTEN), null);
+  assertEquals(lookupField(rows.row(1), "n", FLATTEN), 2);
+  assertEquals(lookupField(rows.row(1), "data_symbol", FLATTEN), undefined);
 });

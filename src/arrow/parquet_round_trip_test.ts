@@ -1,7 +1,8 @@
 import assert, { deepStrictEqual as assertEquals, throws } from "node:assert/strict";
-import type { Table } from "apache-arrow";
+import { Decimal, Field, Int32, Int64, type Table, TimestampMillisecond, Uint16 } from "apache-arrow";
 import { BatchBuilder } from "./batch_builder.ts";
 import { tableRows, tableTypes } from "./_test_rows.ts";
+import { fixed, FLATTEN, schemaOf, tableOf, typedRows } from "./_test_typed.ts";
 import { COMPRESSIONS } from "../core/plugin.ts";
 import { decodeParquet, encodeParquet } from "../parquet/writer.ts";
 
@@ -72,4 +73,36 @@ Deno.test("encodeParquet() writes the same rows with dictionary encoding off, au
     () => encodeParquet(table, { compression: "snappy", rowGroupSize: 1000, dictionary: "yes" as "on" }),
     /unknown dictionary mode "yes"/,
   );
+});
+
+Deno.test("encodeParquet() keeps typed (Arrow IPC) columns' types and nullability", () => {
+  const source = tableOf(
+    [
+      new Field("id", new Int64(), false),
+      new Field("qty", new Int32(), true),
+      new Field("port", new Uint16(), true),
+      new Field("price", new Decimal(2, 9, 128), true),
+      new Field("at", new TimestampMillisecond("Asia/Tokyo"), true),
+    ],
+    [
+      fixed(new Int64(), [1n, 2n]),
+      fixed(new Int32(), [5, 0], [1]),
+      fixed(new Uint16(), [65535, 1]),
+      fixed(new Decimal(2, 9, 128), [12345, 0, 0, 0, 1, 0, 0, 0]),
+      fixed(new TimestampMillisecond("Asia/Tokyo"), [1_760_697_000_123n, 0n]),
+    ],
+  );
+  const builder = new BatchBuilder({ metadataColumns: [], flatten: FLATTEN });
+  const rows = typedRows(source);
+  builder.appendRows(rows, 0, rows.length, []);
+  const built = builder.finish() as Table;
+  const back = decodeParquet(encodeParquet(built, { compression: "zstd", rowGroupSize: 10 }));
+  assertEquals(schemaOf(back), [
+    "id: Int64",
+    "qty?: Int32",
+    "port?: Uint16",
+    "price?: Decimal[9e+2]",
+    "at?: Timestamp<MILLISECOND, Asia/Tokyo>",
+  ]);
+  assertEquals(tableRows(back).map((row) => [row.id, row.qty, row.port]), [[1n, 5, 65535], [2n, null, 1]]);
 });

@@ -1,15 +1,19 @@
 /**
- * Per-run memory of column kinds, so that once a column has widened (say int -> float) the later files of the run
+ * Per-run memory of column types, so that once a column has widened (say int -> float) the later files of the run
  * start with the widened type instead of flip-flopping between files. Share one instance between the builders of
  * one table (for example one per topic or output folder); columns absent from a file are not added to it (readers
- * with `union_by_name` fill them with nulls).
+ * with `union_by_name` fill them with nulls). Inferred columns are remembered by kind; columns typed by the sender
+ * (Arrow IPC) by their Arrow type, widened by `arrow_types.ts`.
  * @module
  */
+import type { DataType } from "apache-arrow";
+import { widenType } from "./arrow_types.ts";
 import { type ColumnKind, type KindSpec, widenKind } from "./kinds.ts";
 
-/** Remembers the widest kind seen for each column name during a run. */
+/** Remembers the widest kind or Arrow type seen for each column name during a run. */
 export class SchemaMemory {
   #kinds = new Map<string, KindSpec>();
+  #types = new Map<string, DataType>();
 
   /** The remembered kind of a column, if any. */
   get(name: string): KindSpec | undefined {
@@ -23,7 +27,18 @@ export class SchemaMemory {
     this.#kinds.set(name, known ? widenSpec(known, spec) : spec);
   }
 
-  /** Every remembered column and kind, in first-recorded order. */
+  /** The remembered Arrow type of a column built from typed pieces, if any. */
+  type(name: string): DataType | undefined {
+    return this.#types.get(name);
+  }
+
+  /** Records the Arrow type a typed column had in a finished file, widening what was remembered. */
+  recordType(name: string, type: DataType): void {
+    const known = this.#types.get(name);
+    this.#types.set(name, known ? widenType(known, type) : type);
+  }
+
+  /** Every remembered inferred column and kind, in first-recorded order. */
   entries(): [string, KindSpec][] {
     return [...this.#kinds.entries()];
   }

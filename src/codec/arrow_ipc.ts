@@ -1,164 +1,120 @@
 /**
- * Arrow IPC payload decoding: a message holds an Arrow IPC stream (or file) of one or more record batches; every
- * row becomes one plain object, which then goes through the same flattening and inference as JSON rows. A dump file
- * is split into one message per record batch ({@linkcode splitArrowIpcBatches}). The only module that imports
- * `apache-arrow` for reading.
+ * Arrow IPC payload decoding: a message holds an Arrow IPC stream (or file) of one or more record batches, decoded
+ * into one Arrow table whose columns keep the sender's types; `src/arrow/` builds the output columns from its
+ * vectors, never from rows. A dump file is split into one message per record batch
+ * ({@linkcode splitArrowIpcBatches}) by copying the bytes of its messages, nothing re-encoded. The only module that
+ * imports `apache-arrow` for reading.
  *
- * Conversions: Int64/Uint64 -> `bigint`; Timestamp (any unit) -> {@linkcode TimestampValue} (microseconds, ns are
- * truncated); Date -> TimestampValue at midnight UTC; Struct -> nested object (flattened later); List -> array;
- * Map -> object keyed by the map keys' text; Decimal -> its exact decimal text; Binary -> `Uint8Array`;
- * Dictionary -> the dictionary value; other types -> the value Arrow JS gives (numbers, strings, typed arrays).
+ * Malformed bytes are found by walking the messages first (`_ipc_frames.ts`), so a reason names the byte offset of
+ * the message that is wrong: `invalid Arrow IPC stream at byte 312: record batch body of 800 bytes runs past the
+ * end (500 bytes left)`. Compressed IPC bodies (LZ4/ZSTD) are not supported by the reader and are errors too.
  * @module
  */
-import { type DataType, type Field, Table, tableFromIPC, tableToIPC, Type, type Vector } from "apache-arrow";
-import { TimestampValue } from "./values.ts";
+import { Message, type RecordBatch, RecordBatchReader, type Schema, Table } from "apache-arrow";
+import { type IpcFrame, readIpcFrames } from "./_ipc_frames.ts";
 
 /** Outcome of decoding one Arrow IPC message. */
 export type ArrowIpcDecodeResult =
-  /** One plain object per row, in order; empty when the stream holds no rows. */
-  | { kind: "rows"; rows: Record<string, unknown>[] }
-  /** Why the message is not an Arrow IPC stream. */
+  /** The message's record batches as one table (no rows when the stream holds none). */
+  | { kind: "table"; table: Table }
+  /** Why the message is not a readable Arrow IPC stream; names a byte offset. */
   | { kind: "error"; reason: string };
 
-/** Decodes an Arrow IPC stream into row objects. Never throws. */
+/** One item of a split dump: a record batch as an IPC stream of its own, or the bytes that hold no batch. */
+export type ArrowIpcItem =
+  /** One record batch (with the schema and the dictionaries it needs) as a stream for {@linkcode decodeArrowIpc}. */
+  | { kind: "batch"; bytes: Uint8Array; offset: number }
+  /** Malformed bytes from `offset` to the end of the input (nothing after them can be framed). */
+  | { kind: "error"; bytes: Uint8Array; offset: number; reason: string };
+
+const END_OF_STREAM = new Uint8Array([0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0]);
+
+/** Decodes an Arrow IPC stream or file into a table. Never throws. */
 export function decodeArrowIpc(bytes: Uint8Array): ArrowIpcDecodeResult {
-  let table: Table;
+  const framed = readIpcFrames(bytes);
+  if (framed.kind === "error") {
+    return { kind: "error", reason: `invalid Arrow IPC stream at byte ${framed.offset}: ${framed.reason}` };
+  }
+  const batches: RecordBatch[] = [];
   try {
-    table = tableFromIPC(bytes);
+    const reader = RecordBatchReader.from(bytes);
+    for (const batch of reader) batches.push(batch);
+    return { kind: "table", table: new Table(reader.schema as Schema, batches) };
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
-    return { kind: "error", reason: `invalid Arrow IPC stream: ${message}` };
-  }
-  if (table.schema.fields.length === 0 && bytes.length > 0 && table.numRows === 0) {
-    // tableFromIPC accepts garbage as an empty stream; a real empty stream still has a schema message.
-    if (!looksLikeIpc(bytes)) return { kind: "error", reason: "invalid Arrow IPC stream: no schema message" };
-  }
-  try {
-    return { kind: "rows", rows: tableRows(table) };
-  } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    return { kind: "error", reason: `unsupported Arrow IPC content: ${message}` };
+    const at = offsetAfterBatches(framed.frames, batches.length);
+    return { kind: "error", reason: `unreadable Arrow IPC content at byte ${at}: ${message}` };
   }
 }
 
 /**
- * Splits an Arrow IPC file or stream (a dump file, stdin) into its record batches, each re-encoded as an IPC stream
- * of its own, i.e. one message for {@linkcode decodeArrowIpc}. Reads the whole input first: an IPC file's footer is
- * at its end. Throws on malformed input.
+ * Splits an Arrow IPC file or stream (a dump file, stdin) into its record batches, each a stream of its own: the
+ * schema message, the dictionary batches it refers to, the batch, an end-of-stream marker. Reads the whole input
+ * first (an IPC file's footer is at its end). Malformed input ends the split with one `error` item holding the rest
+ * of the bytes; the batches before it are yielded.
  */
-export async function* splitArrowIpcBatches(stream: ReadableStream<Uint8Array>): AsyncGenerator<Uint8Array> {
+export async function* splitArrowIpcBatches(stream: ReadableStream<Uint8Array>): AsyncGenerator<ArrowIpcItem> {
   const bytes = new Uint8Array(await new Response(stream).arrayBuffer());
-  const table = tableFromIPC(bytes);
-  for (const batch of table.batches) yield tableToIPC(new Table(batch), "stream");
-}
-
-/** An IPC stream starts with a continuation marker (0xFFFFFFFF) or, legacy, a flatbuffer length; a file with ARROW1. */
-function looksLikeIpc(bytes: Uint8Array): boolean {
-  if (bytes.length >= 6 && String.fromCharCode(...bytes.subarray(0, 6)) === "ARROW1") return true;
-  return bytes.length >= 8 && bytes[0] === 0xff && bytes[1] === 0xff && bytes[2] === 0xff && bytes[3] === 0xff;
-}
-
-function tableRows(table: Table): Record<string, unknown>[] {
-  const n = table.numRows;
-  const rows: Record<string, unknown>[] = new Array(n);
-  for (let r = 0; r < n; r++) rows[r] = {};
-  table.schema.fields.forEach((field: Field, index: number) => {
-    const vector = table.getChildAt(index);
-    if (vector === null) return;
-    const values = columnValues(vector, field.type);
-    for (let r = 0; r < n; r++) (rows[r] as Record<string, unknown>)[field.name] = values[r];
-  });
-  return rows;
-}
-
-function columnValues(vector: Vector, type: DataType): unknown[] {
-  const out: unknown[] = [];
-  if (type.typeId === Type.Timestamp) {
-    // Read the raw int64 values: Arrow JS's getter gives float milliseconds, which can lose microseconds.
-    const unit = (type as unknown as { unit: number }).unit;
-    for (const data of vector.data) {
-      const values = data.values as unknown as BigInt64Array | Int32Array;
-      for (let i = 0; i < data.length; i++) {
-        if (!data.getValid(i)) {
-          out.push(null);
-          continue;
-        }
-        const raw = values instanceof BigInt64Array
-          ? values[data.offset + i] as bigint
-          : combineInt32Pair(values, data.offset + i);
-        out.push(new TimestampValue(toMicros(raw, unit)));
-      }
-    }
-    return out;
+  const framed = readIpcFrames(bytes);
+  const frames = framed.frames;
+  let schema: Uint8Array;
+  try {
+    schema = frames[0]?.kind === "schema" ? bytes.subarray(frames[0].offset, frames[0].end) : footerSchema(bytes);
+  } catch (error) {
+    const reason = `unreadable IPC file schema: ${error instanceof Error ? error.message : String(error)}`;
+    yield { kind: "error", bytes: bytes.slice(), offset: 0, reason };
+    return;
   }
-  for (let i = 0; i < vector.length; i++) out.push(convert(vector.get(i), type));
+  // Dictionary batches in force, by id: a replacement drops the earlier ones, a delta adds to them.
+  const dictionaries = new Map<number, IpcFrame[]>();
+  for (const frame of frames) {
+    if (frame.kind === "dictionary" && frame.dictionary) {
+      const known = frame.dictionary.delta ? dictionaries.get(frame.dictionary.id) ?? [] : [];
+      dictionaries.set(frame.dictionary.id, [...known, frame]);
+    } else if (frame.kind === "batch") {
+      const parts = [...[...dictionaries.values()].flat(), frame].map((f) => bytes.subarray(f.offset, f.end));
+      yield { kind: "batch", bytes: concatBytes([schema, ...parts, END_OF_STREAM]), offset: frame.offset };
+    }
+  }
+  if (framed.kind === "error") {
+    yield { kind: "error", bytes: bytes.slice(framed.offset), offset: framed.offset, reason: framed.reason };
+  }
+}
+
+/**
+ * Byte offset of the first message after the schema and the first `batches` record batches: where reading stopped
+ * (the framing has already read the schema's fields).
+ */
+function offsetAfterBatches(frames: readonly IpcFrame[], batches: number): number {
+  let seen = 0;
+  for (let i = 1; i < frames.length; i++) {
+    if (seen === batches) return frames[i]!.offset;
+    if (frames[i]!.kind === "batch") seen++;
+  }
+  return frames.at(-1)?.offset ?? 0;
+}
+
+/** The schema message of an IPC file that keeps its schema only in the footer, encoded as a stream message. */
+function footerSchema(bytes: Uint8Array): Uint8Array {
+  const reader = RecordBatchReader.from(bytes).open();
+  const metadata = Message.encode(Message.from(reader.schema));
+  const padded = (metadata.length + 7) & ~7;
+  const out = new Uint8Array(8 + padded);
+  const view = new DataView(out.buffer);
+  view.setUint32(0, 0xffff_ffff, true);
+  view.setInt32(4, padded, true);
+  out.set(metadata, 8);
   return out;
 }
 
-function combineInt32Pair(values: Int32Array, index: number): bigint {
-  const lo = BigInt((values[2 * index] as number) >>> 0);
-  const hi = BigInt(values[2 * index + 1] as number);
-  return (hi << 32n) + lo;
-}
-
-/** Arrow TimeUnit: 0 s, 1 ms, 2 us, 3 ns. */
-function toMicros(raw: bigint, unit: number): bigint {
-  switch (unit) {
-    case 0:
-      return raw * 1_000_000n;
-    case 1:
-      return raw * 1000n;
-    case 3:
-      return raw / 1000n;
-    default:
-      return raw;
+function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
+  let length = 0;
+  for (const part of parts) length += part.length;
+  const out = new Uint8Array(length);
+  let at = 0;
+  for (const part of parts) {
+    out.set(part, at);
+    at += part.length;
   }
-}
-
-function convert(value: unknown, type: DataType): unknown {
-  if (value === null || value === undefined) return null;
-  switch (type.typeId) {
-    case Type.Struct: {
-      const object: Record<string, unknown> = {};
-      const source = value as Record<string, unknown>;
-      for (const child of type.children as Field[]) object[child.name] = convert(source[child.name], child.type);
-      return object;
-    }
-    case Type.List:
-    case Type.FixedSizeList:
-    case Type.LargeList: {
-      const child = (type.children as Field[])[0];
-      const items: unknown[] = [];
-      for (const item of value as Iterable<unknown>) items.push(child ? convert(item, child.type) : item);
-      return items;
-    }
-    case Type.Map: {
-      const entries = (type.children as Field[])[0]?.type.children as Field[] | undefined;
-      const valueType = entries?.[1]?.type;
-      const object: Record<string, unknown> = {};
-      for (const [k, v] of value as Iterable<[unknown, unknown]>) {
-        object[String(k)] = valueType ? convert(v, valueType) : v;
-      }
-      return object;
-    }
-    case Type.Timestamp:
-      return new TimestampValue(BigInt(Math.round((value as number) * 1000)));
-    case Type.Date:
-      return new TimestampValue(BigInt(Math.round(value instanceof Date ? value.getTime() : value as number)) * 1000n);
-    case Type.Decimal:
-      return decimalText(String(value), (type as unknown as { scale: number }).scale);
-    case Type.Dictionary:
-      return convert(value, (type as unknown as { dictionary: DataType }).dictionary);
-    default:
-      return value;
-  }
-}
-
-/** Inserts the decimal point into an unscaled integer's text. */
-function decimalText(unscaled: string, scale: number): string {
-  if (scale <= 0) return scale === 0 ? unscaled : unscaled + "0".repeat(-scale);
-  const negative = unscaled.startsWith("-");
-  const digits = (negative ? unscaled.slice(1) : unscaled).padStart(scale + 1, "0");
-  const text = `${digits.slice(0, -scale)}.${digits.slice(-scale)}`;
-  return negative ? `-${text}` : text;
+  return out;
 }

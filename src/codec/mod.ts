@@ -2,9 +2,10 @@
  * Payload decoders: raw message bytes -> JS values, by `value_format`. Never throws for bad input: a message that
  * cannot be decoded gives `{kind: "error", reason}` for the pipeline's error policy.
  *
- * One message gives one value (one row), except `arrow_ipc`, which gives one value per row of the stream (possibly
- * none). A top-level JSON array is one value (it goes to the `value_column`), not one row per element, so that a
- * message's rows are always counted the same way whatever its content.
+ * One message gives one value (one row), except `arrow_ipc`, which gives one Arrow table of typed columns (one row
+ * per row of its record batches, possibly none): `src/arrow/` builds output columns straight from its vectors, so
+ * the sender's types survive. A top-level JSON array is one value (it goes to the `value_column`), not one row per
+ * element, so that a message's rows are always counted the same way whatever its content.
  *
  * `auto` decides per message, MessagePack first as the Redpanda collector does, without ever reading a JSON text as
  * MessagePack (every ASCII byte is also a valid one-byte MessagePack value, e.g. `{` = 0x7b is the fixint 123):
@@ -16,6 +17,7 @@
  * A MessagePack scalar whose bytes are also a JSON text (a single digit `4` = 0x34) is therefore read as JSON.
  * @module
  */
+import type { Table } from "apache-arrow";
 import type { ValueFormat } from "../core/plugin.ts";
 import { decodeArrowIpc } from "./arrow_ipc.ts";
 import { decodeJson } from "./json.ts";
@@ -25,8 +27,10 @@ export { TimestampValue } from "./values.ts";
 
 /** Outcome of decoding one message. */
 export type DecodeResult =
-  /** Decoded values: one for json/msgpack/auto, one per row (possibly none) for arrow_ipc. */
+  /** Decoded values (json, msgpack, auto): one per message. */
   | { kind: "values"; values: unknown[] }
+  /** An Arrow IPC message's record batches, their columns typed by the sender (arrow_ipc). */
+  | { kind: "table"; table: Table }
   /** The message cannot be decoded; `reason` says why, for logs and dead letters. */
   | { kind: "error"; reason: string };
 
@@ -41,10 +45,8 @@ export function decodePayload(bytes: Uint8Array, format: ValueFormat): DecodeRes
       const result = decodeMsgpack(bytes);
       return result.kind === "value" ? { kind: "values", values: [result.value] } : result;
     }
-    case "arrow_ipc": {
-      const result = decodeArrowIpc(bytes);
-      return result.kind === "rows" ? { kind: "values", values: result.rows } : result;
-    }
+    case "arrow_ipc":
+      return decodeArrowIpc(bytes);
     case "auto":
       return decodeAuto(bytes);
   }

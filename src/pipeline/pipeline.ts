@@ -6,6 +6,7 @@
  */
 import { lookupField } from "../arrow/lookup.ts";
 import { SchemaMemory } from "../arrow/schema_memory.ts";
+import { flattenTable, type TypedRows } from "../arrow/typed_table.ts";
 import { decodeJsonBatch, type JsonBatch } from "../codec/json.ts";
 import { decodePayload } from "../codec/mod.ts";
 import type { PipelineSection } from "../config/pipeline_section.ts";
@@ -260,6 +261,8 @@ export class Pipeline {
       const decoded = decodePayload(message.value, this.#options.valueFormat);
       if (decoded.kind === "error") {
         this.#fail(state, batch, message, decoded.reason);
+      } else if (decoded.kind === "table") {
+        this.#appendTable(state, batch, message, flattenTable(decoded.table, this.#options.pipeline.flatten));
       } else {
         for (const value of decoded.values) this.#append(state, batch, message, value);
       }
@@ -286,6 +289,36 @@ export class Pipeline {
     this.#bufferedBytes += grown;
     if (appended.kind === "ok") batch.rows++;
     else this.#fail(state, batch, message, appended.reason);
+  }
+
+  /**
+   * Adds the rows of a typed table (an Arrow IPC message) column by column: consecutive rows that go to the same
+   * output folder are one slice.
+   */
+  #appendTable(state: StreamState, batch: StreamBatch, message: SourceMessage, rows: TypedRows): void {
+    const append = (folder: string, from: number, to: number) => {
+      const builder = batch.builderFor(folder);
+      const before = builder.byteSize;
+      const appended = builder.appendRows(rows, from, to, message.metadata);
+      const grown = builder.byteSize - before;
+      batch.bytes += grown;
+      this.#bufferedBytes += grown;
+      if (appended.kind === "ok") batch.rows += to - from;
+      else this.#fail(state, batch, message, appended.reason);
+    };
+    if (rows.length === 0) return;
+    const partitioner = this.#partitioner;
+    let folder = partitioner.folderFor(rows.row(0), message);
+    if (partitioner.isStatic) return append(folder, 0, rows.length);
+    let start = 0;
+    for (let i = 1; i < rows.length; i++) {
+      const next = partitioner.folderFor(rows.row(i), message);
+      if (next === folder) continue;
+      append(folder, start, i);
+      start = i;
+      folder = next;
+    }
+    append(folder, start, rows.length);
   }
 
   #fail(state: StreamState, batch: StreamBatch, message: SourceMessage, reason: string): void {

@@ -120,7 +120,7 @@ export class FileSource implements Source {
   #inputs: Input[] = [];
   /** The format of each input, once its first bytes are read. */
   readonly #kinds = new Map<string, FileKind>();
-  /** Byte offsets of MessagePack bytes that hold no record, by stream and position, for `describe`. */
+  /** Byte offsets of MessagePack or Arrow IPC bytes that hold no record, by stream and position, for `describe`. */
   readonly #failures = new Map<string, number>();
   #iterator?: AsyncGenerator<SourceMessage>;
   #pending?: Promise<IteratorResult<SourceMessage>>;
@@ -237,9 +237,21 @@ export class FileSource implements Source {
           }
         } else {
           let n = 0;
-          for await (const batch of splitArrowIpcBatches(stream)) {
-            n++;
-            yield { ...base, position: pad(n), value: batch, metadata: meta(n) };
+          for await (const item of splitArrowIpcBatches(stream)) {
+            const position = pad(++n);
+            if (item.kind === "batch") {
+              yield { ...base, position, value: item.bytes, metadata: meta(n) };
+              continue;
+            }
+            // Malformed IPC bytes (truncated, corrupt): as for MessagePack, one failed item with the rest of the bytes.
+            this.#failures.set(`${input.stream}\n${position}`, item.offset);
+            yield {
+              ...base,
+              position,
+              value: item.bytes,
+              metadata: meta(n),
+              error: `invalid Arrow IPC: ${item.reason}`,
+            };
           }
         }
       } finally {

@@ -16,6 +16,7 @@ import { encode as encodeMsgpack } from "@msgpack/msgpack";
 import { tableFromJSON, tableToIPC } from "apache-arrow";
 import { BatchBuilder } from "../../src/arrow/batch_builder.ts";
 import { SchemaMemory } from "../../src/arrow/schema_memory.ts";
+import { flattenTable } from "../../src/arrow/typed_table.ts";
 import { decodePayload } from "../../src/codec/mod.ts";
 import type { ParquetDictionary, ValueFormat } from "../../src/core/plugin.ts";
 import type { MetadataColumn, MetadataValue } from "../../src/core/source.ts";
@@ -128,8 +129,16 @@ function pipeline(
   };
   for (let m = 0; m < messages.length; m++) {
     const decoded = decodePayload(messages[m] as Uint8Array, format);
-    if (decoded.kind !== "values") throw new Error(`Cannot decode bench message: ${decoded.reason}`);
+    if (decoded.kind === "error") throw new Error(`Cannot decode bench message: ${decoded.reason}`);
     const meta = metadata[m] as MetadataValue[];
+    if (decoded.kind === "table") {
+      // As the pipeline does: the table's columns go in as slices, never as rows.
+      const rows = flattenTable(decoded.table, FLATTEN);
+      builder.appendRows(rows, 0, rows.length, meta);
+      count += rows.length;
+      if (builder.rowCount >= FILE_ROWS) flush();
+      continue;
+    }
     for (const value of decoded.values) {
       builder.append(value, meta);
       count++;

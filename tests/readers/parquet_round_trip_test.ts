@@ -184,7 +184,8 @@ function buildTable(): Table {
   const builder = new BatchBuilder({ metadataColumns: METADATA, flatten: FLATTEN });
   MESSAGES.forEach((text, i) => {
     const decoded = decodePayload(new TextEncoder().encode(text), "json");
-    if (decoded.kind !== "values") throw new Error(decoded.reason);
+    if (decoded.kind === "error") throw new Error(decoded.reason);
+    if (decoded.kind !== "values") throw new Error(`expected values, got ${decoded.kind}`);
     assertEquals(builder.append(decoded.values[0], META_VALUES[i] as MetadataValue[]), { kind: "ok" });
   });
   return builder.finish() as Table;
