@@ -13,6 +13,8 @@ import { didYouMean } from "../config/suggest.ts";
 export const COMMANDS = {
   run: "Run the pipeline (the default command)",
   validate: "Check the configuration and print it, merged, with secrets masked and each value's origin",
+  check: "Connect to everything the configuration names, consuming and writing nothing; one line per probe",
+  preview: "Read up to -n records without acknowledging them; print the schema, the files a run would write, rows",
   help: "Print this help",
   version: "Print the version",
 } as const;
@@ -39,6 +41,10 @@ export interface FlagSpec {
 export const FLAG_CONFIG = "config";
 /** The generic override flag. */
 export const FLAG_SET = "set";
+/** `preview`: records to read. */
+export const FLAG_RECORDS = "records";
+/** `preview`: rows to show. */
+export const FLAG_ROWS = "rows";
 
 /** Every flag, in the order `--help` lists them. */
 export const FLAGS: readonly FlagSpec[] = [
@@ -83,6 +89,8 @@ export const FLAGS: readonly FlagSpec[] = [
     multiple: true,
     summary: "Set any key, e.g. --set source.topics=[a,b] or --set pipeline.max_batches=10; repeatable",
   },
+  { name: FLAG_RECORDS, short: "n", arg: "N", summary: "preview: records to read at most (default 100)" },
+  { name: FLAG_ROWS, arg: "N", summary: "preview: rows to show at most (default 5)" },
   { name: "help", short: "h", summary: "Print this help" },
   { name: "version", short: "V", summary: "Print the version" },
 ];
@@ -94,6 +102,10 @@ export interface CommandLine {
   readonly configFile?: string;
   /** Values of the flags given, in command-line order. */
   readonly flags: FlagValue[];
+  /** `preview -n`, when given. */
+  readonly records?: number;
+  /** `preview --rows`, when given. */
+  readonly rows?: number;
 }
 
 type ParseOptions = NonNullable<Parameters<typeof parseArgs>[0]>["options"];
@@ -155,7 +167,7 @@ export function parseCommandLine(args: readonly string[]): CommandLine {
   const positionals = parsed.positionals;
   if (positionals.length > 1) {
     throw new ConfigError(`Unexpected argument ${JSON.stringify(positionals[1])}`, {
-      hint: "give one command (run or validate) and flags; see fs-data-sink --help",
+      hint: "give one command (run, validate, check or preview) and flags; see fs-data-sink --help",
     });
   }
   const name = positionals[0] ?? "run";
@@ -171,13 +183,21 @@ export function parseCommandLine(args: readonly string[]): CommandLine {
 
   const flags: FlagValue[] = [];
   let configFile: string | undefined;
+  const counts: { records?: number; rows?: number } = {};
   for (const token of parsed.tokens ?? []) {
     if (token.kind !== "option") continue;
     const spec = FLAGS.find((f) => f.name === token.name);
     if (!spec) continue;
     if (spec.name === FLAG_CONFIG) configFile = token.value;
     else if (spec.name === FLAG_SET) flags.push(parseSetFlag(token.value ?? ""));
-    else if (spec.path) {
+    else if (spec.name === FLAG_RECORDS || spec.name === FLAG_ROWS) {
+      if (command !== "preview" && command !== "help") {
+        throw new ConfigError(`Flag --${spec.name} applies to preview only`, {
+          hint: `fs-data-sink preview --config FILE -n 100`,
+        });
+      }
+      counts[spec.name] = positiveCount(spec.name, token.value);
+    } else if (spec.path) {
       flags.push({
         path: spec.path,
         value: spec.arg ? token.value : true,
@@ -186,7 +206,17 @@ export function parseCommandLine(args: readonly string[]): CommandLine {
       });
     }
   }
-  return { command, configFile, flags };
+  return { command, configFile, flags, ...counts };
+}
+
+function positiveCount(flag: string, text: string | undefined): number {
+  const value = Number(text);
+  if (!/^\d+$/.test(text ?? "") || !Number.isSafeInteger(value) || value < 1) {
+    throw new ConfigError(`Invalid --${flag} ${JSON.stringify(text ?? "")}: expected a whole number of at least 1`, {
+      hint: `for example --${flag} 20`,
+    });
+  }
+  return value;
 }
 
 function usageError(error: Error): ConfigError {

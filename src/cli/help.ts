@@ -22,6 +22,8 @@ export function usageLines(): string[] {
   return [
     `  ${PROGRAM} [run] [--config FILE] [flags]`,
     `  ${PROGRAM} validate --config FILE [flags]`,
+    `  ${PROGRAM} check --config FILE [flags]`,
+    `  ${PROGRAM} preview --config FILE [-n N] [--rows N] [flags]`,
   ];
 }
 
@@ -57,7 +59,9 @@ export function helpText(): string {
     "Accepted but ignored (from the Redpanda collector): " + Object.keys(OBSOLETE_ENV_VARS).join(", "),
     "",
     "Exit codes: 0 done, 1 runtime failure, 2 bad usage or configuration, 3 records failed under error_handling: log,",
-    "130 a second signal.",
+    "4 a one-shot drain left records another consumer holds, 130 a second signal.",
+    "check: 0 every probe passed, 2 a probe failed because of the configuration (address, credentials, missing",
+    "bucket/topic/key), 1 a probe failed otherwise (timeout, server error).",
     "Config values may use ${VAR} and ${VAR:-default}. Secrets are never printed.",
   );
   return lines.join("\n") + "\n";

@@ -7,6 +7,7 @@ import { z } from "zod";
 import { commonSinkFields, commonSourceFields } from "../core/plugin.ts";
 import type { CommonSinkConfig, CommonSourceConfig, SinkPlugin, SourcePlugin } from "../core/plugin.ts";
 import { registerSink, registerSource } from "../core/registry.ts";
+import type { CheckResult } from "../core/check.ts";
 
 const testSourceSchema = z.object({
   type: z.literal("test-src"),
@@ -32,6 +33,10 @@ function notUsed(): never {
   throw new Error("test plugin: create() is not used by configuration tests");
 }
 
+function noCheck(): Promise<CheckResult[]> {
+  return Promise.resolve([{ kind: "skipped", name: "test plugin", reason: "configuration tests probe nothing" }]);
+}
+
 /** Source `test-src`: `topics` required; `api_key` secret; env TEST_TOPICS, TEST_API_KEY, TEST_POLL_MS. */
 export const testSourcePlugin: SourcePlugin<CommonSourceConfig> = {
   type: "test-src",
@@ -45,6 +50,8 @@ export const testSourcePlugin: SourcePlugin<CommonSourceConfig> = {
   ],
   secrets: ["api_key"],
   create: notUsed,
+  check: noCheck,
+  peek: notUsed,
 };
 
 const testSinkSchema = z.object({
@@ -62,6 +69,7 @@ export const testSinkPlugin: SinkPlugin<CommonSinkConfig> = {
   env: [{ env: "TEST_BUCKET", key: "bucket", kind: "string" }],
   secrets: ["access_key"],
   create: notUsed,
+  check: noCheck,
 };
 
 const testLocalSchema = z.object({ type: z.literal("local"), ...commonSinkFields, path: z.string().min(1) }).strict();
@@ -74,6 +82,7 @@ export const testLocalSinkPlugin: SinkPlugin<CommonSinkConfig> = {
   env: [],
   secrets: [],
   create: notUsed,
+  check: noCheck,
 };
 
 registerSource(testSourcePlugin);

@@ -148,12 +148,12 @@ export interface SourcePlugin<C extends CommonSourceConfig = CommonSourceConfig>
    * `fs-data-sink check`: probes what the section names (servers, credentials, topics or keys, the group) without
    * consuming or committing anything; one result per probe, in the order they ran. Never throws.
    */
-  check?(config: C, context: CheckContext): Promise<readonly CheckResult[]>;
+  check(config: C, context: CheckContext): Promise<readonly CheckResult[]>;
   /**
    * `fs-data-sink preview`: reads the next messages a run would read, without acknowledging, committing or removing
    * anything. Throws like `connect()` when the source cannot be read.
    */
-  peek?(config: C, context: PeekContext): Promise<Peek>;
+  peek(config: C, context: PeekContext): Promise<Peek>;
 }
 
 /**
@@ -177,5 +177,5 @@ export interface SinkPlugin<C extends CommonSinkConfig = CommonSinkConfig> {
    * `fs-data-sink check`: probes the destination (reachable, credentials, bucket or folder) and writes and deletes a
    * probe at {@linkcode OwnPaths.probePath}, touching nothing else; one result per probe. Never throws.
    */
-  check?(config: C, context: SinkCheckContext): Promise<readonly CheckResult[]>;
+  check(config: C, context: SinkCheckContext): Promise<readonly CheckResult[]>;
 }

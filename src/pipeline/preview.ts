@@ -90,7 +90,6 @@ export async function previewPipeline(config: AppConfig, options: PreviewOptions
   const sinkPlugin = findSink(config.sink.type);
   if (!sourcePlugin) throw new ConfigError(`Unknown source type "${config.source.type}"`);
   if (!sinkPlugin) throw new ConfigError(`Unknown sink type "${config.sink.type}"`);
-  if (!sourcePlugin.peek) throw new ConfigError(`Cannot preview source type "${config.source.type}": not supported`);
   const log = options.log ?? silentLogger("fs_data_sink.preview");
   const peek = await sourcePlugin.peek(config.source, {
     maxMessages: options.maxRecords,

@@ -36,6 +36,7 @@ if (!findSource(SOURCE)) {
     create: () => {
       throw new Error("not used");
     },
+    check: () => Promise.resolve([]),
     peek: (_config, context) => {
       peeked.push(context);
       return Promise.resolve({
@@ -66,6 +67,7 @@ if (!findSource(SOURCE)) {
         },
         close: () => Promise.resolve(),
       }) as unknown as Sink,
+    check: () => Promise.resolve([]),
   });
 }
 

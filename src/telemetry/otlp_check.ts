@@ -57,8 +57,16 @@ async function probeSignal(signal: Signal, target: SignalExport, timeoutMs: numb
  * "forbidden", "not found" or "unimplemented" answers are configuration faults; timeouts and server errors failures.
  */
 export function otlpFailure(name: string, error: unknown): CheckResult {
-  const cause = error instanceof Error ? error.message : String(error);
-  const chain = `${cause} ${error instanceof Error && error.cause instanceof Error ? error.cause.message : ""}`;
+  let cause = error instanceof Error ? error.message : String(error);
+  let chain = cause;
+  let root: string | undefined;
+  let inner = error instanceof Error ? error.cause : undefined;
+  for (let depth = 0; inner instanceof Error && depth < 5; depth++, inner = inner.cause) {
+    chain += ` ${inner.message} ${String((inner as { code?: unknown }).code ?? "")}`;
+    root = inner.message;
+  }
+  // fetch says only "fetch failed"; the reason (refused, DNS) is in its causes.
+  if (root && !cause.includes(root)) cause += ` (${root})`;
   if (/refused|ENOTFOUND|EAI_AGAIN|dns error|failed to lookup/i.test(chain)) {
     return {
       kind: "misconfigured",
