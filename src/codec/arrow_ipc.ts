@@ -48,6 +48,16 @@ export function decodeArrowIpc(bytes: Uint8Array): ArrowIpcDecodeResult {
 }
 
 /**
+ * Do these bytes start like an Arrow IPC stream (the continuation marker 0xFFFFFFFF and more) or file (`ARROW1`)?
+ * Used by `value_format: auto`; legacy streams without the marker (Arrow < 0.15) are not recognised.
+ */
+export function isArrowIpcStart(bytes: Uint8Array): boolean {
+  if (bytes.length < 8) return false;
+  if (bytes[0] === 0xff && bytes[1] === 0xff && bytes[2] === 0xff && bytes[3] === 0xff) return true;
+  return String.fromCharCode(...bytes.subarray(0, 6)) === "ARROW1";
+}
+
+/**
  * Splits an Arrow IPC file or stream (a dump file, stdin) into its record batches, each a stream of its own: the
  * schema message, the dictionary batches it refers to, the batch, an end-of-stream marker. Reads the whole input
  * first (an IPC file's footer is at its end). Malformed input ends the split with one `error` item holding the rest

@@ -9,6 +9,9 @@
  *
  * `auto` decides per message, MessagePack first as the Redpanda collector does, without ever reading a JSON text as
  * MessagePack (every ASCII byte is also a valid one-byte MessagePack value, e.g. `{` = 0x7b is the fixint 123):
+ * 0. an Arrow IPC stream (the continuation marker 0xFFFFFFFF) or file (`ARROW1`): Arrow IPC. Neither is a JSON text,
+ *    nor a single MessagePack value (0xff and `A` are one-byte values, which cannot be followed by more bytes);
+ *    a file source in `auto` mode hands its Arrow dumps over this way;
  * 1. first byte 0x80-0x8f, 0xde, 0xdf (map) or 0x90-0x9f, 0xdc, 0xdd (array): MessagePack, which must consume every
  *    byte. No JSON text can start with these bytes, so no JSON message is ever taken for MessagePack.
  * 2. otherwise, JSON; a text with a UTF-8 byte-order mark is JSON too.
@@ -19,7 +22,7 @@
  */
 import type { Table } from "apache-arrow";
 import type { ValueFormat } from "../core/plugin.ts";
-import { decodeArrowIpc } from "./arrow_ipc.ts";
+import { decodeArrowIpc, isArrowIpcStart } from "./arrow_ipc.ts";
 import { decodeJson } from "./json.ts";
 import { decodeMsgpack } from "./msgpack.ts";
 
@@ -59,6 +62,7 @@ export function isMsgpackContainerStart(byte: number): boolean {
 
 function decodeAuto(bytes: Uint8Array): DecodeResult {
   if (bytes.length === 0) return { kind: "error", reason: "empty payload" };
+  if (isArrowIpcStart(bytes)) return decodeArrowIpc(bytes);
   const first = bytes[0] as number;
   if (isMsgpackContainerStart(first)) {
     const result = decodeMsgpack(bytes);

@@ -165,3 +165,14 @@ Deno.test("decodePayload() json decodes a message that is a view into a larger b
   cesu.set([0xed, 0xa0, 0x80, 0xed, 0xb0, 0x80], 6); // a surrogate pair as two 3-byte sequences: invalid UTF-8
   assertStringIncludes(reason(decodePayload(cesu, "json")), "invalid UTF-8");
 });
+
+Deno.test("decodePayload() auto reads an Arrow IPC stream or file as a table", () => {
+  const table = tableFromArrays({ id: Int32Array.from([7]) });
+  for (const format of ["stream", "file"] as const) {
+    const decoded = decodePayload(tableToIPC(table, format), "auto");
+    assert(decoded.kind === "table", format);
+    assertEquals(decoded.table.toArray().map((row) => row.id), [7]);
+  }
+  // 0xff alone is the MessagePack fixint -1: too short to be an IPC stream.
+  assertEquals(values(decodePayload(new Uint8Array([0xff]), "auto")), [-1]);
+});
