@@ -324,8 +324,9 @@ export class KafkaClient {
       for (const { topic, partitions } of payload.assignments ?? []) assignment.set(topic, [...partitions]);
       hooks.assigned(assignment, payload.generationId ?? consumer.generationId);
     });
+    // Group errors (a rebalance) are handled by a rejoin and never reach this event: what does is an outage.
     consumer.on("consumer:heartbeat:error", (payload) => {
-      this.#log.debug({ error: payload.error }, "Kafka heartbeat failed (retried)");
+      this.#log.warn({ error: describeError(payload.error) }, "Kafka heartbeat failed; retrying");
     });
     consumer.on("consumer:group:rebalance", () => this.#log.debug({}, "Kafka group rebalancing"));
     consumer.on("error", (error: Error) => {
