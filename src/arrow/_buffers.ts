@@ -8,6 +8,8 @@
 const MAX_BYTES = 0x7fff_ffff;
 
 const encoder = new TextEncoder();
+/** Non-ASCII text longer than this (UTF-16 units) goes to `TextEncoder.encodeInto`. */
+const NATIVE_FROM = 64;
 
 /**
  * A larger copy of `bytes` (its first `used` bytes kept) with room for at least `needed` bytes.
@@ -32,12 +34,37 @@ export function writeUtf8(bytes: Uint8Array, pos: number, text: string): number 
     if (c >= 0x80) break;
     bytes[pos + i] = c;
   }
-  if (i === n) {
-    pos += n;
-  } else {
-    // Not ASCII: the encoder also replaces lone surrogates by U+FFFD.
-    pos += i;
-    pos += encoder.encodeInto(i === 0 ? text : text.slice(i), bytes.subarray(pos)).written;
+  if (i === n) return pos + n;
+  pos += i;
+  // Longer text: the native encoder (which also replaces lone surrogates by U+FFFD) is faster than the loop below,
+  // which spares short text the slice and the view that the call needs.
+  if (n - i > NATIVE_FROM) return pos + encoder.encodeInto(i === 0 ? text : text.slice(i), bytes.subarray(pos)).written;
+  for (; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x80) {
+      bytes[pos++] = c;
+    } else if (c < 0x800) {
+      bytes[pos++] = 0xc0 | (c >> 6);
+      bytes[pos++] = 0x80 | (c & 0x3f);
+    } else if (c >= 0xd800 && c <= 0xdfff) {
+      const next = c <= 0xdbff && i + 1 < n ? text.charCodeAt(i + 1) : 0;
+      if (next >= 0xdc00 && next <= 0xdfff) {
+        const code = 0x10000 + ((c - 0xd800) << 10) + (next - 0xdc00);
+        bytes[pos++] = 0xf0 | (code >> 18);
+        bytes[pos++] = 0x80 | ((code >> 12) & 0x3f);
+        bytes[pos++] = 0x80 | ((code >> 6) & 0x3f);
+        bytes[pos++] = 0x80 | (code & 0x3f);
+        i++;
+      } else {
+        bytes[pos++] = 0xef; // a lone surrogate: U+FFFD
+        bytes[pos++] = 0xbf;
+        bytes[pos++] = 0xbd;
+      }
+    } else {
+      bytes[pos++] = 0xe0 | (c >> 12);
+      bytes[pos++] = 0x80 | ((c >> 6) & 0x3f);
+      bytes[pos++] = 0x80 | (c & 0x3f);
+    }
   }
   return pos;
 }

@@ -67,3 +67,13 @@ Deno.test("decodeJsonBatch() decodes a large read in groups, a huge message on i
   assertEquals(values[11_999], { i: 11_999, s: "é" });
   assertEquals((values[7000] as { blob: string }).blob.length, 1_500_000);
 });
+
+Deno.test("decodeJsonBatch() keeps integers beyond 2^53 exact in a joined group", () => {
+  const texts = ['{"a":1}', '{"big":12345678901234567890}', '{"f":1.5e3,"g":-2E+400}', "[9007199254740993]", '"1e999"'];
+  const payloads = texts.map(utf8);
+  assertEquals(batchResults(payloads), oneByOne(payloads));
+  const { values } = decodeJsonBatch(payloads);
+  assertEquals(values[1], { big: 12345678901234567890n });
+  assertEquals(values[3], [9007199254740993n]);
+  assertEquals(values[2], { f: 1500, g: -Infinity });
+});
