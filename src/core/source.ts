@@ -128,6 +128,12 @@ export interface Source {
    * (a topic deleted and recreated), so it is never acknowledged as durable. Optional.
    */
   endOf?(stream: string): string | undefined;
+  /**
+   * An id of the stream's present incarnation, when the source knows one (Kafka: the topic id, which changes when a
+   * topic is deleted and recreated). Recorded in the journal; an entry of another incarnation is never taken as
+   * durable. Optional.
+   */
+  incarnationOf?(stream: string): string | undefined;
   /** Compares two positions of one stream in stream order (negative, zero, positive). Defaults to text order. */
   comparePositions?(a: string, b: string): number;
   /** Describes a message for errors and logs, e.g. `topic "orders" partition 3 offset 1200`. */

@@ -72,6 +72,7 @@ export class BatchWriter {
         await journal.begin({
           stream: batch.stream,
           generation: batch.generation || undefined,
+          incarnation: source.incarnationOf?.(batch.stream),
           first,
           last,
           files: outputs.map((o) => o.path),

@@ -23,6 +23,8 @@ export interface JournalEntry {
   readonly stream: string;
   /** File-name generation of the stream ("" for the first); changes when the stream's positions start over. */
   readonly generation?: string;
+  /** The stream's incarnation when the batch was begun (Kafka: the topic id), when the source knows one. */
+  readonly incarnation?: string;
   readonly first: string;
   readonly last: string;
   readonly files: readonly string[];
@@ -85,17 +87,29 @@ export class Journal {
   /**
    * Decides what to do for a stream whose first message after start is at `firstSeen`. `compare` orders two positions
    * of the stream; `end`, when the source knows it, is the position just past the stream's last message (Kafka: the
-   * high watermark): a batch reaching it cannot be of this stream's present incarnation.
+   * high watermark): a batch reaching it cannot be of this stream's present incarnation. `incarnation`, when the
+   * source knows it (Kafka: the topic id), is compared with the entry's: an entry of another incarnation is of a
+   * stream that was deleted and recreated, whatever the positions say.
    */
   async recover(
     stream: string,
     firstSeen: string,
     compare: (a: string, b: string) => number,
     end?: string,
+    incarnation?: string,
   ): Promise<Recovery> {
     const entry = await this.read(stream);
     if (entry === null) return { kind: "none", generation: "" };
     const generation = entry.generation ?? "";
+    if (incarnation !== undefined && entry.incarnation !== undefined && incarnation !== entry.incarnation) {
+      const next = newGeneration();
+      this.#log.warn(
+        { stream, resumed_at: firstSeen, journal_incarnation: entry.incarnation, incarnation, generation: next },
+        "The stream was deleted and recreated since the last batch (new topic id); writing under a new file-name " +
+          "generation, nothing skipped or acknowledged for the earlier batch",
+      );
+      return { kind: "restarted", generation: next };
+    }
     if (compare(firstSeen, entry.last) > 0) return { kind: "none", generation };
     if (end !== undefined && compare(entry.last, end) >= 0) {
       // A topic deleted and recreated with fewer records than the last batch: the positions did not go back before

@@ -100,3 +100,17 @@ Deno.test("journal recovery: a durable batch ending past the stream's end is of 
   });
   await Deno.remove(root, { recursive: true });
 });
+
+Deno.test("journal recovery: an entry of another incarnation (topic id) is never taken as durable", async () => {
+  const { root, sink, journal } = await setup();
+  await journal.begin({ stream: "t+0", incarnation: "id-A", first: "000", last: "099", files: ["t+0+000.parquet"] });
+  await sink.write("t+0+000.parquet", new Uint8Array([1]));
+  const same = await journal.recover("t+0", "000", compare, "150", "id-A");
+  assertEquals(same, { kind: "durable", through: "099", generation: "" });
+  const unknown = await journal.recover("t+0", "000", compare, "150");
+  assertEquals(unknown, { kind: "durable", through: "099", generation: "" }, "no incarnation known: positions decide");
+  const other = await journal.recover("t+0", "000", compare, "150", "id-B");
+  assertEquals(other.kind, "restarted");
+  assertEquals(await sink.read("t+0+000.parquet"), new Uint8Array([1]), "the earlier file is kept");
+  await Deno.remove(root, { recursive: true });
+});

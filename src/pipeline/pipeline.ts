@@ -476,7 +476,8 @@ export class Pipeline {
     const state: StreamState = { durableAcks: [], warned: 0, tail: Promise.resolve(), generation: "" };
     if (this.#source.durableAcks !== false) {
       const end = this.#source.endOf?.(message.stream);
-      const recovery = await this.#journal.recover(message.stream, message.position, this.#compare, end);
+      const incarnation = this.#source.incarnationOf?.(message.stream);
+      const recovery = await this.#journal.recover(message.stream, message.position, this.#compare, end, incarnation);
       if (recovery.kind === "durable") state.durableThrough = recovery.through;
       state.generation = recovery.generation;
     }

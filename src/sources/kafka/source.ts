@@ -261,6 +261,11 @@ export class KafkaSource implements Source {
     return tracker ? formatPosition(tracker.highWatermark) : undefined;
   }
 
+  /** The topic id of an assigned partition (a recreated topic has a new one); undefined when not assigned here. */
+  incarnationOf(stream: string): string | undefined {
+    return this.#topicIds.get(stream);
+  }
+
   setAssignmentListener(listener: AssignmentListener): void {
     this.#listener = listener;
   }
