@@ -121,7 +121,7 @@ export function valueAt(data: Data, i: number): unknown {
 }
 
 /** Start and end (offsets) of row `i` of a variable-width or list `data`. */
-export function bounds(data: Data, i: number): [number, number] {
+function bounds(data: Data, i: number): [number, number] {
   const offsets = data.valueOffsets as ArrayLike<number | bigint>;
   return [Number(offsets[i]), Number(offsets[i + 1])];
 }
@@ -146,7 +146,7 @@ export function decimalText(unscaled: bigint, scale: number): string {
 }
 
 /** Arrow TimeUnit (0 s, 1 ms, 2 µs, 3 ns) to microseconds, flooring nanoseconds. */
-export function toMicros(raw: bigint, unit: number): bigint {
+function toMicros(raw: bigint, unit: number): bigint {
   switch (unit) {
     case 0:
       return raw * 1_000_000n;

@@ -139,7 +139,7 @@ export function estimateBytes(piece: Piece): number {
 }
 
 /** Copies `count` bits from `src` at bit `from` to `dst` at bit `to`. */
-export function copyBits(src: Uint8Array, from: number, dst: Uint8Array, to: number, count: number): void {
+function copyBits(src: Uint8Array, from: number, dst: Uint8Array, to: number, count: number): void {
   let i = 0;
   if ((from & 7) === 0 && (to & 7) === 0) {
     const bytes = count >> 3;
@@ -156,7 +156,7 @@ export function copyBits(src: Uint8Array, from: number, dst: Uint8Array, to: num
 }
 
 /** Sets `count` bits of `dst` from bit `to`. */
-export function setBits(dst: Uint8Array, to: number, count: number): void {
+function setBits(dst: Uint8Array, to: number, count: number): void {
   let i = 0;
   for (; i < count && ((to + i) & 7) !== 0; i++) dst[(to + i) >> 3]! |= 1 << ((to + i) & 7);
   const whole = (count - i) >> 3;

@@ -61,11 +61,6 @@ export function normalizeType(type: DataType): DataType {
   }
 }
 
-/** Is `normalizeData` the identity for data of `type`? */
-export function isNormal(type: DataType): boolean {
-  return normalizeType(type) === type;
-}
-
 /** `data` with dictionaries decoded, views made plain and unions as JSON text, at any depth. */
 export function normalizeData(data: Data): Data {
   switch (data.typeId) {
