@@ -208,10 +208,12 @@ export class BatchBuilder {
         return;
       }
       // Typed pieces, or an inferred column whose name had typed pieces earlier in the run: widen by Arrow type.
-      const typed = column instanceof TypedColumn ? column : TypedColumn.fromInferred(column);
+      const typed = column instanceof TypedColumn
+        ? column
+        : TypedColumn.fromInferred(column, { lists: this.#flatten.lists });
       const kind = this.#schema?.get(name);
       const finished = typed.finish(length, remembered ?? (kind && typeOfKind(kind)));
-      this.#schema?.recordType(name, finished.type);
+      if (finished.typed) this.#schema?.recordType(name, finished.type);
       fields.push(new Field(name, finished.type, finished.nullable));
       children.push(finished.data);
     });
@@ -336,7 +338,8 @@ export class BatchBuilder {
   #typedColumn(name: string): TypedColumn {
     const slot = this.#byName.get(name);
     if (slot instanceof TypedColumn) return slot;
-    const typed = slot === undefined ? new TypedColumn() : TypedColumn.fromInferred(slot);
+    const options = { lists: this.#flatten.lists };
+    const typed = slot === undefined ? new TypedColumn(options) : TypedColumn.fromInferred(slot, options);
     this.#byName.set(name, typed);
     if (slot === undefined) {
       this.#columns.push(typed);

@@ -18,10 +18,19 @@ export interface FinishedColumn {
   readonly data: Data;
   /** False when every row came from fields the sender declared non-nullable, and none is null. */
   readonly nullable: boolean;
+  /** False when every row was null and nothing was remembered: `type` is then the all-null default, not a finding. */
+  readonly typed: boolean;
+}
+
+/** Options of a {@linkcode TypedColumn}. */
+export interface TypedColumnOptions {
+  /** How JSON lists among the column's values are stored (`pipeline.flatten.lists`). Default `json`. */
+  readonly lists?: "json" | "list";
 }
 
 /** A growable column of typed pieces; rows are added in order. */
 export class TypedColumn {
+  readonly #lists: "json" | "list";
   #pieces: (Piece | Column)[] = [];
   /** Rows in `#pieces` (the tail's rows not included). */
   #length = 0;
@@ -32,9 +41,13 @@ export class TypedColumn {
   #tail: Column | null = null;
   #tailStart = 0;
 
+  constructor(options: TypedColumnOptions = {}) {
+    this.#lists = options.lists ?? "json";
+  }
+
   /** A typed column continuing the rows of an inferred column. */
-  static fromInferred(column: Column): TypedColumn {
-    const typed = new TypedColumn();
+  static fromInferred(column: Column, options: TypedColumnOptions = {}): TypedColumn {
+    const typed = new TypedColumn(options);
     if (column.length > 0) {
       typed.#tail = column;
       typed.#required = false;
@@ -68,7 +81,7 @@ export class TypedColumn {
     if (row < this.length) return; // first value of a row wins
     if (this.#tail === null) {
       this.padTo(row);
-      this.#tail = new Column({ inferTimestamps: true, lists: "json" });
+      this.#tail = new Column({ inferTimestamps: true, lists: this.#lists });
       this.#tailStart = this.#length;
     }
     this.#required = false;
@@ -137,14 +150,14 @@ export class TypedColumn {
       pieces.push(data);
       type = type === undefined ? data.type : widenType(type, data.type);
     }
-    if (type === undefined || type.typeId === Type.Null) type = remembered ?? new Utf8();
-    const target = type;
+    const typed = type !== undefined && type.typeId !== Type.Null;
+    const target = typed ? type! : new Utf8();
     const cast = pieces.map((piece) =>
       typeof piece === "number" || sameType(piece.type, target) ? piece : castData(piece, target)
     );
     const only = cast.length === 1 ? cast[0] : undefined;
     const data = typeof only === "object" && only.length === length ? only : concatData(target, cast);
-    return { type: target, data, nullable: !(this.#required && data.nullCount === 0) };
+    return { type: target, data, nullable: !(this.#required && data.nullCount === 0), typed };
   }
 
   /** Moves the inferred tail into the pieces, so typed data can follow it. */

@@ -12,6 +12,7 @@ import {
   Int64,
   Int8,
   LargeUtf8,
+  List,
   Map_,
   Null,
   Struct,
@@ -186,6 +187,7 @@ Deno.test("SchemaMemory keeps a typed column's widened type for the later files 
     b.appendRows(rows, 0, rows.length, [0n]);
     return b.finish()!;
   };
+  append(table({ n: makeNulls(1) })); // all null, nothing known yet: text in this file, but not remembered
   append(table({ n: fixed(new Int16(), [1]) }));
   append(table({ n: fixed(new Int32(), [2]) }));
   assertEquals(schemaOf(append(table({ n: fixed(new Int8(), [3]) }))), ["kafka_offset?: Int64", "n?: Int32"]);
@@ -217,4 +219,17 @@ Deno.test("TypedColumn.truncate() undoes rows of typed pieces and of a JSON tail
   assertEquals(String(finished.type), "Int32");
   assertEquals(finished.data.length, 3);
   assertEquals([0, 1, 2].map((i) => finished.data.getValid(i)), [true, true, false]);
+});
+
+Deno.test("with lists: list, a typed list and JSON lists of one column widen element-wise", () => {
+  const b = new BatchBuilder({ metadataColumns: [], flatten: { ...FLATTEN, lists: "list" } });
+  const rows = typedRows(table({ tags: column([[1, 2]], new List(new Field("item", new Int32(), true))) }), {
+    ...FLATTEN,
+    lists: "list",
+  });
+  b.appendRows(rows, 0, 1, []);
+  b.append({ tags: [3] }, []);
+  const built = b.finish()!;
+  assertEquals(schemaOf(built), ["tags?: List<Int64>"]);
+  assertEquals(values(built, "tags"), [[1, 2], [3]]);
 });
