@@ -159,12 +159,12 @@ async function deadLetterFile(root: string): Promise<string> {
   return found[0]!;
 }
 
-Deno.test("Arrow IPC dumps from pyarrow through the file source keep their types; a cut dump names its byte offset", async () => {
+Deno.test("Arrow IPC dumps from pyarrow (file, stream, ZSTD) through the file source keep their types; a cut dump names its byte offset", async () => {
   const dir = await Deno.makeTempDir({ prefix: "fsds-arrow-e2e-" });
   try {
     const payloads = await writePyArrowPayloads(dir);
-    for (const dump of [payloads.dumpFile, payloads.dumpStream]) {
-      const out = `${dir}/out-${dump.endsWith(".arrow") ? "file" : "stream"}`;
+    for (const dump of [payloads.dumpFile, payloads.dumpStream, payloads.dumpZstd]) {
+      const out = `${dir}/out-${dump.slice(dump.lastIndexOf("/") + 1)}`;
       const run = await runCliWithConfig({
         source: { type: "file", path: dump, value_format: "auto", batch_size: 1000 },
         sink: { type: "local", path: out },
@@ -192,6 +192,15 @@ Deno.test("Arrow IPC dumps from pyarrow through the file source keep their types
     equal(warning?.origin, `file "${cut}" item 4 at byte ${at}`, logged.log);
     assert(/^invalid Arrow IPC: .* runs past the end/.test(warning.reason), warning.reason);
     equal((await readBack(`${dir}/out-cut`)).rows.length, 3 * 500);
+
+    // LZ4-compressed bodies are not read: the first batch and everything after it is one failed item, named so.
+    const lz4 = await runCliWithConfig({
+      source: { type: "file", path: payloads.dumpLz4, value_format: "arrow_ipc" },
+      sink: { type: "local", path: `${dir}/out-lz4` },
+      pipeline: { error_handling: "log" },
+    });
+    equal(lz4.code, 3, lz4.log);
+    assert(lz4.log.includes("LZ4-compressed, which this reader does not support"), lz4.log);
 
     const raised = await runCliWithConfig({
       source: { type: "file", path: cut, value_format: "arrow_ipc" },

@@ -133,13 +133,14 @@ function parseMessage(metadata: Uint8Array): ParsedMessage | string {
         message.header(); // decodes the fields: a type this reader does not know fails here, at the schema's offset
         return { kind: "schema", bodyLength };
       case MessageHeader.RecordBatch: {
-        const outside = bufferOutside(message.header() as { buffers: Region[] }, bodyLength);
-        return outside ?? { kind: "batch", bodyLength };
+        const header = message.header() as unknown as BatchHeader;
+        const refused = bufferOutside(header, bodyLength) ?? unsupportedCompression(header);
+        return refused ?? { kind: "batch", bodyLength };
       }
       case MessageHeader.DictionaryBatch: {
-        const header = message.header() as { id: number; isDelta: boolean; data: { buffers: Region[] } };
-        const outside = bufferOutside(header.data, bodyLength);
-        return outside ?? { kind: "dictionary", bodyLength, dictionary: { id: header.id, delta: header.isDelta } };
+        const header = message.header() as unknown as { id: number; isDelta: boolean; data: BatchHeader };
+        const refused = bufferOutside(header.data, bodyLength) ?? unsupportedCompression(header.data);
+        return refused ?? { kind: "dictionary", bodyLength, dictionary: { id: header.id, delta: header.isDelta } };
       }
       default:
         return `unsupported message type ${message.headerType} (not a schema, dictionary or record batch)`;
@@ -154,7 +155,22 @@ interface Region {
   readonly length: number;
 }
 
-function bufferOutside(header: { buffers: Region[] }, bodyLength: number): string | undefined {
+interface BatchHeader {
+  readonly buffers: Region[];
+  /** Body compression: type 0 LZ4_FRAME, 1 ZSTD. */
+  readonly compression?: { readonly type: number } | null;
+}
+
+/** ZSTD bodies are read (`arrow_ipc.ts` registers the codec); LZ4 frames are not. */
+function unsupportedCompression(header: BatchHeader): string | undefined {
+  const type = header.compression?.type;
+  if (type === undefined || type === 1) return undefined;
+  return type === 0
+    ? "the batch body is LZ4-compressed, which this reader does not support (send it uncompressed or with ZSTD)"
+    : `the batch body uses an unknown compression (${type})`;
+}
+
+function bufferOutside(header: BatchHeader, bodyLength: number): string | undefined {
   for (const region of header.buffers) {
     if (!(region.offset >= 0 && region.length >= 0 && region.offset + region.length <= bodyLength)) {
       return `a buffer at ${region.offset} of ${region.length} bytes lies outside the ${bodyLength}-byte body`;

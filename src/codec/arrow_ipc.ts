@@ -7,11 +7,26 @@
  *
  * Malformed bytes are found by walking the messages first (`_ipc_frames.ts`), so a reason names the byte offset of
  * the message that is wrong: `invalid Arrow IPC stream at byte 312: record batch body of 800 bytes runs past the
- * end (500 bytes left)`. Compressed IPC bodies (LZ4/ZSTD) are not supported by the reader and are errors too.
+ * end (500 bytes left)`. ZSTD-compressed bodies are read (the codec of `node:zlib`, registered here once); LZ4-compressed
+ * ones are an error naming the compression.
  * @module
  */
-import { Message, type RecordBatch, RecordBatchReader, type Schema, Table } from "apache-arrow";
+import { zstdCompressSync, zstdDecompressSync } from "node:zlib";
+import {
+  compressionRegistry,
+  CompressionType,
+  Message,
+  type RecordBatch,
+  RecordBatchReader,
+  type Schema,
+  Table,
+} from "apache-arrow";
 import { type IpcFrame, readIpcFrames } from "./_ipc_frames.ts";
+
+compressionRegistry.set(CompressionType.ZSTD, {
+  encode: (bytes: Uint8Array) => new Uint8Array(zstdCompressSync(bytes)),
+  decode: (bytes: Uint8Array) => new Uint8Array(zstdDecompressSync(bytes)),
+});
 
 /** Outcome of decoding one Arrow IPC message. */
 export type ArrowIpcDecodeResult =

@@ -1,5 +1,13 @@
 import assert, { deepStrictEqual as assertEquals } from "node:assert/strict";
-import { type RecordBatch, Table, tableFromArrays, tableToIPC, vectorFromArray } from "apache-arrow";
+import {
+  compressionRegistry,
+  CompressionType,
+  type RecordBatch,
+  Table,
+  tableFromArrays,
+  tableToIPC,
+  vectorFromArray,
+} from "apache-arrow";
 import { type ArrowIpcItem, decodeArrowIpc, splitArrowIpcBatches } from "./arrow_ipc.ts";
 
 function twoBatches(): Table {
@@ -103,3 +111,20 @@ function firstMessageAfterSchema(bytes: Uint8Array): number {
   const body = 0; // a schema message has no body
   return 8 + metadata + body;
 }
+
+Deno.test("decodeArrowIpc() reads ZSTD-compressed bodies and names LZ4-compressed ones as unsupported", () => {
+  const zstd = tableToIPC(twoBatches(), "stream", CompressionType.ZSTD);
+  const decoded = decodeArrowIpc(zstd);
+  assert(decoded.kind === "table", decoded.kind === "error" ? decoded.reason : "");
+  assertEquals(decoded.table.toArray().map((row) => row.id), [1, 2, 3]);
+  // Writing LZ4 needs a codec in Arrow JS's registry: a fake one (frame magic and version, then the bytes), for this
+  // test only; the reader refuses the batch from its metadata, before any body would be decoded.
+  const fake = (bytes: Uint8Array) => new Uint8Array([0x04, 0x22, 0x4d, 0x18, 0x40, 0x40, 0, ...bytes]);
+  compressionRegistry.set(CompressionType.LZ4_FRAME, { encode: fake, decode: (bytes: Uint8Array) => bytes });
+  try {
+    const lz4 = tableToIPC(twoBatches(), "stream", CompressionType.LZ4_FRAME);
+    assert(reason(lz4).includes("the batch body is LZ4-compressed, which this reader does not support"), reason(lz4));
+  } finally {
+    compressionRegistry.set(CompressionType.LZ4_FRAME, null as never);
+  }
+});

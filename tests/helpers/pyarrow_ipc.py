@@ -6,6 +6,7 @@ Writes into OUT_DIR:
   message-NNN.arrows  one IPC stream per record batch (a Kafka or Redis payload each)
   dump.arrow          every batch in one IPC file (ARROW1 ... footer)
   dump.arrows         every batch in one IPC stream
+  dump-zstd.arrows    the same, bodies compressed with ZSTD; dump-lz4.arrows with LZ4 frames
   expected.json       {"rows": [...], "at_ns": {id: epoch ns}, "stream_offsets": [...], "count": N}: each row as the
                       test readers (tests/readers/read.py) print a row of DuckDB, so a test compares them directly;
                       stream_offsets are the byte offsets in dump.arrows where each batch's messages start.
@@ -114,6 +115,12 @@ def main():
             writer.write_batch(b)
     with open(os.path.join(out, "dump.arrows"), "wb") as f:
         f.write(sink.getvalue().to_pybytes())
+    for codec in ("zstd", "lz4"):
+        options = pa.ipc.IpcWriteOptions(compression=codec)
+        with pa.OSFile(os.path.join(out, f"dump-{codec}.arrows"), "wb") as f:
+            with pa.ipc.new_stream(f, unified, options=options) as writer:
+                for b in dump:
+                    writer.write_batch(b)
     records = []
     at_ns = {}
     for i, b in enumerate(written):

@@ -12,6 +12,9 @@ export interface PyArrowPayloads {
   /** Every batch in one IPC file, and in one IPC stream. */
   readonly dumpFile: string;
   readonly dumpStream: string;
+  /** The stream dump with ZSTD-compressed bodies, and with LZ4-compressed ones. */
+  readonly dumpZstd: string;
+  readonly dumpLz4: string;
   /** Each row as `read.py` prints a DuckDB row of the sink's output (exact integers as bigint). */
   readonly rows: Record<string, unknown>[];
   /** Epoch nanoseconds of `at_ns` by `id` (as text). */
@@ -42,6 +45,8 @@ export async function writePyArrowPayloads(dir: string, batches = 6, rows = 500)
     messages,
     dumpFile: `${dir}/dump.arrow`,
     dumpStream: `${dir}/dump.arrows`,
+    dumpZstd: `${dir}/dump-zstd.arrows`,
+    dumpLz4: `${dir}/dump-lz4.arrows`,
     rows: expected.rows,
     atNs: expected.at_ns,
     streamOffsets: expected.stream_offsets,
