@@ -1,4 +1,14 @@
 import assert, { deepEqual as assertEquals } from "node:assert/strict";
+import {
+  Dictionary,
+  Int32,
+  makeVector,
+  Table,
+  tableToIPC,
+  TimestampMillisecond,
+  Utf8,
+  vectorFromArray,
+} from "apache-arrow";
 import { pipelineSectionSchema } from "../config/pipeline_section.ts";
 import { decodeParquet } from "../parquet/writer.ts";
 import { Logger } from "../telemetry/log.ts";
@@ -368,4 +378,46 @@ Deno.test("JSON decoded a read at a time keeps each bad record's own position an
   const rows = rowsOf(sink, "j+000001.parquet").map((r) => Number(r.i));
   assertEquals(rows, Array.from({ length: 1000 }, (_, i) => i).filter((i) => !bad.has(i)));
   assertEquals(summary.recordsDeadLettered, 4);
+});
+
+Deno.test("pipeline writes Arrow IPC rows by column into their partition folders, typed; bad IPC is dead-lettered", async () => {
+  const day = (iso: string) => BigInt(Date.parse(iso));
+  const ipc = (ts: bigint[], sides: string[], v: number[]) =>
+    tableToIPC(
+      new Table({
+        ts: vectorFromArray(ts.map((t) => Number(t)), new TimestampMillisecond("UTC")),
+        side: vectorFromArray(sides, new Dictionary(new Utf8(), new Int32())),
+        v: makeVector(Int32Array.from(v)),
+      }),
+      "stream",
+    );
+  const first = ipc([day("2025-10-17T23:59:00Z"), day("2025-10-17T23:59:30Z"), day("2025-10-18T00:01:00Z")], [
+    "buy",
+    "buy",
+    "sell",
+  ], [1, 2, 3]);
+  const broken = first.subarray(0, first.length - 12);
+  const source = new MemorySource([
+    { stream: "t", position: "000001", value: first, metadata: [] },
+    { stream: "t", position: "000002", value: broken, metadata: [] },
+    { stream: "t", position: "000003", value: ipc([day("2025-10-17T08:00:00Z")], ["buy"], [4]), metadata: [] },
+  ]);
+  const sink = new MemorySink();
+  const pipeline = new Pipeline(source, sink, {
+    pipeline: pipelineSectionSchema.parse({ error_handling: "dead_letter" }),
+    sink: { ...sinkConfig, partition_by: ["date", "side"], timestamp_field: "ts" },
+    valueFormat: "arrow_ipc",
+    recordsPerFile: 1000,
+    log: new Logger("test"),
+  });
+  const summary = await pipeline.run(signal);
+  assertEquals(summary.recordsWritten, 4);
+  assertEquals(rowsOf(sink, "date=2025-10-17/side=buy/t+000001.parquet").map((r) => r.v), [1, 2, 4]);
+  assertEquals(rowsOf(sink, "date=2025-10-18/side=sell/t+000001.parquet").map((r) => r.v), [3]);
+  const types = decodeParquet(sink.files.get("date=2025-10-18/side=sell/t+000001.parquet")!).schema.fields
+    .map((f) => `${f.name}: ${f.type}`);
+  assertEquals(types, ["ts: Timestamp<MILLISECOND, UTC>", "side: Utf8", "v: Int32"]);
+  const letters = new TextDecoder().decode(sink.files.get("_dead_letter/t/t+000001.jsonl")).trim().split("\n");
+  assertEquals(letters.length, 1);
+  assert.match(JSON.parse(letters[0]!).reason, /^invalid Arrow IPC stream at byte \d+: record batch body of/);
 });
