@@ -9,7 +9,7 @@
 import { type CheckContext, checkFailure, type CheckResult, withTimeout } from "../../core/check.ts";
 import { ConfigError } from "../../core/errors.ts";
 import { counted } from "../../telemetry/log.ts";
-import { readPemFiles } from "../_common/tls.ts";
+import { clientSettings, kafkaTls } from "./settings.ts";
 import { type ClientSettings, describeError, isAuthenticationError, KafkaClient } from "./client.ts";
 import { type Config, resolveKafkaOptions } from "./config.ts";
 import { streamName } from "./offsets.ts";
@@ -28,35 +28,14 @@ const TOPICS_SHOWN = 5;
  */
 export async function probeSettings(config: Config): Promise<ClientSettings> {
   const options = resolveKafkaOptions(config);
-  const tls = options.tls;
-  const pem = tls ? await readPemFiles(tls) : undefined;
-  const int = (value: number | boolean | undefined, fallback: number) => typeof value === "number" ? value : fallback;
+  const run = clientSettings(options, await kafkaTls(options.tls));
   return {
-    brokers: options.brokers,
-    clientId: options.clientId,
-    groupId: options.groupId,
-    tls: tls && pem
-      ? {
-        ca: pem.ca ? [pem.ca] : undefined,
-        cert: pem.cert,
-        key: pem.key,
-        rejectUnauthorized: tls.rejectUnauthorized,
-        ...(tls.serverName ? { servername: tls.serverName } : {}),
-      }
-      : undefined,
-    sasl: options.sasl,
-    connectTimeoutMs: Math.min(options.client.connectionTimeout ?? 3000, 3000),
-    requestTimeoutMs: Math.min(options.client.requestTimeout ?? 10_000, 10_000),
+    ...run,
+    connectTimeoutMs: Math.min(run.connectTimeoutMs, 3000),
+    requestTimeoutMs: Math.min(run.requestTimeoutMs, 10_000),
     retries: 1,
     retryDelayMs: 300,
-    sessionTimeoutMs: 30_000,
-    rebalanceTimeoutMs: 60_000,
-    heartbeatIntervalMs: 3000,
-    readCommitted: options.consumer.readUncommitted !== true,
     maxWaitMs: 500,
-    minBytes: 1,
-    maxBytes: int(options.consumer.maxBytes, 16 * 1024 * 1024),
-    maxBytesPerPartition: int(options.consumer.maxBytesPerPartition, 2 * 1024 * 1024),
   };
 }
 

@@ -73,7 +73,9 @@ export class KafkaLag {
       load: () => {
         const topics = new Set<string>();
         for (const partition of this.#partitions()) topics.add(partition.topic);
-        return topics.size === 0 ? Promise.resolve(new Map()) : options.fetchHighWatermarks([...topics]);
+        return topics.size === 0
+          ? Promise.resolve(new Map<string, bigint>())
+          : options.fetchHighWatermarks([...topics]);
       },
       what: "Kafka high watermarks",
       log: options.log,

@@ -22,13 +22,13 @@ import type {
   Source,
   SourceContext,
   SourceMessage,
+  SourceProgress,
 } from "../../core/source.ts";
 import { ConfigError } from "../../core/errors.ts";
 import type { Logger } from "../../core/logger.ts";
 import { MessageBuffer } from "./buffer.ts";
 import {
   type ClientSettings,
-  type ClientTls,
   describeError,
   type FetchedPartition,
   FetchErrors,
@@ -37,7 +37,7 @@ import {
   KafkaClient,
 } from "./client.ts";
 import { KafkaLag } from "./lag.ts";
-import { readPemFiles } from "../_common/tls.ts";
+import { clientSettings, DEFAULT_SESSION_TIMEOUT_MS, kafkaTls } from "./settings.ts";
 import {
   type Config,
   metadataColumnList,
@@ -56,7 +56,7 @@ import {
   streamName,
   unfinishedElsewhere,
 } from "./offsets.ts";
-import { type ProgressHandle, progressSnapshot, startProgress, type TopicProgress } from "./progress.ts";
+import { progressSnapshot } from "./progress.ts";
 import { selectTopics, topicSelection } from "./topics.ts";
 
 /** How long the fetch loop waits for buffer room before looking again. */
@@ -69,15 +69,10 @@ const IDLE_MS = 100;
 const START_PROBE = { connectTimeoutMs: 3000, requestTimeoutMs: 5000, retries: 1, retryDelayMs: 300 };
 /** One-shot: how often the group's commits of other members' partitions are looked up while waiting for them. */
 const OTHERS_POLL_MS = 1000;
-/** Default session timeout: how long a dead member holds its partitions. */
-const DEFAULT_SESSION_TIMEOUT_MS = 30_000;
 /** Beyond the session timeout, how long a one-shot run waits for other members' partitions to move. */
 const OTHERS_MARGIN_MS = 15_000;
 /** How long fetches may keep failing (brokers unreachable) before the source fails. */
 const OUTAGE_LIMIT_MS = 60_000;
-/** Fetch sizes: per request and per partition (a bigger first record is still returned whole). */
-const DEFAULT_MAX_BYTES = 16 * 1024 * 1024;
-const DEFAULT_MAX_BYTES_PER_PARTITION = 2 * 1024 * 1024;
 
 /** Counters of one source instance, for logs and tests. */
 export interface KafkaSourceStats {
@@ -132,7 +127,6 @@ export class KafkaSource implements Source {
   #closed = false;
   #noTopics = false;
   #doneByStream = new Map<string, number>();
-  #progress?: ProgressHandle;
   #lag: KafkaLag;
   #loop?: Promise<void>;
   #wakeLoop?: () => void;
@@ -200,11 +194,6 @@ export class KafkaSource implements Source {
     await this.#prepared;
     if (this.#failure) throw this.#failure;
     this.#loop = this.#fetchLoop();
-    this.#progress = startProgress(() => this.#snapshot(), {
-      mode: this.#config.progress,
-      intervalMs: this.#config.progress_interval_seconds * 1000,
-      log: this.#log,
-    });
   }
 
   async read(options: ReadOptions): Promise<ReadResult> {
@@ -281,7 +270,6 @@ export class KafkaSource implements Source {
     if (this.#closed) return;
     this.#closed = true;
     this.#lag.stop();
-    this.#progress?.stop();
     this.#buffer.wakeAll();
     this.#wakeLoop?.();
     if (this.#client && !this.#noTopics) this.#log.info({ ...this.stats }, "Kafka source closed");
@@ -675,55 +663,14 @@ export class KafkaSource implements Source {
     return true;
   }
 
-  #snapshot(): TopicProgress[] {
+  /** Per topic: records delivered, and the records to read (one-shot) or the committed lag (continuous). */
+  progress(): SourceProgress[] {
     return progressSnapshot({
       topics: this.#topics,
       trackers: this.#trackers.values(),
       doneByStream: this.#doneByStream,
+      oneShot: this.#untilCaughtUp,
+      lags: this.#untilCaughtUp ? new Map() : this.#lag.lags(),
     });
   }
-}
-
-/** The client's settings from the resolved options (`extra_config` names mapped to the client's). */
-function clientSettings(options: ResolvedKafkaOptions, tls: ClientTls | undefined): ClientSettings {
-  const consumer = options.consumer;
-  const client = options.client;
-  const int = (value: number | boolean | undefined, fallback: number) => typeof value === "number" ? value : fallback;
-  return {
-    brokers: options.brokers,
-    clientId: options.clientId,
-    groupId: options.groupId,
-    tls,
-    sasl: options.sasl,
-    connectTimeoutMs: client.connectionTimeout ?? 10_000,
-    requestTimeoutMs: client.requestTimeout ?? 30_000,
-    retries: client.retries ?? 8,
-    retryDelayMs: client.initialRetryTime ?? 300,
-    sessionTimeoutMs: int(consumer.sessionTimeout, DEFAULT_SESSION_TIMEOUT_MS),
-    rebalanceTimeoutMs: int(consumer.rebalanceTimeout, 60_000),
-    heartbeatIntervalMs: int(consumer.heartbeatInterval, 3000),
-    readCommitted: consumer.readUncommitted !== true,
-    // A short fetch wait keeps shutdown and rebalances quick.
-    maxWaitMs: int(consumer.maxWaitTimeInMs, 1000),
-    minBytes: int(consumer.minBytes, 1),
-    maxBytes: int(consumer.maxBytes, DEFAULT_MAX_BYTES),
-    maxBytesPerPartition: int(consumer.maxBytesPerPartition, DEFAULT_MAX_BYTES_PER_PARTITION),
-    metadataMaxAgeMs: typeof consumer.metadataMaxAge === "number" ? consumer.metadataMaxAge : undefined,
-  };
-}
-
-/**
- * The client's TLS options, with the CA, certificate and key read from their files; `undefined` when TLS is off.
- * @throws {ConfigError} when a file cannot be read.
- */
-async function kafkaTls(tls: ResolvedKafkaOptions["tls"]): Promise<ClientTls | undefined> {
-  if (!tls) return undefined;
-  const pem = await readPemFiles(tls);
-  return {
-    ca: pem.ca ? [pem.ca] : undefined,
-    cert: pem.cert,
-    key: pem.key,
-    rejectUnauthorized: tls.rejectUnauthorized,
-    ...(tls.serverName ? { servername: tls.serverName } : {}),
-  };
 }
