@@ -1,8 +1,8 @@
 /**
  * Schema of the `telemetry` section (the seed's keys plus export, health and Prometheus options). Owned by the
  * telemetry module. The config helper maps LOG_LEVEL, LOG_FORMAT, OTEL_ENABLED, OTEL_SERVICE_NAME and
- * OTEL_EXPORTER_OTLP_ENDPOINT onto it; the other standard `OTEL_*` variables are read by telemetry setup
- * (see `otlp_settings.ts`).
+ * OTEL_EXPORTER_OTLP_ENDPOINT onto it; the other standard `OTEL_*` variables (protocol, headers, compression,
+ * certificates, timeout, insecure, each also per signal) are read by telemetry setup (see `otlp_settings.ts`).
  * @module
  */
 import { z } from "zod";
@@ -11,6 +11,10 @@ import { z } from "zod";
 export const OTLP_PROTOCOLS = ["grpc", "http/protobuf", "http/json"] as const;
 /** An OTLP transport. */
 export type OtlpProtocol = typeof OTLP_PROTOCOLS[number];
+/** Compressions of an export request body, named as in OTEL_EXPORTER_OTLP_COMPRESSION. */
+export const OTLP_COMPRESSIONS = ["gzip", "none"] as const;
+/** A compression of an export request body. */
+export type OtlpCompression = typeof OTLP_COMPRESSIONS[number];
 
 const port = z.number().int().min(0).max(65535);
 
@@ -29,6 +33,25 @@ export const telemetrySectionSchema = z.object({
   ),
   otlp_headers: z.record(z.string(), z.string()).optional().describe(
     "Extra headers (gRPC metadata) sent with every export, e.g. an API key; merged over OTEL_EXPORTER_OTLP_HEADERS",
+  ),
+  otlp_compression: z.enum(OTLP_COMPRESSIONS).optional().describe(
+    "gzip or none (OTEL_EXPORTER_OTLP_COMPRESSION): compress each export request (gRPC: grpc-encoding gzip); " +
+      "default none",
+  ),
+  otlp_certificate: z.string().min(1).optional().describe(
+    "PEM file of the CA certificates that sign the collector's TLS certificate, trusted besides the default roots " +
+      "(OTEL_EXPORTER_OTLP_CERTIFICATE)",
+  ),
+  otlp_client_certificate: z.string().min(1).optional().describe(
+    "PEM file of the client certificate chain presented to a collector that asks for one (mutual TLS); needs " +
+      "otlp_client_key (OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE)",
+  ),
+  otlp_client_key: z.string().min(1).optional().describe(
+    "PEM file of the client certificate's private key (OTEL_EXPORTER_OTLP_CLIENT_KEY)",
+  ),
+  otlp_insecure: z.boolean().optional().describe(
+    "gRPC endpoint written without http:// or https://: true speaks plaintext, false TLS " +
+      "(OTEL_EXPORTER_OTLP_INSECURE); default false",
   ),
   resource_attributes: z.record(z.string(), z.string()).optional().describe(
     "Extra resource attributes, merged over OTEL_RESOURCE_ATTRIBUTES",
