@@ -5,6 +5,7 @@
 import assert, { deepEqual as assertEquals } from "node:assert/strict";
 import { FLAGS } from "../src/cli/flags.ts";
 import { GLOBAL_ENV_VARS } from "../src/config/env_vars.ts";
+import { decodeParquet } from "../src/parquet/writer.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 const MAIN = `${ROOT}main.ts`;
@@ -176,6 +177,50 @@ Deno.test("fs-data-sink run writes the records and exits 0; a record failure und
   assertEquals(failed.code, 1, failed.stderr);
   assert(failed.stderr.includes("fs-data-sink: error: "), failed.stderr);
   assert(!failed.stderr.includes("    at "), "no stack trace without DEBUG");
+});
+
+Deno.test("fs-data-sink run writes the collector's {year}/{month}/{day}/{topic} folders, escaped, in a time zone", async () => {
+  const dir = await tempDir();
+  const records = [
+    { id: 1, ts: "2025-10-17T21:59:59Z", kind: "a/b" }, // 23:59:59 in Berlin (CEST)
+    { id: 2, ts: "2025-10-17T22:00:00Z", kind: "a/b" }, // midnight in Berlin: the next day
+    { id: 3, ts: "2025-10-18T10:00:00Z", kind: null },
+    { id: 4, kind: "x" },
+    { id: 5, ts: "2025-10-17T12:00:00Z", kind: "a/b" },
+  ];
+  await Deno.writeTextFile(`${dir}/流 orders.ndjson`, records.map((r) => JSON.stringify(r)).join("\n") + "\n");
+  await Deno.writeTextFile(
+    `${dir}/config.yaml`,
+    JSON.stringify({
+      source: { type: "file", path: `${dir}/流 orders.ndjson` },
+      sink: {
+        type: "local",
+        path: `${dir}/out`,
+        path_template: "{year}/{month}/{day}/{topic}",
+        partition_by: ["kind"],
+        timestamp_field: "ts",
+        timezone: "Europe/Berlin",
+      },
+    }),
+  );
+  const run = await cli(["run", "--config", `${dir}/config.yaml`]);
+  assertEquals(run.code, 0, run.stderr);
+  const rows = new Map<string, number[]>();
+  for (const path of await parquetFiles(`${dir}/out`)) {
+    const folder = path.slice(`${dir}/out/`.length, path.lastIndexOf("/") + 1);
+    const ids = decodeParquet(await Deno.readFile(path)).toArray().map((row) => Number(row.toJSON().id));
+    rows.set(folder, [...(rows.get(folder) ?? []), ...ids].sort());
+  }
+  const none = "__HIVE_DEFAULT_PARTITION__";
+  assertEquals(
+    rows,
+    new Map([
+      ["2025/10/17/流 orders/kind=a%2Fb/", [1, 5]],
+      ["2025/10/18/流 orders/kind=a%2Fb/", [2]],
+      [`2025/10/18/流 orders/kind=${none}/`, [3]],
+      [`${none}/${none}/${none}/流 orders/kind=x/`, [4]],
+    ]),
+  );
 });
 
 /** A child's stderr as lines: `until` reads until the lines so far satisfy `done`, `rest` reads to the end. */
