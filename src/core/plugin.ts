@@ -64,12 +64,31 @@ export const PARQUET_DICTIONARY = ["off", "auto", "on"] as const;
 /** A Parquet dictionary encoding choice. */
 export type ParquetDictionary = typeof PARQUET_DICTIONARY[number];
 
+/**
+ * How a run shows its progress: `auto` draws bars when stderr is a terminal and writes log lines otherwise; `bars` and
+ * `log` force one of them; `off` shows nothing.
+ */
+export const PROGRESS_MODES = ["auto", "bars", "log", "off"] as const;
+/** A progress display mode. */
+export type ProgressMode = typeof PROGRESS_MODES[number];
+/** Default of `progress_interval_seconds`. */
+export const DEFAULT_PROGRESS_INTERVAL_SECONDS = 10;
+
 /** Keys every source section accepts, besides `type`. Spread into a plugin's `z.object({...})`. */
 export const commonSourceFields = {
   /** How payloads are decoded. */
   value_format: z.enum(VALUE_FORMATS).default("json").describe("Payload encoding: json, msgpack, arrow_ipc or auto"),
   /** Records per file at most (a file is cut when a stream reaches it). */
   batch_size: z.number().int().positive().default(1000).describe("Records per output file at most"),
+  /** How progress is shown (per Kafka topic, Redis key or file). */
+  progress: z.enum(PROGRESS_MODES).default("auto").describe(
+    "Progress per topic, key or file: bars on a terminal (done/total, %, ETA one-shot; rate, lag continuous), " +
+      "log lines otherwise (auto); or bars, log, off",
+  ),
+  /** Seconds between two progress log lines (log mode). */
+  progress_interval_seconds: z.number().positive().default(DEFAULT_PROGRESS_INTERVAL_SECONDS).describe(
+    "Seconds between progress log lines when not on a terminal (or progress: log)",
+  ),
 };
 
 /** Keys every sink section accepts, besides `type`. Spread into a plugin's `z.object({...})`. */
@@ -111,6 +130,10 @@ export interface CommonSourceConfig {
   readonly type: string;
   readonly value_format: ValueFormat;
   readonly batch_size: number;
+  /** Progress display; default `auto` (optional so that configs built in code need not set it). */
+  readonly progress?: ProgressMode;
+  /** Seconds between progress log lines; default {@linkcode DEFAULT_PROGRESS_INTERVAL_SECONDS}. */
+  readonly progress_interval_seconds?: number;
 }
 
 /** Context a sink factory gets. */

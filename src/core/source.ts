@@ -94,6 +94,30 @@ export interface AssignmentListener {
   revoked(streams: readonly string[]): Promise<void>;
 }
 
+/**
+ * How far one thing a source reads has come (a Kafka topic, a Redis key, a file), for the progress display. The
+ * display computes rates, percentages and ETAs from successive snapshots; a source only counts.
+ */
+export interface SourceProgress {
+  /** What `name` is, a noun used as the log field: `topic`, `key`, `file`. */
+  readonly label: string;
+  /** The topic, key or file. */
+  readonly name: string;
+  /** Records handed to the pipeline since start. Rates are of these. */
+  readonly done: number;
+  /**
+   * One-shot runs: records to read in all (e.g. up to the end offsets at start); null in continuous runs or when the
+   * source cannot tell. Percent and ETA are shown only when it (or `bytes`) is known.
+   */
+  readonly total: number | null;
+  /** Continuous runs: records waiting to be read or made durable (the consumer lag); null when unknown or n/a. */
+  readonly lag: number | null;
+  /** When the amount to read is known in bytes rather than records (files): percent and ETA are taken from these. */
+  readonly bytes?: { readonly done: number; readonly total: number };
+  /** A short note shown after the figures, e.g. `3 partitions`. */
+  readonly note?: string;
+}
+
 /** Context the pipeline gives a source when it is created. */
 export interface SourceContext {
   /** Stop after each assigned stream has been read up to its end at start (one-shot / cron mode). */
@@ -146,6 +170,12 @@ export interface Source {
    * must not throw.
    */
   lag?(): ReadonlyMap<string, number>;
+  /**
+   * Progress per topic, key or file, in display order, polled a few times a second by the progress display while
+   * the run lasts; answers at once from what the source counts (never a round trip per call) and never throws.
+   * Optional: a source without it shows no progress.
+   */
+  progress?(): readonly SourceProgress[];
   /** Closes connections. Called once, also after a failure. */
   close(): Promise<void>;
 }

@@ -5,9 +5,11 @@
  */
 import type { AppConfig } from "../config/app_config.ts";
 import { rootLogger } from "../telemetry/log.ts";
+import { startProgress } from "../telemetry/progress.ts";
 import { instrumentSink, instrumentSource, pipelineHooks } from "./instrument.ts";
 import { ATTR, SPAN, type Telemetry } from "../telemetry/mod.ts";
 import { ConfigError } from "../core/errors.ts";
+import { DEFAULT_PROGRESS_INTERVAL_SECONDS } from "../core/plugin.ts";
 import { outputPaths } from "./layout.ts";
 import { Pipeline, type PipelineHooks, type RunSummary } from "./pipeline.ts";
 import { findSink, findSource } from "../core/registry.ts";
@@ -47,10 +49,19 @@ async function runPlugins(config: AppConfig, options: RunOptions, telemetry?: Te
     source = instrumentSource(source, telemetry);
     sink = instrumentSink(sink, telemetry);
   }
+  let progress: { stop(): void } | undefined;
   try {
     await sink.connect();
     await source.connect();
     options.onConnected?.();
+    const snapshot = source.progress?.bind(source);
+    if (snapshot) {
+      progress = startProgress(snapshot, {
+        mode: config.source.progress ?? "auto",
+        intervalMs: (config.source.progress_interval_seconds ?? DEFAULT_PROGRESS_INTERVAL_SECONDS) * 1000,
+        log: rootLogger.child("progress"),
+      });
+    }
     telemetry?.health.markReady();
     log.info({ source: sourcePlugin.type, sink: sinkPlugin.type, compression: config.sink.compression }, "Started");
     const pipeline = new Pipeline(source, sink, {
@@ -63,6 +74,8 @@ async function runPlugins(config: AppConfig, options: RunOptions, telemetry?: Te
     });
     return await pipeline.run(options.signal);
   } finally {
+    // The final state is drawn before the closing log lines, which then go below the bars.
+    progress?.stop();
     await Promise.allSettled([source.close(), sink.close()]);
   }
 }

@@ -15,7 +15,15 @@ import { decodeMsgpackStream } from "../codec/msgpack.ts";
 import { type CheckContext, type CheckResult, withTimeout } from "../core/check.ts";
 import type { Peek, PeekContext } from "../core/peek.ts";
 import { commonSourceFields, type SourcePlugin, type ValueFormat } from "../core/plugin.ts";
-import type { MetadataColumn, ReadOptions, ReadResult, Source, SourceContext, SourceMessage } from "../core/source.ts";
+import type {
+  MetadataColumn,
+  ReadOptions,
+  ReadResult,
+  Source,
+  SourceContext,
+  SourceMessage,
+  SourceProgress,
+} from "../core/source.ts";
 import { fnv1a } from "../partition/escape.ts";
 
 const TYPE = "file";
@@ -109,6 +117,10 @@ interface Input {
   readonly path: string;
   readonly stream: string;
   readonly dataset: string;
+  /** Size at start, bytes; undefined for stdin. */
+  readonly size?: number;
+  /** Records handed out and bytes read so far, for `progress()`. */
+  readonly read: { records: number; bytes: number };
 }
 
 /** Reads files one after another; ends after the last. */
@@ -138,21 +150,24 @@ export class FileSource implements Source {
     const path = this.#config.path;
     if (path === STDIN) {
       const started = new Date().toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z");
-      this.#inputs = [{ path: STDIN, stream: `stdin-${started}`, dataset: "stdin" }];
+      this.#inputs = [{ path: STDIN, stream: `stdin-${started}`, dataset: "stdin", read: { records: 0, bytes: 0 } }];
     } else {
       const paths = await expandPath(path);
       if (paths.length === 0) throw new Error(`Cannot read file source: no file matches "${path}"`);
+      const sizes: number[] = [];
       for (const p of paths) {
         const info = await Deno.stat(p).catch((error) => {
           throw new Error(`Cannot read file source "${p}": ${(error as Error).message}`, { cause: error });
         });
         if (!info.isFile) throw new Error(`Cannot read file source "${p}": not a file`);
+        sizes.push(info.size);
       }
       const names = paths.map(baseName);
       this.#inputs = paths.map((p, i) => {
         const name = names[i]!;
         const unique = names.indexOf(name) === names.lastIndexOf(name);
-        return { path: p, stream: unique ? name : `${name}~${fnv1a(p).slice(0, 8)}`, dataset: stripExtension(name) };
+        const stream = unique ? name : `${name}~${fnv1a(p).slice(0, 8)}`;
+        return { path: p, stream, dataset: stripExtension(name), size: sizes[i], read: { records: 0, bytes: 0 } };
       });
     }
     this.#iterator = this.#messages();
@@ -175,8 +190,30 @@ export class FileSource implements Source {
       }
       messages.push(next.value);
     }
+    this.#count(messages);
     if (messages.length > 0) return { kind: "messages", messages };
     return this.#ended ? { kind: "end" } : { kind: "idle" };
+  }
+
+  /** Adds handed-out messages to their files' counts (files are read one after another: runs of one stream). */
+  #count(messages: readonly SourceMessage[]): void {
+    let input: Input | undefined;
+    for (const message of messages) {
+      if (input?.stream !== message.stream) input = this.#inputs.find((i) => i.stream === message.stream);
+      if (input) input.read.records++;
+    }
+  }
+
+  /** Per file (its stream name): records handed out, and the bytes read of its size (percent and ETA go by bytes). */
+  progress(): SourceProgress[] {
+    return this.#inputs.map((input) => ({
+      label: "file",
+      name: input.stream,
+      done: input.read.records,
+      total: null,
+      lag: null,
+      bytes: input.size === undefined ? undefined : { done: input.read.bytes, total: input.size },
+    }));
   }
 
   ack(): Promise<void> {
@@ -205,7 +242,8 @@ export class FileSource implements Source {
   async *#messages(): AsyncGenerator<SourceMessage> {
     for (const input of this.#inputs) {
       const file = input.path === STDIN ? undefined : await Deno.open(input.path, { read: true });
-      let stream: ReadableStream<Uint8Array> = file?.readable ?? Deno.stdin.readable;
+      // Bytes are counted for the progress display of files (stdin has no size to measure them against).
+      let stream: ReadableStream<Uint8Array> = file ? countBytes(file.readable, input.read) : Deno.stdin.readable;
       let head: Uint8Array | undefined;
       if (this.#config.value_format === "auto") {
         if (file) head = await readHead(input.path);
@@ -275,6 +313,18 @@ export class FileSource implements Source {
     if (head && head.length > 0 && head[0] !== 0x7b && head[0] !== 0x5b && head[0] !== 0x20) return "msgpack";
     return "ndjson";
   }
+}
+
+/** `stream` with every chunk's length added to `into.bytes` as it is read. */
+function countBytes(stream: ReadableStream<Uint8Array>, into: { bytes: number }): ReadableStream<Uint8Array> {
+  return stream.pipeThrough(
+    new TransformStream<Uint8Array, Uint8Array>({
+      transform(chunk, controller) {
+        into.bytes += chunk.length;
+        controller.enqueue(chunk);
+      },
+    }),
+  );
 }
 
 function pad(n: number): string {

@@ -32,11 +32,18 @@ export interface LoggingOptions {
 }
 
 const encoder = new TextEncoder();
-const state: { level: number; format: LogFormat; writer: LogWriter; context: LogContextProvider | null } = {
+const state: {
+  level: number;
+  format: LogFormat;
+  writer: LogWriter;
+  context: LogContextProvider | null;
+  route: LogWriter | null;
+} = {
   level: 1,
   format: "text",
   writer: (line) => Deno.stderr.writeSync(encoder.encode(line + "\n")),
   context: null,
+  route: null,
 };
 
 /** Sets the level, format, context provider and (for tests) the writer of every logger. */
@@ -45,6 +52,17 @@ export function configureLogging(options: LoggingOptions): void {
   if (options.format) state.format = options.format;
   if (options.writer) state.writer = options.writer;
   if (options.context !== undefined) state.context = options.context;
+}
+
+/**
+ * Sends every log line to `route` instead of the writer until the returned function is called: the progress bars
+ * take the lines while they are shown and print each above them. Only one route at a time; a newer one replaces it.
+ */
+export function routeLogLines(route: LogWriter): () => void {
+  state.route = route;
+  return () => {
+    if (state.route === route) state.route = null;
+  };
 }
 
 /** The logger of the command line: writes the seed's line formats through the settings of {@linkcode configureLogging}. */
@@ -83,12 +101,13 @@ export class Logger implements LoggerContract {
     const levelName = LOG_LEVELS[level] ?? "INFO";
     const context = state.context?.();
     if (context) fields = { ...fields, ...context };
+    const write = state.route ?? state.writer;
     if (state.format === "json") {
-      state.writer(JSON.stringify({ time, level: levelName, name: this.name, message, ...fields }, jsonSafe));
+      write(JSON.stringify({ time, level: levelName, name: this.name, message, ...fields }, jsonSafe));
       return;
     }
     const extra = Object.entries(fields).map(([k, v]) => `${k}=${formatValue(v)}`).join(" ");
-    state.writer(`${time} ${levelName.padEnd(7)} ${this.name}: ${message}${extra ? " " + extra : ""}`);
+    write(`${time} ${levelName.padEnd(7)} ${this.name}: ${message}${extra ? " " + extra : ""}`);
   }
 }
 

@@ -31,8 +31,6 @@ export const FIELDS = {
   concurrency: "concurrency",
   bufferMaxMessages: "buffer_max_messages",
   bufferMaxBytes: "buffer_max_bytes",
-  progress: "progress",
-  progressIntervalSeconds: "progress_interval_seconds",
   extraConfig: "extra_config",
 } as const;
 
@@ -149,7 +147,7 @@ const columnFields = {
   ),
 };
 
-/** How much is read ahead and in parallel, and how progress is shown. */
+/** How much is read ahead and in parallel. */
 const runFields = {
   [FIELDS.concurrency]: z.number().int().positive().default(4).describe(
     "No effect; kept so existing configs stay valid (assigned partitions are fetched together, one request per broker)",
@@ -160,10 +158,6 @@ const runFields = {
   [FIELDS.bufferMaxBytes]: z.number().int().positive().default(16 * 1024 * 1024).describe(
     "Payload bytes fetched ahead of the pipeline at most",
   ),
-  [FIELDS.progress]: z.enum(["auto", "bars", "log", "off"]).default("auto").describe(
-    "Progress: bars on a terminal, log lines otherwise (auto); or forced",
-  ),
-  [FIELDS.progressIntervalSeconds]: z.number().positive().default(10).describe("Seconds between progress log lines"),
 };
 
 /** Client settings by their usual Kafka names (librdkafka / kafka-python), mapped by {@linkcode mapExtraConfig}. */

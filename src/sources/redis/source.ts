@@ -18,12 +18,13 @@ import type {
   Source,
   SourceContext,
   SourceMessage,
+  SourceProgress,
 } from "../../core/source.ts";
 import type { Logger } from "../../core/logger.ts";
 import { backoffDelay, sleep } from "../../core/retry.ts";
 import { RedisClient } from "./client.ts";
 import { type Config, resolveConsumerName, resolveEndpoint } from "./config.ts";
-import { comparePositions } from "./ids.ts";
+import { comparePositions, streamNameOf } from "./ids.ts";
 import { liveConnectionAddress } from "./leases.ts";
 import { RedisLag } from "./lag.ts";
 import { ListReader } from "./lists.ts";
@@ -71,6 +72,10 @@ export class RedisSource implements Source {
   #streamsFirst = true;
   /** Messages fetched and not yet handed out. */
   #ready: SourceMessage[] = [];
+  /** Entries and items handed to the pipeline since start, per key. */
+  readonly #doneByKey = new Map<string, number>();
+  /** One-shot: what each key held for this consumer at start (its lag then), per key; unknown keys left out. */
+  #totals = new Map<string, number>();
   #prefetch?: Promise<SourceMessage[]>;
 
   constructor(config: Config, context: SourceContext, options: RedisSourceOptions = {}) {
@@ -129,8 +134,17 @@ export class RedisSource implements Source {
       log,
       intervalMs: this.#lagRefreshMs,
     });
-    // Primed now, so the first metrics collection already has values.
+    // Primed now, so the first metrics collection already has values; a one-shot run waits for them: they are the
+    // totals of its progress.
     this.#lag.lags();
+    if (this.#oneShot) {
+      await this.#lag.settled();
+      const lags = this.#lag.lags();
+      for (const key of [...config.stream_keys, ...config.list_keys]) {
+        const lag = lags.get(streamNameOf(key, this.consumer));
+        if (lag !== undefined) this.#totals.set(key, lag);
+      }
+    }
     log.info({
       host: endpoint.host,
       port: endpoint.port,
@@ -194,6 +208,7 @@ export class RedisSource implements Source {
         this.#failures = 0;
         if (this.#ready.length > 0) {
           const messages = this.#ready.splice(0, max);
+          this.#count(messages);
           // A full batch suggests more: read the next one while the pipeline works on this one.
           if (messages.length === max && this.#ready.length === 0 && !signal.aborted) this.#startPrefetch(max);
           return { kind: "messages", messages };
@@ -247,6 +262,20 @@ export class RedisSource implements Source {
     return out;
   }
 
+  #count(messages: readonly SourceMessage[]): void {
+    let key: string | undefined;
+    let run = 0;
+    for (const message of messages) {
+      if (message.dataset !== key) {
+        if (key !== undefined) this.#doneByKey.set(key, (this.#doneByKey.get(key) ?? 0) + run);
+        key = message.dataset;
+        run = 0;
+      }
+      run++;
+    }
+    if (key !== undefined) this.#doneByKey.set(key, (this.#doneByKey.get(key) ?? 0) + run);
+  }
+
   #drained(): boolean {
     return (this.#streams?.drained() ?? true) && (this.#lists?.drained() ?? true);
   }
@@ -285,6 +314,21 @@ export class RedisSource implements Source {
    */
   lag(): ReadonlyMap<string, number> {
     return this.#lag?.lags() ?? new Map();
+  }
+
+  /**
+   * Per key (streams, then lists): entries or items handed to the pipeline; one-shot, what the key held for this
+   * consumer at start (waiting plus held, as `lag()` counts it; unknown on Redis before 7); continuous, the lag.
+   */
+  progress(): SourceProgress[] {
+    const lags = this.#oneShot ? undefined : this.lag();
+    return [...this.#config.stream_keys, ...this.#config.list_keys].map((key) => ({
+      label: "key",
+      name: key,
+      done: this.#doneByKey.get(key) ?? 0,
+      total: this.#oneShot ? this.#totals.get(key) ?? null : null,
+      lag: lags?.get(streamNameOf(key, this.consumer)) ?? null,
+    }));
   }
 
   comparePositions(a: string, b: string): number {
