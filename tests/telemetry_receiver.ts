@@ -2,9 +2,17 @@
  * A small OTLP receiver for the telemetry tests, on loopback: OTLP/HTTP (JSON and protobuf, via `Deno.serve`) and
  * OTLP/gRPC (via `node:http2`). It decodes every export request into plain spans and metric points, so tests can
  * assert names and attributes. Protobuf is decoded with a generic wire-format reader and the OTLP field numbers.
+ * Gzip-compressed requests (`Content-Encoding: gzip`, or a gRPC message with the compressed flag under
+ * `grpc-encoding: gzip`) are decoded and marked as such.
+ *
+ * With `tls`, one `node:http2` TLS server answers both (HTTP requests arrive over HTTP/2, as `fetch` negotiates it),
+ * optionally requiring a client certificate signed by a given CA; the subject of the certificate a client
+ * presented is recorded with each request.
  * @module
  */
 import http2 from "node:http2";
+import type { TLSSocket } from "node:tls";
+import { gunzipSync } from "node:zlib";
 
 /** A decoded attribute value. */
 export type AttrValue = string | number | boolean | AttrValue[] | null;
@@ -40,6 +48,27 @@ export interface ReceivedRequest {
   readonly path: string;
   readonly contentType: string;
   readonly headers: Record<string, string>;
+  /** The body (HTTP) or the message (gRPC) came gzip-compressed and was decoded. */
+  readonly gzip: boolean;
+  /** Bytes of the body or message as received, and once decompressed. */
+  readonly receivedBytes: number;
+  readonly decodedBytes: number;
+  /** Common name of the client certificate presented over TLS, if any. */
+  readonly clientCertificate?: string;
+}
+
+/** TLS of the receiver: PEM texts. */
+export interface ReceiverTls {
+  readonly cert: string;
+  readonly key: string;
+  /** Require a client certificate signed by this CA. Default: none asked for. */
+  readonly clientCa?: string;
+}
+
+/** Options of {@linkcode startReceiver}. */
+export interface ReceiverOptions {
+  /** Serve HTTP and gRPC over TLS on one port. Default: plaintext, one port each. */
+  readonly tls?: ReceiverTls;
 }
 
 /** How the receiver answers. */
@@ -51,10 +80,12 @@ export type ReceiverMode =
 
 /** A running receiver. */
 export interface OtlpReceiver {
-  /** Base URL of the OTLP/HTTP server, e.g. `http://127.0.0.1:41234`. */
+  /** Base URL of the OTLP/HTTP server, e.g. `http://127.0.0.1:41234` (`https://` with TLS). */
   readonly httpUrl: string;
-  /** Base URL of the OTLP/gRPC server (plaintext HTTP/2). */
+  /** Base URL of the OTLP/gRPC server (plaintext HTTP/2; with TLS the same server as `httpUrl`). */
   readonly grpcUrl: string;
+  /** TLS handshakes the server refused (an untrusted or missing client certificate, a client that gave up). */
+  readonly tlsErrors: string[];
   readonly spans: ReceivedSpan[];
   readonly points: ReceivedPoint[];
   readonly requests: ReceivedRequest[];
@@ -64,10 +95,11 @@ export interface OtlpReceiver {
 }
 
 /** Starts a receiver on 127.0.0.1 with ephemeral ports. */
-export async function startReceiver(mode: ReceiverMode = "ok"): Promise<OtlpReceiver> {
+export async function startReceiver(mode: ReceiverMode = "ok", options: ReceiverOptions = {}): Promise<OtlpReceiver> {
   const spans: ReceivedSpan[] = [];
   const points: ReceivedPoint[] = [];
   const requests: ReceivedRequest[] = [];
+  const tlsErrors: string[] = [];
   const hanging = new Set<() => void>();
 
   const ingest = (path: string, body: Uint8Array, json: boolean) => {
@@ -78,32 +110,26 @@ export async function startReceiver(mode: ReceiverMode = "ok"): Promise<OtlpRece
     }
   };
 
-  const abort = new AbortController();
-  const httpServer = Deno.serve(
-    { hostname: "127.0.0.1", port: 0, signal: abort.signal, onListen: () => {} },
-    async (req) => {
-      const path = new URL(req.url).pathname;
-      const contentType = req.headers.get("content-type") ?? "";
-      const body = new Uint8Array(await req.arrayBuffer());
-      requests.push({ transport: "http", path, contentType, headers: Object.fromEntries(req.headers) });
-      if (mode === "hang") {
-        await new Promise<void>((resolve) => hanging.add(resolve));
-        return new Response(null, { status: 503 });
-      }
-      ingest(path, body, contentType.includes("json"));
-      return contentType.includes("json")
-        ? Response.json({})
-        : new Response(new Uint8Array(0), { headers: { "content-type": "application/x-protobuf" } });
-    },
-  );
+  /** Records and decodes one OTLP/HTTP request; the response status, or undefined when hanging. */
+  const httpRequest = (path: string, headers: Record<string, string>, raw: Uint8Array, clientCertificate?: string) => {
+    const contentType = headers["content-type"] ?? "";
+    const gzip = headers["content-encoding"] === "gzip";
+    const body = gzip ? new Uint8Array(gunzipSync(raw)) : raw;
+    requests.push({
+      transport: "http",
+      path,
+      contentType,
+      headers,
+      gzip,
+      receivedBytes: raw.length,
+      decodedBytes: body.length,
+      clientCertificate,
+    });
+    if (mode !== "hang") ingest(path, body, contentType.includes("json"));
+  };
 
-  const grpcServer = http2.createServer();
-  const grpcSessions = new Set<http2.ServerHttp2Session>();
-  grpcServer.on("session", (session) => {
-    grpcSessions.add(session);
-    session.on("close", () => grpcSessions.delete(session));
-  });
-  grpcServer.on("stream", (stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders) => {
+  /** Serves one HTTP/2 stream: gRPC by its content type, else OTLP/HTTP (TLS only). */
+  const onStream = (stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders) => {
     const chunks: Uint8Array[] = [];
     stream.on("data", (chunk: Uint8Array) => chunks.push(chunk));
     stream.on("error", () => {});
@@ -111,22 +137,83 @@ export async function startReceiver(mode: ReceiverMode = "ok"): Promise<OtlpRece
       const path = String(headers[":path"]);
       const flat: Record<string, string> = {};
       for (const [k, v] of Object.entries(headers)) if (typeof v === "string") flat[k] = v;
-      requests.push({ transport: "grpc", path, contentType: String(headers["content-type"]), headers: flat });
+      const socket = stream.session?.socket as TLSSocket | undefined;
+      const name: unknown = socket?.getPeerCertificate?.()?.subject?.CN;
+      const clientCertificate = typeof name === "string" && name !== "" ? name : undefined;
+      const body = concat(chunks);
+      if (!String(headers["content-type"]).startsWith("application/grpc")) {
+        httpRequest(path, flat, body, clientCertificate);
+        if (mode === "hang") return;
+        const json = String(headers["content-type"]).includes("json");
+        stream.respond({ ":status": 200, "content-type": json ? "application/json" : "application/x-protobuf" });
+        stream.end(json ? "{}" : new Uint8Array(0));
+        return;
+      }
+      const length = body.length >= 5 ? new DataView(body.buffer, body.byteOffset).getUint32(1) : 0;
+      const gzip = body[0] === 1;
+      const message = body.subarray(5, 5 + length);
+      const decoded = gzip ? new Uint8Array(gunzipSync(message)) : message;
+      requests.push({
+        transport: "grpc",
+        path,
+        contentType: String(headers["content-type"]),
+        headers: flat,
+        gzip,
+        receivedBytes: message.length,
+        decodedBytes: decoded.length,
+        clientCertificate,
+      });
       if (mode === "hang") return;
-      const frame = concat(chunks);
-      const length = new DataView(frame.buffer, frame.byteOffset).getUint32(1);
-      ingest(path, frame.subarray(5, 5 + length), false);
+      ingest(path, decoded, false);
       stream.respond({ ":status": 200, "content-type": "application/grpc" }, { waitForTrailers: true });
       stream.on("wantTrailers", () => stream.sendTrailers({ "grpc-status": "0" }));
       stream.end(new Uint8Array([0, 0, 0, 0, 0]));
     });
+  };
+
+  const tls = options.tls;
+  let httpServer: Deno.HttpServer<Deno.NetAddr> | undefined;
+  const abort = new AbortController();
+  if (!tls) {
+    httpServer = Deno.serve(
+      { hostname: "127.0.0.1", port: 0, signal: abort.signal, onListen: () => {} },
+      async (req) => {
+        const path = new URL(req.url).pathname;
+        httpRequest(path, Object.fromEntries(req.headers), new Uint8Array(await req.arrayBuffer()));
+        if (mode === "hang") {
+          await new Promise<void>((resolve) => hanging.add(resolve));
+          return new Response(null, { status: 503 });
+        }
+        return (req.headers.get("content-type") ?? "").includes("json")
+          ? Response.json({})
+          : new Response(new Uint8Array(0), { headers: { "content-type": "application/x-protobuf" } });
+      },
+    );
+  }
+
+  // No "request" listener: with one, Deno's http2 compatibility layer loses the gRPC trailers of TLS streams.
+  const grpcServer = tls
+    ? http2.createSecureServer({
+      cert: tls.cert,
+      key: tls.key,
+      ...(tls.clientCa && { ca: tls.clientCa, requestCert: true, rejectUnauthorized: true }),
+    })
+    : http2.createServer();
+  grpcServer.on("tlsClientError", (error: Error) => tlsErrors.push(error.message));
+  const grpcSessions = new Set<http2.ServerHttp2Session>();
+  grpcServer.on("session", (session) => {
+    grpcSessions.add(session);
+    session.on("close", () => grpcSessions.delete(session));
   });
+  grpcServer.on("stream", onStream);
   await new Promise<void>((resolve) => grpcServer.listen(0, "127.0.0.1", () => resolve()));
   const grpcPort = (grpcServer.address() as { port: number }).port;
+  const grpcUrl = `${tls ? "https" : "http"}://127.0.0.1:${grpcPort}`;
 
   return {
-    httpUrl: `http://127.0.0.1:${httpServer.addr.port}`,
-    grpcUrl: `http://127.0.0.1:${grpcPort}`,
+    httpUrl: httpServer ? `http://127.0.0.1:${httpServer.addr.port}` : grpcUrl,
+    grpcUrl,
+    tlsErrors,
     spans,
     points,
     requests,
@@ -140,7 +227,7 @@ export async function startReceiver(mode: ReceiverMode = "ok"): Promise<OtlpRece
     async close() {
       for (const release of hanging) release();
       abort.abort();
-      await httpServer.finished;
+      await httpServer?.finished;
       for (const session of grpcSessions) session.destroy();
       await new Promise<void>((resolve) => grpcServer.close(() => resolve()));
     },

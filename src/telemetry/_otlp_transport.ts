@@ -3,14 +3,21 @@
  * and a few retries of the failures the OTLP specification calls retryable. Never throws synchronously; the
  * returned promise rejects with an {@linkcode OtlpSendError} when the request could not be delivered.
  *
+ * Both honour the export's compression (gzip: `Content-Encoding: gzip`, or the gRPC message's compressed flag with
+ * `grpc-encoding: gzip`) and, for `https:` endpoints, its TLS material: extra CA certificates and a client
+ * certificate (fetch through a `Deno.createHttpClient`, gRPC through the `node:http2` TLS options).
+ *
  * gRPC is spoken directly (5-byte length prefix, `grpc-status` trailer) instead of through `@grpc/grpc-js`: it
  * needs only `node:http2`, which Deno implements (client and server, plaintext h2c and TLS), and it keeps
- * the dependency list short. Deno's `fetch` cannot send gRPC (no HTTP/2 prior knowledge over plaintext, no
- * access to trailers), so `node:http2` is the only path.
+ * the dependency list short; `tests/bench/otlp_export_bench.ts` measures it against the official exporters.
+ * Deno's `fetch` cannot send gRPC (no HTTP/2 prior knowledge over plaintext, no access to trailers), so
+ * `node:http2` is the only path.
  * @module
  */
 import http2 from "node:http2";
+import { gzipSync } from "node:zlib";
 import { retry } from "../core/retry.ts";
+import type { TlsMaterial } from "./_otlp_tls.ts";
 import type { Signal, SignalExport } from "./otlp_settings.ts";
 
 /** An export request that could not be delivered. `retryable` tells whether the failure was transient. */
@@ -40,9 +47,22 @@ const RETRYABLE_HTTP = new Set([429, 502, 503, 504]);
 const RETRYABLE_GRPC = new Set([1, 4, 8, 10, 11, 14, 15]);
 const MAX_RETRIES = 2;
 
-/** Creates the sender for `target`'s protocol. */
-export function createSender(signal: Signal, target: SignalExport): OtlpSender {
-  return target.protocol === "grpc" ? new GrpcSender(signal, target) : new HttpSender(target);
+/** Creates the sender for `target`'s protocol; `tls` (read by `readTlsFiles`) applies to `https:` endpoints. */
+export function createSender(signal: Signal, target: SignalExport, tls?: TlsMaterial): OtlpSender {
+  const secure = new URL(target.url).protocol === "https:";
+  return target.protocol === "grpc"
+    ? new GrpcSender(signal, target, secure ? tls : undefined)
+    : new HttpSender(target, secure ? tls : undefined);
+}
+
+/** The body as sent: gzip-compressed when the export asks for it. */
+function encodeBody(target: SignalExport, body: Uint8Array): Uint8Array {
+  return target.compression === "gzip" ? gzipSync(body) : body;
+}
+
+/** Certificate failures do not heal by retrying: an untrusted or mismatched certificate, a refused client. */
+function isCertificateFailure(text: string): boolean {
+  return /certificate|CERT_|UnknownIssuer|NotValidForName|handshake/i.test(text);
 }
 
 /** Runs `attempt` with retries until it succeeds, fails for good, or the deadline of `timeoutMs` passes. */
@@ -65,13 +85,23 @@ class HttpSender implements OtlpSender {
   #target: SignalExport;
   #closed = new AbortController();
   #headers: Record<string, string>;
-  constructor(target: SignalExport) {
+  /** Only with TLS material: fetch's default client trusts the default roots alone and has no client certificate. */
+  #client: Deno.HttpClient | undefined;
+  constructor(target: SignalExport, tls: TlsMaterial | undefined) {
     this.#target = target;
     const contentType = target.protocol === "http/json" ? "application/json" : "application/x-protobuf";
     this.#headers = { ...target.headers, "content-type": contentType };
+    if (target.compression === "gzip") this.#headers["content-encoding"] = "gzip";
+    if (tls) {
+      const caCerts = tls.ca ? [tls.ca] : undefined;
+      this.#client = tls.cert && tls.key
+        ? Deno.createHttpClient({ caCerts, cert: tls.cert, key: tls.key })
+        : Deno.createHttpClient({ caCerts });
+    }
   }
   send(body: Uint8Array): Promise<void> {
-    return withDeadline(this.#target.timeoutMs, this.#closed.signal, (signal) => this.#post(body, signal));
+    const sent = encodeBody(this.#target, body);
+    return withDeadline(this.#target.timeoutMs, this.#closed.signal, (signal) => this.#post(sent, signal));
   }
   async #post(body: Uint8Array, signal: AbortSignal): Promise<void> {
     let response: Response;
@@ -81,10 +111,12 @@ class HttpSender implements OtlpSender {
         headers: this.#headers,
         body: body as Uint8Array<ArrayBuffer>,
         signal,
+        ...(this.#client && { client: this.#client }),
       });
     } catch (cause) {
       const reason = signal.aborted ? "timed out or cancelled" : errorText(cause);
-      throw new OtlpSendError(`Cannot export to "${this.#target.url}": ${reason}`, { retryable: true, cause });
+      const retryable = !isCertificateFailure(reason);
+      throw new OtlpSendError(`Cannot export to "${this.#target.url}": ${reason}`, { retryable, cause });
     }
     // The body is read so the connection can be reused; its content (partial success) is not needed.
     const text = await response.text().catch(() => "");
@@ -96,34 +128,50 @@ class HttpSender implements OtlpSender {
   }
   close(): void {
     this.#closed.abort();
+    this.#client?.close();
+    this.#client = undefined;
   }
 }
 
 class GrpcSender implements OtlpSender {
   #signal: Signal;
   #target: SignalExport;
+  #tls: TlsMaterial | undefined;
   #session: http2.ClientHttp2Session | undefined;
+  /** Why the last session failed (a refused connection, a TLS handshake), for the message of its streams. */
+  #sessionError: unknown;
   #closed = new AbortController();
-  constructor(signal: Signal, target: SignalExport) {
+  constructor(signal: Signal, target: SignalExport, tls: TlsMaterial | undefined) {
     this.#signal = signal;
     this.#target = target;
+    this.#tls = tls;
   }
   send(body: Uint8Array): Promise<void> {
-    return withDeadline(this.#target.timeoutMs, this.#closed.signal, (signal) => this.#call(body, signal));
+    const payload = encodeBody(this.#target, body);
+    const frame = new Uint8Array(5 + payload.length);
+    frame[0] = this.#target.compression === "gzip" ? 1 : 0;
+    new DataView(frame.buffer).setUint32(1, payload.length);
+    frame.set(payload, 5);
+    return withDeadline(this.#target.timeoutMs, this.#closed.signal, (signal) => this.#call(frame, signal));
   }
   #connect(): http2.ClientHttp2Session {
     const current = this.#session;
     if (current && !current.closed && !current.destroyed) return current;
-    const session = http2.connect(this.#target.url);
+    const tls = this.#tls;
+    const session = http2.connect(this.#target.url, tls ? { ca: tls.ca, cert: tls.cert, key: tls.key } : {});
+    this.#sessionError = undefined;
     // Without a listener a refused connection would be an uncaught error and end the process.
-    session.on("error", () => session.destroy());
+    session.on("error", (error) => {
+      this.#sessionError = error;
+      session.destroy();
+    });
     session.on("close", () => {
       if (this.#session === session) this.#session = undefined;
     });
     this.#session = session;
     return session;
   }
-  #call(body: Uint8Array, signal: AbortSignal): Promise<void> {
+  #call(frame: Uint8Array, signal: AbortSignal): Promise<void> {
     const where = `${this.#target.url}${GRPC_PATHS[this.#signal]}`;
     return new Promise<void>((resolve, reject) => {
       if (signal.aborted) {
@@ -148,6 +196,7 @@ class GrpcSender implements OtlpSender {
         "content-type": "application/grpc",
         te: "trailers",
         "grpc-timeout": `${Math.max(1, Math.ceil(this.#target.timeoutMs))}m`,
+        ...(this.#target.compression === "gzip" && { "grpc-encoding": "gzip" }),
         ...this.#target.headers,
       });
       const onAbort = () => {
@@ -173,7 +222,14 @@ class GrpcSender implements OtlpSender {
         readStatus(headers);
       });
       request.on("trailers", readStatus);
-      request.on("error", (cause: unknown) => fail(errorText(cause), true, cause));
+      request.on("error", (error: unknown) => {
+        // A stream cancelled because its session failed says little; the session's error (its cause) says why.
+        const cancelled = (error as { code?: unknown }).code === "ERR_HTTP2_STREAM_CANCEL";
+        const inner = cancelled && error instanceof Error ? error.cause : undefined;
+        const cause = this.#sessionError ?? (inner instanceof Error ? inner : error);
+        const reason = errorText(cause);
+        fail(reason, !isCertificateFailure(reason), cause);
+      });
       // The response message (partial success) is not needed, but it must be read for "end" to fire.
       request.on("data", () => {});
       request.on("end", () => {
@@ -182,11 +238,10 @@ class GrpcSender implements OtlpSender {
         fail(`gRPC status ${status}${message ? ` ${message}` : ""}`, RETRYABLE_GRPC.has(status));
       });
       request.on("close", () => {
-        if (!settled) fail("stream closed before the response", true);
+        if (settled) return;
+        const reason = this.#sessionError ? errorText(this.#sessionError) : "stream closed before the response";
+        fail(reason, !isCertificateFailure(reason), this.#sessionError);
       });
-      const frame = new Uint8Array(5 + body.length);
-      new DataView(frame.buffer).setUint32(1, body.length);
-      frame.set(body, 5);
       request.end(frame);
     });
   }
@@ -198,10 +253,14 @@ class GrpcSender implements OtlpSender {
   }
 }
 
+/** The error's message with its code, and the innermost cause's message when it adds something (fetch's). */
 function errorText(error: unknown): string {
-  if (error instanceof Error) {
-    const code = (error as { code?: unknown }).code;
-    return typeof code === "string" && !error.message.includes(code) ? `${error.message} (${code})` : error.message;
+  if (!(error instanceof Error)) return String(error);
+  const code = (error as { code?: unknown }).code;
+  let text = typeof code === "string" && !error.message.includes(code) ? `${error.message} (${code})` : error.message;
+  let inner = error.cause;
+  for (let depth = 0; inner instanceof Error && depth < 5; depth++, inner = inner.cause) {
+    if (!text.includes(inner.message)) text += `: ${inner.message}`;
   }
-  return String(error);
+  return text;
 }

@@ -30,12 +30,16 @@
  * Export settings (see `otlp_settings.ts`): `otlp_endpoint` is a base URL (`/v1/traces`, `/v1/metrics` appended
  * for HTTP); the protocol is `otlp_protocol` or OTEL_EXPORTER_OTLP_PROTOCOL, else gRPC for port 4317 (the seed's
  * example) and http/protobuf otherwise. Also honoured: OTEL_EXPORTER_OTLP_{TRACES_,METRICS_}{ENDPOINT,PROTOCOL,
- * HEADERS,TIMEOUT}, OTEL_RESOURCE_ATTRIBUTES, OTEL_METRIC_EXPORT_INTERVAL, OTEL_SDK_DISABLED,
- * OTEL_TRACES_EXPORTER=none, OTEL_METRICS_EXPORTER=none, and the SDK's own OTEL_BSP_* and OTEL_TRACES_SAMPLER.
+ * HEADERS,COMPRESSION,CERTIFICATE,CLIENT_CERTIFICATE,CLIENT_KEY,TIMEOUT,INSECURE} (and their `otlp_*` keys),
+ * OTEL_RESOURCE_ATTRIBUTES, OTEL_METRIC_EXPORT_INTERVAL, OTEL_SDK_DISABLED, OTEL_TRACES_EXPORTER=none,
+ * OTEL_METRICS_EXPORTER=none, and the SDK's own OTEL_BSP_* and OTEL_TRACES_SAMPLER. Certificate files are read at
+ * start; one that cannot be read is a `ConfigError` naming the setting and the file.
  *
  * gRPC is a unary call over `node:http2` written here (Deno implements `node:http2`; its `fetch` cannot speak
- * gRPC). The official `@opentelemetry/exporter-trace-otlp-grpc` (via `@grpc/grpc-js`) was checked to work under
- * Deno 2.9 too, but would add grpc-js and protobufjs to the dependencies for the same bytes on the wire.
+ * gRPC). The official exporters (`@opentelemetry/exporter-*-otlp-grpc` via `@grpc/grpc-js`, `-otlp-proto` via
+ * `node:https`) work under Deno 2.9 too, TLS, client certificates and gzip included, but cannot reach a TLS
+ * endpoint written as an IP address (Deno refuses the IP as TLS server name that grpc-js passes) and would add
+ * grpc-js and its protobuf loader to the dependencies.
  *
  * Logs: while tracing, every log line written inside a span carries `trace_id` and `span_id`.
  * @module
@@ -54,6 +58,7 @@ import { MeterProvider, type MetricReader, PeriodicExportingMetricReader } from 
 import { BasicTracerProvider, BatchSpanProcessor } from "@opentelemetry/sdk-trace-base";
 import denoJson from "../../deno.json" with { type: "json" };
 import { installContextManager } from "./_context.ts";
+import { readTlsFiles, type TlsMaterial } from "./_otlp_tls.ts";
 import type { TelemetrySection } from "./config.ts";
 import { healthResponse, HealthState } from "./health.ts";
 import { configureLogging, type Logger, parseLogLevel, rootLogger } from "./log.ts";
@@ -140,8 +145,8 @@ const EXPORT_WARNING_INTERVAL_MS = 60_000;
 /**
  * Starts telemetry as the section says: tracer and meter providers with OTLP exporters when `enabled`, the
  * Prometheus and health servers when their ports are set, trace ids in log lines when tracing. Throws
- * `ConfigError` for a malformed endpoint or protocol, and an `Error` naming the address when a port cannot be
- * bound; the collector is not contacted here.
+ * `ConfigError` for a malformed endpoint, protocol or compression and for a certificate file that cannot be read,
+ * and an `Error` naming the address when a port cannot be bound; the collector is not contacted here.
  */
 export async function startTelemetry(
   section: TelemetrySection,
@@ -151,7 +156,11 @@ export async function startTelemetry(
   if (options.configureLogging ?? true) applyLogSettings(section, logger);
   const settings = resolveExportSettings(section, options.env ?? processEnv());
   for (const warning of settings.warnings) logger.warn({}, warning);
-  const running = new RunningTelemetry(section, settings, logger, options.now, options.commit);
+  const tls = {
+    traces: settings.traces && await readTlsFiles(settings.traces.tls),
+    metrics: settings.metrics && await readTlsFiles(settings.metrics.tls),
+  };
+  const running = new RunningTelemetry(section, settings, tls, logger, options);
   try {
     await running.start();
   } catch (error) {
@@ -193,9 +202,9 @@ class RunningTelemetry implements Telemetry {
   constructor(
     section: TelemetrySection,
     settings: ExportSettings,
+    tls: Readonly<Record<Signal, TlsMaterial | undefined>>,
     logger: Logger,
-    now?: () => number,
-    commit?: string,
+    { now, commit }: StartTelemetryOptions,
   ) {
     this.#section = section;
     this.#settings = settings;
@@ -211,7 +220,7 @@ class RunningTelemetry implements Telemetry {
     const onResult = (signal: Signal, error: Error | undefined) => this.#onExportResult(signal, error);
 
     if (settings.traces) {
-      const exporter = new OtlpSpanExporter(settings.traces, { onResult });
+      const exporter = new OtlpSpanExporter(settings.traces, { onResult, tls: tls.traces });
       this.#exporters.push(exporter);
       this.#tracerProvider = new BasicTracerProvider({
         resource,
@@ -231,7 +240,7 @@ class RunningTelemetry implements Telemetry {
 
     const readers: MetricReader[] = [];
     if (settings.metrics) {
-      const exporter = new OtlpMetricExporter(settings.metrics, { onResult });
+      const exporter = new OtlpMetricExporter(settings.metrics, { onResult, tls: tls.metrics });
       this.#exporters.push(exporter);
       readers.push(
         new PeriodicExportingMetricReader({
@@ -277,6 +286,7 @@ class RunningTelemetry implements Telemetry {
       this.#logger.info({
         ...(traces ? { traces: traces.url, traces_protocol: traces.protocol } : {}),
         ...(metrics ? { metrics: metrics.url, metrics_protocol: metrics.protocol } : {}),
+        ...(traces?.compression === "gzip" || metrics?.compression === "gzip" ? { compression: "gzip" } : {}),
         ...(this.prometheusAddress
           ? { prometheus: `${this.prometheusAddress.hostname}:${this.prometheusAddress.port}` }
           : {}),

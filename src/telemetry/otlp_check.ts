@@ -1,11 +1,13 @@
 /**
  * `fs-data-sink check` for the OTLP export: each exported signal's endpoint gets an empty export request (a valid
- * `Export*ServiceRequest` with nothing in it) through the same transport, headers and protocol a run uses, so an
- * address, a path, a protocol or a header the collector refuses shows up before a run.
+ * `Export*ServiceRequest` with nothing in it) through the same transport, headers, protocol, compression and TLS
+ * files a run uses, so an address, a path, a protocol, a header, a certificate or a client certificate the collector
+ * refuses shows up before a run.
  * @module
  */
 import { checkFailure, type CheckResult } from "../core/check.ts";
 import { createSender } from "./_otlp_transport.ts";
+import { readTlsFiles } from "./_otlp_tls.ts";
 import type { TelemetrySection } from "./config.ts";
 import { type Env, resolveExportSettings, type Signal, type SignalExport } from "./otlp_settings.ts";
 
@@ -40,7 +42,14 @@ export async function checkOtlp(section: TelemetrySection, options: CheckOtlpOpt
 
 async function probeSignal(signal: Signal, target: SignalExport, timeoutMs: number | undefined): Promise<CheckResult> {
   const name = otlpCheckName(signal);
-  const sender = createSender(signal, { ...target, timeoutMs: Math.min(target.timeoutMs, timeoutMs ?? Infinity) });
+  let tls;
+  try {
+    tls = await readTlsFiles(target.tls);
+  } catch (error) {
+    return checkFailure(name, error);
+  }
+  const limited = { ...target, timeoutMs: Math.min(target.timeoutMs, timeoutMs ?? Infinity) };
+  const sender = createSender(signal, limited, tls);
   const body = target.protocol === "http/json" ? new TextEncoder().encode("{}") : new Uint8Array();
   try {
     await sender.send(body);
@@ -73,6 +82,24 @@ export function otlpFailure(name: string, error: unknown): CheckResult {
       name,
       cause,
       hint: "check telemetry.otlp_endpoint (OTEL_EXPORTER_OTLP_ENDPOINT) and that the collector runs",
+    };
+  }
+  if (/CertificateRequired|CERTIFICATE_REQUIRED|certificate required/i.test(chain)) {
+    return {
+      kind: "misconfigured",
+      name,
+      cause,
+      hint: "the collector asks for a client certificate: set telemetry.otlp_client_certificate and " +
+        "otlp_client_key (OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE, OTEL_EXPORTER_OTLP_CLIENT_KEY)",
+    };
+  }
+  if (/certificate|CERT_|UnknownIssuer|NotValidForName/i.test(chain)) {
+    return {
+      kind: "misconfigured",
+      name,
+      cause,
+      hint: "the collector's certificate is not trusted or names another host: set telemetry.otlp_certificate " +
+        "(OTEL_EXPORTER_OTLP_CERTIFICATE) to the PEM file of the CA that signed it, and use the name it was issued for",
     };
   }
   if (/HTTP (401|403)\b|gRPC status (7|16)\b/.test(cause)) {

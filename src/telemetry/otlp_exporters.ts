@@ -19,6 +19,7 @@ import type {
 } from "@opentelemetry/sdk-metrics";
 import type { ReadableSpan, SpanExporter } from "@opentelemetry/sdk-trace-base";
 import { createSender, type OtlpSender } from "./_otlp_transport.ts";
+import type { TlsMaterial } from "./_otlp_tls.ts";
 import { temporalityFor } from "./metrics.ts";
 import type { Signal, SignalExport } from "./otlp_settings.ts";
 
@@ -31,6 +32,8 @@ export interface OtlpExporterOptions {
   readonly onResult?: ExportListener;
   /** Replaces the network transport (tests of pure logic). Default: HTTP or gRPC per `target.protocol`. */
   readonly sender?: OtlpSender;
+  /** The PEM texts of `target.tls` (see `readTlsFiles`); default none: the default roots, no client certificate. */
+  readonly tls?: TlsMaterial;
 }
 
 /** Shared plumbing: encoding, in-flight tracking, result reporting. */
@@ -49,7 +52,7 @@ class OtlpExporterBase<T> {
     options: OtlpExporterOptions,
   ) {
     this.#signal = signal;
-    this.#sender = options.sender ?? createSender(signal, target);
+    this.#sender = options.sender ?? createSender(signal, target, options.tls);
     this.#serialize = serialize;
     this.#onResult = options.onResult ?? (() => {});
   }
