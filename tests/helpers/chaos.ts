@@ -3,7 +3,9 @@
  * `tests/chaos.ts` (`deno task chaos`, bigger): for one pipeline (Kafka -> S3, Redis stream -> HDFS, Redis list ->
  * local) records with unique ids are produced, the real CLI runs continuously and is killed with SIGKILL at moments
  * drawn from a seeded PRNG, each time while it is writing (after the first batch written since its start, plus a
- * random 0-1500 ms), and restarted; a one-shot run finishes the work. Everything written is then read back with
+ * random 0-1500 ms), and restarted; then one run lives through an outage of each of its servers (the source's, then
+ * the sink's, each stopped for a few seconds while the run reads or writes, then started again) and is stopped with
+ * SIGTERM; a one-shot run finishes the work. Everything written is then read back with
  * DuckDB (objects and HDFS files are downloaded first, without the sink's code) and must hold every id exactly once.
  * The seed and every kill are printed on stderr, so a failing run is repeated with `FSDS_CHAOS_SEED` or `--seed`.
  * @module
@@ -13,7 +15,7 @@ import { DeleteObjectsCommand, GetObjectCommand } from "@aws-sdk/client-s3";
 import { committedOffsets, createTopic, deleteTopics, jsonMessages, produce, uniqueName } from "../kafka_helpers.ts";
 import { addEntries, adminClient, pendingCount, uniqueKey } from "../redis_helpers.ts";
 import { readWithDuckDB } from "../readers/mod.ts";
-import { endpoints } from "../services/endpoints.ts";
+import { endpoints, type ServiceName, startService, stopService } from "../services/endpoints.ts";
 import { listKeysOf } from "../../src/sources/redis/lists.ts";
 import { LineSplitter } from "./sink_outage.ts";
 import { hdfsTree, rawS3Client, s3KeysUnder, webhdfs } from "./raw_stores.ts";
@@ -33,6 +35,10 @@ const MAX_KILL_DELAY_MS = 500;
 const BATCH_SIZE = 200;
 /** The Redis consumer group (the source's default). */
 const REDIS_GROUP = "fs-data-sink";
+/** How long each server of a pipeline is down in the outage run. */
+const OUTAGE_MS = 5000;
+/** After the outages, how long the run may take to write what was produced meanwhile. */
+const CATCH_UP_TIMEOUT_MS = 120_000;
 /** The Redis consumer name, stable across restarts so a restarted run finds its pending work. */
 const REDIS_CONSUMER = "chaos";
 
@@ -50,6 +56,8 @@ export interface ChaosOptions {
   readonly records: number;
   /** SIGKILLs before the final one-shot run. */
   readonly kills: number;
+  /** Run one continuous run through an outage of each server of the pipeline (default true). */
+  readonly outages?: boolean;
 }
 
 /** What {@linkcode runChaos} checked. */
@@ -91,6 +99,8 @@ export function seededRandom(seed: number): () => number {
 
 /** What a pipeline provides to the scenario. */
 interface Fixture {
+  /** The kit's servers the pipeline uses: its source's, then its sink's (none for a local folder). */
+  readonly servers: readonly ServiceName[];
   /** The configuration of the runs (continuous). */
   readonly config: Record<string, unknown>;
   /** The id column of the rows. */
@@ -129,7 +139,8 @@ export async function runChaos(pipeline: ChaosPipeline, options: ChaosOptions): 
     // The records arrive in one chunk per run (the last one for the final run), so every run starts with a
     // backlog; it is killed after its first durable batch and a random delay, in the middle of the next batches'
     // reads, encoding, writes and acknowledgements.
-    const chunk = Math.ceil(options.records / (options.kills + 1));
+    const outages = options.outages ?? true;
+    const chunk = Math.ceil(options.records / (options.kills + (outages ? 2 : 1)));
     for (let run = 0; run < options.kills; run++) {
       await produceRange(fixture, run * chunk, (run + 1) * chunk, options.records);
       const delay = Math.floor(random() * (MAX_KILL_DELAY_MS + 1));
@@ -140,7 +151,18 @@ export async function runChaos(pipeline: ChaosPipeline, options: ChaosOptions): 
       killDelaysMs.push(delay);
       writtenPerRun.push(written);
     }
-    await produceRange(fixture, options.kills * chunk, options.records, options.records);
+    let producedBefore = options.kills * chunk;
+    if (outages) {
+      const half = Math.ceil(chunk / 2);
+      await produceRange(fixture, producedBefore, producedBefore + half, options.records);
+      await outagesWhileRunning(configFile, fixture, {
+        label: `${pipeline} outage run`,
+        produceMeanwhile: () => produceRange(fixture, producedBefore + half, producedBefore + chunk, options.records),
+        expected: Math.min(options.records, producedBefore + chunk) - producedBefore,
+      });
+      producedBefore += chunk;
+    }
+    await produceRange(fixture, producedBefore, options.records, options.records);
     say(`${pipeline}: final one-shot run`);
     const final = await runOneShot(configFile);
     equal(final.code, 0, `the final one-shot run exits 0; its log ends:\n${final.tail}`);
@@ -257,6 +279,81 @@ async function killWhileWriting(configFile: string, options: KillOptions): Promi
   return written;
 }
 
+/** What {@linkcode outagesWhileRunning} does besides the outages. */
+interface OutageOptions {
+  /** Names the run on stderr. */
+  readonly label: string;
+  /** Produces more records while the sink's server is down (after the outages when the sink has none). */
+  readonly produceMeanwhile: () => Promise<void>;
+  /** Records the run should report durable (at least) before it is stopped. */
+  readonly expected: number;
+}
+
+/**
+ * Starts a continuous run and, after its first durable batch, stops each server of the pipeline in turn for
+ * `OUTAGE_MS` and starts it again (the source's while the run reads; the sink's while it has records to write, since
+ * more are produced meanwhile, or after the outage for a local sink); once the run has written what was produced it is stopped with SIGTERM and must exit 0.
+ */
+async function outagesWhileRunning(configFile: string, fixture: Fixture, options: OutageOptions): Promise<void> {
+  const child = spawnCli(configFile, []);
+  const tail = new Tail();
+  let written = 0;
+  let exited = false;
+  const reading = (async () => {
+    const lines = child.stderr.pipeThrough(new TextDecoderStream()).pipeThrough(new LineSplitter());
+    for await (const line of lines) {
+      tail.push(line);
+      const wrote = WROTE_BATCH.exec(line);
+      if (wrote) written += Number(wrote[1]);
+    }
+  })();
+  child.status.then(() => exited = true);
+  const down = new Set<ServiceName>();
+  try {
+    const started = Date.now();
+    while (written === 0) {
+      if (exited || Date.now() - started > FIRST_BATCH_TIMEOUT_MS) {
+        throw new Error(`${options.label}: no batch written before the outages; the log ends:
+${tail}`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    const servers = fixture.servers;
+    for (const [i, server] of servers.entries()) {
+      say(`${options.label}: ${server} down for ${OUTAGE_MS} ms (${written} records durable so far)`);
+      await stopService(server);
+      down.add(server);
+      // The source is up again while the sink is down: the run reads what is produced then and cannot write it.
+      if (i === 1) await options.produceMeanwhile();
+      await new Promise((resolve) => setTimeout(resolve, OUTAGE_MS));
+      await startService(server);
+      down.delete(server);
+      if (exited) {
+        throw new Error(`${options.label}: the run exited during the ${server} outage:
+${tail}`);
+      }
+    }
+    if (servers.length === 1) await options.produceMeanwhile();
+    const deadline = Date.now() + CATCH_UP_TIMEOUT_MS;
+    while (written < options.expected && !exited && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    child.kill("SIGTERM");
+    const status = await child.status;
+    await reading;
+    say(`${options.label}: stopped with SIGTERM, exit ${status.code}, ${written} records durable`);
+    equal(status.code, 0, `${options.label} exits 0 after the outages; its log ends:\n${tail}`);
+    assert(written >= options.expected, `${options.label} wrote what was produced (${written} of ${options.expected})`);
+  } finally {
+    for (const server of down) await startService(server);
+    if (!exited) {
+      child.kill("SIGKILL");
+      await child.status;
+    }
+    await reading.catch(() => {});
+  }
+}
+
 /** The final `--until-caught-up` run, bounded in time. */
 async function runOneShot(configFile: string): Promise<{ code: number; tail: string }> {
   const child = spawnCli(configFile, ["--until-caught-up"], AbortSignal.timeout(ONE_SHOT_TIMEOUT_MS));
@@ -298,6 +395,7 @@ async function kafkaToS3(records: number): Promise<Fixture> {
   const prefix = `chaos/${topic}`;
   const s3 = endpoints().s3;
   return {
+    servers: ["kafka", "s3"],
     config: {
       source: {
         type: "kafka",
@@ -392,6 +490,7 @@ function redisStreamToHdfs(): Fixture {
   const { url, user, home } = endpoints().hdfs;
   const base = `${home}/chaos-${crypto.randomUUID().slice(0, 8)}`;
   return {
+    servers: ["redis", "hdfs"],
     config: {
       source: redisSource({ stream_keys: [stream], payload_field: "data" }),
       sink: { type: "hdfs", url, user, base_path: base },
@@ -457,6 +556,7 @@ function redisListToLocal(dir: string): Fixture {
   const list = uniqueKey("chaos-list");
   const out = `${dir}/out`;
   return {
+    servers: ["redis"],
     config: {
       source: redisSource({ list_keys: [list] }),
       sink: { type: "local", path: out },
