@@ -93,3 +93,35 @@ Deno.test("FileSource hands a lone value between records over as an error, so th
   assert(messages[1]!.error !== undefined, "the lone value is an error for the pipeline's policy");
   await Deno.remove(dir, { recursive: true });
 });
+
+Deno.test("FileSource.progress() counts the records handed out and the bytes read of each file's size", async () => {
+  const root = await Deno.makeTempDir();
+  try {
+    const lines = Array.from({ length: 500 }, (_, i) => JSON.stringify({ i, pad: "x".repeat(100) })).join("\n") + "\n";
+    await Deno.writeTextFile(`${root}/a.ndjson`, lines);
+    await Deno.writeTextFile(`${root}/b.ndjson`, '{"i":1}\n{"i":2}\n');
+    const source = new FileSource(fileSourceSchema.parse({ type: "file", path: `${root}/*.ndjson` }), {
+      untilCaughtUp: true,
+      log: quiet,
+    });
+    await source.connect();
+    const size = new TextEncoder().encode(lines).length;
+    assertEquals(source.progress(), [
+      { label: "file", name: "a.ndjson", done: 0, total: null, lag: null, bytes: { done: 0, total: size } },
+      { label: "file", name: "b.ndjson", done: 0, total: null, lag: null, bytes: { done: 0, total: 16 } },
+    ]);
+    const first = await source.read({ maxMessages: 100, maxWaitMs: 1000, signal: new AbortController().signal });
+    assert(first.kind === "messages");
+    const during = source.progress()[0]!;
+    assertEquals(during.done, 100);
+    assert(during.bytes!.done > 0 && during.bytes!.done <= size, `bytes read so far: ${during.bytes!.done}`);
+    await readAll(source);
+    await source.close();
+    assertEquals(source.progress().map((p) => [p.name, p.done, p.bytes]), [
+      ["a.ndjson", 500, { done: size, total: size }],
+      ["b.ndjson", 2, { done: 16, total: 16 }],
+    ]);
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
