@@ -94,7 +94,13 @@ export function startProgress(snapshot: () => readonly SourceProgress[], options
 
 function startBars(tracked: Tracked, terminal: ProgressTerminal, refreshMs: number): ProgressDisplay {
   const bars = new TerminalBars(terminal);
-  const draw = () => bars.draw(barLines(tracked.sample(), bars.maxRows));
+  const draw = () => {
+    try {
+      bars.draw(barLines(tracked.sample(), bars.maxRows));
+    } catch {
+      // A terminal that cannot take a frame now gets the next one; a display must never break the run.
+    }
+  };
   const unroute = routeLogLines((line) => bars.printAbove(line));
   draw();
   const timer = setInterval(draw, refreshMs);

@@ -17,6 +17,11 @@ export interface ProgressInputs {
   readonly doneByStream: ReadonlyMap<string, number>;
   /** One-shot run: totals are the records up to the end offsets at start; continuous runs show the lag instead. */
   readonly oneShot: boolean;
+  /**
+   * One-shot: every assigned partition was read up to its end and all of it handed to the pipeline. The totals are
+   * then the records delivered: offsets that held no record (transaction markers, compacted gaps) are not waited for.
+   */
+  readonly caughtUp?: boolean;
   /** Committed lag per assigned stream (`Source.lag()`); streams left out count as unknown. */
   readonly lags: ReadonlyMap<string, number>;
 }
@@ -24,7 +29,7 @@ export interface ProgressInputs {
 /**
  * Progress per topic that has assigned partitions or delivered records, in the order of `topics`: records handed
  * to the pipeline, in one-shot runs the records to read from the start points up to the end offsets at start (the
- * total), in continuous runs the committed lag of its assigned partitions. Pure.
+ * total; once caught up, the records delivered), in continuous runs the committed lag of its assigned partitions. Pure.
  */
 export function progressSnapshot(inputs: ProgressInputs): SourceProgress[] {
   const byTopic = new Map<string, { total: number; partitions: number; lag: number | null }>();
@@ -44,11 +49,12 @@ export function progressSnapshot(inputs: ProgressInputs): SourceProgress[] {
   return inputs.topics.filter((topic) => byTopic.has(topic) || doneByTopic.has(topic)).map((topic) => {
     const entry = byTopic.get(topic);
     const partitions = entry?.partitions ?? 0;
+    const done = doneByTopic.get(topic) ?? 0;
     return {
       label: "topic",
       name: topic,
-      done: doneByTopic.get(topic) ?? 0,
-      total: inputs.oneShot ? entry?.total ?? 0 : null,
+      done,
+      total: inputs.oneShot ? (inputs.caughtUp ? done : entry?.total ?? 0) : null,
       lag: inputs.oneShot ? null : entry?.lag ?? null,
       note: `${partitions} ${partitions === 1 ? "partition" : "partitions"}`,
     };

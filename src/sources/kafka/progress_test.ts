@@ -38,3 +38,16 @@ Deno.test("progressSnapshot() continuous: no total, the committed lag summed per
     ["trades", 0, null, null],
   ]);
 });
+
+Deno.test("progressSnapshot() one-shot, caught up: the total is what was delivered (offsets without records skipped)", () => {
+  // 3 of orders' 100 offsets held transaction markers: 97 records were all there was.
+  const snapshot = progressSnapshot({
+    topics: ["orders"],
+    trackers: trackers().slice(0, 2),
+    doneByStream: new Map([["orders+0", 48], ["orders+1", 49]]),
+    oneShot: true,
+    caughtUp: true,
+    lags: new Map(),
+  });
+  assert.deepEqual(snapshot.map((s) => [s.done, s.total]), [[97, 97]]);
+});

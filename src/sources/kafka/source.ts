@@ -670,6 +670,7 @@ export class KafkaSource implements Source {
       trackers: this.#trackers.values(),
       doneByStream: this.#doneByStream,
       oneShot: this.#untilCaughtUp,
+      caughtUp: this.#untilCaughtUp && this.#caughtUp(),
       lags: this.#untilCaughtUp ? new Map() : this.#lag.lags(),
     });
   }
