@@ -5,9 +5,9 @@
  * Gzip-compressed requests (`Content-Encoding: gzip`, or a gRPC message with the compressed flag under
  * `grpc-encoding: gzip`) are decoded and marked as such.
  *
- * With `tls`, one `node:http2` TLS server answers both (HTTP requests arrive over HTTP/2, as `fetch` negotiates it),
+ * With `tls`, both are `node:http2` TLS servers (the HTTP one also takes HTTP/1.1, for clients on `node:https`),
  * optionally requiring a client certificate signed by a given CA; the subject of the certificate a client
- * presented is recorded with each request.
+ * presented is recorded with each request. Mode `discard` answers without decoding (benchmarks).
  * @module
  */
 import http2 from "node:http2";
@@ -55,6 +55,8 @@ export interface ReceivedRequest {
   readonly decodedBytes: number;
   /** Common name of the client certificate presented over TLS, if any. */
   readonly clientCertificate?: string;
+  /** HTTP version of an OTLP/HTTP request over TLS ("1.1" or "2.0"); unknown over plaintext. */
+  readonly httpVersion?: string;
 }
 
 /** TLS of the receiver: PEM texts. */
@@ -76,13 +78,15 @@ export type ReceiverMode =
   /** Decode and answer success. */
   | "ok"
   /** Accept the request and never answer (a stuck collector). */
-  | "hang";
+  | "hang"
+  /** Record the request and answer success without decoding its content (benchmarks of the sender). */
+  | "discard";
 
 /** A running receiver. */
 export interface OtlpReceiver {
   /** Base URL of the OTLP/HTTP server, e.g. `http://127.0.0.1:41234` (`https://` with TLS). */
   readonly httpUrl: string;
-  /** Base URL of the OTLP/gRPC server (plaintext HTTP/2; with TLS the same server as `httpUrl`). */
+  /** Base URL of the OTLP/gRPC server, e.g. `http://127.0.0.1:41235` (HTTP/2; `https://` with TLS). */
   readonly grpcUrl: string;
   /** TLS handshakes the server refused (an untrusted or missing client certificate, a client that gave up). */
   readonly tlsErrors: string[];
@@ -111,7 +115,12 @@ export async function startReceiver(mode: ReceiverMode = "ok", options: Receiver
   };
 
   /** Records and decodes one OTLP/HTTP request; the response status, or undefined when hanging. */
-  const httpRequest = (path: string, headers: Record<string, string>, raw: Uint8Array, clientCertificate?: string) => {
+  const httpRequest = (
+    path: string,
+    headers: Record<string, string>,
+    raw: Uint8Array,
+    tls?: { clientCertificate?: string; httpVersion: string },
+  ) => {
     const contentType = headers["content-type"] ?? "";
     const gzip = headers["content-encoding"] === "gzip";
     const body = gzip ? new Uint8Array(gunzipSync(raw)) : raw;
@@ -123,12 +132,17 @@ export async function startReceiver(mode: ReceiverMode = "ok", options: Receiver
       gzip,
       receivedBytes: raw.length,
       decodedBytes: body.length,
-      clientCertificate,
+      ...tls,
     });
-    if (mode !== "hang") ingest(path, body, contentType.includes("json"));
+    if (mode === "ok") ingest(path, body, contentType.includes("json"));
   };
 
-  /** Serves one HTTP/2 stream: gRPC by its content type, else OTLP/HTTP (TLS only). */
+  const clientName = (socket: unknown): string | undefined => {
+    const name: unknown = (socket as TLSSocket | undefined)?.getPeerCertificate?.()?.subject?.CN;
+    return typeof name === "string" && name !== "" ? name : undefined;
+  };
+
+  /** Serves one OTLP/gRPC call. */
   const onStream = (stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders) => {
     const chunks: Uint8Array[] = [];
     stream.on("data", (chunk: Uint8Array) => chunks.push(chunk));
@@ -137,18 +151,8 @@ export async function startReceiver(mode: ReceiverMode = "ok", options: Receiver
       const path = String(headers[":path"]);
       const flat: Record<string, string> = {};
       for (const [k, v] of Object.entries(headers)) if (typeof v === "string") flat[k] = v;
-      const socket = stream.session?.socket as TLSSocket | undefined;
-      const name: unknown = socket?.getPeerCertificate?.()?.subject?.CN;
-      const clientCertificate = typeof name === "string" && name !== "" ? name : undefined;
+      const clientCertificate = clientName(stream.session?.socket);
       const body = concat(chunks);
-      if (!String(headers["content-type"]).startsWith("application/grpc")) {
-        httpRequest(path, flat, body, clientCertificate);
-        if (mode === "hang") return;
-        const json = String(headers["content-type"]).includes("json");
-        stream.respond({ ":status": 200, "content-type": json ? "application/json" : "application/x-protobuf" });
-        stream.end(json ? "{}" : new Uint8Array(0));
-        return;
-      }
       const length = body.length >= 5 ? new DataView(body.buffer, body.byteOffset).getUint32(1) : 0;
       const gzip = body[0] === 1;
       const message = body.subarray(5, 5 + length);
@@ -164,7 +168,7 @@ export async function startReceiver(mode: ReceiverMode = "ok", options: Receiver
         clientCertificate,
       });
       if (mode === "hang") return;
-      ingest(path, decoded, false);
+      if (mode === "ok") ingest(path, decoded, false);
       stream.respond({ ":status": 200, "content-type": "application/grpc" }, { waitForTrailers: true });
       stream.on("wantTrailers", () => stream.sendTrailers({ "grpc-status": "0" }));
       stream.end(new Uint8Array([0, 0, 0, 0, 0]));
@@ -172,9 +176,16 @@ export async function startReceiver(mode: ReceiverMode = "ok", options: Receiver
   };
 
   const tls = options.tls;
-  let httpServer: Deno.HttpServer<Deno.NetAddr> | undefined;
+  const tlsOptions = tls && {
+    cert: tls.cert,
+    key: tls.key,
+    ...(tls.clientCa && { ca: tls.clientCa, requestCert: true, rejectUnauthorized: true }),
+  };
   const abort = new AbortController();
-  if (!tls) {
+  const sessions = new Set<http2.ServerHttp2Session>();
+  const sockets = new Set<{ destroy(): void }>();
+  let httpServer: Deno.HttpServer<Deno.NetAddr> | http2.Http2SecureServer;
+  if (!tlsOptions) {
     httpServer = Deno.serve(
       { hostname: "127.0.0.1", port: 0, signal: abort.signal, onListen: () => {} },
       async (req) => {
@@ -189,29 +200,51 @@ export async function startReceiver(mode: ReceiverMode = "ok", options: Receiver
           : new Response(new Uint8Array(0), { headers: { "content-type": "application/x-protobuf" } });
       },
     );
+  } else {
+    const server = http2.createSecureServer({ ...tlsOptions, allowHTTP1: true });
+    server.on("tlsClientError", (error: Error) => tlsErrors.push(error.message));
+    server.on("session", (session) => {
+      sessions.add(session);
+      session.on("close", () => sessions.delete(session));
+    });
+    // HTTP/1.1 connections (node:https clients) are not sessions; they are ended with the server.
+    server.on("secureConnection", (socket) => {
+      sockets.add(socket);
+      socket.on("close", () => sockets.delete(socket));
+    });
+    server.on("request", (req: http2.Http2ServerRequest, res: http2.Http2ServerResponse) => {
+      const chunks: Uint8Array[] = [];
+      req.on("data", (chunk: Uint8Array) => chunks.push(chunk));
+      req.on("end", () => {
+        const headers: Record<string, string> = {};
+        for (const [k, v] of Object.entries(req.headers)) if (typeof v === "string") headers[k] = v;
+        const tlsInfo = { clientCertificate: clientName(req.socket), httpVersion: req.httpVersion };
+        httpRequest(req.url.split("?")[0]!, headers, concat(chunks), tlsInfo);
+        if (mode === "hang") return;
+        const json = (headers["content-type"] ?? "").includes("json");
+        res.writeHead(200, { "content-type": json ? "application/json" : "application/x-protobuf" });
+        res.end(json ? "{}" : new Uint8Array(0));
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => resolve()));
+    httpServer = server;
   }
 
-  // No "request" listener: with one, Deno's http2 compatibility layer loses the gRPC trailers of TLS streams.
-  const grpcServer = tls
-    ? http2.createSecureServer({
-      cert: tls.cert,
-      key: tls.key,
-      ...(tls.clientCa && { ca: tls.clientCa, requestCert: true, rejectUnauthorized: true }),
-    })
-    : http2.createServer();
+  // No "request" listener here: with one, Deno's http2 compatibility layer loses the gRPC trailers of TLS streams.
+  const grpcServer = tlsOptions ? http2.createSecureServer(tlsOptions) : http2.createServer();
   grpcServer.on("tlsClientError", (error: Error) => tlsErrors.push(error.message));
-  const grpcSessions = new Set<http2.ServerHttp2Session>();
   grpcServer.on("session", (session) => {
-    grpcSessions.add(session);
-    session.on("close", () => grpcSessions.delete(session));
+    sessions.add(session);
+    session.on("close", () => sessions.delete(session));
   });
   grpcServer.on("stream", onStream);
   await new Promise<void>((resolve) => grpcServer.listen(0, "127.0.0.1", () => resolve()));
   const grpcPort = (grpcServer.address() as { port: number }).port;
   const grpcUrl = `${tls ? "https" : "http"}://127.0.0.1:${grpcPort}`;
 
+  const httpPort = "addr" in httpServer ? httpServer.addr.port : (httpServer.address() as { port: number }).port;
   return {
-    httpUrl: httpServer ? `http://127.0.0.1:${httpServer.addr.port}` : grpcUrl,
+    httpUrl: `${tls ? "https" : "http"}://127.0.0.1:${httpPort}`,
     grpcUrl,
     tlsErrors,
     spans,
@@ -227,8 +260,13 @@ export async function startReceiver(mode: ReceiverMode = "ok", options: Receiver
     async close() {
       for (const release of hanging) release();
       abort.abort();
-      await httpServer?.finished;
-      for (const session of grpcSessions) session.destroy();
+      for (const session of sessions) session.destroy();
+      for (const socket of sockets) socket.destroy();
+      if ("finished" in httpServer) await httpServer.finished;
+      else {
+        const server = httpServer;
+        await new Promise<void>((resolve) => server.close(() => resolve()));
+      }
       await new Promise<void>((resolve) => grpcServer.close(() => resolve()));
     },
   };
