@@ -60,9 +60,14 @@ function encodeBody(target: SignalExport, body: Uint8Array): Uint8Array {
   return target.compression === "gzip" ? gzipSync(body) : body;
 }
 
-/** Certificate failures do not heal by retrying: an untrusted or mismatched certificate, a refused client. */
-function isCertificateFailure(text: string): boolean {
-  return /certificate|CERT_|UnknownIssuer|NotValidForName|handshake/i.test(text);
+/**
+ * TLS failures do not heal by retrying: an untrusted or mismatched certificate, a refused client, TLS spoken to a
+ * plaintext server.
+ */
+function isTlsFailure(text: string): boolean {
+  return /certificate|CERT_|UnknownIssuer|NotValidForName|handshake|InvalidContentType|wrong version number/i.test(
+    text,
+  );
 }
 
 /** Runs `attempt` with retries until it succeeds, fails for good, or the deadline of `timeoutMs` passes. */
@@ -115,7 +120,7 @@ class HttpSender implements OtlpSender {
       });
     } catch (cause) {
       const reason = signal.aborted ? "timed out or cancelled" : errorText(cause);
-      const retryable = !isCertificateFailure(reason);
+      const retryable = !isTlsFailure(reason);
       throw new OtlpSendError(`Cannot export to "${this.#target.url}": ${reason}`, { retryable, cause });
     }
     // The body is read so the connection can be reused; its content (partial success) is not needed.
@@ -228,7 +233,7 @@ class GrpcSender implements OtlpSender {
         const inner = cancelled && error instanceof Error ? error.cause : undefined;
         const cause = this.#sessionError ?? (inner instanceof Error ? inner : error);
         const reason = errorText(cause);
-        fail(reason, !isCertificateFailure(reason), cause);
+        fail(reason, !isTlsFailure(reason), cause);
       });
       // The response message (partial success) is not needed, but it must be read for "end" to fire.
       request.on("data", () => {});
@@ -240,7 +245,7 @@ class GrpcSender implements OtlpSender {
       request.on("close", () => {
         if (settled) return;
         const reason = this.#sessionError ? errorText(this.#sessionError) : "stream closed before the response";
-        fail(reason, !isCertificateFailure(reason), this.#sessionError);
+        fail(reason, !isTlsFailure(reason), this.#sessionError);
       });
       request.end(frame);
     });

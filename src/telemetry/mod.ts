@@ -38,7 +38,7 @@
  * gRPC is a unary call over `node:http2` written here (Deno implements `node:http2`; its `fetch` cannot speak
  * gRPC). The official exporters (`@opentelemetry/exporter-*-otlp-grpc` via `@grpc/grpc-js`, `-otlp-proto` via
  * `node:https`) work under Deno 2.9 too, TLS, client certificates and gzip included, but measured never cheaper per
- * export (`tests/bench/otlp_export_bench.ts`: equal within noise for 512-span gRPC batches, 20-40% more CPU for
+ * export (`tests/bench/otlp_export_bench.ts`: equal within noise for 512-span gRPC batches, 15-40% more CPU for
  * small gRPC batches, up to 6x for HTTP over TLS), cannot reach a TLS endpoint written as an IP address (Deno
  * refuses the IP as TLS server name that grpc-js passes) and would add grpc-js and its protobuf loader.
  *

@@ -62,7 +62,8 @@ async function probeSignal(signal: Signal, target: SignalExport, timeoutMs: numb
 }
 
 /**
- * The failed result of an export: a refused connection or an unknown host, and the collector's "unauthenticated",
+ * The failed result of an export: a refused connection or an unknown host, TLS to a plaintext collector, an
+ * untrusted collector certificate or a missing client certificate, and the collector's "unauthenticated",
  * "forbidden", "not found" or "unimplemented" answers are configuration faults; timeouts and server errors failures.
  */
 export function otlpFailure(name: string, error: unknown): CheckResult {
@@ -82,6 +83,15 @@ export function otlpFailure(name: string, error: unknown): CheckResult {
       name,
       cause,
       hint: "check telemetry.otlp_endpoint (OTEL_EXPORTER_OTLP_ENDPOINT) and that the collector runs",
+    };
+  }
+  if (/InvalidContentType|wrong version number|WRONG_VERSION_NUMBER/i.test(chain)) {
+    return {
+      kind: "misconfigured",
+      name,
+      cause,
+      hint: "the collector speaks plaintext, not TLS: write the endpoint with http:// (a gRPC endpoint without a " +
+        "scheme is TLS unless telemetry.otlp_insecure / OTEL_EXPORTER_OTLP_INSECURE is true)",
     };
   }
   if (/CertificateRequired|CERTIFICATE_REQUIRED|certificate required/i.test(chain)) {

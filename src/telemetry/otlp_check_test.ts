@@ -47,3 +47,20 @@ Deno.test("otlpFailure() tells timeouts and server errors (failed) from wrong se
   ].map((message) => otlpFailure("otlp traces", new Error(message)).kind);
   assertEquals(kinds, ["failed", "failed", "misconfigured", "misconfigured", "misconfigured"]);
 });
+
+Deno.test("otlpFailure() names TLS faults as configuration, each with the setting to fix", () => {
+  const hint = (message: string) => {
+    const result = otlpFailure("otlp traces", new Error(message));
+    return result.kind === "misconfigured" ? result.hint : `not misconfigured: ${result.kind}`;
+  };
+  const plaintext = hint('Cannot export to "x": received corrupt message of type InvalidContentType');
+  assertEquals(plaintext?.includes("otlp_insecure"), true, plaintext);
+  const untrusted = hint(
+    'Cannot export to "x": self-signed certificate in certificate chain (SELF_SIGNED_CERT_IN_CHAIN)',
+  );
+  assertEquals(untrusted?.includes("telemetry.otlp_certificate"), true, untrusted);
+  const fetchUntrusted = hint('Cannot export to "x": fetch failed: invalid peer certificate: UnknownIssuer');
+  assertEquals(fetchUntrusted?.includes("telemetry.otlp_certificate"), true, fetchUntrusted);
+  const noClient = hint('Cannot export to "x": received fatal alert: CertificateRequired');
+  assertEquals(noClient?.includes("otlp_client_certificate"), true, noClient);
+});
