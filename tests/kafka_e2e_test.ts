@@ -369,67 +369,48 @@ Deno.test(
   },
 );
 
+/**
+ * One batch of 100 records (offsets 0..99) is written and committed; then, with the tool stopped, the topic is deleted
+ * and recreated with `fresh` records, which start at offset 0 again like the old batch. The second one-shot run must
+ * write every new record once and keep the earlier file, with a warning.
+ */
+async function recreatedWhileStopped(fresh: number): Promise<void> {
+  const dir = await Deno.makeTempDir({ prefix: "fsds-kafka-e2e-" });
+  const topic = await createTopic("recreated", 1);
+  const group = uniqueName("group");
+  try {
+    await produce(topic, jsonMessages(100, 1));
+    const file = await writeConfig(dir, { topics: [topic], group_id: group, batch_size: 1000 });
+    const first = await runOnce(file);
+    assert.equal(first.code, 0, first.stderr);
+    assert.equal((await readRows(`${dir}/out`)).length, 100, "one batch, offsets 0..99");
+    await recreateTopic(topic, 1);
+    await produce(topic, jsonMessages(fresh, 1, 1000));
+    const second = await runOnce(file);
+    assert.equal(second.code, 0, second.stderr);
+    const rows = await readRows(`${dir}/out`);
+    const written = rows.filter((row) => Number(row.n) >= 1000).map((row) => Number(row.n)).sort((a, b) => a - b);
+    assert.deepEqual(written, Array.from({ length: fresh }, (_, i) => 1000 + i), `the ${fresh} new records, once each`);
+    assert.equal(rows.length, 100 + fresh, "the earlier incarnation's file is kept");
+    assert.deepEqual(await committedOffsets(group, topic), { 0: fresh });
+    assert.match(second.stderr, /deleted and recreated since the last batch|ends past the end/, "a warning says so");
+  } finally {
+    await deleteTopics(topic);
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
 Deno.test(
   "kafka to local: a topic recreated with fewer records than its last batch is written, not taken as durable",
   opts,
-  async () => {
-    const dir = await Deno.makeTempDir({ prefix: "fsds-kafka-e2e-" });
-    const topic = await createTopic("recreated", 1);
-    const group = uniqueName("group");
-    try {
-      await produce(topic, jsonMessages(100, 1));
-      const file = await writeConfig(dir, { topics: [topic], group_id: group, batch_size: 1000 });
-      const first = await runOnce(file);
-      assert.equal(first.code, 0, first.stderr);
-      assert.equal((await readRows(`${dir}/out`)).length, 100, "one batch, offsets 0..99");
-      // Stopped, the topic deleted and recreated with 10 records: they start at offset 0 again, like the old batch.
-      await recreateTopic(topic, 1);
-      await produce(topic, jsonMessages(10, 1, 1000));
-      const second = await runOnce(file);
-      assert.equal(second.code, 0, second.stderr);
-      const rows = await readRows(`${dir}/out`);
-      const fresh = rows.filter((row) => Number(row.n) >= 1000).map((row) => Number(row.n)).sort((a, b) => a - b);
-      assert.deepEqual(fresh, Array.from({ length: 10 }, (_, i) => 1000 + i), "the 10 new records, once each");
-      assert.equal(rows.length, 110, "the earlier incarnation's file is kept");
-      assert.deepEqual(await committedOffsets(group, topic), { 0: 10 });
-      assert.match(second.stderr, /deleted and recreated since the last batch|ends past the end/, "a warning says so");
-    } finally {
-      await deleteTopics(topic);
-      await Deno.remove(dir, { recursive: true });
-    }
-  },
+  () => recreatedWhileStopped(10),
 );
 
 Deno.test(
   "kafka to local: a topic recreated while stopped with more records than its last batch is written in full",
   opts,
-  async () => {
-    const dir = await Deno.makeTempDir({ prefix: "fsds-kafka-e2e-" });
-    const topic = await createTopic("recreated-more", 1);
-    const group = uniqueName("group");
-    try {
-      await produce(topic, jsonMessages(100, 1));
-      const file = await writeConfig(dir, { topics: [topic], group_id: group, batch_size: 1000 });
-      const first = await runOnce(file);
-      assert.equal(first.code, 0, first.stderr);
-      assert.equal((await readRows(`${dir}/out`)).length, 100, "one batch, offsets 0..99");
-      // Stopped, the topic deleted and recreated with 150 records: offsets 0..99 look like the old batch again and
-      // the end is past it; only the topic id tells the incarnations apart.
-      await recreateTopic(topic, 1);
-      await produce(topic, jsonMessages(150, 1, 1000));
-      const second = await runOnce(file);
-      assert.equal(second.code, 0, second.stderr);
-      const rows = await readRows(`${dir}/out`);
-      const fresh = rows.filter((row) => Number(row.n) >= 1000).map((row) => Number(row.n)).sort((a, b) => a - b);
-      assert.deepEqual(fresh, Array.from({ length: 150 }, (_, i) => 1000 + i), "the 150 new records, once each");
-      assert.equal(rows.length, 250, "the earlier incarnation's file is kept");
-      assert.deepEqual(await committedOffsets(group, topic), { 0: 150 });
-      assert.match(second.stderr, /deleted and recreated since the last batch \(new topic id\)/, "a warning says so");
-    } finally {
-      await deleteTopics(topic);
-      await Deno.remove(dir, { recursive: true });
-    }
-  },
+  // Offsets 0..99 look like the old batch again and the end is past it: only the topic id tells them apart.
+  () => recreatedWhileStopped(150),
 );
 
 Deno.test(

@@ -264,67 +264,59 @@ Deno.test("kafka source reads topics chosen by pattern with exclusions", opts, a
   }
 });
 
-Deno.test("kafka source detects a topic deleted and recreated mid-run and reads it from its start", opts, async () => {
-  const topic = await createTopic("recreate", 1);
+/**
+ * A source reads `before` records of a topic with `partitions` partitions; the topic is deleted and recreated and
+ * refilled with `after` records before the source fetches again. Each partition must be read from its new start
+ * (positions 0.., payloads from 100), one reset per partition, and commits below the old offsets are accepted.
+ */
+async function recreatedMidRun(partitions: number, before: number, after: number): Promise<void> {
+  const topic = await createTopic("recreate", partitions);
   const group = uniqueName("group");
   const source = makeSource({ topics: [topic], group_id: group });
   try {
-    await produce(topic, jsonMessages(10, 1));
+    await produce(topic, jsonMessages(before, partitions));
     await source.connect();
-    assert.equal((await drain(source, { limit: 10 })).length, 10);
-    await recreateTopic(topic, 1);
-    await produce(topic, jsonMessages(3, 1, 100));
-    const again = await drain(source, { limit: 3, idleLimit: 100 });
-    assert.deepEqual(again.map((m) => [Number(m.position), payload(m)]), [[0, { n: 100 }], [1, { n: 101 }], [2, {
-      n: 102,
-    }]]);
-    assert.equal(source.stats.resets, 1);
-    assert.deepEqual(await committedOffsets(group, topic), { 0: 3 }, "commits below the old offset are accepted");
+    assert.equal((await drain(source, { limit: before })).length, before);
+    await recreateTopic(topic, partitions);
+    await produce(topic, jsonMessages(after, partitions, 100));
+    const again = await drain(source, { limit: after, idleLimit: 100 });
+    const perPartition = after / partitions;
+    for (let partition = 0; partition < partitions; partition++) {
+      const messages = again.filter((m) => m.stream === `${topic}+${partition}`);
+      assert.deepEqual(
+        messages.map((m) => Number(m.position)),
+        [...Array(perPartition).keys()],
+        `partition ${partition}`,
+      );
+    }
+    const values = again.map((m) => (payload(m) as { n: number }).n).sort((a, b) => a - b);
+    assert.deepEqual(values, Array.from({ length: after }, (_, i) => 100 + i), "the new records, once each");
+    assert.equal(source.stats.resets, partitions, "one reset per partition");
+    const committed = await committedOffsets(group, topic);
+    assert.deepEqual(committed, Object.fromEntries([...Array(partitions).keys()].map((p) => [p, perPartition])));
   } finally {
     await source.close();
     await deleteTopics(topic);
   }
-});
+}
+
+Deno.test(
+  "kafka source detects a topic deleted and recreated mid-run and reads it from its start",
+  opts,
+  () => recreatedMidRun(1, 10, 3),
+);
 
 Deno.test(
   "kafka source sees a topic recreated with more records than it had read (new topic id) and skips none",
   opts,
-  async () => {
-    const topic = await createTopic("recreate-more", 2);
-    const group = uniqueName("group");
-    const source = makeSource({ topics: [topic], group_id: group });
-    try {
-      await produce(topic, jsonMessages(10, 2));
-      await source.connect();
-      assert.equal((await drain(source, { limit: 10 })).length, 10);
-      // Recreated and refilled past the old positions (5 per partition) before the source fetches again: offsets
-      // alone cannot tell, the topic id can.
-      await recreateTopic(topic, 2);
-      await produce(topic, jsonMessages(40, 2, 100));
-      const again = await drain(source, { limit: 40, idleLimit: 100 });
-      const byPartition = Map.groupBy(again, (m) => m.stream);
-      for (const partition of [0, 1]) {
-        const positions = (byPartition.get(`${topic}+${partition}`) ?? []).map((m) => Number(m.position));
-        assert.deepEqual(positions, [...Array(20).keys()], `partition ${partition} read from its new start`);
-      }
-      assert.equal(source.stats.resets, 2, "one reset per partition");
-    } finally {
-      await source.close();
-      await deleteTopics(topic);
-    }
-  },
+  // Refilled past the old positions (5 per partition): offsets alone cannot tell, the topic id can.
+  () => recreatedMidRun(2, 10, 40),
 );
 
 Deno.test("kafka source reads only committed transactions: aborted records are left out", opts, async () => {
   const topic = await createTopic("aborted", 1);
-  const { testClient } = await import("./kafka_helpers.ts");
-  const producer = testClient().producer({
-    transactionalId: uniqueName("tx"),
-    idempotent: true,
-    maxInFlightRequests: 1,
-  });
+  const producer = await transactionalProducer();
   try {
-    await producer.connect();
     const aborted = await producer.transaction();
     await aborted.send({ topic, messages: jsonMessages(4, 1, 900) });
     await aborted.abort();
@@ -350,14 +342,8 @@ Deno.test(
   opts,
   async () => {
     const topic = await createTopic("transactions", 1);
-    const { testClient } = await import("./kafka_helpers.ts");
-    const producer = testClient().producer({
-      transactionalId: uniqueName("tx"),
-      idempotent: true,
-      maxInFlightRequests: 1,
-    });
+    const producer = await transactionalProducer();
     try {
-      await producer.connect();
       const transaction = await producer.transaction();
       await transaction.send({ topic, messages: jsonMessages(5, 1) });
       await transaction.commit();
@@ -387,6 +373,18 @@ Deno.test(
     }
   },
 );
+
+/** A connected transactional producer (kafkajs, an independent client) with a new transactional id. */
+async function transactionalProducer() {
+  const { testClient } = await import("./kafka_helpers.ts");
+  const producer = testClient().producer({
+    transactionalId: uniqueName("tx"),
+    idempotent: true,
+    maxInFlightRequests: 1,
+  });
+  await producer.connect();
+  return producer;
+}
 
 /** Waits until partition 0 of `topic` ends at `offset` or later (records and markers written). */
 async function waitForEndOffset(topic: string, offset: number): Promise<void> {

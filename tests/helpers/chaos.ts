@@ -220,6 +220,33 @@ class Tail {
   }
 }
 
+/** A continuous run of the CLI whose log is followed: durable records and batches, the last lines, its exit. */
+class WatchedRun {
+  readonly child: Deno.ChildProcess;
+  readonly tail = new Tail();
+  readonly reading: Promise<void>;
+  written = 0;
+  batches = 0;
+  exited = false;
+
+  constructor(configFile: string) {
+    const child = spawnCli(configFile, []);
+    this.child = child;
+    child.status.then(() => this.exited = true);
+    this.reading = (async () => {
+      const lines = child.stderr.pipeThrough(new TextDecoderStream()).pipeThrough(new LineSplitter());
+      for await (const line of lines) {
+        this.tail.push(line);
+        const wrote = WROTE_BATCH.exec(line);
+        if (wrote) {
+          this.written += Number(wrote[1]);
+          this.batches++;
+        }
+      }
+    })();
+  }
+}
+
 /** When {@linkcode killWhileWriting} kills. */
 interface KillOptions {
   /** Kill once the run reported this many durable batches... */
@@ -235,48 +262,34 @@ interface KillOptions {
  * it with SIGKILL. Returns the records the run reported durable.
  */
 async function killWhileWriting(configFile: string, options: KillOptions): Promise<number> {
-  const child = spawnCli(configFile, []);
-  const tail = new Tail();
-  let written = 0;
-  let batches = 0;
-  let exited = false;
-  const reading = (async () => {
-    const lines = child.stderr.pipeThrough(new TextDecoderStream()).pipeThrough(new LineSplitter());
-    for await (const line of lines) {
-      tail.push(line);
-      const wrote = WROTE_BATCH.exec(line);
-      if (wrote) {
-        written += Number(wrote[1]);
-        batches++;
-      }
-    }
-  })();
-  child.status.then(() => exited = true);
+  const run = new WatchedRun(configFile);
   const started = Date.now();
-  while (batches < options.afterBatches) {
-    if (exited) {
-      await reading;
-      throw new Error(`${options.label}: the run exited before it was killed; its log ends:\n${tail}`);
+  while (run.batches < options.afterBatches) {
+    if (run.exited) {
+      await run.reading;
+      throw new Error(`${options.label}: the run exited before it was killed; its log ends:\n${run.tail}`);
     }
-    if (batches === 0 && Date.now() - started > FIRST_BATCH_TIMEOUT_MS) {
-      child.kill("SIGKILL");
-      await child.status;
-      await reading;
-      throw new Error(`${options.label}: no batch written in ${FIRST_BATCH_TIMEOUT_MS} ms; the log ends:\n${tail}`);
+    if (run.batches === 0 && Date.now() - started > FIRST_BATCH_TIMEOUT_MS) {
+      run.child.kill("SIGKILL");
+      await run.child.status;
+      await run.reading;
+      throw new Error(
+        `${options.label}: no batch written in ${FIRST_BATCH_TIMEOUT_MS} ms; the log ends:\n${run.tail}`,
+      );
     }
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
   await new Promise((resolve) => setTimeout(resolve, options.delayMs));
-  child.kill("SIGKILL");
-  const status = await child.status;
-  await reading;
+  run.child.kill("SIGKILL");
+  const status = await run.child.status;
+  await run.reading;
   const when = `${options.delayMs} ms after batch ${options.afterBatches}`;
   say(
     `${options.label}: SIGKILL ${when} (${
       ((Date.now() - started) / 1000).toFixed(1)
-    } s after start, signal ${status.signal}), ${written} records durable`,
+    } s after start, signal ${status.signal}), ${run.written} records durable`,
   );
-  return written;
+  return run.written;
 }
 
 /** What {@linkcode outagesWhileRunning} does besides the outages. */
@@ -295,32 +308,20 @@ interface OutageOptions {
  * more are produced meanwhile, or after the outage for a local sink); once the run has written what was produced it is stopped with SIGTERM and must exit 0.
  */
 async function outagesWhileRunning(configFile: string, fixture: Fixture, options: OutageOptions): Promise<void> {
-  const child = spawnCli(configFile, []);
-  const tail = new Tail();
-  let written = 0;
-  let exited = false;
-  const reading = (async () => {
-    const lines = child.stderr.pipeThrough(new TextDecoderStream()).pipeThrough(new LineSplitter());
-    for await (const line of lines) {
-      tail.push(line);
-      const wrote = WROTE_BATCH.exec(line);
-      if (wrote) written += Number(wrote[1]);
-    }
-  })();
-  child.status.then(() => exited = true);
+  const run = new WatchedRun(configFile);
   const down = new Set<ServiceName>();
   try {
     const started = Date.now();
-    while (written === 0) {
-      if (exited || Date.now() - started > FIRST_BATCH_TIMEOUT_MS) {
+    while (run.written === 0) {
+      if (run.exited || Date.now() - started > FIRST_BATCH_TIMEOUT_MS) {
         throw new Error(`${options.label}: no batch written before the outages; the log ends:
-${tail}`);
+${run.tail}`);
       }
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
     const servers = fixture.servers;
     for (const [i, server] of servers.entries()) {
-      say(`${options.label}: ${server} down for ${OUTAGE_MS} ms (${written} records durable so far)`);
+      say(`${options.label}: ${server} down for ${OUTAGE_MS} ms (${run.written} records durable so far)`);
       await stopService(server);
       down.add(server);
       // The source is up again while the sink is down: the run reads what is produced then and cannot write it.
@@ -328,29 +329,32 @@ ${tail}`);
       await new Promise((resolve) => setTimeout(resolve, OUTAGE_MS));
       await startService(server);
       down.delete(server);
-      if (exited) {
+      if (run.exited) {
         throw new Error(`${options.label}: the run exited during the ${server} outage:
-${tail}`);
+${run.tail}`);
       }
     }
     if (servers.length === 1) await options.produceMeanwhile();
     const deadline = Date.now() + CATCH_UP_TIMEOUT_MS;
-    while (written < options.expected && !exited && Date.now() < deadline) {
+    while (run.written < options.expected && !run.exited && Date.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
-    child.kill("SIGTERM");
-    const status = await child.status;
-    await reading;
-    say(`${options.label}: stopped with SIGTERM, exit ${status.code}, ${written} records durable`);
-    equal(status.code, 0, `${options.label} exits 0 after the outages; its log ends:\n${tail}`);
-    assert(written >= options.expected, `${options.label} wrote what was produced (${written} of ${options.expected})`);
+    run.child.kill("SIGTERM");
+    const status = await run.child.status;
+    await run.reading;
+    say(`${options.label}: stopped with SIGTERM, exit ${status.code}, ${run.written} records durable`);
+    equal(status.code, 0, `${options.label} exits 0 after the outages; its log ends:\n${run.tail}`);
+    assert(
+      run.written >= options.expected,
+      `${options.label} wrote what was produced (${run.written} of ${options.expected})`,
+    );
   } finally {
     for (const server of down) await startService(server);
-    if (!exited) {
-      child.kill("SIGKILL");
-      await child.status;
+    if (!run.exited) {
+      run.child.kill("SIGKILL");
+      await run.child.status;
     }
-    await reading.catch(() => {});
+    await run.reading.catch(() => {});
   }
 }
 
