@@ -14,7 +14,7 @@ import { rawS3Client, s3KeysUnder } from "./helpers/raw_stores.ts";
 import { redisCli } from "./helpers/redis_cli.ts";
 import { committedOffsets } from "./kafka_helpers.ts";
 import { s3Test } from "./s3_test_lock.ts";
-import { endpoints, ensureRunning } from "./services/endpoints.ts";
+import { endpoints, ensureRunning, kitS3Sink } from "./services/endpoints.ts";
 
 await ensureRunning(["kafka", "redis", "s3"]);
 
@@ -31,17 +31,7 @@ function unique(label: string): string {
 }
 
 function s3Sink(prefix: string): Record<string, unknown> {
-  const s3 = endpoints().s3;
-  return {
-    type: "s3",
-    bucket: s3.bucket,
-    prefix,
-    endpoint_url: s3.endpoint,
-    region_name: s3.region,
-    aws_access_key_id: s3.accessKeyId,
-    aws_secret_access_key: s3.secretAccessKey,
-    partition_by: ["date"],
-  };
+  return kitS3Sink(prefix, { partition_by: ["date"] });
 }
 
 function kafkaToS3(topic: string, group: string, prefix: string): Record<string, unknown> {

@@ -8,7 +8,7 @@ import { GetObjectCommand, ListMultipartUploadsCommand } from "@aws-sdk/client-s
 import { decodeParquet } from "../src/parquet/writer.ts";
 import { availableReaders, queryClickHouse, readWithDuckDB } from "./readers/mod.ts";
 import { s3OutageTest, s3Test } from "./s3_test_lock.ts";
-import { endpoints, ensureRunning } from "./services/endpoints.ts";
+import { endpoints, ensureRunning, kitS3Sink } from "./services/endpoints.ts";
 import { fileToSinkByDate } from "./helpers/file_to_sink.ts";
 import { kafkaToSinkTwoRuns } from "./helpers/kafka_to_sink.ts";
 import { withKafkaTopic } from "./helpers/kafka_topic.ts";
@@ -47,19 +47,7 @@ async function readParquetObjects(prefix: string): Promise<SinkContents & { keys
 }
 
 /** The `sink` section pointing at the kit's MinIO under `prefix`. */
-function s3Sink(prefix: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
-  const s3 = endpoints().s3;
-  return {
-    type: "s3",
-    bucket: s3.bucket,
-    prefix,
-    endpoint_url: s3.endpoint,
-    region_name: s3.region,
-    aws_access_key_id: s3.accessKeyId,
-    aws_secret_access_key: s3.secretAccessKey,
-    ...extra,
-  };
-}
+const s3Sink = kitS3Sink;
 
 /** Runs the real CLI with a JSON (valid YAML) config file; returns its exit code and output. */
 function runCli(config: Record<string, unknown>, flags: string[] = []): Promise<{ code: number; log: string }> {

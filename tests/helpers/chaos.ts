@@ -15,7 +15,7 @@ import { DeleteObjectsCommand, GetObjectCommand } from "@aws-sdk/client-s3";
 import { committedOffsets, createTopic, deleteTopics, jsonMessages, produce, uniqueName } from "../kafka_helpers.ts";
 import { addEntries, adminClient, pendingCount, uniqueKey } from "../redis_helpers.ts";
 import { readWithDuckDB } from "../readers/mod.ts";
-import { endpoints, type ServiceName, startService, stopService } from "../services/endpoints.ts";
+import { endpoints, kitS3Sink, type ServiceName, startService, stopService } from "../services/endpoints.ts";
 import { listKeysOf } from "../../src/sources/redis/lists.ts";
 import { LineSplitter } from "./sink_outage.ts";
 import { hdfsTree, rawS3Client, s3KeysUnder, webhdfs } from "./raw_stores.ts";
@@ -411,15 +411,7 @@ async function kafkaToS3(records: number): Promise<Fixture> {
         // A killed member stays in the group until its session expires: keep that short.
         extra_config: { "session.timeout.ms": 6000, "heartbeat.interval.ms": 1000 },
       },
-      sink: {
-        type: "s3",
-        bucket: s3.bucket,
-        prefix,
-        endpoint_url: s3.endpoint,
-        region_name: s3.region,
-        aws_access_key_id: s3.accessKeyId,
-        aws_secret_access_key: s3.secretAccessKey,
-      },
+      sink: kitS3Sink(prefix),
       telemetry: { log_level: "INFO", enabled: false },
       pipeline: pipelineSection(),
     },

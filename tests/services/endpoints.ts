@@ -100,6 +100,21 @@ export function endpoints(): Endpoints {
   };
 }
 
+/** A `sink` section for the kit's MinIO under `prefix` (credentials, endpoint, region), `extra` keys on top. */
+export function kitS3Sink(prefix: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  const s3 = endpoints().s3;
+  return {
+    type: "s3",
+    bucket: s3.bucket,
+    prefix,
+    endpoint_url: s3.endpoint,
+    region_name: s3.region,
+    aws_access_key_id: s3.accessKeyId,
+    aws_secret_access_key: s3.secretAccessKey,
+    ...extra,
+  };
+}
+
 /** The environment variables the CLI reads, set to the kit's servers (what `kit.ts env` prints). */
 export function endpointEnv(): Record<string, string> {
   const e = endpoints();

@@ -38,21 +38,18 @@ export async function peekRedis(config: Config, context: PeekContext): Promise<P
   const notes: string[] = [];
   const kinds = new Map<string, { key: string; kind: "stream" | "list" }>();
   try {
-    for (const key of config.stream_keys) {
+    const keys = [
+      ...config.stream_keys.map((key) => ({ key, kind: "stream" as const })),
+      ...config.list_keys.map((key) => ({ key, kind: "list" as const })),
+    ];
+    for (const { key, kind } of keys) {
       const left = context.maxMessages - messages.length;
       if (left <= 0) break;
-      const read = await peekStream(client, key, config, consumer, left);
+      const peek = kind === "stream" ? peekStream : peekList;
+      const read = await peek(client, key, config, consumer, left);
       notes.push(read.note);
       messages.push(...read.messages);
-      kinds.set(streamNameOf(key, consumer), { key, kind: "stream" });
-    }
-    for (const key of config.list_keys) {
-      const left = context.maxMessages - messages.length;
-      if (left <= 0) break;
-      const read = await peekList(client, key, config, consumer, left);
-      notes.push(read.note);
-      messages.push(...read.messages);
-      kinds.set(streamNameOf(key, consumer), { key, kind: "list" });
+      kinds.set(streamNameOf(key, consumer), { key, kind });
     }
   } finally {
     await client.quit();
