@@ -26,13 +26,10 @@ type FetchedHeader = [Buffer | null, Buffer | null];
 const IS_CONTROL = 1 << 5;
 /** The batch attribute bit saying the broker stamped the batch (LogAppendTime): every record has `maxTimestamp`. */
 const LOG_APPEND_TIME = 1 << 3;
-/** Kafka error codes a fetch reports per partition and the source acts on. */
+/** Kafka error codes a fetch reports per partition that the source acts on (others: metadata refreshed, retried). */
 export const FetchErrors = {
   OFFSET_OUT_OF_RANGE: 1,
   UNKNOWN_TOPIC_OR_PARTITION: 3,
-  NOT_LEADER_OR_FOLLOWER: 6,
-  FENCED_LEADER_EPOCH: 74,
-  UNKNOWN_LEADER_EPOCH: 75,
   UNKNOWN_TOPIC_ID: 100,
 } as const;
 
@@ -341,11 +338,6 @@ export class KafkaClient {
     const consumer = this.#requireConsumer();
     consumer.topics.trackAll(...topics);
     await consumer.joinGroup({});
-  }
-
-  /** The member id in the group, once joined. */
-  get memberId(): string | null {
-    return this.#consumer?.memberId ?? null;
   }
 
   /**
