@@ -1,5 +1,6 @@
 import assert, { deepEqual as assertEquals } from "node:assert/strict";
 import {
+  ASSEMBLY_WORKER,
   binaryName,
   buildInfoSource,
   checksums,
@@ -24,13 +25,17 @@ Deno.test("compile args spell out permissions instead of -A", () => {
   const args = compileArgs(TARGETS[0], "dist");
   assert.ok(!args.includes("-A") && !args.includes("--allow-all"));
   for (const p of PERMISSIONS) assert.ok(args.includes(p));
-  assertEquals(args.slice(-5), [
+  assertEquals(args.slice(-7), [
     "--target",
     "x86_64-unknown-linux-gnu",
     "--output",
     "dist/fs-data-sink-linux-x86_64",
+    "--include",
+    "src/pipeline/assembly/worker.ts",
     "main.ts",
   ]);
+  // The worker module named there exists (the compiled binary would fail at the first batch without it).
+  assert.ok(Deno.statSync(new URL(`../${ASSEMBLY_WORKER}`, import.meta.url)).isFile);
   assertEquals(args[args.length - 1], "main.ts");
 });
 

@@ -28,6 +28,9 @@ export function binaryName(target: Target): string {
   return `fs-data-sink-${target.suffix}${target.triple.includes("windows") ? ".exe" : ""}`;
 }
 
+/** The entry of the pipeline's worker threads (`src/pipeline/assembly/workers.ts` starts it). */
+export const ASSEMBLY_WORKER = "src/pipeline/assembly/worker.ts";
+
 /** Arguments of `deno compile` for one target. */
 export function compileArgs(target: Target, outDir: string): string[] {
   return [
@@ -38,6 +41,9 @@ export function compileArgs(target: Target, outDir: string): string[] {
     target.triple,
     "--output",
     `${outDir}/${binaryName(target)}`,
+    // Worker threads load their module at run time, which `deno compile` does not follow on its own.
+    "--include",
+    ASSEMBLY_WORKER,
     "main.ts",
   ];
 }

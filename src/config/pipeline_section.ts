@@ -22,6 +22,11 @@ export const flattenSchema = z.object({
   ),
 }).strict();
 
+/** The default of `pipeline.workers`: the number of cores. */
+export function defaultWorkers(): number {
+  return Math.max(1, navigator.hardwareConcurrency || 1);
+}
+
 /** Schema of the `pipeline` section. */
 export const pipelineSectionSchema = z.object({
   max_batches: z.number().int().positive().nullable().default(null).describe(
@@ -48,6 +53,10 @@ export const pipelineSectionSchema = z.object({
   ),
   write_concurrency: z.number().int().positive().default(8).describe(
     "Batches of different streams written at the same time (a stream's own batches stay in order)",
+  ),
+  workers: z.number().int().min(0).max(64).default(defaultWorkers()).describe(
+    "Threads that decode, build Arrow columns and encode Parquet (streams spread over them); 0: all on the main " +
+      "thread. Default: the number of cores",
   ),
   write_retry_seconds: z.number().min(0).default(300).describe(
     "Keep retrying a batch the sink cannot take for this long (nothing is acknowledged meanwhile), then fail",

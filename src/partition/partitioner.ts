@@ -6,8 +6,12 @@
  * @module
  */
 import type { MetadataColumn, MetadataValue, SourceMessage } from "../core/source.ts";
+
 import { DEFAULT_PARTITION, escapeSegment } from "./escape.ts";
 import { timeBucket, type TimeParts, TimeZoneCalendar, toEpochMs } from "./record_time.ts";
+
+/** What the partitioner reads of a message. */
+export type PartitionedMessage = Pick<SourceMessage, "stream" | "dataset" | "metadata" | "timestampMs">;
 
 /** Reads the flattened column `column` of a decoded value (see `src/arrow/lookup.ts`). */
 export type FieldLookup = (value: unknown, column: string) => unknown;
@@ -102,7 +106,7 @@ export class Partitioner {
   }
 
   /** The folder (ending in `/`, or empty) for one decoded value of a message. */
-  folderFor(value: unknown, message: SourceMessage): string {
+  folderFor(value: unknown, message: PartitionedMessage): string {
     const bucket = this.#needsTime ? this.#bucket(value, message) : undefined;
     // Walk the cache: one level per input the folder depends on, the time bucket first.
     let node = this.#cache;
@@ -131,7 +135,7 @@ export class Partitioner {
     return folder;
   }
 
-  #keyOf(level: Level, value: unknown, message: SourceMessage): unknown {
+  #keyOf(level: Level, value: unknown, message: PartitionedMessage): unknown {
     switch (level.kind) {
       case "stream":
         return message.stream;
@@ -143,7 +147,7 @@ export class Partitioner {
   }
 
   /** The folder, computed from scratch. */
-  #compute(value: unknown, message: SourceMessage, bucket: number | undefined): string {
+  #compute(value: unknown, message: PartitionedMessage, bucket: number | undefined): string {
     const time = bucket === undefined ? undefined : this.#calendar.partsOfBucket(bucket);
     let folder = this.#pieces ? this.#render(this.#pieces, time, message) + "/" : "";
     const partitionBy = this.#options.partitionBy;
@@ -153,7 +157,7 @@ export class Partitioner {
     return folder;
   }
 
-  #bucket(value: unknown, message: SourceMessage): number | undefined {
+  #bucket(value: unknown, message: PartitionedMessage): number | undefined {
     const field = this.#options.timestampField;
     const ms = field === undefined ? message.timestampMs : toEpochMs(this.#field(field, value, message.metadata));
     return ms === undefined || !Number.isFinite(ms) ? undefined : timeBucket(ms);
@@ -177,7 +181,7 @@ export class Partitioner {
     return formatValue(this.#field(column, value, metadata));
   }
 
-  #render(pieces: readonly Piece[], time: TimeParts | undefined, message: SourceMessage): string {
+  #render(pieces: readonly Piece[], time: TimeParts | undefined, message: PartitionedMessage): string {
     let out = "";
     for (const piece of pieces) {
       switch (piece.token) {
@@ -234,7 +238,7 @@ function isCacheKey(key: unknown): boolean {
 }
 
 /** The dataset of a message: its `dataset`, else its stream without a trailing `+<partition>`. */
-export function datasetOf(message: SourceMessage): string {
+export function datasetOf(message: PartitionedMessage): string {
   if (message.dataset !== undefined) return message.dataset;
   const plus = message.stream.lastIndexOf("+");
   return plus > 0 ? message.stream.slice(0, plus) : message.stream;

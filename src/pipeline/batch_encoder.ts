@@ -1,11 +1,10 @@
 /**
- * Turns a cut stream batch into the files to write: one Parquet file per output folder (named
- * `<stream>[~<generation>]+<first position>.parquet`) and, when records failed under `dead_letter`, one JSON-lines file.
- * Synchronous CPU work, done before the batch joins the write queue.
+ * Turns a cut stream batch into the files to write: the Parquet files the assembly encoded (one per output folder,
+ * named `<stream>[~<generation>]+<first position>.parquet`) and, when records failed under `dead_letter`, one
+ * JSON-lines file.
  * @module
  */
-import { encodeParquet } from "../parquet/writer.ts";
-import type { CommonSinkConfig } from "../core/plugin.ts";
+import type { AssembledFile } from "./assembly/mod.ts";
 import { encodeDeadLetters } from "./dead_letter.ts";
 import { dataFileName, deadLetterPath, fileStem } from "./layout.ts";
 import type { StreamBatch } from "./stream_batch.ts";
@@ -26,26 +25,15 @@ export interface EncodedBatch {
   readonly bytes: number;
 }
 
-/** Encodes a batch; files with no rows or no columns are never produced. */
-export function encodeBatch(batch: StreamBatch, sink: CommonSinkConfig): EncodedBatch {
+/** Names the batch's data files and adds its dead letters. */
+export function encodeBatch(batch: StreamBatch, data: readonly AssembledFile[]): EncodedBatch {
   const first = batch.first!;
   const stem = fileStem(batch.stream, batch.generation);
   const name = dataFileName(stem, first);
-  const files: OutputFile[] = [];
-  for (const [folder, builder] of batch.builders) {
-    const table = builder.finish();
-    if (table === null || table.numRows === 0) continue;
-    const data = encodeParquet(table, {
-      compression: sink.compression,
-      compressionLevel: sink.compression_level,
-      rowGroupSize: sink.row_group_size,
-      dictionary: sink.parquet_dictionary,
-    });
-    files.push({ path: folder + name, data, rows: table.numRows });
-  }
-  if (batch.deadLetters.length > 0) {
-    const path = deadLetterPath(batch.dataset, stem, first);
-    files.push({ path, data: encodeDeadLetters(batch.deadLetters), rows: 0 });
+  const files: OutputFile[] = data.map((file) => ({ path: file.folder + name, data: file.data, rows: file.rows }));
+  const letters = batch.deadLetters;
+  if (letters.length > 0) {
+    files.push({ path: deadLetterPath(batch.dataset, stem, first), data: encodeDeadLetters(letters), rows: 0 });
   }
   return {
     files,

@@ -1,17 +1,21 @@
 /**
- * The pipeline loop: read messages, decode them, build Arrow batches per stream and output folder, cut batches on
- * size, bytes, age and the global memory budget, write them through the sink, and only then acknowledge them.
- * One direction of flow; the sink is the source of truth on restart (see `journal.ts`).
+ * The pipeline loop: read messages, hand them to the assembly (decoding, Arrow building and Parquet encoding, on this
+ * thread or in `pipeline.workers` worker threads, see `assembly/`), cut batches on size, bytes, age and the global
+ * memory budget, write them through the sink, and only then acknowledge them. One direction of flow; the sink is the
+ * source of truth on restart (see `journal.ts`). The control (positions, journal, acknowledgements, limits,
+ * revocations) stays on the main thread whatever runs the assembly.
  * @module
  */
-import { lookupField } from "../arrow/lookup.ts";
-import { SchemaMemory } from "../arrow/schema_memory.ts";
-import { flattenTable, type TypedRows } from "../arrow/typed_table.ts";
-import { decodeJsonBatch, type JsonBatch } from "../codec/json.ts";
-import { decodePayload } from "../codec/mod.ts";
 import type { PipelineSection } from "../config/pipeline_section.ts";
-import { datasetOf, Partitioner } from "../partition/partitioner.ts";
+import { datasetOf } from "../partition/partitioner.ts";
 import type { Logger } from "../core/logger.ts";
+import {
+  type Assembled,
+  type AssembledFile,
+  type Assembly,
+  type AssemblyReply,
+  createAssembly,
+} from "./assembly/mod.ts";
 import { encodeBatch, type EncodedBatch } from "./batch_encoder.ts";
 import { type BatchInfo, BatchWriter } from "./batch_writer.ts";
 import type { DeadLetter } from "./dead_letter.ts";
@@ -62,9 +66,15 @@ export interface PipelineOptions {
   readonly recordsPerFile: number;
   readonly log: Logger;
   readonly hooks?: PipelineHooks;
+  /** Worker threads of the assembly (0: this thread); default `pipeline.workers`. */
+  readonly workers?: number;
 }
 
 interface StreamState {
+  /** Names the stream in the assembly while it is open here; a stream revoked and assigned again gets a new one. */
+  readonly key: number;
+  readonly stream: string;
+  readonly dataset: string;
   batch?: StreamBatch;
   /** Positions up to this one are durable from an earlier run: acknowledge them without writing. */
   durableThrough?: string;
@@ -76,6 +86,16 @@ interface StreamState {
   generation: string;
   /** Last position handled, to notice a stream that started over. */
   last?: string;
+  /** Seq the next message sent to the assembly gets. */
+  nextSeq: number;
+  /** Messages of the current read to send to the assembly. */
+  outbox: SourceMessage[];
+  /** Messages sent and not yet answered, per append, in order: failures name them by seq. */
+  readonly sent: { readonly firstSeq: number; readonly messages: readonly SourceMessage[] }[];
+  /** Cuts asked of the assembly and not yet answered, in order. */
+  readonly asked: { readonly reason: CutReason; readonly ack: boolean }[];
+  /** Estimated bytes the assembly buffers for the stream. */
+  bytes: number;
   /**
    * The stream's writes and acknowledgements, chained so they happen in stream order. A failed write rejects the
    * chain, so nothing later of the stream is acknowledged.
@@ -93,10 +113,11 @@ export class Pipeline {
   readonly #log: Logger;
   readonly #journal: Journal;
   readonly #writer: BatchWriter;
-  readonly #partitioner: Partitioner;
+  readonly #assembly: Assembly;
   readonly #streams = new Map<string, StreamState>();
-  readonly #schemas = new Map<string, SchemaMemory>();
+  readonly #byKey = new Map<number, StreamState>();
   readonly #compare: (a: string, b: string) => number;
+  #nextKey = 0;
   #bufferedBytes = 0;
   /** Messages in open batches and in batches being written: read, not yet durable and acknowledged. */
   #pendingMessages = 0;
@@ -130,15 +151,31 @@ export class Pipeline {
       log: options.log,
       writeRetrySeconds: options.pipeline.write_retry_seconds,
     });
-    const flatten = options.pipeline.flatten;
-    this.#partitioner = new Partitioner({
-      partitionBy: options.sink.partition_by,
-      pathTemplate: options.sink.path_template,
-      timestampField: options.sink.timestamp_field,
-      timezone: options.sink.timezone,
-      metadataColumns: source.metadataColumns,
-      lookup: (value, column) => lookupField(value, column, flatten),
-    });
+    const { sink: s, pipeline: p } = options;
+    this.#assembly = createAssembly(
+      {
+        pipeline: { flatten: p.flatten, max_file_bytes: p.max_file_bytes },
+        sink: {
+          type: s.type,
+          compression: s.compression,
+          compression_level: s.compression_level,
+          row_group_size: s.row_group_size,
+          parquet_dictionary: s.parquet_dictionary,
+          partition_by: s.partition_by,
+          path_template: s.path_template,
+          timestamp_field: s.timestamp_field,
+          timezone: s.timezone,
+        },
+        valueFormat: options.valueFormat,
+        recordsPerFile: options.recordsPerFile,
+        metadataColumns: source.metadataColumns.map((column) => ({ name: column.name, type: column.type })),
+      },
+      options.workers ?? p.workers,
+      {
+        reply: (reply) => this.#answered(reply),
+        failure: (error) => void (this.#failure ??= { error }),
+      },
+    );
     this.#compare = source.comparePositions?.bind(source) ?? ((a, b) => a < b ? -1 : a > b ? 1 : 0);
     source.setAssignmentListener?.({ revoked: (streams) => this.#revoked(streams) });
   }
@@ -154,6 +191,7 @@ export class Pipeline {
       this.#ackDurable();
     } finally {
       await Promise.allSettled([...this.#inFlight]);
+      this.#assembly.close();
     }
     this.#throwIfFailed();
     const { batchesWritten: _batches, ...counts } = this.#summary;
@@ -192,18 +230,21 @@ export class Pipeline {
       }
       if (result.kind === "messages") {
         const messages = result.messages.length > remaining ? result.messages.slice(0, remaining) : result.messages;
-        const json = this.#options.valueFormat === "json" ? decodeJsonBatch(messages.map(jsonPayload)) : undefined;
         for (let i = 0; i < messages.length; i++) {
-          // Handled synchronously unless a stream opens, restarts or a batch is cut: no promise per record.
-          const pending = this.#handle(messages[i]!, json, i);
+          // Handled synchronously unless a stream opens or restarts: no promise per record.
+          const pending = this.#handle(messages[i]!);
           if (pending !== undefined) await pending;
           this.#summary.messagesRead++;
           if (this.#stopped) break;
         }
+        this.#sendAll();
         this.#ackDurable();
       }
       this.#options.hooks?.heartbeat?.({ bufferedBytes: this.#bufferedBytes, pendingMessages: this.#pendingMessages });
+      await this.#assembly.room();
+      await this.#cutOverBudget();
       await this.#cutDue(timeoutMs);
+      await this.#room();
       this.#throwIfFailed();
     }
     return finalReason;
@@ -216,118 +257,96 @@ export class Pipeline {
     return Math.max(10, Math.min(1000, untilDue));
   }
 
-  /**
-   * Handles one message; `json` holds the read's JSON payloads decoded at once (`index` is this message's). Returns
-   * a promise only when it has to wait (a stream opens or restarts, a batch is cut).
-   */
-  #handle(message: SourceMessage, json: JsonBatch | undefined, index: number): Promise<void> | undefined {
+  /** Handles one message; returns a promise only when it has to wait (a stream opens or restarts). */
+  #handle(message: SourceMessage): Promise<void> | undefined {
     const state = this.#streams.get(message.stream);
-    if (state === undefined) return this.#open(message).then(() => this.#handle(message, json, index));
+    if (state === undefined) return this.#open(message).then(() => this.#handle(message));
     if (state.last !== undefined && this.#compare(message.position, state.last) < 0) {
-      return this.#restarted(state, message).then(() => this.#accept(state, message, json, index));
+      return this.#restarted(state, message).then(() => this.#accept(state, message));
     }
-    return this.#accept(state, message, json, index);
+    this.#accept(state, message);
   }
 
-  #accept(
-    state: StreamState,
-    message: SourceMessage,
-    json: JsonBatch | undefined,
-    index: number,
-  ): Promise<void> | undefined {
+  #accept(state: StreamState, message: SourceMessage): void {
     state.last = message.position;
     if (state.durableThrough !== undefined && this.#compare(message.position, state.durableThrough) <= 0) {
       state.durableAcks.push(message.position);
-      return undefined;
+      return;
     }
-    const batch = state.batch ??= this.#newBatch(message, state);
+    const batch = state.batch ??= this.#newBatch(state);
     batch.positions.push(message.position);
     this.#pendingMessages++;
     if (message.skip) {
-      batch.skipped++;
-      return undefined;
-    }
-    if (message.error !== undefined) {
-      this.#fail(state, batch, message, message.error);
-    } else if (message.fields !== undefined) {
-      this.#append(state, batch, message, message.fields);
-    } else if (message.value === null) {
-      this.#append(state, batch, message, null);
-    } else if (json !== undefined) {
-      const reason = json.errors.get(index);
-      if (reason === undefined) this.#append(state, batch, message, json.values[index]);
-      else this.#fail(state, batch, message, reason);
+      batch.markSkipped();
+    } else if (message.error !== undefined) {
+      this.#fail(state, batch, message, message.error, batch.positions.length - 1);
     } else {
-      const decoded = decodePayload(message.value, this.#options.valueFormat);
-      if (decoded.kind === "error") {
-        this.#fail(state, batch, message, decoded.reason);
-      } else if (decoded.kind === "table") {
-        this.#appendTable(state, batch, message, flattenTable(decoded.table, this.#options.pipeline.flatten));
-      } else {
-        for (const value of decoded.values) this.#append(state, batch, message, value);
+      batch.markSent();
+      state.outbox.push(message);
+    }
+  }
+
+  #newBatch(state: StreamState): StreamBatch {
+    return new StreamBatch(state.stream, state.dataset, Date.now(), state.generation, state.nextSeq);
+  }
+
+  /** Sends the messages of the current read to the assembly, one request per stream. */
+  #sendAll(): void {
+    for (const state of this.#streams.values()) this.#send(state);
+  }
+
+  #send(state: StreamState): void {
+    if (state.outbox.length === 0) return;
+    const messages = state.outbox;
+    state.outbox = [];
+    const firstSeq = state.nextSeq;
+    state.nextSeq += messages.length;
+    state.sent.push({ firstSeq, messages });
+    this.#assembly.append(state.key, state.stream, state.dataset, firstSeq, messages);
+  }
+
+  /** An answer of the assembly: its failures and cuts, in seq order. */
+  #answered(reply: AssemblyReply): void {
+    const state = this.#byKey.get(reply.key);
+    if (state === undefined) return; // revoked meanwhile: nothing of it is written or acknowledged
+    const sent = reply.appended > 0 ? state.sent.shift() : undefined;
+    let next = 0;
+    const failUpTo = (seq: number) => {
+      for (; next < reply.failures.length && reply.failures[next]!.seq <= seq; next++) {
+        const failure = reply.failures[next]!;
+        const batch = state.batch!;
+        const message = sent!.messages[failure.seq - sent!.firstSeq]!;
+        this.#fail(state, batch, message, failure.reason, batch.indexOfSeq(failure.seq));
       }
-    }
-    return this.#cutIfFull(state);
-  }
-
-  #newBatch(message: SourceMessage, state: StreamState): StreamBatch {
-    const dataset = datasetOf(message);
-    return new StreamBatch(message.stream, dataset, Date.now(), state.generation, {
-      metadataColumns: this.#source.metadataColumns,
-      flatten: this.#options.pipeline.flatten,
-      schema: this.#schemaFor(dataset),
-    });
-  }
-
-  /** Adds one decoded value to the builder of its folder. */
-  #append(state: StreamState, batch: StreamBatch, message: SourceMessage, value: unknown): void {
-    const builder = batch.builderFor(this.#partitioner.folderFor(value, message));
-    const before = builder.byteSize;
-    const appended = builder.append(value, message.metadata);
-    const grown = builder.byteSize - before;
-    batch.bytes += grown;
-    this.#bufferedBytes += grown;
-    if (appended.kind === "ok") batch.rows++;
-    else this.#fail(state, batch, message, appended.reason);
-  }
-
-  /**
-   * Adds the rows of a typed table (an Arrow IPC message) column by column: consecutive rows that go to the same
-   * output folder are one slice.
-   */
-  #appendTable(state: StreamState, batch: StreamBatch, message: SourceMessage, rows: TypedRows): void {
-    const append = (folder: string, from: number, to: number) => {
-      const builder = batch.builderFor(folder);
-      const before = builder.byteSize;
-      const appended = builder.appendRows(rows, from, to, message.metadata);
-      const grown = builder.byteSize - before;
-      batch.bytes += grown;
-      this.#bufferedBytes += grown;
-      if (appended.kind === "ok") batch.rows += to - from;
-      else this.#fail(state, batch, message, appended.reason);
     };
-    if (rows.length === 0) return;
-    const partitioner = this.#partitioner;
-    let folder = partitioner.folderFor(rows.row(0), message);
-    if (partitioner.isStatic) return append(folder, 0, rows.length);
-    let start = 0;
-    for (let i = 1; i < rows.length; i++) {
-      const next = partitioner.folderFor(rows.row(i), message);
-      if (next === folder) continue;
-      append(folder, start, i);
-      start = i;
-      folder = next;
+    for (const cut of reply.cuts) {
+      failUpTo(cut.through);
+      this.#assembled(state, cut);
     }
-    append(folder, start, rows.length);
+    failUpTo(Infinity);
+    this.#bufferedBytes += reply.bytes - state.bytes;
+    state.bytes = reply.bytes;
   }
 
-  #fail(state: StreamState, batch: StreamBatch, message: SourceMessage, reason: string): void {
+  /** A cut made by the assembly (full) or asked of it: the batch's head it covers goes to the write queue. */
+  #assembled(state: StreamState, cut: Assembled): void {
+    const asked = cut.reason === undefined ? state.asked.shift() : undefined;
+    const reason: CutReason = cut.reason ?? asked?.reason ?? "end";
+    const batch = state.batch;
+    if (batch === undefined || batch.first === undefined) return;
+    const head = batch.take(cut.reason === undefined ? undefined : cut.through, Date.now());
+    if (batch.positions.length === 0) state.batch = undefined;
+    state.warned = 0;
+    head.rows = cut.rows;
+    this.#queue(state, head, cut.files, reason, asked?.ack ?? true);
+  }
+
+  #fail(state: StreamState, batch: StreamBatch, message: SourceMessage, reason: string, at: number): void {
     const policy = this.#options.pipeline.error_handling;
     const origin = this.#source.describe(message);
     if (policy === "raise") {
       throw new RecordError(`Cannot decode ${origin}: ${reason}`);
     }
-    batch.failed++;
     if (policy === "dead_letter") {
       const letter: DeadLetter = {
         origin,
@@ -336,8 +355,11 @@ export class Pipeline {
         reason,
         value: message.value,
       };
-      batch.deadLetters.push(letter);
-    } else if (policy === "log") {
+      batch.markFailed(at, letter);
+      return;
+    }
+    batch.markFailed(at);
+    if (policy === "log") {
       if (state.warned < MAX_WARNINGS_PER_BATCH) {
         this.#log.warn({ origin, reason }, "Skipped a record that cannot be decoded");
       } else if (state.warned === MAX_WARNINGS_PER_BATCH) {
@@ -350,28 +372,22 @@ export class Pipeline {
     }
   }
 
-  /** Cuts the stream's batch if it is full, and the oldest batches while over the memory budget; sync when not. */
-  #cutIfFull(state: StreamState): Promise<void> | undefined {
-    const batch = state.batch;
-    if (batch === undefined) return undefined;
-    const full = batch.rows >= this.#options.recordsPerFile || batch.bytes >= this.#options.pipeline.max_file_bytes;
-    if (!full && this.#bufferedBytes <= this.#options.pipeline.memory_budget_bytes) return undefined;
-    return this.#cutFull(state, batch);
-  }
-
-  async #cutFull(state: StreamState, batch: StreamBatch): Promise<void> {
-    if (batch.rows >= this.#options.recordsPerFile) await this.#cut(state, "records");
-    else if (batch.bytes >= this.#options.pipeline.max_file_bytes) await this.#cut(state, "bytes");
-    while (this.#bufferedBytes > this.#options.pipeline.memory_budget_bytes) {
-      const oldest = this.#oldest();
+  /** Cuts the oldest batches while the open ones together hold more than the memory budget. */
+  async #cutOverBudget(): Promise<void> {
+    const budget = this.#options.pipeline.memory_budget_bytes;
+    const tried = new Set<StreamState>();
+    while (this.#bufferedBytes > budget && !this.#stopped) {
+      const oldest = this.#oldest(tried);
       if (oldest === undefined) break;
+      tried.add(oldest);
       await this.#cut(oldest, "memory");
     }
   }
 
-  #oldest(): StreamState | undefined {
+  #oldest(except: ReadonlySet<StreamState>): StreamState | undefined {
     let found: StreamState | undefined;
     for (const state of this.#streams.values()) {
+      if (except.has(state)) continue;
       if (state.batch && (!found || state.batch.openedAt < found.batch!.openedAt)) found = state;
     }
     return found;
@@ -390,25 +406,31 @@ export class Pipeline {
       if (this.#stopped) return;
       if (state.batch) await this.#cut(state, reason);
     }
+    await this.#room();
+  }
+
+  /** Asks the assembly to cut what a stream holds; resolves once the cut is queued for writing. */
+  async #cut(state: StreamState, reason: CutReason, options: { ack?: boolean } = {}): Promise<void> {
+    if (state.batch === undefined) return;
+    this.#send(state);
+    state.asked.push({ reason, ack: options.ack ?? true });
+    await this.#assembly.cut(state.key);
+    this.#throwIfFailed();
   }
 
   /**
-   * Cuts a stream's batch: encodes it now, then queues its write and acknowledgement behind the stream's earlier
-   * ones. Waits while too many batches, or too many bytes, are in flight.
+   * Queues the write and acknowledgement of a cut batch behind the stream's earlier ones (after `max_batches`,
+   * further cuts are dropped: never written, never acknowledged).
    */
-  async #cut(state: StreamState, reason: CutReason, options: { ack?: boolean } = {}): Promise<void> {
-    const batch = state.batch;
-    if (batch === undefined || batch.first === undefined) return;
-    state.batch = undefined;
-    state.warned = 0;
-    this.#bufferedBytes -= batch.bytes;
+  #queue(state: StreamState, batch: StreamBatch, files: readonly AssembledFile[], reason: CutReason, ack: boolean) {
+    if (this.#stopped) return;
     this.#batchesCut++;
     const maxBatches = this.#options.pipeline.max_batches;
     if (maxBatches !== null && this.#batchesCut >= maxBatches) this.#stopped = true;
-    this.#ackDurableOf(batch.stream, state);
+    this.#ackDurableOf(state.stream, state);
     const started = performance.now();
-    const encoded = encodeBatch(batch, this.#options.sink);
-    const write = () => this.#write(batch, encoded, reason, started, options.ack ?? true);
+    const encoded = encodeBatch(batch, files);
+    const write = () => this.#write(batch, encoded, reason, started, ack);
     const around = this.#options.hooks?.aroundBatch;
     state.tail = state.tail.then(() => around ? around(batch.stream, reason, write) : write());
     this.#inFlightBytes += encoded.bytes;
@@ -420,6 +442,10 @@ export class Pipeline {
         this.#pendingMessages -= batch.positions.length;
       });
     this.#inFlight.add(tracked);
+  }
+
+  /** Waits while too many batches, or too many bytes, are in flight. */
+  async #room(): Promise<void> {
     const budget = this.#options.pipeline.memory_budget_bytes;
     while (
       this.#inFlight.size > 0 &&
@@ -428,7 +454,6 @@ export class Pipeline {
     ) {
       await Promise.race(this.#inFlight);
     }
-    this.#throwIfFailed();
   }
 
   #throwIfFailed(): void {
@@ -444,14 +469,16 @@ export class Pipeline {
   ): Promise<void> {
     const info = await this.#writer.write({ batch, encoded, reason, started, ack });
     const s = this.#summary;
+    const failed = batch.failed;
+    const deadLettered = batch.deadLetters.length;
     s.recordsWritten += info.records;
     s.filesWritten += info.files.length;
     s.bytesWritten += info.bytes;
-    s.recordsFailed += batch.failed;
-    s.recordsDeadLettered += batch.deadLetters.length;
+    s.recordsFailed += failed;
+    s.recordsDeadLettered += deadLettered;
     s.batchesWritten++;
     for (const path of info.files) if (s.files.length < MAX_FILES_LISTED) s.files.push(path);
-    if (batch.failed > 0) this.#options.hooks?.recordsFailed?.(batch.failed, batch.stream);
+    if (failed > 0) this.#options.hooks?.recordsFailed?.(failed, batch.stream);
     this.#options.hooks?.batchWritten?.(info);
   }
 
@@ -473,7 +500,20 @@ export class Pipeline {
   }
 
   async #open(message: SourceMessage): Promise<StreamState> {
-    const state: StreamState = { durableAcks: [], warned: 0, tail: Promise.resolve(), generation: "" };
+    const state: StreamState = {
+      key: this.#nextKey++,
+      stream: message.stream,
+      dataset: datasetOf(message),
+      durableAcks: [],
+      warned: 0,
+      tail: Promise.resolve(),
+      generation: "",
+      nextSeq: 0,
+      outbox: [],
+      sent: [],
+      asked: [],
+      bytes: 0,
+    };
     if (this.#source.durableAcks !== false) {
       const end = this.#source.endOf?.(message.stream);
       const incarnation = this.#source.incarnationOf?.(message.stream);
@@ -482,6 +522,7 @@ export class Pipeline {
       state.generation = recovery.generation;
     }
     this.#streams.set(message.stream, state);
+    this.#byKey.set(state.key, state);
     return state;
   }
 
@@ -500,34 +541,20 @@ export class Pipeline {
     this.#inFlight.add(tracked);
   }
 
-  #schemaFor(dataset: string): SchemaMemory {
-    let schema = this.#schemas.get(dataset);
-    if (schema === undefined) {
-      schema = new SchemaMemory();
-      this.#schemas.set(dataset, schema);
-    }
-    return schema;
-  }
-
   async #revoked(streams: readonly string[]): Promise<void> {
     const states = streams.map((s) => this.#streams.get(s)).filter((s) => s !== undefined);
-    await Promise.allSettled(states.map((s) => s.tail));
-    for (const stream of streams) {
-      const state = this.#streams.get(stream);
-      if (state?.batch) {
-        this.#bufferedBytes -= state.batch.bytes;
-        this.#pendingMessages -= state.batch.positions.length;
-      }
-      this.#streams.delete(stream);
+    for (const state of states) {
+      // From now on nothing more of the stream is queued: answers of the assembly for it are ignored.
+      this.#byKey.delete(state.key);
+      this.#assembly.drop(state.key);
+      this.#bufferedBytes -= state.bytes;
+      if (state.batch) this.#pendingMessages -= state.batch.positions.length;
+      this.#streams.delete(state.stream);
     }
+    await Promise.allSettled(states.map((s) => s.tail));
     this.#log.info(
       { streams: streams.length },
       "Streams revoked; their unwritten records will be re-read by the new owner",
     );
   }
-}
-
-/** The payload of a message to decode as JSON, or null when it is not decoded (fields, no value, error, skip). */
-function jsonPayload(message: SourceMessage): Uint8Array | null {
-  return message.fields !== undefined || message.error !== undefined || message.skip ? null : message.value;
 }

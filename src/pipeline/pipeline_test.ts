@@ -38,6 +38,7 @@ function makePipeline(
     valueFormat: "json",
     recordsPerFile: options.recordsPerFile ?? 1000,
     log: new Logger("test"),
+    workers,
   });
 }
 
@@ -49,7 +50,19 @@ function rowsOf(sink: MemorySink, path: string): Record<string, unknown>[] {
 
 const signal = new AbortController().signal;
 
-Deno.test("pipeline writes the journal, then the files, then acknowledges", async () => {
+/** Worker threads of the test being run: every test runs with the assembly on this thread and in two workers. */
+let workers = 0;
+
+function test(name: string, fn: () => Promise<void> | void): void {
+  for (const threads of [0, 2]) {
+    Deno.test(`${name} (workers: ${threads})`, () => {
+      workers = threads;
+      return fn();
+    });
+  }
+}
+
+test("pipeline writes the journal, then the files, then acknowledges", async () => {
   const events: string[] = [];
   const source = new MemorySource([jsonMessage("a", 1, { x: 1 }), jsonMessage("a", 2, { x: 2 })], { events });
   const sink = new MemorySink(events);
@@ -60,7 +73,7 @@ Deno.test("pipeline writes the journal, then the files, then acknowledges", asyn
   assertEquals(summary.files, ["a+000001.parquet"]);
 });
 
-Deno.test("pipeline cuts a stream's batch at batch_size records, naming files by first position", async () => {
+test("pipeline cuts a stream's batch at batch_size records, naming files by first position", async () => {
   const messages = Array.from({ length: 25 }, (_, i) => jsonMessage("s+0", i + 1, { i }));
   const source = new MemorySource(messages);
   const sink = new MemorySink();
@@ -71,7 +84,7 @@ Deno.test("pipeline cuts a stream's batch at batch_size records, naming files by
   assertEquals(source.acked.get("s+0")?.length, 25);
 });
 
-Deno.test("pipeline partitions by date from the timestamp field and cuts all folders of a stream together", async () => {
+test("pipeline partitions by date from the timestamp field and cuts all folders of a stream together", async () => {
   const source = new MemorySource([
     jsonMessage("t", 1, { ts: "2025-10-17T23:59:00Z", v: 1 }),
     jsonMessage("t", 2, { ts: "2025-10-18T00:01:00Z", v: 2 }),
@@ -92,7 +105,7 @@ function poisoned(): SourceMessage[] {
   ];
 }
 
-Deno.test("error policy log skips the bad record, writes the rest and acknowledges all", async () => {
+test("error policy log skips the bad record, writes the rest and acknowledges all", async () => {
   const source = new MemorySource(poisoned());
   const sink = new MemorySink();
   const summary = await makePipeline(source, sink, { pipeline: { error_handling: "log" } }).run(signal);
@@ -101,7 +114,7 @@ Deno.test("error policy log skips the bad record, writes the rest and acknowledg
   assertEquals(summary.recordsFailed, 1);
 });
 
-Deno.test("error policy dead_letter keeps the raw bytes and the reason before acknowledging", async () => {
+test("error policy dead_letter keeps the raw bytes and the reason before acknowledging", async () => {
   const source = new MemorySource(poisoned());
   const sink = new MemorySink();
   const summary = await makePipeline(source, sink, { pipeline: { error_handling: "dead_letter" } }).run(signal);
@@ -115,7 +128,7 @@ Deno.test("error policy dead_letter keeps the raw bytes and the reason before ac
   assertEquals(source.acked.get("p")?.length, 3);
 });
 
-Deno.test("error policy raise stops before acknowledging anything of the batch", async () => {
+test("error policy raise stops before acknowledging anything of the batch", async () => {
   const source = new MemorySource(poisoned());
   const sink = new MemorySink();
   await assert.rejects(
@@ -126,7 +139,7 @@ Deno.test("error policy raise stops before acknowledging anything of the batch",
   assertEquals([...sink.files.keys()].filter((p) => p.endsWith(".parquet")), []);
 });
 
-Deno.test("a failing sink is retried and nothing is acknowledged until the write succeeds", async () => {
+test("a failing sink is retried and nothing is acknowledged until the write succeeds", async () => {
   const events: string[] = [];
   const source = new MemorySource([jsonMessage("r", 1, { a: 1 })], { events });
   const sink = new MemorySink(events);
@@ -135,7 +148,7 @@ Deno.test("a failing sink is retried and nothing is acknowledged until the write
   assertEquals(events, ["write _fsds/journal/r.json", "write r+000001.parquet", "ack r 000001..000001"]);
 });
 
-Deno.test("a sink that stays down fails the run with nothing acknowledged", async () => {
+test("a sink that stays down fails the run with nothing acknowledged", async () => {
   const source = new MemorySource([jsonMessage("r", 1, { a: 1 })]);
   const sink = new MemorySink();
   sink.failWrites = 1000;
@@ -146,7 +159,7 @@ Deno.test("a sink that stays down fails the run with nothing acknowledged", asyn
   assertEquals(source.acked.size, 0);
 });
 
-Deno.test("after a crash between write and ack, the durable batch is acknowledged without a rewrite", async () => {
+test("after a crash between write and ack, the durable batch is acknowledged without a rewrite", async () => {
   const sink = new MemorySink();
   await new Journal(sink, new Logger("test")).begin({
     stream: "k",
@@ -164,7 +177,7 @@ Deno.test("after a crash between write and ack, the durable batch is acknowledge
   assertEquals(summary.recordsWritten, 1);
 });
 
-Deno.test("after a crash mid-batch, partial files are deleted and the range is written again", async () => {
+test("after a crash mid-batch, partial files are deleted and the range is written again", async () => {
   const sink = new MemorySink();
   await new Journal(sink, new Logger("test")).begin({
     stream: "k",
@@ -179,10 +192,10 @@ Deno.test("after a crash mid-batch, partial files are deleted and the range is w
   assertEquals(rowsOf(sink, "k+000001.parquet").map((r) => Number(r.i)), [1, 2]);
 });
 
-Deno.test("the memory budget writes the oldest stream first", async () => {
+test("the memory budget writes the oldest stream first", async () => {
   const messages = [];
   for (let i = 1; i <= 40; i++) messages.push(jsonMessage(`s${i % 4}`, i, { text: "x".repeat(200), i }));
-  const source = new MemorySource(messages);
+  const source = new MemorySource(messages, { readSize: 4 });
   const sink = new MemorySink();
   await makePipeline(source, sink, { pipeline: { memory_budget_bytes: 2000 } }).run(signal);
   const files = [...sink.files.keys()].filter((p) => p.endsWith(".parquet"));
@@ -191,7 +204,7 @@ Deno.test("the memory budget writes the oldest stream first", async () => {
   assertEquals(total, 40);
 });
 
-Deno.test("max_batches stops after that many batches and leaves the rest unacknowledged", async () => {
+test("max_batches stops after that many batches and leaves the rest unacknowledged", async () => {
   const messages = Array.from({ length: 30 }, (_, i) => jsonMessage("m", i + 1, { i }));
   const source = new MemorySource(messages);
   const sink = new MemorySink();
@@ -200,7 +213,7 @@ Deno.test("max_batches stops after that many batches and leaves the rest unackno
   assertEquals(source.acked.get("m")?.length, 20);
 });
 
-Deno.test("max_messages reads that many messages, writes them and stops", async () => {
+test("max_messages reads that many messages, writes them and stops", async () => {
   const messages = Array.from({ length: 30 }, (_, i) => jsonMessage("m", i + 1, { i }));
   const source = new MemorySource(messages);
   const sink = new MemorySink();
@@ -209,7 +222,7 @@ Deno.test("max_messages reads that many messages, writes them and stops", async 
   assertEquals(source.acked.get("m")?.length, 7);
 });
 
-Deno.test("an abort writes what is in hand and acknowledges it", async () => {
+test("an abort writes what is in hand and acknowledges it", async () => {
   const controller = new AbortController();
   const source = new MemorySource([jsonMessage("q", 1, { a: 1 })]);
   const sink = new MemorySink();
@@ -224,7 +237,7 @@ Deno.test("an abort writes what is in hand and acknowledges it", async () => {
   assertEquals(source.acked.get("q"), ["000001"]);
 });
 
-Deno.test("revoked streams drop their unwritten records without acknowledging them", async () => {
+test("revoked streams drop their unwritten records without acknowledging them", async () => {
   const source = new MemorySource([jsonMessage("v+0", 1, { a: 1 }), jsonMessage("v+1", 1, { a: 2 })]);
   const sink = new MemorySink();
   const pipeline = makePipeline(source, sink);
@@ -256,7 +269,7 @@ function isAscending(list: readonly string[]): boolean {
   return list.every((p, i) => i === 0 || list[i - 1]! < p);
 }
 
-Deno.test("batches of different streams are written concurrently and each stream's acks stay in order", async () => {
+test("batches of different streams are written concurrently and each stream's acks stay in order", async () => {
   const messages = [];
   for (let i = 1; i <= 30; i++) for (const s of ["a", "b", "c", "d"]) messages.push(jsonMessage(s, i, { i }));
   const source = new MemorySource(messages);
@@ -270,7 +283,7 @@ Deno.test("batches of different streams are written concurrently and each stream
   }
 });
 
-Deno.test("already-durable positions are acknowledged before later batches of the same stream", async () => {
+test("already-durable positions are acknowledged before later batches of the same stream", async () => {
   const sink = new SlowSink();
   await new Journal(sink, new Logger("test")).begin({
     stream: "k",
@@ -286,7 +299,7 @@ Deno.test("already-durable positions are acknowledged before later batches of th
   assert.ok(isAscending(acked), `acks out of order: ${acked.join(",")}`);
 });
 
-Deno.test("write_concurrency 1 writes one batch at a time", async () => {
+test("write_concurrency 1 writes one batch at a time", async () => {
   const messages = [];
   for (let i = 1; i <= 10; i++) for (const s of ["a", "b"]) messages.push(jsonMessage(s, i, { i }));
   const source = new MemorySource(messages);
@@ -296,7 +309,7 @@ Deno.test("write_concurrency 1 writes one batch at a time", async () => {
   assert.ok(sink.maxActive <= 4, "one batch writes at most 4 files at once");
 });
 
-Deno.test("a stream whose positions go backwards mid-run gets a new file-name generation and nothing is overwritten", async () => {
+test("a stream whose positions go backwards mid-run gets a new file-name generation and nothing is overwritten", async () => {
   const messages = [1, 2, 3].map((i) => jsonMessage("t+0", i, { old: i }))
     .concat([1, 2].map((i) => jsonMessage("t+0", i, { fresh: i })));
   const source = new MemorySource(messages);
@@ -310,7 +323,7 @@ Deno.test("a stream whose positions go backwards mid-run gets a new file-name ge
   assertEquals(source.acked.get("t+0"), ["000001", "000002"]);
 });
 
-Deno.test("after a restart, positions before the journal's batch start a new generation and skip nothing", async () => {
+test("after a restart, positions before the journal's batch start a new generation and skip nothing", async () => {
   const sink = new MemorySink();
   await new Journal(sink, new Logger("test")).begin({
     stream: "t+0",
@@ -329,7 +342,7 @@ Deno.test("after a restart, positions before the journal's batch start a new gen
   assert.match(journal.generation, /^\d{8}T\d{6}Z$/);
 });
 
-Deno.test("pipeline heartbeats count the messages read and not yet durable and acknowledged", async () => {
+test("pipeline heartbeats count the messages read and not yet durable and acknowledged", async () => {
   const source = new MemorySource([1, 2, 3].map((i) => jsonMessage("a", i, { x: i })));
   const pending: number[] = [];
   const pipeline = new Pipeline(source, new MemorySink(), {
@@ -338,13 +351,14 @@ Deno.test("pipeline heartbeats count the messages read and not yet durable and a
     valueFormat: "json",
     recordsPerFile: 1000,
     log: new Logger("test"),
+    workers,
     hooks: { heartbeat: (state) => pending.push(state.pendingMessages) },
   });
   await pipeline.run(signal);
   assertEquals(pending[0], 3, "three messages in the open batch");
 });
 
-Deno.test("JSON decoded a read at a time keeps each bad record's own position and reason", async () => {
+test("JSON decoded a read at a time keeps each bad record's own position and reason", async () => {
   const encoder = new TextEncoder();
   const raw = (position: number, bytes: Uint8Array): SourceMessage => ({
     stream: "j",
@@ -380,7 +394,7 @@ Deno.test("JSON decoded a read at a time keeps each bad record's own position an
   assertEquals(summary.recordsDeadLettered, 4);
 });
 
-Deno.test("pipeline writes Arrow IPC rows by column into their partition folders, typed; bad IPC is dead-lettered", async () => {
+test("pipeline writes Arrow IPC rows by column into their partition folders, typed; bad IPC is dead-lettered", async () => {
   const day = (iso: string) => BigInt(Date.parse(iso));
   const ipc = (ts: bigint[], sides: string[], v: number[]) =>
     tableToIPC(
@@ -409,6 +423,7 @@ Deno.test("pipeline writes Arrow IPC rows by column into their partition folders
     valueFormat: "arrow_ipc",
     recordsPerFile: 1000,
     log: new Logger("test"),
+    workers,
   });
   const summary = await pipeline.run(signal);
   assertEquals(summary.recordsWritten, 4);

@@ -107,6 +107,8 @@ export async function previewPipeline(config: AppConfig, options: PreviewOptions
         max_batches: null,
         max_messages: null,
         write_retry_seconds: 0,
+        // A preview reads a few records: threads would cost more to start than they save.
+        workers: 0,
       },
       sink: config.sink,
       valueFormat: config.source.value_format,

@@ -61,8 +61,15 @@ export class MemorySource implements Source {
   listener?: AssignmentListener;
   #queue: SourceMessage[];
 
-  constructor(messages: SourceMessage[], options: { metadataColumns?: MetadataColumn[]; events?: string[] } = {}) {
+  readonly #readSize: number;
+
+  /** `readSize`: messages per read at most (default: as many as the pipeline asks for). */
+  constructor(
+    messages: SourceMessage[],
+    options: { metadataColumns?: MetadataColumn[]; events?: string[]; readSize?: number } = {},
+  ) {
     this.#queue = [...messages];
+    this.#readSize = options.readSize ?? Infinity;
     this.metadataColumns = options.metadataColumns ?? [];
     this.events = options.events ?? [];
   }
@@ -71,7 +78,7 @@ export class MemorySource implements Source {
   }
   read(options: ReadOptions): Promise<ReadResult> {
     if (this.#queue.length === 0) return Promise.resolve({ kind: "end" });
-    const messages = this.#queue.splice(0, options.maxMessages);
+    const messages = this.#queue.splice(0, Math.min(options.maxMessages, this.#readSize));
     return Promise.resolve({ kind: "messages", messages });
   }
   ack(stream: string, positions: readonly string[]): Promise<void> {

@@ -1,0 +1,289 @@
+/**
+ * The per-record work of the pipeline, apart from its control: decode payloads, route each record to the output
+ * folder the partitioner names, append it to that folder's Arrow builder, cut the open file of a stream when it is full
+ * (records or bytes) and encode the cut files as Parquet. Synchronous and free of I/O, so that it runs alike on the
+ * main thread (`pipeline.workers: 0`) and in worker threads (`assembler_worker.ts`), where the main thread sends it
+ * the messages of the streams of one shard.
+ *
+ * The assembler knows nothing of positions, acknowledgements or the journal: the pipeline numbers the messages of each
+ * open stream (a `seq` per message, consecutive) and the assembler answers with failures and cuts by those numbers
+ * (`Assembled.through`), so that the pipeline can tell which positions a cut file holds.
+ * @module
+ */
+import { BatchBuilder } from "../../arrow/batch_builder.ts";
+import { lookupField } from "../../arrow/lookup.ts";
+import { SchemaMemory } from "../../arrow/schema_memory.ts";
+import { flattenTable, type TypedRows } from "../../arrow/typed_table.ts";
+import { decodeJsonBatch, type JsonBatch } from "../../codec/json.ts";
+import { decodePayload } from "../../codec/mod.ts";
+import type { PipelineSection } from "../../config/pipeline_section.ts";
+import type { CommonSinkConfig, ValueFormat } from "../../core/plugin.ts";
+import type { MetadataColumn, MetadataValue } from "../../core/source.ts";
+import { Partitioner } from "../../partition/partitioner.ts";
+import { encodeParquet } from "../../parquet/writer.ts";
+
+/** Options of {@linkcode Assembler}; plain data, so that they can be posted to a worker. */
+export interface AssemblerOptions {
+  readonly pipeline: Pick<PipelineSection, "flatten" | "max_file_bytes">;
+  readonly sink: CommonSinkConfig;
+  readonly valueFormat: ValueFormat;
+  /** Records per file at most. */
+  readonly recordsPerFile: number;
+  readonly metadataColumns: readonly MetadataColumn[];
+}
+
+/** What the assembler needs of a message (a `SourceMessage` has it all). */
+export interface AssemblyMessage {
+  readonly stream: string;
+  readonly value: Uint8Array | null;
+  readonly metadata: readonly MetadataValue[];
+  readonly timestampMs?: number;
+  readonly fields?: Record<string, unknown>;
+  readonly dataset?: string;
+  /** Unused by the assembler; present so that a `SourceMessage` can be passed as it is. */
+  readonly position?: string;
+}
+
+/** One Parquet file of a cut: the folder it goes to (the pipeline names the file) and its bytes. */
+export interface AssembledFile {
+  readonly folder: string;
+  readonly data: Uint8Array;
+  readonly rows: number;
+}
+
+/** Why the assembler cut on its own. */
+export type AssemblerCutReason = "records" | "bytes";
+
+/** A cut file set of one open stream: every message numbered up to `through` is in it (or failed). */
+export interface Assembled {
+  /** The seq of the last message the cut holds; -1 when the stream had no message yet. */
+  readonly through: number;
+  readonly files: readonly AssembledFile[];
+  readonly rows: number;
+  /** Set for cuts the assembler made on its own; absent for cuts the pipeline asked for. */
+  readonly reason?: AssemblerCutReason;
+}
+
+/** A message that could not become a row, by its seq. */
+export interface AssemblyFailure {
+  readonly seq: number;
+  readonly reason: string;
+}
+
+/** What one call did for one open stream, in seq order: failures and cuts interleave by seq. */
+export interface AssemblyReply {
+  readonly key: number;
+  /** Messages the call appended (0 for a cut asked for). */
+  readonly appended: number;
+  readonly failures: readonly AssemblyFailure[];
+  readonly cuts: readonly Assembled[];
+  /** Rows and estimated bytes buffered for the stream after the call. */
+  readonly rows: number;
+  readonly bytes: number;
+}
+
+interface OpenStream {
+  readonly stream: string;
+  readonly dataset: string;
+  readonly builders: Map<string, BatchBuilder>;
+  lastFolder: string | undefined;
+  lastBuilder: BatchBuilder | undefined;
+  rows: number;
+  bytes: number;
+  /** Seq of the last message appended. */
+  last: number;
+}
+
+/** Builds the open files of any number of streams; see the module doc. */
+export class Assembler {
+  readonly #options: AssemblerOptions;
+  readonly #partitioner: Partitioner;
+  readonly #open = new Map<number, OpenStream>();
+  readonly #schemas = new Map<string, SchemaMemory>();
+
+  constructor(options: AssemblerOptions) {
+    this.#options = options;
+    const flatten = options.pipeline.flatten;
+    this.#partitioner = new Partitioner({
+      partitionBy: options.sink.partition_by,
+      pathTemplate: options.sink.path_template,
+      timestampField: options.sink.timestamp_field,
+      timezone: options.sink.timezone,
+      metadataColumns: options.metadataColumns,
+      lookup: (value, column) => lookupField(value, column, flatten),
+    });
+  }
+
+  /**
+   * Appends messages of one open stream, numbered `firstSeq`, `firstSeq + 1`, ...; cuts the stream's files whenever
+   * they are full. `key` names the open stream (the pipeline's, never reused); `dataset` is its dataset.
+   */
+  append(
+    key: number,
+    stream: string,
+    dataset: string,
+    firstSeq: number,
+    messages: readonly AssemblyMessage[],
+  ): AssemblyReply {
+    const open = this.#openStream(key, stream, dataset);
+    const failures: AssemblyFailure[] = [];
+    const cuts: Assembled[] = [];
+    const json = this.#options.valueFormat === "json" ? decodeJsonBatch(messages.map(jsonPayload)) : undefined;
+    const recordsPerFile = this.#options.recordsPerFile;
+    const maxBytes = this.#options.pipeline.max_file_bytes;
+    for (let i = 0; i < messages.length; i++) {
+      const seq = firstSeq + i;
+      const reason = this.#add(open, messages[i]!, json, i);
+      if (reason !== undefined) failures.push({ seq, reason });
+      open.last = seq;
+      if (open.rows >= recordsPerFile) cuts.push(this.#cut(open, "records"));
+      else if (open.bytes >= maxBytes) cuts.push(this.#cut(open, "bytes"));
+    }
+    return { key, appended: messages.length, failures, cuts, rows: open.rows, bytes: open.bytes };
+  }
+
+  /** Cuts what the stream holds (possibly nothing); the stream stays open for later messages. */
+  cut(key: number): AssemblyReply {
+    const open = this.#open.get(key);
+    const cut = open === undefined ? { through: -1, files: [], rows: 0 } : this.#cut(open);
+    return { key, appended: 0, failures: [], cuts: [cut], rows: 0, bytes: 0 };
+  }
+
+  /** Forgets a stream and what it buffered (revoked, or the run is over). */
+  drop(key: number): void {
+    this.#open.delete(key);
+  }
+
+  #openStream(key: number, stream: string, dataset: string): OpenStream {
+    let open = this.#open.get(key);
+    if (open === undefined) {
+      open = {
+        stream,
+        dataset,
+        builders: new Map(),
+        lastFolder: undefined,
+        lastBuilder: undefined,
+        rows: 0,
+        bytes: 0,
+        last: -1,
+      };
+      this.#open.set(key, open);
+    }
+    return open;
+  }
+
+  /** Adds one message's records; returns why it failed, if it did. */
+  #add(open: OpenStream, message: AssemblyMessage, json: JsonBatch | undefined, index: number): string | undefined {
+    if (message.fields !== undefined) return this.#append(open, message, message.fields);
+    if (message.value === null) return this.#append(open, message, null);
+    if (json !== undefined) {
+      const reason = json.errors.get(index);
+      return reason === undefined ? this.#append(open, message, json.values[index]) : reason;
+    }
+    const decoded = decodePayload(message.value, this.#options.valueFormat);
+    if (decoded.kind === "error") return decoded.reason;
+    if (decoded.kind === "table") {
+      return this.#appendTable(open, message, flattenTable(decoded.table, this.#options.pipeline.flatten));
+    }
+    let failure: string | undefined;
+    for (const value of decoded.values) failure ??= this.#append(open, message, value);
+    return failure;
+  }
+
+  #builderFor(open: OpenStream, folder: string): BatchBuilder {
+    if (folder === open.lastFolder) return open.lastBuilder!;
+    let builder = open.builders.get(folder);
+    if (builder === undefined) {
+      builder = new BatchBuilder({
+        metadataColumns: this.#options.metadataColumns,
+        flatten: this.#options.pipeline.flatten,
+        schema: this.#schemaFor(open.dataset),
+      });
+      open.builders.set(folder, builder);
+    }
+    open.lastFolder = folder;
+    open.lastBuilder = builder;
+    return builder;
+  }
+
+  #append(open: OpenStream, message: AssemblyMessage, value: unknown): string | undefined {
+    const builder = this.#builderFor(open, this.#partitioner.folderFor(value, message));
+    const before = builder.byteSize;
+    const appended = builder.append(value, message.metadata);
+    open.bytes += builder.byteSize - before;
+    if (appended.kind === "ok") {
+      open.rows++;
+      return undefined;
+    }
+    return appended.reason;
+  }
+
+  /** Adds the rows of a typed table slice by slice of consecutive rows that share an output folder. */
+  #appendTable(open: OpenStream, message: AssemblyMessage, rows: TypedRows): string | undefined {
+    let failure: string | undefined;
+    const append = (folder: string, from: number, to: number) => {
+      const builder = this.#builderFor(open, folder);
+      const before = builder.byteSize;
+      const appended = builder.appendRows(rows, from, to, message.metadata);
+      open.bytes += builder.byteSize - before;
+      if (appended.kind === "ok") open.rows += to - from;
+      else failure ??= appended.reason;
+    };
+    if (rows.length === 0) return undefined;
+    const partitioner = this.#partitioner;
+    let folder = partitioner.folderFor(rows.row(0), message);
+    if (partitioner.isStatic) {
+      append(folder, 0, rows.length);
+      return failure;
+    }
+    let start = 0;
+    for (let i = 1; i < rows.length; i++) {
+      const next = partitioner.folderFor(rows.row(i), message);
+      if (next === folder) continue;
+      append(folder, start, i);
+      start = i;
+      folder = next;
+    }
+    append(folder, start, rows.length);
+    return failure;
+  }
+
+  /** Finishes and encodes every folder of the stream; files with no rows or no columns are never produced. */
+  #cut(open: OpenStream, reason?: AssemblerCutReason): Assembled {
+    const sink = this.#options.sink;
+    const files: AssembledFile[] = [];
+    let rows = 0;
+    for (const [folder, builder] of open.builders) {
+      const table = builder.finish();
+      if (table === null || table.numRows === 0) continue;
+      const data = encodeParquet(table, {
+        compression: sink.compression,
+        compressionLevel: sink.compression_level,
+        rowGroupSize: sink.row_group_size,
+        dictionary: sink.parquet_dictionary,
+      });
+      files.push({ folder, data, rows: table.numRows });
+      rows += table.numRows;
+    }
+    open.builders.clear();
+    open.lastFolder = undefined;
+    open.lastBuilder = undefined;
+    open.rows = 0;
+    open.bytes = 0;
+    return reason === undefined ? { through: open.last, files, rows } : { through: open.last, files, rows, reason };
+  }
+
+  #schemaFor(dataset: string): SchemaMemory {
+    let schema = this.#schemas.get(dataset);
+    if (schema === undefined) {
+      schema = new SchemaMemory();
+      this.#schemas.set(dataset, schema);
+    }
+    return schema;
+  }
+}
+
+/** The payload to decode as JSON, or null when it is not decoded (structured fields, no value). */
+function jsonPayload(message: AssemblyMessage): Uint8Array | null {
+  return message.fields !== undefined ? null : message.value;
+}
