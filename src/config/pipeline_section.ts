@@ -22,9 +22,13 @@ export const flattenSchema = z.object({
   ),
 }).strict();
 
-/** The default of `pipeline.workers`: the number of cores. */
+/**
+ * The default of `pipeline.workers`: one thread fewer than the cores (at least one), since the main thread keeps
+ * the source's client, the control and the sink's I/O busy. On the 2-core bench machine 0, 1 and 2 workers drain a
+ * Kafka topic within noise of each other (see README, Performance).
+ */
 export function defaultWorkers(): number {
-  return Math.max(1, navigator.hardwareConcurrency || 1);
+  return Math.max(1, (navigator.hardwareConcurrency || 1) - 1);
 }
 
 /** Schema of the `pipeline` section. */
@@ -54,9 +58,9 @@ export const pipelineSectionSchema = z.object({
   write_concurrency: z.number().int().positive().default(8).describe(
     "Batches of different streams written at the same time (a stream's own batches stay in order)",
   ),
-  workers: z.number().int().min(0).max(64).default(defaultWorkers()).describe(
+  workers: z.number().int().min(0).max(64).optional().describe(
     "Threads that decode, build Arrow columns and encode Parquet (streams spread over them); 0: all on the main " +
-      "thread. Default: the number of cores",
+      "thread. Default: the number of cores minus one (at least one)",
   ),
   write_retry_seconds: z.number().min(0).default(300).describe(
     "Keep retrying a batch the sink cannot take for this long (nothing is acknowledged meanwhile), then fail",

@@ -1,7 +1,8 @@
 /**
- * Writes one cut batch: its journal entry, then its files (four at a time, the whole step retried with backoff while
- * the sink refuses, for up to `write_retry_seconds`), then the acknowledgement of its positions; logs one line.
- * Nothing of a batch is acknowledged unless all of its files are durable.
+ * Writes cut batches of one stream: their journal entry, then their files (four at a time, the whole step retried with
+ * backoff while the sink refuses, for up to `write_retry_seconds`), then the acknowledgement of their positions; logs
+ * one line per batch. Nothing of a batch is acknowledged unless all of its files are durable. Batches that waited
+ * for the stream's earlier writes are written together (see `write_queue.ts`).
  * @module
  */
 import type { Logger } from "../core/logger.ts";
@@ -54,25 +55,29 @@ const FILE_CONCURRENCY = 4;
 /** Writes batches; see the module doc. */
 export class BatchWriter {
   readonly #options: BatchWriterOptions;
-  #written = 0;
+  #count = 0;
 
   constructor(options: BatchWriterOptions) {
     this.#options = options;
   }
 
-  /** Writes and acknowledges one batch; resolves with what was written. */
-  async write(request: WriteRequest): Promise<BatchInfo> {
-    const { batch, encoded, reason } = request;
+  /**
+   * Writes and acknowledges batches of one stream that follow each other (same generation, same `ack`), in one step:
+   * one journal entry covering them all, their files, then one acknowledgement of all their positions. Resolves with
+   * what each batch wrote; logs one line per batch.
+   */
+  async write(requests: readonly WriteRequest[]): Promise<BatchInfo[]> {
     const { source, sink, journal } = this.#options;
-    const first = batch.first!;
-    const last = batch.last!;
-    const outputs = encoded.files;
-    await this.#withRetry(batch.stream, async () => {
+    const head = requests[0]!.batch;
+    const first = head.first!;
+    const last = requests[requests.length - 1]!.batch.last!;
+    const outputs = requests.flatMap((request) => request.encoded.files);
+    await this.#withRetry(head.stream, async () => {
       if (outputs.length > 0 && source.durableAcks !== false) {
         await journal.begin({
-          stream: batch.stream,
-          generation: batch.generation || undefined,
-          incarnation: source.incarnationOf?.(batch.stream),
+          stream: head.stream,
+          generation: head.generation || undefined,
+          incarnation: source.incarnationOf?.(head.stream),
           first,
           last,
           files: outputs.map((o) => o.path),
@@ -80,15 +85,23 @@ export class BatchWriter {
       }
       await runLimited(outputs, FILE_CONCURRENCY, (o) => sink.write(o.path, o.data));
     });
-    if (request.ack) await source.ack(batch.stream, batch.positions);
-    this.#written++;
+    if (requests[0]!.ack) {
+      const positions = requests.length === 1 ? head.positions : requests.flatMap((request) => request.batch.positions);
+      await source.ack(head.stream, positions);
+    }
+    return requests.map((request) => this.#written(request));
+  }
+
+  #written(request: WriteRequest): BatchInfo {
+    const { batch, encoded, reason } = request;
+    this.#count++;
     const info: BatchInfo = {
       stream: batch.stream,
       reason,
-      first,
-      last,
+      first: batch.first!,
+      last: batch.last!,
       records: encoded.records,
-      files: outputs.map((o) => o.path),
+      files: encoded.files.map((o) => o.path),
       bytes: encoded.bytes,
       deadLettered: batch.deadLetters.length,
       failed: batch.failed,
@@ -98,17 +111,17 @@ export class BatchWriter {
       {
         stream: batch.stream,
         reason,
-        first,
-        last,
+        first: info.first,
+        last: info.last,
         records: info.records,
-        files: outputs.length,
+        files: encoded.files.length,
         bytes: info.bytes,
-        failed: batch.failed,
-        dead_lettered: batch.deadLetters.length,
+        failed: info.failed,
+        dead_lettered: info.deadLettered,
         skipped: batch.skipped,
         ms: Math.round(info.millis),
       },
-      `Wrote batch ${this.#written}: ${counted(info.records, "record")}`,
+      `Wrote batch ${this.#count}: ${counted(info.records, "record")}`,
     );
     return info;
   }

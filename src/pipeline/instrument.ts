@@ -3,18 +3,29 @@
  * span and health heartbeats, and wrappers that put spans around a source's and a sink's calls.
  *
  * Spans (children of `pipeline.run`): `source.connect`, `source.read_batch` (only reads that returned messages,
- * with their count, stream, position range, and Kafka topic and partition or Redis key), `source.ack`, `source.close`, `sink.connect`, `batch` (one cut:
+ * with their count, stream, position range, and Kafka topic and partition or Redis key), `source.ack`, `source.close`, `sink.connect`, `batch` (one cut, or the
+ * cuts of a stream that waited together and share one journal entry and acknowledgement, `fs_data_sink.batch_count`:
  * journal, files, acknowledgement), `sink.write_batch` (one file: path and bytes), `sink.close`. The seed's
  * `sink.flush` has no counterpart: a sink write is atomic and durable when it returns, so the `batch` span is
  * the flush.
  * @module
  */
-import { type Attributes, SpanStatusCode, trace } from "@opentelemetry/api";
+import { type Attributes, type Span, SpanStatusCode, trace } from "@opentelemetry/api";
 import type { BatchInfo, PipelineHooks } from "./pipeline.ts";
 import type { Sink } from "../core/sink.ts";
 import type { ReadOptions, ReadResult, Source, SourceMessage } from "../core/source.ts";
 import { ATTR } from "../telemetry/metrics.ts";
 import { SPAN, type Telemetry } from "../telemetry/mod.ts";
+
+interface GroupTotals {
+  readonly first: string;
+  readonly batches: number;
+  readonly records: number;
+  readonly bytes: number;
+  readonly files: number;
+  readonly deadLettered: number;
+  readonly failed: number;
+}
 
 /**
  * Pipeline hooks feeding `telemetry`: per batch the `fs_data_sink.*` counters and latency, the batch span and its
@@ -22,6 +33,8 @@ import { SPAN, type Telemetry } from "../telemetry/mod.ts";
  */
 export function pipelineHooks(telemetry: Telemetry): PipelineHooks {
   const { metrics, health } = telemetry;
+  /** Totals of the batches written so far inside a batch span (batches waiting together are written as a group). */
+  const groups = new WeakMap<Span, GroupTotals>();
   return {
     heartbeat(state) {
       health.heartbeat();
@@ -38,15 +51,29 @@ export function pipelineHooks(telemetry: Telemetry): PipelineHooks {
       metrics.batchDuration(info.millis / 1000, attrs);
       if (info.deadLettered > 0) metrics.deadLettered(info.deadLettered, attrs);
       if (telemetry.tracing) {
-        // Called inside the batch span opened by aroundBatch.
-        trace.getActiveSpan()?.setAttributes({
-          [ATTR.firstPosition]: info.first,
+        // Called inside the batch span opened by aroundBatch, once per batch of the span's group: totals add up.
+        const span = trace.getActiveSpan();
+        if (span === undefined) return;
+        const known = groups.get(span);
+        const total: GroupTotals = {
+          first: known?.first ?? info.first,
+          batches: (known?.batches ?? 0) + 1,
+          records: (known?.records ?? 0) + info.records,
+          bytes: (known?.bytes ?? 0) + info.bytes,
+          files: (known?.files ?? 0) + info.files.length,
+          deadLettered: (known?.deadLettered ?? 0) + info.deadLettered,
+          failed: (known?.failed ?? 0) + info.failed,
+        };
+        groups.set(span, total);
+        span.setAttributes({
+          [ATTR.firstPosition]: total.first,
           [ATTR.lastPosition]: info.last,
-          [ATTR.recordCount]: info.records,
-          [ATTR.bytes]: info.bytes,
-          "fs_data_sink.file_count": info.files.length,
-          "fs_data_sink.dead_lettered": info.deadLettered,
-          "fs_data_sink.failed": info.failed,
+          [ATTR.recordCount]: total.records,
+          [ATTR.bytes]: total.bytes,
+          "fs_data_sink.file_count": total.files,
+          "fs_data_sink.dead_lettered": total.deadLettered,
+          "fs_data_sink.failed": total.failed,
+          "fs_data_sink.batch_count": total.batches,
         });
       }
     },

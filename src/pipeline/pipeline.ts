@@ -6,7 +6,7 @@
  * revocations) stays on the main thread whatever runs the assembly.
  * @module
  */
-import type { PipelineSection } from "../config/pipeline_section.ts";
+import { defaultWorkers, type PipelineSection } from "../config/pipeline_section.ts";
 import { datasetOf } from "../partition/partitioner.ts";
 import type { Logger } from "../core/logger.ts";
 import {
@@ -16,8 +16,9 @@ import {
   type AssemblyReply,
   createAssembly,
 } from "./assembly/mod.ts";
-import { encodeBatch, type EncodedBatch } from "./batch_encoder.ts";
-import { type BatchInfo, BatchWriter } from "./batch_writer.ts";
+import { encodeBatch } from "./batch_encoder.ts";
+import { type BatchInfo, BatchWriter, type WriteRequest } from "./batch_writer.ts";
+import { WriteQueue, WriteSlots } from "./write_queue.ts";
 import type { DeadLetter } from "./dead_letter.ts";
 import { RecordError } from "../core/errors.ts";
 import { Journal, newGeneration } from "./journal.ts";
@@ -96,14 +97,13 @@ interface StreamState {
   readonly asked: { readonly reason: CutReason; readonly ack: boolean }[];
   /** Estimated bytes the assembly buffers for the stream. */
   bytes: number;
-  /**
-   * The stream's writes and acknowledgements, chained so they happen in stream order. A failed write rejects the
-   * chain, so nothing later of the stream is acknowledged.
-   */
-  tail: Promise<void>;
+  /** The stream's writes and acknowledgements, in stream order (see `write_queue.ts`). */
+  readonly writes: WriteQueue;
 }
 
 const MAX_WARNINGS_PER_BATCH = 5;
+/** Batches queued for writing per write slot before the loop waits. */
+const MAX_QUEUED_BATCHES = 16;
 const MAX_FILES_LISTED = 100_000;
 
 /** Moves records from one source to one sink. Create one per run. */
@@ -114,6 +114,8 @@ export class Pipeline {
   readonly #journal: Journal;
   readonly #writer: BatchWriter;
   readonly #assembly: Assembly;
+  /** Write steps running at once, over all streams (`pipeline.write_concurrency`). */
+  readonly #slots: WriteSlots;
   readonly #streams = new Map<string, StreamState>();
   readonly #byKey = new Map<number, StreamState>();
   readonly #compare: (a: string, b: string) => number;
@@ -152,6 +154,7 @@ export class Pipeline {
       writeRetrySeconds: options.pipeline.write_retry_seconds,
     });
     const { sink: s, pipeline: p } = options;
+    this.#slots = new WriteSlots(p.write_concurrency);
     this.#assembly = createAssembly(
       {
         pipeline: { flatten: p.flatten, max_file_bytes: p.max_file_bytes },
@@ -170,7 +173,7 @@ export class Pipeline {
         recordsPerFile: options.recordsPerFile,
         metadataColumns: source.metadataColumns.map((column) => ({ name: column.name, type: column.type })),
       },
-      options.workers ?? p.workers,
+      options.workers ?? p.workers ?? defaultWorkers(),
       {
         reply: (reply) => this.#answered(reply),
         failure: (error) => void (this.#failure ??= { error }),
@@ -427,14 +430,11 @@ export class Pipeline {
     this.#batchesCut++;
     const maxBatches = this.#options.pipeline.max_batches;
     if (maxBatches !== null && this.#batchesCut >= maxBatches) this.#stopped = true;
-    this.#ackDurableOf(state.stream, state);
+    this.#ackDurableOf(state);
     const started = performance.now();
     const encoded = encodeBatch(batch, files);
-    const write = () => this.#write(batch, encoded, reason, started, ack);
-    const around = this.#options.hooks?.aroundBatch;
-    state.tail = state.tail.then(() => around ? around(batch.stream, reason, write) : write());
     this.#inFlightBytes += encoded.bytes;
-    const tracked: Promise<void> = state.tail
+    const tracked: Promise<void> = state.writes.batch({ batch, encoded, reason, started, ack })
       .catch((error) => void (this.#failure ??= { error }))
       .finally(() => {
         this.#inFlight.delete(tracked);
@@ -444,13 +444,17 @@ export class Pipeline {
     this.#inFlight.add(tracked);
   }
 
-  /** Waits while too many batches, or too many bytes, are in flight. */
+  /**
+   * Waits while the batches in flight hold too many bytes (with the open ones, more than the memory budget) or are
+   * too many (more than {@linkcode MAX_QUEUED_BATCHES} per write slot): batches waiting for their stream's earlier
+   * writes are written as a group, so a queue of them costs one journal entry and one acknowledgement.
+   */
   async #room(): Promise<void> {
     const budget = this.#options.pipeline.memory_budget_bytes;
+    const maxBatches = this.#options.pipeline.write_concurrency * MAX_QUEUED_BATCHES;
     while (
       this.#inFlight.size > 0 &&
-      (this.#inFlight.size >= this.#options.pipeline.write_concurrency ||
-        this.#inFlightBytes + this.#bufferedBytes > budget)
+      (this.#inFlight.size >= maxBatches || this.#inFlightBytes + this.#bufferedBytes > budget)
     ) {
       await Promise.race(this.#inFlight);
     }
@@ -460,14 +464,18 @@ export class Pipeline {
     if (this.#failure) throw this.#failure.error;
   }
 
-  async #write(
-    batch: StreamBatch,
-    encoded: EncodedBatch,
-    reason: CutReason,
-    started: number,
-    ack: boolean,
-  ): Promise<void> {
-    const info = await this.#writer.write({ batch, encoded, reason, started, ack });
+  /** Writes a group of batches of one stream (see `write_queue.ts`) and counts what they wrote. */
+  async #write(requests: readonly WriteRequest[]): Promise<void> {
+    const around = this.#options.hooks?.aroundBatch;
+    const write = async () => {
+      const infos = await this.#writer.write(requests);
+      infos.forEach((info, i) => this.#written(info, requests[i]!.batch));
+    };
+    const head = requests[0]!;
+    await (around ? around(head.batch.stream, head.reason, write) : write());
+  }
+
+  #written(info: BatchInfo, batch: StreamBatch): void {
     const s = this.#summary;
     const failed = batch.failed;
     const deadLettered = batch.deadLetters.length;
@@ -506,7 +514,11 @@ export class Pipeline {
       dataset: datasetOf(message),
       durableAcks: [],
       warned: 0,
-      tail: Promise.resolve(),
+      writes: new WriteQueue(
+        (requests) => this.#write(requests),
+        (positions) => this.#source.ack(message.stream, positions),
+        this.#slots,
+      ),
       generation: "",
       nextSeq: 0,
       outbox: [],
@@ -528,14 +540,13 @@ export class Pipeline {
 
   /** Queues the acknowledgement of already-durable positions of every stream, in stream order. */
   #ackDurable(): void {
-    for (const [stream, state] of this.#streams) this.#ackDurableOf(stream, state);
+    for (const state of this.#streams.values()) this.#ackDurableOf(state);
   }
 
-  #ackDurableOf(stream: string, state: StreamState): void {
+  #ackDurableOf(state: StreamState): void {
     if (state.durableAcks.length === 0) return;
     const positions = state.durableAcks.splice(0);
-    state.tail = state.tail.then(() => this.#source.ack(stream, positions));
-    const tracked: Promise<void> = state.tail
+    const tracked: Promise<void> = state.writes.ack(positions)
       .catch((error) => void (this.#failure ??= { error }))
       .finally(() => this.#inFlight.delete(tracked));
     this.#inFlight.add(tracked);
@@ -551,7 +562,7 @@ export class Pipeline {
       if (state.batch) this.#pendingMessages -= state.batch.positions.length;
       this.#streams.delete(state.stream);
     }
-    await Promise.allSettled(states.map((s) => s.tail));
+    await Promise.allSettled(states.map((s) => s.writes.drained()));
     this.#log.info(
       { streams: streams.length },
       "Streams revoked; their unwritten records will be re-read by the new owner",

@@ -8,28 +8,42 @@
  * The filled topic is kept (named after the record and partition counts) so that later runs skip the fill; each
  * measurement uses a new consumer group.
  *
- * Usage: `deno run -A tests/bench/kafka_bench.ts [--count N] [--partitions N] [--batch-size N] [--json]`
+ * The CLI runs drain a JSON topic and a MessagePack topic (`--formats json,msgpack`) once per `--workers` setting
+ * (default `0,default`: the main thread only, then `pipeline.workers` at its default), at the default settings
+ * unless `--batch-size N` is given.
+ *
+ * Usage: `deno run -A tests/bench/kafka_bench.ts [--count N] [--partitions N] [--batch-size N] [--workers 0,1,default]
+ * [--formats json,msgpack] [--skip-ceilings] [--json]`
  * @module
  */
 import { parseArgs } from "node:util";
 import { Kafka, logLevel } from "kafkajs";
 import { Consumer, MessagesStreamModes } from "@platformatic/kafka";
+import { encode as msgpackEncode } from "@msgpack/msgpack";
 import * as bench from "../helpers/bench.ts";
 import { makeSource, testClient, withAdmin } from "../kafka_helpers.ts";
 import { endpoints, ensureRunning } from "../services/endpoints.ts";
 
 const SELF = new URL(import.meta.url).pathname;
 
-/** A JSON record of about 200 bytes. */
-export function payload(i: number): string {
-  return JSON.stringify({
+/** The record of about 200 bytes (as JSON) the bench writes. */
+function record(i: number): Record<string, unknown> {
+  return {
     event_type: "quote",
     source: "bench",
     id: i,
     data: bench.quoteData(i),
     metadata: { exchange: "NASDAQ", note: "padding-padding-padding" },
     ts: 1_700_000_000_000 + i,
-  });
+  };
+}
+
+/** The payload encodings the bench fills topics with. */
+type Format = "json" | "msgpack";
+
+/** A record's payload of about 200 bytes (JSON) or 170 (MessagePack). */
+export function payload(i: number, format: Format = "json"): string | Uint8Array {
+  return format === "json" ? JSON.stringify(record(i)) : msgpackEncode(record(i));
 }
 
 async function endOffsets(topic: string): Promise<number> {
@@ -41,9 +55,9 @@ async function endOffsets(topic: string): Promise<number> {
 }
 
 /** Creates and fills the topic unless it already holds exactly `count` records; returns the payload bytes. */
-async function prepareTopic(topic: string, count: number, partitions: number): Promise<number> {
+async function prepareTopic(topic: string, count: number, partitions: number, format: Format): Promise<number> {
   let bytes = 0;
-  for (let i = 0; i < count; i++) bytes += payload(i).length;
+  for (let i = 0; i < count; i++) bytes += payload(i, format).length;
   const existing = await endOffsets(topic);
   if (existing === count) return bytes;
   if (existing >= 0) await withAdmin((admin) => admin.deleteTopics({ topics: [topic] }));
@@ -57,7 +71,10 @@ async function prepareTopic(topic: string, count: number, partitions: number): P
   for (let start = 0; start < count; start += chunk) {
     const messages = Array.from({ length: Math.min(chunk, count - start) }, (_, j) => ({
       partition: (start + j) % partitions,
-      value: payload(start + j),
+      value: (() => {
+        const value = payload(start + j, format);
+        return typeof value === "string" ? value : Buffer.from(value.buffer, value.byteOffset, value.length);
+      })(),
     }));
     await producer.send({ topic, messages, acks: 1 });
   }
@@ -146,19 +163,26 @@ function measure(records: number, bytes: number, seconds: number, peakRssMiB: nu
   };
 }
 
-async function pipelineRun(topic: string, group: string, batchSize: number, bytes: number): Promise<bench.Measure> {
+/** One CLI run; `batchSize` and `workers` undefined: their defaults. */
+async function pipelineRun(
+  topic: string,
+  group: string,
+  bytes: number,
+  options: { format: Format; batchSize?: number; workers?: number },
+): Promise<bench.Measure> {
   const run = await bench.measureCliRun("fsds-kafka-bench-", (out) => ({
     source: {
       type: "kafka",
       bootstrap_servers: endpoints().kafka.brokers,
       topics: [topic],
       group_id: group,
-      batch_size: batchSize,
+      value_format: options.format,
       progress: "off",
+      ...(options.batchSize === undefined ? {} : { batch_size: options.batchSize }),
     },
     sink: { type: "local", path: out, compression: "snappy" },
     telemetry: { log_level: "WARNING", enabled: false },
-    pipeline: { until_caught_up: true },
+    pipeline: { until_caught_up: true, ...(options.workers === undefined ? {} : { workers: options.workers }) },
   }));
   return measure(run.records, bytes, run.seconds, run.peakRssMiB);
 }
@@ -169,7 +193,10 @@ async function main(): Promise<void> {
     options: {
       count: { type: "string", default: "1000000" },
       partitions: { type: "string", default: "4" },
-      "batch-size": { type: "string", default: "100000" },
+      "batch-size": { type: "string" },
+      workers: { type: "string", default: "0,default" },
+      formats: { type: "string", default: "json,msgpack" },
+      "skip-ceilings": { type: "boolean", default: false },
       "bare-kafkajs": { type: "boolean", default: false },
       "bare-platformatic": { type: "boolean", default: false },
       "bare-source": { type: "boolean", default: false },
@@ -185,10 +212,37 @@ async function main(): Promise<void> {
   const partitions = Number(values.partitions);
   await ensureRunning(["kafka"]);
   const topic = `fsds-bench-json-${count}-p${partitions}`;
-  const bytes = await prepareTopic(topic, count, partitions);
+  const bytes = await prepareTopic(topic, count, partitions, "json");
   const tag = crypto.randomUUID().slice(0, 8);
   const results: Record<string, bench.Measure> = {};
+  if (!values["skip-ceilings"]) await ceilings(topic, count, bytes, tag, results);
+  const batchSize = values["batch-size"] === undefined ? undefined : Number(values["batch-size"]);
+  for (const format of values.formats.split(",") as Format[]) {
+    const formatTopic = format === "json" ? topic : `fsds-bench-${format}-${count}-p${partitions}`;
+    const formatBytes = format === "json" ? bytes : await prepareTopic(formatTopic, count, partitions, format);
+    for (const setting of values.workers.split(",")) {
+      const workers = setting === "default" ? undefined : Number(setting);
+      const label = `CLI ${format}, workers ${setting} -> local Parquet`;
+      const group = `fsds-bench-pipeline-${format}-${setting}-${tag}`;
+      results[`${format}-workers-${setting}`] = await pipelineRun(formatTopic, group, formatBytes, {
+        format,
+        batchSize,
+        workers,
+      });
+      console.error(bench.showMeasure(label, results[`${format}-workers-${setting}`]!, 44));
+    }
+  }
+  if (values.json) console.log(JSON.stringify({ count, partitions, payloadBytes: bytes, ...results }));
+}
 
+/** The bare client, kafkajs and bare source rates on the JSON topic, each in its own process. */
+async function ceilings(
+  topic: string,
+  count: number,
+  bytes: number,
+  tag: string,
+  results: Record<string, bench.Measure>,
+): Promise<void> {
   const platformaticRun = await bench.measureProcess([
     "run",
     "--allow-all",
@@ -234,10 +288,6 @@ async function main(): Promise<void> {
   const src = bench.lastJsonLine<{ count: number; readSeconds: number }>(sourceRun);
   results.sourceRead = measure(src.count, bytes, src.readSeconds, sourceRun.peakRssMiB);
   console.error(bench.showMeasure("kafka source read + ack", results.sourceRead));
-
-  results.pipeline = await pipelineRun(topic, `fsds-bench-pipeline-${tag}`, Number(values["batch-size"]), bytes);
-  console.error(bench.showMeasure("CLI one-shot -> local Parquet", results.pipeline));
-  if (values.json) console.log(JSON.stringify({ count, partitions, payloadBytes: bytes, ...results }));
 }
 
 if (import.meta.main) await main();

@@ -18,8 +18,10 @@
  * the working tree, `--pairs` times, so both sides see the same load on a shared machine; it prints the median of
  * each side and their ratio. `--against DIR` does the same with another checkout (a variant being weighed).
  *
+ * `--workers N` sets `pipeline.workers` (default 0: the per-record work on the main thread, what this bench is for).
+ *
  * Run: `deno task bench pipeline` or `deno run -A tests/bench/pipeline_bench.ts [--records N] [--rounds N]
- * [--case NAME] [--compare REV | --against DIR] [--pairs N]`.
+ * [--case NAME] [--compare REV | --against DIR] [--pairs N] [--workers N]`.
  * @module
  */
 import process from "node:process";
@@ -31,6 +33,11 @@ import type { MetadataColumn, SourceMessage } from "../../src/core/source.ts";
 import { Pipeline } from "../../src/pipeline/pipeline.ts";
 import { configureLogging, Logger } from "../../src/telemetry/log.ts";
 import { MemorySource } from "../helpers/memory.ts";
+
+/** `pipeline.workers` of every run (`--workers N`, handed to the child processes as FSDS_BENCH_WORKERS); default 0. */
+function workers(): number {
+  return Number(Deno.env.get("FSDS_BENCH_WORKERS") ?? "0");
+}
 
 const CASES = ["json_template", "json_plain", "json_hive", "msgpack_template"] as const;
 type CaseName = typeof CASES[number];
@@ -159,6 +166,7 @@ async function runOnce(name: CaseName, messages: SourceMessage[]): Promise<{ rec
     valueFormat: name.startsWith("msgpack") ? "msgpack" : "json",
     recordsPerFile: RECORDS_PER_FILE,
     log: new Logger("bench"),
+    workers: workers(),
   });
   const summary = await pipeline.run(new AbortController().signal);
   return { records: summary.recordsWritten, files: sink.files };
@@ -288,6 +296,8 @@ function argument(flag: string): string | undefined {
 }
 
 if (import.meta.main) {
+  const threads = argument("--workers");
+  if (threads !== undefined) Deno.env.set("FSDS_BENCH_WORKERS", threads);
   const records = Number(argument("--records") ?? 200_000);
   const rounds = Number(argument("--rounds") ?? 3);
   const child = argument("--child") as CaseName | undefined;
@@ -304,7 +314,9 @@ if (import.meta.main) {
     console.log(JSON.stringify(await runCase(child, records, rounds)));
   } else {
     const self = new URL(import.meta.url).pathname;
-    console.log(`pipeline bench: Pipeline with a memory source and a counting sink, ${records} records, one core`);
+    console.log(
+      `pipeline bench: Pipeline with a memory source and a counting sink, ${records} records, workers ${workers()}`,
+    );
     for (const c of name ? [name] : CASES) console.log(show(c, await runInChild(self, c, records, rounds)));
   }
 }

@@ -10,8 +10,11 @@ import { packMessages } from "./message_pack.ts";
 import type { Assembly, AssemblyHandlers } from "./mod.ts";
 import { type FromWorker, packTransfer, type ToWorker } from "./protocol.ts";
 
-/** Requests queued per worker before the main thread waits. */
-const MAX_QUEUED = 4;
+/**
+ * Requests queued per worker, on average, before the main thread waits. A read often holds one stream's messages
+ * only, so one worker's queue may run deep for a while as long as the others' are short.
+ */
+const MAX_QUEUED = 6;
 
 interface Thread {
   readonly worker: Worker;
@@ -87,7 +90,7 @@ export class WorkerAssembly implements Assembly {
   }
 
   #full(): boolean {
-    return this.#threads.some((thread) => thread.queued >= MAX_QUEUED);
+    return this.#threads.reduce((n, thread) => n + thread.queued, 0) >= MAX_QUEUED * this.#threads.length;
   }
 
   #threadOf(key: number): Thread {
