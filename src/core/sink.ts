@@ -38,8 +38,9 @@ export interface SinkUpload {
   /** Path relative to the sink root. */
   readonly path: string;
   /**
-   * Appends `chunk`. A sink may hold up to one part (its part size) before sending, so the promise may resolve before
-   * the bytes leave the process; the chunk is the sink's once passed (the caller must not change it).
+   * Appends `chunk`. A sink may hold up to a part or two (its part size) before sending, so the promise may resolve
+   * before the bytes leave the process, but it copies what it keeps: once the promise resolves the caller may reuse or
+   * release `chunk`.
    */
   write(chunk: Uint8Array): Promise<void>;
   /**

@@ -8,6 +8,11 @@
  * encoded), and hands each finished row group out whole; wasm linear memory grows to about the largest row group
  * and never shrinks (WebAssembly memory cannot), but it does not grow with the file. Back-pressure runs end to end:
  * `writeBatch` resolves once the encoder has taken the batch, and the encoder waits while `onBytes` is busy.
+ *
+ * Each batch's IPC copy and each row group's bytes are released as soon as they are used: their buffers are detached
+ * (`ArrayBuffer.prototype.transfer(0)`), which returns the memory at once. Without it V8 keeps them until a major
+ * collection, which a small JS heap rarely triggers: on the stream bench (a 300 MB file), the output chunks piled up
+ * as external memory to about the file's size, and the process peaked at 500 MiB instead of 240 MiB.
  * @module
  */
 import { type Table, tableToIPC } from "apache-arrow";
@@ -17,7 +22,10 @@ import { checkParquetOptions, type ParquetOptions, writerProperties } from "./_p
 /** Options of {@linkcode ParquetStreamWriter}: those of `encodeParquet`. */
 export type ParquetStreamOptions = ParquetOptions;
 
-/** Receives the file's bytes in order; the writer waits for it before it encodes more. The chunk is the receiver's. */
+/**
+ * Receives the file's bytes in order; the writer waits for it before it encodes more. The chunk is valid until the
+ * promise resolves, then released (its buffer detached, see the module doc): a receiver copies what it keeps.
+ */
 export type ParquetBytesReceiver = (chunk: Uint8Array) => Promise<void>;
 
 /** What a finished file holds. */
@@ -87,7 +95,9 @@ export class ParquetStreamWriter {
       );
     }
     this.#schema = schema;
-    const wasmTable = pq.Table.fromIPCStream(tableToIPC(table, "stream"));
+    const ipc = tableToIPC(table, "stream");
+    const wasmTable = pq.Table.fromIPCStream(ipc); // copied into WebAssembly memory
+    release(ipc);
     let batches: pq.RecordBatch[];
     try {
       batches = wasmTable.recordBatches();
@@ -160,6 +170,7 @@ export class ParquetStreamWriter {
         if (done) return;
         await this.#onBytes(value);
         this.#bytes += value.byteLength;
+        release(value);
       }
     } catch (error) {
       await reader.cancel().catch(() => {});
@@ -203,4 +214,19 @@ export class ParquetStreamWriter {
 /** Names, types and nullability of a table's columns, e.g. `{id: Float64, tags?: List<Utf8>}`. */
 function schemaText(table: Table): string {
   return `{${table.schema.fields.map((f) => `${f.name}${f.nullable ? "?" : ""}: ${f.type}`).join(", ")}}`;
+}
+
+/**
+ * Frees a buffer's memory now (see the module doc) by detaching it; the array is empty afterwards. Views of a larger
+ * buffer and buffers that cannot be detached (WebAssembly memory) are left to the collector.
+ */
+function release(bytes: Uint8Array): void {
+  const buffer = bytes.buffer;
+  if (!(buffer instanceof ArrayBuffer) || buffer.detached) return;
+  if (bytes.byteOffset !== 0 || bytes.byteLength !== buffer.byteLength) return;
+  try {
+    buffer.transfer(0);
+  } catch {
+    // not detachable: the collector frees it
+  }
 }

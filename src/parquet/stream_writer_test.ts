@@ -29,7 +29,7 @@ Deno.test("ParquetStreamWriter writes the same bytes as encodeParquet for the sa
   const whole = slice(0, 35_000);
   const chunks: Uint8Array[] = [];
   const writer = new ParquetStreamWriter(OPTIONS, (chunk) => {
-    chunks.push(chunk);
+    chunks.push(chunk.slice());
     return Promise.resolve();
   });
   for (const [from, rows] of [[0, 3_000], [3_000, 12_000], [15_000, 1], [15_001, 19_999]] as const) {
@@ -74,6 +74,20 @@ Deno.test("ParquetStreamWriter waits for a slow receiver instead of queueing row
   assertEquals(most, 1);
 });
 
+Deno.test("ParquetStreamWriter releases each chunk once its receiver resolves", async () => {
+  const kept: Uint8Array[] = [];
+  const sizes: number[] = [];
+  const writer = new ParquetStreamWriter({ ...OPTIONS, rowGroupSize: 1_000 }, (chunk) => {
+    kept.push(chunk);
+    sizes.push(chunk.length);
+    return Promise.resolve();
+  });
+  for (let i = 0; i < 3; i++) await writer.writeBatch(slice(i * 1_000, 1_000));
+  await writer.finish();
+  assert(sizes.every((size) => size > 0));
+  assertEquals(kept.map((chunk) => chunk.length), kept.map(() => 0));
+});
+
 Deno.test("ParquetStreamWriter fails every later call with the receiver's error", async () => {
   let calls = 0;
   const writer = new ParquetStreamWriter({ ...OPTIONS, rowGroupSize: 1_000 }, () => {
@@ -90,7 +104,7 @@ Deno.test("ParquetStreamWriter fails every later call with the receiver's error"
 Deno.test("ParquetStreamWriter rejects a batch of another schema and keeps the file going", async () => {
   const chunks: Uint8Array[] = [];
   const writer = new ParquetStreamWriter(OPTIONS, (chunk) => {
-    chunks.push(chunk);
+    chunks.push(chunk.slice());
     return Promise.resolve();
   });
   await writer.writeBatch(slice(0, 10));
@@ -122,7 +136,7 @@ Deno.test("ParquetStreamWriter: abort() ends the file, finish() without rows and
 async function collect(table: Table): Promise<Uint8Array> {
   const chunks: Uint8Array[] = [];
   const writer = new ParquetStreamWriter(OPTIONS, (chunk) => {
-    chunks.push(chunk);
+    chunks.push(chunk.slice());
     return Promise.resolve();
   });
   await writer.writeBatch(table);

@@ -59,7 +59,7 @@ class BufferedUpload implements SinkUpload {
         new Error(`Cannot write "${this.#sink.describe(this.path)}": the upload is ${this.#state}`),
       );
     }
-    this.#chunks.push(chunk);
+    this.#chunks.push(chunk.slice()); // the caller may release its chunk once this resolves
     this.#size += chunk.length;
     return Promise.resolve();
   }

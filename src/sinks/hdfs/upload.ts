@@ -4,7 +4,7 @@
  * its own beside it and at once CONCATenated onto the first (a NameNode operation that moves blocks, copies no byte,
  * and refreshes the first part's modification time, so another instance's cleanup sees a live file). `commit()`
  * sends the last part and RENAMEs the temporary file over the target, as `write` does; `abort()` deletes the
- * temporary files. One part is sent while the next fills: memory held is about two parts.
+ * temporary files. One part is sent while the next fills: memory held is two part buffers, reused.
  *
  * Each part is a whole CREATE from a buffer, so the client retries it like any call (a streamed body could not be
  * replayed). After CONCAT each part is a block (or blocks) of its own: parts of the configured `block_size` keep the
@@ -40,7 +40,11 @@ export class HdfsStreamUpload implements SinkUpload {
   readonly #temp: string;
   /** CONCAT needs the folder without a `,`; else one part of any size. */
   readonly #partSize: number;
-  #part: Uint8Array[] = [];
+  /** The part being filled, and the buffer of the part in flight once it is back (two buffers in all). */
+  #part: Uint8Array | null = null;
+  #spare: Uint8Array | null = null;
+  /** Copies of the chunks when the file is kept whole (no CONCAT). */
+  #whole: Uint8Array[] = [];
   #filled = 0;
   #size = 0;
   /** Whether the first part (the temporary file) was created. */
@@ -67,7 +71,13 @@ export class HdfsStreamUpload implements SinkUpload {
     let offset = 0;
     while (offset < chunk.length) {
       const take = Math.min(chunk.length - offset, this.#partSize - this.#filled);
-      this.#part.push(chunk.subarray(offset, offset + take));
+      if (this.#partSize === Infinity) {
+        this.#whole.push(chunk.slice(offset, offset + take));
+      } else {
+        this.#part ??= this.#spare ?? new Uint8Array(this.#partSize);
+        if (this.#part === this.#spare) this.#spare = null;
+        this.#part.set(chunk.subarray(offset, offset + take), this.#filled);
+      }
       this.#filled += take;
       offset += take;
       if (this.#filled === this.#partSize) await this.#sendPart();
@@ -113,11 +123,15 @@ export class HdfsStreamUpload implements SinkUpload {
   async #sendPart(): Promise<void> {
     await this.#sending;
     if (this.#lost) throw this.#context.wrap(this.#lost.error);
-    const data = join(this.#part, this.#filled);
-    this.#part = [];
+    const buffer = this.#part;
+    const data = buffer ? buffer.subarray(0, this.#filled) : join(this.#whole, this.#filled);
+    this.#part = null;
+    this.#whole = [];
     this.#filled = 0;
     const send = this.#created ? this.#appendPart(data) : this.#createFirst(data);
-    this.#sending = send.catch((error) => {
+    this.#sending = send.then(() => {
+      if (buffer) this.#spare = buffer; // the request is over: the next part may fill it
+    }, (error) => {
       this.#lost ??= { error };
     });
     if (this.#state === "committing") await this.#sending;
@@ -149,7 +163,8 @@ export class HdfsStreamUpload implements SinkUpload {
   /** Deletes the temporary files (now, or through the sink's orphans once HDFS answers). */
   async #drop(): Promise<void> {
     this.#state = "aborted";
-    this.#part = [];
+    this.#part = this.#spare = null;
+    this.#whole = [];
     await this.#sending;
     for (const temp of [this.#temp, this.#partTemp]) {
       if (temp === null) continue;
@@ -164,7 +179,7 @@ export class HdfsStreamUpload implements SinkUpload {
 }
 
 function join(chunks: readonly Uint8Array[], size: number): Uint8Array {
-  if (chunks.length === 1 && chunks[0]!.length === size) return chunks[0]!;
+  if (chunks.length === 1) return chunks[0]!;
   const out = new Uint8Array(size);
   let offset = 0;
   for (const chunk of chunks) {

@@ -3,7 +3,7 @@
  * sink's part size (`part_size_mb`, at least S3's 5 MiB) and each full part goes up as an UploadPart of a multipart
  * upload, at most `upload_concurrency` at once, while the next fills. `commit()` sends the last part and completes
  * the upload, so the object appears whole, at once; a file that never fills a part goes up as one PutObject on
- * commit instead (no upload is created). Memory held: about `upload_concurrency + 1` parts.
+ * commit instead (no upload is created). Memory held: `upload_concurrency + 1` part buffers, reused.
  *
  * Each request is retried by the SDK; an upload that fails for good, or is aborted, is handed to the
  * {@linkcode UploadJanitor}, which aborts it now or in the background, so no parts are left behind.
@@ -35,6 +35,8 @@ export class S3StreamUpload implements SinkUpload {
   readonly #key: string;
   readonly #context: S3UploadContext;
   #part: Uint8Array | null = null;
+  /** Part buffers whose upload is over, to fill again (at most `concurrency + 1` buffers in all). */
+  readonly #spare: Uint8Array[] = [];
   #filled = 0;
   #size = 0;
   #uploadId: Promise<string> | null = null;
@@ -56,7 +58,7 @@ export class S3StreamUpload implements SinkUpload {
     try {
       let offset = 0;
       while (offset < chunk.length) {
-        this.#part ??= new Uint8Array(this.#context.partSize);
+        this.#part ??= this.#spare.pop() ?? new Uint8Array(this.#context.partSize);
         const take = Math.min(chunk.length - offset, this.#part.length - this.#filled);
         this.#part.set(chunk.subarray(offset, offset + take), this.#filled);
         this.#filled += take;
@@ -120,7 +122,9 @@ export class S3StreamUpload implements SinkUpload {
     const partNumber = this.#etags.length + 1;
     const etag = this.#uploadId.then((id) => this.#context.store.uploadPart(this.#key, id, partNumber, body));
     this.#etags.push(etag);
-    const settled = etag.then(() => {}, (error) => {
+    const settled = etag.then(() => {
+      if (data === undefined && this.#state === "open") this.#spare.push(body); // the request is over
+    }, (error) => {
       this.#lost ??= { error };
     });
     this.#inFlight.push(settled);
