@@ -2,7 +2,7 @@
  * Benchmark of one large Parquet file (about 300 MB, snappy, row groups of 100,000 rows) written whole, as the
  * pipeline does today (the whole table in memory, `encodeParquet`, then `sink.write`), against written as a stream
  * (`writeParquetFile`: slices of one row group each through the `ParquetStreamWriter` into `sink.open()`), to the
- * local sink and to the kit's MinIO (8 MiB parts, 4 in flight). Issue 16's target: the streamed file under 600 MiB
+ * local sink, to the kit's MinIO (8 MiB parts, 4 in flight) and to its HDFS (32 MiB parts, CONCAT). Issue 16's target: the streamed file under 600 MiB
  * peak RSS. A `generate` case makes the same rows and drops them, the baseline of both.
  *
  * Each case runs in its own process; its peak RSS is the kernel's high-water mark (VmHWM), sampled every 50 ms.
@@ -10,7 +10,7 @@
  * linear memory at the end (it never shrinks, so the end is the peak).
  *
  * Run: `deno task bench stream_file` or `deno run -A tests/bench/stream_file_bench.ts [--rows N] [--case NAME]
- * [--target local|s3]`.
+ * [--target local|s3|hdfs]`.
  * @module
  */
 import { parseArgs } from "node:util";
@@ -22,15 +22,17 @@ import type { ParquetStreamOptions } from "../../src/parquet/stream_writer.ts";
 import { outputPaths } from "../../src/pipeline/layout.ts";
 import { writeParquetFile } from "../../src/pipeline/streamed_file.ts";
 import { LocalSink } from "../../src/sinks/local.ts";
+import { configSchema as hdfsSinkSchema } from "../../src/sinks/hdfs/config.ts";
+import { createHdfsSink } from "../../src/sinks/hdfs/sink.ts";
 import { configSchema as s3SinkSchema } from "../../src/sinks/s3/config.ts";
 import { S3Sink } from "../../src/sinks/s3/sink.ts";
 import { configureLogging, Logger } from "../../src/telemetry/log.ts";
 import { lastJsonLine, measureProcess } from "../helpers/bench.ts";
-import { ensureRunning, kitS3Sink } from "../services/endpoints.ts";
+import { endpoints, ensureRunning, kitS3Sink } from "../services/endpoints.ts";
 
 const CASES = ["generate", "whole", "streamed"] as const;
 type CaseName = typeof CASES[number];
-const TARGETS = ["local", "s3"] as const;
+const TARGETS = ["local", "s3", "hdfs"] as const;
 type Target = typeof TARGETS[number];
 
 /** About 50 bytes a row in the file: 6,000,000 rows make about 300 MB. */
@@ -86,6 +88,13 @@ function* slices(rows: number): Generator<Table> {
 function sinkFor(target: Target, where: string): Sink {
   const log = new Logger("bench.stream_file");
   if (target === "local") return new LocalSink(where, { paths: outputPaths });
+  if (target === "hdfs") {
+    const { url, user } = endpoints().hdfs;
+    return createHdfsSink(hdfsSinkSchema.parse({ type: "hdfs", url, user, base_path: where }), {
+      paths: outputPaths,
+      log,
+    });
+  }
   return new S3Sink(s3SinkSchema.parse(kitS3Sink(where, { part_size_mb: 8, upload_concurrency: 4 })), {
     log,
     paths: outputPaths,
@@ -141,16 +150,19 @@ async function main(): Promise<void> {
   }
   const targets = (values.target ?? [...TARGETS]) as Target[];
   const cases = (values.case ?? [...CASES]) as CaseName[];
-  if (targets.includes("s3")) await ensureRunning(["s3"]);
+  await ensureRunning(targets.filter((t) => t !== "local"));
   const self = new URL(import.meta.url).pathname;
   console.log(`${rows} rows, row groups of ${ROW_GROUP}, snappy; target: streamed under ${TARGET_PEAK_MIB} MiB`);
   let missed = false;
   for (const target of targets) {
     for (const name of cases) {
       if (name === "generate" && target !== targets[0]) continue;
+      const tag = `stream-file-${crypto.randomUUID().slice(0, 8)}`;
       const where = target === "local"
         ? await Deno.makeTempDir({ prefix: "fsds-stream-bench-" })
-        : `bench/stream-file-${crypto.randomUUID().slice(0, 8)}`;
+        : target === "s3"
+        ? `bench/${tag}`
+        : `${endpoints().hdfs.home}/bench-${tag}`;
       try {
         const run = await measureProcess([
           "run",
@@ -171,7 +183,9 @@ async function main(): Promise<void> {
         const verdict = name === "streamed" ? (run.peakRssMiB < TARGET_PEAK_MIB ? "  (under target)" : "  (OVER)") : "";
         if (name === "streamed" && run.peakRssMiB >= TARGET_PEAK_MIB) missed = true;
         console.log(
-          `${label.padEnd(20)} ${megabytes.toFixed(1).padStart(7)} MB  ${r.seconds.toFixed(1).padStart(6)} s  ${rate}` +
+          `${label.padEnd(20)} ${name === "generate" ? "          " : `${megabytes.toFixed(1).padStart(7)} MB`}  ${
+            r.seconds.toFixed(1).padStart(6)
+          } s  ${rate}` +
             `peak RSS ${run.peakRssMiB.toFixed(0).padStart(5)} MiB  wasm ${r.wasmMiB.toFixed(0)} MiB${verdict}`,
         );
       } finally {
