@@ -52,6 +52,8 @@ export class ParquetStreamWriter {
   /** An offer made before the encoder asked for it. */
   #offered: Offer | null = null;
   #output: Promise<void> | null = null;
+  /** The encoder's input: errored on abort or failure, so the encoder ends and frees its row group. */
+  #input: ReadableStreamDefaultController<pq.RecordBatch> | null = null;
   #failure: { readonly error: unknown } | null = null;
   #failed!: Promise<never>;
   #fail!: (error: unknown) => void;
@@ -69,6 +71,12 @@ export class ParquetStreamWriter {
       this.#fail = (error) => {
         this.#failure ??= { error };
         reject(this.#failure.error);
+        try {
+          this.#input?.error(this.#failure.error);
+        } catch {
+          // already closed or errored
+        }
+        this.#input = null;
       };
     });
     this.#failed.catch(() => {}); // observed by the calls that race it
@@ -147,6 +155,9 @@ export class ParquetStreamWriter {
   /** Starts the encoder; the properties' `auto` dictionary choice samples the first table. */
   #start(first: Table): void {
     const input = new ReadableStream<pq.RecordBatch>({
+      start: (controller) => {
+        this.#input = controller;
+      },
       pull: async (controller) => {
         const offer = await this.#next();
         offer.taken();
@@ -156,10 +167,7 @@ export class ParquetStreamWriter {
     }, { highWaterMark: 0 });
     // The promise resolves once the encoder has read the first batch (it needs the schema).
     const stream = pq.transformParquetStream(input, writerProperties(first, this.#options));
-    this.#output = this.#drain(stream).catch((error) => {
-      this.#fail(error);
-      void input.cancel().catch(() => {});
-    });
+    this.#output = this.#drain(stream).catch((error) => this.#fail(error));
   }
 
   async #drain(stream: Promise<ReadableStream>): Promise<void> {

@@ -1,6 +1,7 @@
 import assert, { deepStrictEqual as assertEquals, rejects } from "node:assert/strict";
 import { Int32, Table, Utf8, vectorFromArray } from "apache-arrow";
 import { decodeParquet, encodeParquet } from "./writer.ts";
+import * as pq from "parquet-wasm";
 import { ParquetStreamWriter } from "./stream_writer.ts";
 import type { ParquetOptions } from "./_properties.ts";
 
@@ -131,6 +132,24 @@ Deno.test("ParquetStreamWriter: abort() ends the file, finish() without rows and
     () => new ParquetStreamWriter({ ...OPTIONS, compression: "lzo" as "snappy" }, () => Promise.resolve()),
     RangeError,
   );
+});
+
+Deno.test("ParquetStreamWriter: abort() frees the row group the encoder holds", async () => {
+  const rows = new Table({ a: vectorFromArray(Float64Array.from({ length: 500_000 }, (_, i) => Math.sin(i))) });
+  const options: ParquetOptions = { compression: "none", rowGroupSize: 10_000_000 };
+  const growth = async (files: number) => {
+    const before = pq.wasmMemory().buffer.byteLength;
+    for (let i = 0; i < files; i++) {
+      const writer = new ParquetStreamWriter(options, () => Promise.resolve());
+      await writer.writeBatch(rows); // 4 MB of doubles, held in the unfinished row group
+      await writer.writeBatch(rows);
+      await writer.abort();
+    }
+    return pq.wasmMemory().buffer.byteLength - before;
+  };
+  await growth(2); // the first files grow the memory to what one file needs
+  const grown = await growth(12);
+  assert(grown < 16 * 1024 * 1024, `wasm memory grew by ${grown} bytes over 12 aborted files`);
 });
 
 async function collect(table: Table): Promise<Uint8Array> {
