@@ -170,6 +170,7 @@ export class HdfsSink implements Sink {
       renameIntoPlace: (temp, to, size) => this.#renameIntoPlace(temp, to, size),
       orphan: (temp) => this.#orphans.add(temp),
       wrap: (error) => this.#targetError(error, target),
+      touchEveryMs: (options.graceMs ?? tempGraceMs(60_000, 5)) / 4,
     });
   }
 

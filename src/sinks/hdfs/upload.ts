@@ -29,6 +29,11 @@ export interface HdfsUploadContext {
   readonly orphan: (temp: string) => void;
   /** The error to throw for a failure, naming the target. */
   readonly wrap: (error: unknown) => unknown;
+  /**
+   * Refresh the temporary file's modification time (SETTIMES) when no part has landed for this long, so a slow
+   * stream stays young in the eyes of another instance's cleanup (a fraction of the sink's temp-file grace).
+   */
+  readonly touchEveryMs: number;
 }
 
 /** A streamed write of one HDFS file; see the module doc. */
@@ -56,6 +61,9 @@ export class HdfsStreamUpload implements SinkUpload {
   /** Temporary name of the part in flight, until it is concatenated. */
   #partTemp: string | null = null;
   #lost: { readonly error: unknown } | null = null;
+  /** When the temporary file's modification time was last set (by a CREATE, CONCAT or SETTIMES). */
+  #touched = 0;
+  #touching: Promise<void> | null = null;
   #state: "open" | "committing" | "committed" | "aborted" = "open";
 
   constructor(path: string, target: string, context: HdfsUploadContext) {
@@ -68,6 +76,9 @@ export class HdfsStreamUpload implements SinkUpload {
 
   async write(chunk: Uint8Array): Promise<void> {
     this.#check("write");
+    if (this.#created && this.#touching === null && Date.now() - this.#touched > this.#context.touchEveryMs) {
+      this.#touch();
+    }
     let offset = 0;
     while (offset < chunk.length) {
       const take = Math.min(chunk.length - offset, this.#partSize - this.#filled);
@@ -90,6 +101,7 @@ export class HdfsStreamUpload implements SinkUpload {
     this.#state = "committing";
     try {
       await this.#sending;
+      await this.#touching;
       this.#throwIfLost();
       // The first part is created even when empty: an empty file is still a file.
       if (this.#filled > 0 || !this.#created) await this.#sendPart();
@@ -106,6 +118,15 @@ export class HdfsStreamUpload implements SinkUpload {
   async abort(): Promise<void> {
     if (this.#state === "aborted" || this.#state === "committed") return;
     await this.#drop();
+  }
+
+  /** SETTIMES in the background; a failure is the next part's to find (HDFS down), so it is only noted here. */
+  #touch(): void {
+    const now = Date.now();
+    this.#touching = this.#context.client.setTimes(this.#temp, now).then(
+      () => void (this.#touched = Math.max(this.#touched, now)),
+      () => {},
+    ).finally(() => this.#touching = null);
   }
 
   #throwIfLost(): void {
@@ -140,6 +161,7 @@ export class HdfsStreamUpload implements SinkUpload {
   async #createFirst(data: Uint8Array): Promise<void> {
     await this.#context.client.create(this.#temp, data, this.#context.create);
     this.#created = true;
+    this.#touched = Date.now();
     this.#sent = data.length;
   }
 
@@ -157,6 +179,7 @@ export class HdfsStreamUpload implements SinkUpload {
       if (!landed) throw error;
     }
     this.#partTemp = null;
+    this.#touched = Date.now();
     this.#sent = expected;
   }
 
@@ -166,6 +189,7 @@ export class HdfsStreamUpload implements SinkUpload {
     this.#part = this.#spare = null;
     this.#whole = [];
     await this.#sending;
+    await this.#touching;
     for (const temp of [this.#temp, this.#partTemp]) {
       if (temp === null) continue;
       try {

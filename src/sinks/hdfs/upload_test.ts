@@ -14,6 +14,7 @@ class MemoryHdfs extends WebHdfsClient {
   readonly files = new Map<string, Uint8Array>();
   lostConcatAnswers = 0;
   failDeletes = false;
+  readonly touched: string[] = [];
   constructor() {
     super({ urls: ["http://nn:9870"] });
   }
@@ -44,6 +45,10 @@ class MemoryHdfs extends WebHdfsClient {
     this.files.set(destination, this.files.get(source)!);
     this.files.delete(source);
     return Promise.resolve(true);
+  }
+  override setTimes(path: string): Promise<void> {
+    this.touched.push(path);
+    return Promise.resolve();
   }
   override delete(path: string): Promise<boolean> {
     if (this.failDeletes) {
@@ -97,4 +102,18 @@ Deno.test("hdfs upload: temporary files HDFS will not delete on abort are left t
   assertEquals(sink.pendingTempFiles, 0);
   assertEquals([...hdfs.files.keys()], []);
   await rejects(upload.write(bytes(1, 0)), /the upload is aborted/);
+});
+
+Deno.test("hdfs upload: a slow stream keeps its temporary file young for other instances' cleanup", async () => {
+  const hdfs = new MemoryHdfs();
+  const sink = new HdfsSink(hdfs, "/base", { paths: testPaths(), streamPartBytes: 1000, graceMs: 2_000 });
+  const upload = await sink.open("a.parquet");
+  await upload.write(bytes(1_000, 3)); // the temporary file exists now
+  await upload.write(bytes(10, 4));
+  assertEquals(hdfs.touched, []); // just created
+  await new Promise((resolve) => setTimeout(resolve, 600)); // past a quarter of the grace, no part landed
+  await upload.write(bytes(10, 5));
+  const temps = [...hdfs.files.keys()];
+  await upload.commit();
+  assertEquals(hdfs.touched, temps);
 });
