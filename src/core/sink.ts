@@ -29,6 +29,29 @@ export interface SinkEntry {
   readonly size: number;
 }
 
+/**
+ * A file being written piece by piece ({@linkcode Sink.open}): nothing of it is visible under its path until
+ * {@linkcode commit} resolves, and {@linkcode abort} leaves no trace. One writer at a time: await each call before the
+ * next.
+ */
+export interface SinkUpload {
+  /** Path relative to the sink root. */
+  readonly path: string;
+  /**
+   * Appends `chunk`. A sink may hold up to a part or two (its part size) before sending, so the promise may resolve
+   * before the bytes leave the process, but it copies what it keeps: once the promise resolves the caller may reuse or
+   * release `chunk`.
+   */
+  write(chunk: Uint8Array): Promise<void>;
+  /**
+   * Makes the whole file visible under its path at once (overwriting an existing file) and resolves once it is
+   * durable, with its size. Nothing else may be called afterwards. On failure the upload is aborted (no trace).
+   */
+  commit(): Promise<SinkEntry>;
+  /** Drops everything written (temporary files, multipart parts); safe to call more than once and after a failure. */
+  abort(): Promise<void>;
+}
+
 /** A blob store that Parquet files, dead letters and checkpoint journals are written to. */
 export interface Sink {
   /** Checks that the destination is reachable and writable (bucket exists, credentials work) before any read. */
@@ -38,6 +61,12 @@ export interface Sink {
    * Overwrites an existing file. Resolves only once the file is durable. Safe to repeat.
    */
   write(path: string, data: Uint8Array): Promise<void>;
+  /**
+   * Starts a streamed write of `path`: the file is written as it comes and appears atomically on
+   * {@linkcode SinkUpload.commit}, so a large file need never be held whole in memory. Optional: without it, callers
+   * buffer the file and call {@linkcode write}. Errors name the path as {@linkcode describe} does.
+   */
+  open?(path: string): Promise<SinkUpload>;
   /** Reads a whole file; resolves `null` when it does not exist. */
   read(path: string): Promise<Uint8Array | null>;
   /** Lists the files below a folder (recursively), e.g. `_fsds/journal/`. Missing folder: empty list. */

@@ -11,7 +11,7 @@
 import { z } from "zod";
 import type { CheckResult } from "../core/check.ts";
 import { commonSinkFields, type SinkCheckContext, type SinkContext, type SinkPlugin } from "../core/plugin.ts";
-import type { OwnPaths, Sink, SinkEntry } from "../core/sink.ts";
+import type { OwnPaths, Sink, SinkEntry, SinkUpload } from "../core/sink.ts";
 import type { Logger } from "../core/logger.ts";
 import { classifyTemp, isTempName, STALE_PROBE_MS, TEMP_SUFFIX, tempPathBeside } from "./_common/temp_files.ts";
 
@@ -153,6 +153,30 @@ export class LocalSink implements Sink {
     }
   }
 
+  /**
+   * A streamed write: chunks are appended to the temporary file as they come (no buffering here); `commit()` fsyncs,
+   * renames and fsyncs the folder as `write` does. Appends keep the temporary file's mtime fresh, so a live stream
+   * outlives {@linkcode LOCAL_TEMP_GRACE_MS} in the eyes of another instance's cleanup as long as bytes keep coming.
+   */
+  async open(path: string): Promise<SinkUpload> {
+    const target = this.#resolve(path);
+    const folder = folderOf(target);
+    const temp = tempPathBeside(target);
+    let file: Deno.FsFile;
+    try {
+      await Deno.mkdir(folder, { recursive: true });
+      file = await Deno.open(temp, { write: true, createNew: true });
+    } catch (error) {
+      throw new Error(`Cannot write local file "${target}": ${(error as Error).message}`, { cause: error });
+    }
+    return new LocalUpload(path, file, {
+      temp,
+      target,
+      fsync: this.#fsync,
+      orphan: (name) => this.#orphans.add(name),
+    });
+  }
+
   async read(path: string): Promise<Uint8Array | null> {
     try {
       return await Deno.readFile(this.#resolve(path));
@@ -255,6 +279,85 @@ export class LocalSink implements Sink {
       }
     }
     return removed;
+  }
+}
+
+/** Where a {@linkcode LocalUpload} writes and how it reports a temporary file it could not delete. */
+interface LocalUploadPlace {
+  readonly temp: string;
+  readonly target: string;
+  readonly fsync: boolean;
+  readonly orphan: (temp: string) => void;
+}
+
+/** The {@linkcode SinkUpload} of {@linkcode LocalSink.open}: appends to an open temporary file. */
+class LocalUpload implements SinkUpload {
+  readonly path: string;
+  readonly #place: LocalUploadPlace;
+  #file: Deno.FsFile | null;
+  #size = 0;
+  #state: "open" | "committed" | "aborted" = "open";
+
+  constructor(path: string, file: Deno.FsFile, place: LocalUploadPlace) {
+    this.path = path;
+    this.#file = file;
+    this.#place = place;
+  }
+
+  async write(chunk: Uint8Array): Promise<void> {
+    const file = this.#open("write");
+    try {
+      let offset = 0;
+      while (offset < chunk.length) offset += await file.write(chunk.subarray(offset));
+      this.#size += chunk.length;
+    } catch (error) {
+      throw await this.#failed(error);
+    }
+  }
+
+  async commit(): Promise<SinkEntry> {
+    const file = this.#open("commit");
+    const { temp, target } = this.#place;
+    try {
+      if (this.#place.fsync) await file.sync();
+      this.#close();
+      await Deno.rename(temp, target);
+      if (this.#place.fsync) await syncFolder(folderOf(target));
+    } catch (error) {
+      throw await this.#failed(error);
+    }
+    this.#state = "committed";
+    return { path: this.path, size: this.#size };
+  }
+
+  async abort(): Promise<void> {
+    if (this.#state !== "open") return;
+    this.#state = "aborted";
+    this.#close();
+    await Deno.remove(this.#place.temp).catch((error) => {
+      if (!(error instanceof Deno.errors.NotFound)) this.#place.orphan(this.#place.temp);
+    });
+  }
+
+  #open(action: string): Deno.FsFile {
+    if (this.#state !== "open" || this.#file === null) {
+      throw new Error(`Cannot ${action} local file "${this.#place.target}": the upload is ${this.#state}`);
+    }
+    return this.#file;
+  }
+
+  #close(): void {
+    try {
+      this.#file?.close();
+    } catch {
+      // already closed
+    }
+    this.#file = null;
+  }
+
+  async #failed(error: unknown): Promise<Error> {
+    await this.abort();
+    return new Error(`Cannot write local file "${this.#place.target}": ${(error as Error).message}`, { cause: error });
   }
 }
 

@@ -3,7 +3,8 @@
  * temporary name in its target folder, then renamed into place with overwrite semantics, so readers see either
  * nothing or the whole file and a repeated write replaces the earlier one. `connect()` creates `base_path`, writes
  * and deletes a probe file, and removes temporary files a crashed run left behind; `fs-data-sink check` probes the
- * same way without the cleanup (`check.ts`).
+ * same way without the cleanup (`check.ts`). A streamed write (`open()`, `upload.ts`) builds the temporary file from
+ * parts CREATEd beside it and CONCATenated onto it as they fill (no APPEND), then renames it the same way.
  *
  * Several NameNode URLs make an HA pair (see `webhdfs_client.ts`). Authentication: simple (`user`) or a delegation
  * token; Kerberos/SPNEGO is not supported yet.

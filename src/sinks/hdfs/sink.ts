@@ -12,14 +12,18 @@
  * @module
  */
 import type { Logger } from "../../core/logger.ts";
-import type { OwnPaths, Sink, SinkEntry } from "../../core/sink.ts";
+import type { OwnPaths, Sink, SinkEntry, SinkUpload } from "../../core/sink.ts";
 import { classifyTemp, isTempName, STALE_PROBE_MS, STALE_TEMP_MS, tempPathBeside } from "../_common/temp_files.ts";
 import type { Config } from "./config.ts";
 import { type FileStatus, WebHdfsClient } from "./webhdfs_client.ts";
 import { WebHdfsError } from "./webhdfs_errors.ts";
+import { HdfsStreamUpload } from "./upload.ts";
 
 /** Folders listed at once while walking a tree. */
 const LIST_CONCURRENCY = 4;
+/** Part size of a streamed file without a configured `block_size`; a configured one is used up to the cap. */
+const STREAM_PART_BYTES = 32 * 1024 * 1024;
+const STREAM_PART_CAP_BYTES = 128 * 1024 * 1024;
 
 /** Options of {@linkcode createHdfsSink}: the ones a section does not give. */
 export type CreateHdfsSinkOptions = Pick<HdfsSinkOptions, "paths" | "log">;
@@ -71,6 +75,11 @@ export interface HdfsSinkOptions {
   readonly graceMs?: number;
   /** Logger of the client's retries and failovers and of the cleanups. Default none. */
   readonly log?: Logger;
+  /**
+   * Part size of a streamed file ({@linkcode HdfsSink.open}): each part becomes a block (or blocks) of its own. Default
+   * `blockSize` up to 128 MiB, else 32 MiB.
+   */
+  readonly streamPartBytes?: number;
 }
 
 /** A {@linkcode Sink} over HDFS through WebHDFS. Paths are relative to `basePath`. */
@@ -124,16 +133,45 @@ export class HdfsSink implements Sink {
       this.#orphans.add(temp);
       // With HDFS unreachable, a delete would only wait out its retries; a later write or close() deletes it.
       if (!(error instanceof WebHdfsError && error.kind === "unreachable")) await this.#removeOrphans();
-      if (!(error instanceof WebHdfsError)) throw error;
-      // Name the file the caller asked for; the temporary name alone would puzzle whoever reads the error.
-      throw new WebHdfsError(error.kind, `Cannot write "${target}": ${error.message}`, {
-        op: error.op,
-        path: target,
-        status: error.status,
-        remote: error.remote,
-        cause: error,
-      });
+      throw this.#targetError(error, target);
     }
+  }
+
+  /** The error of a failed write, naming the file the caller asked for (the temporary name would puzzle a reader). */
+  #targetError(error: unknown, target: string): unknown {
+    if (!(error instanceof WebHdfsError)) return error;
+    return new WebHdfsError(error.kind, `Cannot write "${target}": ${error.message}`, {
+      op: error.op,
+      path: target,
+      status: error.status,
+      remote: error.remote,
+      cause: error,
+    });
+  }
+
+  /**
+   * A streamed write (`./upload.ts`): parts CREATEd beside the target and CONCATenated onto the first as they fill,
+   * RENAMEd over the target on commit; no APPEND. Errors name the target as `write` does.
+   */
+  // deno-lint-ignore require-await
+  async open(path: string): Promise<SinkUpload> {
+    const target = this.#resolve(path);
+    const options = this.#options;
+    const blockSize = options.blockSize !== undefined ? Math.min(options.blockSize, STREAM_PART_CAP_BYTES) : undefined;
+    return new HdfsStreamUpload(path, target, {
+      client: this.#client,
+      create: {
+        overwrite: true,
+        replication: options.replication,
+        permission: options.permission,
+        blockSize: options.blockSize,
+      },
+      partSize: options.streamPartBytes ?? blockSize ?? STREAM_PART_BYTES,
+      renameIntoPlace: (temp, to, size) => this.#renameIntoPlace(temp, to, size),
+      orphan: (temp) => this.#orphans.add(temp),
+      wrap: (error) => this.#targetError(error, target),
+      touchEveryMs: (options.graceMs ?? tempGraceMs(60_000, 5)) / 4,
+    });
   }
 
   async read(path: string): Promise<Uint8Array | null> {

@@ -1,6 +1,6 @@
 /**
  * A small WebHDFS REST client on plain `fetch` (no HDFS library): MKDIRS, the two-step CREATE and OPEN (NameNode
- * answers with a redirect to a DataNode), RENAME, GETFILESTATUS, LISTSTATUS(_BATCH), DELETE and SETTIMES.
+ * answers with a redirect to a DataNode), RENAME, CONCAT, GETFILESTATUS, LISTSTATUS(_BATCH), DELETE and SETTIMES.
  *
  * Several NameNode URLs make an HA pair: a call goes to the NameNode that last answered; on a standby or
  * unreachable one it tries the next and remembers the one that worked. A whole call (both steps of CREATE included)
@@ -163,6 +163,21 @@ export class WebHdfsClient {
   rename(source: string, destination: string, options: { overwrite?: boolean } = {}): Promise<boolean> {
     const params: Params = { destination, renameoptions: options.overwrite ? "OVERWRITE" : undefined };
     return this.#retry(() => this.#nameNode("PUT", "RENAME", source, params, readBooleanOrEmpty));
+  }
+
+  /**
+   * Appends the blocks of `sources` to `target`, in order, and deletes the sources (a NameNode-only operation: no
+   * byte is copied). HDFS wants every source in the target's folder and no `,` in their paths (the list is
+   * comma-separated). The target's modification time becomes now.
+   */
+  async concat(target: string, sources: readonly string[]): Promise<void> {
+    const bad = sources.find((source) => source.includes(","));
+    if (bad !== undefined) throw new RangeError(`Cannot CONCAT "${bad}" to "${target}": the path holds a ","`);
+    await this.#retry(() =>
+      this.#nameNode("POST", "CONCAT", target, { sources: sources.join(",") }, async (r) => {
+        await r.body?.cancel();
+      })
+    );
   }
 
   /** Status of one path; null when it does not exist. */

@@ -5,6 +5,9 @@
  * - Atomic: a file up to `part_size_mb` goes up with one PutObject; a larger one as a multipart upload that becomes
  *   visible only when completed. A failed multipart upload is aborted, in the background until the store answers
  *   again if need be, so no orphaned parts remain.
+ * - Streamed writes (`open()`, `upload.ts`): parts of `part_size_mb` go up as they fill, `upload_concurrency` at
+ *   once; the object appears on commit (one PutObject for a file under one part); aborted like any failed upload.
+ *   Each request is retried by the SDK; the whole upload is not (its bytes are gone), the caller writes it again.
  * - Retries: every request is retried by the SDK on throttling, 5xx and connection errors (`max_retries`, backoff
  *   with jitter); a failed multipart upload is retried as a whole up to twice more, after its abort.
  * - `connect()` proves, before anything is consumed: credentials resolve, the bucket exists and may be read

@@ -7,7 +7,7 @@
  */
 import { ConfigError } from "../../core/errors.ts";
 import { retry } from "../../core/retry.ts";
-import type { OwnPaths, Sink, SinkEntry } from "../../core/sink.ts";
+import type { OwnPaths, Sink, SinkEntry, SinkUpload } from "../../core/sink.ts";
 import type { Logger } from "../../core/logger.ts";
 import { type Config, type S3ClientSettings, s3ClientSettings } from "./config.ts";
 import { classifyS3Error, describeS3Error, errorCodeOf, isRetriableS3Error } from "./errors.ts";
@@ -15,6 +15,7 @@ import { STALE_PROBE_MS } from "../_common/temp_files.ts";
 import { UploadJanitor } from "./janitor.ts";
 import { folderKeyPrefix, objectKey, pathOfKey } from "./keys.ts";
 import { type BeforeSendHook, S3Store, S3UploadError } from "./store.ts";
+import { S3StreamUpload } from "./upload.ts";
 
 /** Whole-upload retries of a failed multipart upload, on top of the SDK's per-request retries. */
 const MULTIPART_RETRIES = 2;
@@ -184,6 +185,33 @@ export class S3Sink implements Sink {
       if (count > 0) this.#busy.set(key, count);
       else this.#busy.delete(key);
     }
+  }
+
+  /**
+   * A streamed write (`./upload.ts`): parts of `part_size_mb` go up as they fill, the object appears on commit; a
+   * file under one part goes as one PutObject on commit. The key stays busy (out of the janitor's reach) until then.
+   */
+  // deno-lint-ignore require-await
+  async open(path: string): Promise<SinkUpload> {
+    const key = objectKey(this.#settings.prefix, path);
+    if (this.#janitor.size > 0) void this.#janitor.sweep();
+    this.#busy.set(key, (this.#busy.get(key) ?? 0) + 1);
+    let ended = false;
+    return new S3StreamUpload(path, key, {
+      store: this.#store,
+      janitor: this.#janitor,
+      partSize: this.#settings.partSizeBytes,
+      concurrency: this.#settings.uploadConcurrency,
+      location: this.#locate(key),
+      describe: (error) => this.#describe(error),
+      done: () => {
+        if (ended) return;
+        ended = true;
+        const count = (this.#busy.get(key) ?? 1) - 1;
+        if (count > 0) this.#busy.set(key, count);
+        else this.#busy.delete(key);
+      },
+    });
   }
 
   async #writeMultipart(key: string, data: Uint8Array): Promise<void> {

@@ -7,6 +7,8 @@
  */
 import {
   AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
+  CreateMultipartUploadCommand,
   DeleteObjectCommand,
   GetObjectCommand,
   HeadBucketCommand,
@@ -17,6 +19,7 @@ import {
   type PutObjectCommandInput,
   S3Client,
   type S3ClientConfig,
+  UploadPartCommand,
 } from "@aws-sdk/client-s3";
 import { Upload } from "@aws-sdk/lib-storage";
 import type { S3ClientSettings } from "./config.ts";
@@ -167,6 +170,41 @@ export class S3Store {
     } catch (error) {
       throw new S3UploadError("multipart upload failed", { cause: error, uploadId: upload.uploadId });
     }
+  }
+
+  /** Starts a multipart upload of `key` (content type and encryption as for `put`); resolves with its id. */
+  async createUpload(key: string): Promise<string> {
+    const response = await this.#client.send(new CreateMultipartUploadCommand(this.#params(key)));
+    if (!response.UploadId) throw new Error("CreateMultipartUpload answered without an upload id");
+    return response.UploadId;
+  }
+
+  /** Uploads part `partNumber` (from 1) of an upload; resolves with its ETag. Retried by the SDK like any request. */
+  async uploadPart(key: string, uploadId: string, partNumber: number, data: Uint8Array): Promise<string> {
+    const response = await this.#client.send(
+      new UploadPartCommand({
+        Bucket: this.#settings.bucket,
+        Key: key,
+        UploadId: uploadId,
+        PartNumber: partNumber,
+        Body: data,
+        ContentLength: data.byteLength,
+      }),
+    );
+    if (!response.ETag) throw new Error(`UploadPart ${partNumber} answered without an ETag`);
+    return response.ETag;
+  }
+
+  /** Completes an upload from its parts' ETags, in part order: the object appears whole, at once. */
+  async completeUpload(key: string, uploadId: string, etags: readonly string[]): Promise<void> {
+    await this.#client.send(
+      new CompleteMultipartUploadCommand({
+        Bucket: this.#settings.bucket,
+        Key: key,
+        UploadId: uploadId,
+        MultipartUpload: { Parts: etags.map((ETag, i) => ({ ETag, PartNumber: i + 1 })) },
+      }),
+    );
   }
 
   /** Reads a whole object; null when it does not exist. */
