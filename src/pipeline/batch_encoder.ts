@@ -1,21 +1,25 @@
 /**
- * Turns a cut stream batch into the files to write: the Parquet files the assembly encoded (one per output folder,
- * named `<stream>[~<generation>]+<first position>.parquet`) and, when records failed under `dead_letter`, one
- * JSON-lines file.
+ * Turns a cut stream batch into the files to write: the Parquet files the assembly encoded, or for large ones the
+ * rows to stream (one per output folder, named `<stream>[~<generation>]+<first position>.parquet`) and, when records
+ * failed under `dead_letter`, one JSON-lines file.
  * @module
  */
+import type { Table } from "apache-arrow";
 import type { AssembledFile } from "./assembly/mod.ts";
 import { encodeDeadLetters } from "./dead_letter.ts";
 import { dataFileName, deadLetterPath, fileStem } from "./layout.ts";
 import type { StreamBatch } from "./stream_batch.ts";
 
-/** One file of a batch. */
+/** One file of a batch: its bytes, or (a large Parquet file) its rows, streamed into the sink when written. */
 export interface OutputFile {
   /** Path relative to the sink root. */
   readonly path: string;
-  readonly data: Uint8Array;
+  readonly data?: Uint8Array;
+  readonly table?: Table;
   /** Rows in the file (0 for dead letters). */
   readonly rows: number;
+  /** Bytes: of `data`, or the estimate of the table's rows (what it holds in memory until written). */
+  readonly size: number;
 }
 
 /** The files of one batch and their totals. */
@@ -30,14 +34,19 @@ export function encodeBatch(batch: StreamBatch, data: readonly AssembledFile[]):
   const first = batch.first!;
   const stem = fileStem(batch.stream, batch.generation);
   const name = dataFileName(stem, first);
-  const files: OutputFile[] = data.map((file) => ({ path: file.folder + name, data: file.data, rows: file.rows }));
+  const files: OutputFile[] = data.map((file) =>
+    file.data !== undefined
+      ? { path: file.folder + name, data: file.data, rows: file.rows, size: file.data.length }
+      : { path: file.folder + name, table: file.table, rows: file.rows, size: file.size }
+  );
   const letters = batch.deadLetters;
   if (letters.length > 0) {
-    files.push({ path: deadLetterPath(batch.dataset, stem, first), data: encodeDeadLetters(letters), rows: 0 });
+    const letter = encodeDeadLetters(letters);
+    files.push({ path: deadLetterPath(batch.dataset, stem, first), data: letter, rows: 0, size: letter.length });
   }
   return {
     files,
     records: files.reduce((n, f) => n + f.rows, 0),
-    bytes: files.reduce((n, f) => n + f.data.length, 0),
+    bytes: files.reduce((n, f) => n + f.size, 0),
   };
 }

@@ -5,7 +5,10 @@
  * for the stream's earlier writes are written together (see `write_queue.ts`).
  * @module
  */
+import type { Table } from "apache-arrow";
 import type { Logger } from "../core/logger.ts";
+import type { EncodeParquetOptions } from "../parquet/writer.ts";
+import { writeParquetFile } from "./streamed_file.ts";
 import type { EncodedBatch } from "./batch_encoder.ts";
 import type { Journal } from "./journal.ts";
 import { counted } from "../telemetry/log.ts";
@@ -36,6 +39,8 @@ export interface BatchWriterOptions {
   readonly log: Logger;
   /** Keep retrying a batch the sink refuses for this long, then fail. */
   readonly writeRetrySeconds: number;
+  /** How Parquet files handed over as rows are encoded (the sink's settings). */
+  readonly parquet: EncodeParquetOptions;
 }
 
 /** One batch to write. */
@@ -72,6 +77,8 @@ export class BatchWriter {
     const first = head.first!;
     const last = requests[requests.length - 1]!.batch.last!;
     const outputs = requests.flatMap((request) => request.encoded.files);
+    /** Bytes of the files streamed from their rows, known once written. */
+    const streamed = new Map<string, number>();
     await this.#withRetry(head.stream, async () => {
       if (outputs.length > 0 && source.durableAcks !== false) {
         await journal.begin({
@@ -83,18 +90,25 @@ export class BatchWriter {
           files: outputs.map((o) => o.path),
         });
       }
-      await runLimited(outputs, FILE_CONCURRENCY, (o) => sink.write(o.path, o.data));
+      await runLimited(outputs, FILE_CONCURRENCY, async (o) => {
+        if (o.data !== undefined) return await sink.write(o.path, o.data);
+        const result = await writeParquetFile(sink, o.path, rowGroups(o.table!, this.#options.parquet), {
+          ...this.#options.parquet,
+        });
+        streamed.set(o.path, result.bytes);
+      });
     });
     if (requests[0]!.ack) {
       const positions = requests.length === 1 ? head.positions : requests.flatMap((request) => request.batch.positions);
       await source.ack(head.stream, positions);
     }
-    return requests.map((request) => this.#written(request));
+    return requests.map((request) => this.#written(request, streamed));
   }
 
-  #written(request: WriteRequest): BatchInfo {
+  #written(request: WriteRequest, streamed: ReadonlyMap<string, number>): BatchInfo {
     const { batch, encoded, reason } = request;
     this.#count++;
+    const bytes = encoded.files.reduce((n, f) => n + (f.data?.length ?? streamed.get(f.path) ?? 0), 0);
     const info: BatchInfo = {
       stream: batch.stream,
       reason,
@@ -102,7 +116,7 @@ export class BatchWriter {
       last: batch.last!,
       records: encoded.records,
       files: encoded.files.map((o) => o.path),
-      bytes: encoded.bytes,
+      bytes,
       deadLettered: batch.deadLetters.length,
       failed: batch.failed,
       millis: performance.now() - request.started,
@@ -139,6 +153,13 @@ export class BatchWriter {
           "Sink cannot take the batch; retrying, nothing acknowledged meanwhile",
         ),
     });
+  }
+}
+
+/** The table in slices of a row group each: the streamed writer then holds one row group's copy at a time. */
+function* rowGroups(table: Table, options: EncodeParquetOptions): Generator<Table> {
+  for (let start = 0; start < table.numRows; start += options.rowGroupSize) {
+    yield table.slice(start, Math.min(table.numRows, start + options.rowGroupSize));
   }
 }
 

@@ -69,6 +69,8 @@ export interface PipelineOptions {
   readonly hooks?: PipelineHooks;
   /** Worker threads of the assembly (0: this thread); default `pipeline.workers`. */
   readonly workers?: number;
+  /** Files whose rows hold at least this many bytes are streamed into the sink; default {@linkcode STREAM_FILES_FROM}. */
+  readonly streamFilesFrom?: number;
 }
 
 interface StreamState {
@@ -102,6 +104,11 @@ interface StreamState {
 }
 
 const MAX_WARNINGS_PER_BATCH = 5;
+/**
+ * Files whose rows hold at least this many bytes are streamed into the sink row group by row group when written
+ * (`streamed_file.ts`) instead of encoded whole in memory first.
+ */
+export const STREAM_FILES_FROM = 16 * 1024 * 1024;
 /** Batches queued for writing per write slot before the loop waits. */
 const MAX_QUEUED_BATCHES = 16;
 const MAX_FILES_LISTED = 100_000;
@@ -152,6 +159,12 @@ export class Pipeline {
       journal: this.#journal,
       log: options.log,
       writeRetrySeconds: options.pipeline.write_retry_seconds,
+      parquet: {
+        compression: options.sink.compression,
+        compressionLevel: options.sink.compression_level,
+        rowGroupSize: options.sink.row_group_size,
+        dictionary: options.sink.parquet_dictionary,
+      },
     });
     const { sink: s, pipeline: p } = options;
     this.#slots = new WriteSlots(p.write_concurrency);
@@ -171,6 +184,7 @@ export class Pipeline {
         },
         valueFormat: options.valueFormat,
         recordsPerFile: options.recordsPerFile,
+        streamFilesFrom: options.streamFilesFrom ?? STREAM_FILES_FROM,
         metadataColumns: source.metadataColumns.map((column) => ({ name: column.name, type: column.type })),
       },
       options.workers ?? p.workers ?? defaultWorkers(),

@@ -16,6 +16,8 @@ import { jsonMessage, MemorySink, MemorySource } from "../../tests/helpers/memor
 import { decodeJson } from "../codec/json.ts";
 import { Journal } from "./journal.ts";
 import { Pipeline } from "./pipeline.ts";
+import { outputPaths } from "./layout.ts";
+import { LocalSink } from "../sinks/local.ts";
 import type { CommonSinkConfig } from "../core/plugin.ts";
 import type { SourceMessage } from "../core/source.ts";
 
@@ -435,4 +437,45 @@ test("pipeline writes Arrow IPC rows by column into their partition folders, typ
   const letters = new TextDecoder().decode(sink.files.get("_dead_letter/t/t+000001.jsonl")).trim().split("\n");
   assertEquals(letters.length, 1);
   assert.match(JSON.parse(letters[0]!).reason, /^invalid Arrow IPC stream at byte \d+: record batch body of/);
+});
+
+test("files over the streaming threshold are streamed into the sink row group by row group, rows and sizes intact", async () => {
+  const root = await Deno.makeTempDir({ prefix: "fsds-stream-" });
+  try {
+    const messages = Array.from({ length: 2500 }, (_, i) => jsonMessage(`s${i % 2}`, i + 1, { i, text: `t${i}` }));
+    const source = new MemorySource(messages, { readSize: 300 });
+    const opened: string[] = [];
+    const sink = new class extends LocalSink {
+      override open(path: string) {
+        opened.push(path);
+        return super.open(path);
+      }
+    }(root, { fsync: false, paths: outputPaths });
+    const pipeline = new Pipeline(source, sink, {
+      pipeline: pipelineSectionSchema.parse({}),
+      sink: { ...sinkConfig, row_group_size: 100 },
+      valueFormat: "json",
+      recordsPerFile: 1000,
+      log: new Logger("test"),
+      workers,
+      streamFilesFrom: 0,
+    });
+    const summary = await pipeline.run(signal);
+    const parquet = summary.files.filter((path) => path.endsWith(".parquet")).sort();
+    assertEquals(parquet.length, 4, "two 1000-record files and one of 250 per stream");
+    let rows = 0;
+    let bytes = 0;
+    for (const path of parquet) {
+      const data = await Deno.readFile(`${root}/${path}`);
+      const table = decodeParquet(data);
+      rows += table.numRows;
+      bytes += data.length;
+    }
+    assertEquals(rows, 2500);
+    assertEquals(opened.sort(), parquet, "every Parquet file went through a streamed upload");
+    assertEquals(summary.bytesWritten, bytes, "the summary counts the streamed files' real sizes");
+    assertEquals(source.acked.get("s0")?.length, 1250);
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
 });

@@ -10,6 +10,7 @@
  * (`Assembled.through`), so that the pipeline can tell which positions a cut file holds.
  * @module
  */
+import type { Table } from "apache-arrow";
 import { BatchBuilder } from "../../arrow/batch_builder.ts";
 import { lookupField } from "../../arrow/lookup.ts";
 import { SchemaMemory } from "../../arrow/schema_memory.ts";
@@ -30,6 +31,11 @@ export interface AssemblerOptions {
   /** Records per file at most. */
   readonly recordsPerFile: number;
   readonly metadataColumns: readonly MetadataColumn[];
+  /**
+   * A file whose rows hold at least this many bytes (the builder's estimate) is handed over as its Arrow table, to be
+   * streamed into the sink row group by row group (`streamed_file.ts`) instead of encoded here whole. Default: never.
+   */
+  readonly streamFilesFrom?: number;
 }
 
 /** What the assembler needs of a message (a `SourceMessage` has it all). */
@@ -44,12 +50,20 @@ export interface AssemblyMessage {
   readonly position?: string;
 }
 
-/** One Parquet file of a cut: the folder it goes to (the pipeline names the file) and its bytes. */
-export interface AssembledFile {
-  readonly folder: string;
-  readonly data: Uint8Array;
-  readonly rows: number;
-}
+/**
+ * One Parquet file of a cut: the folder it goes to (the pipeline names the file) and its bytes, or for a large file
+ * its rows as an Arrow table, streamed into the sink when written.
+ */
+export type AssembledFile =
+  | { readonly folder: string; readonly rows: number; readonly data: Uint8Array; readonly table?: undefined }
+  | {
+    readonly folder: string;
+    readonly rows: number;
+    readonly table: Table;
+    /** Estimated bytes of the rows. */
+    readonly size: number;
+    readonly data?: undefined;
+  };
 
 /** Why the assembler cut on its own. */
 export type AssemblerCutReason = "records" | "bytes";
@@ -253,9 +267,16 @@ export class Assembler {
     const sink = this.#options.sink;
     const files: AssembledFile[] = [];
     let rows = 0;
+    const streamFrom = this.#options.streamFilesFrom ?? Infinity;
     for (const [folder, builder] of open.builders) {
+      const size = builder.byteSize;
       const table = builder.finish();
       if (table === null || table.numRows === 0) continue;
+      rows += table.numRows;
+      if (size >= streamFrom) {
+        files.push({ folder, rows: table.numRows, table, size });
+        continue;
+      }
       const data = encodeParquet(table, {
         compression: sink.compression,
         compressionLevel: sink.compression_level,
@@ -263,7 +284,6 @@ export class Assembler {
         dictionary: sink.parquet_dictionary,
       });
       files.push({ folder, data, rows: table.numRows });
-      rows += table.numRows;
     }
     open.builders.clear();
     open.lastFolder = undefined;

@@ -3,7 +3,8 @@
  * `append` or `cut` by one `reply`; `drop` by nothing. A worker that fails answers `failed` and takes no more.
  * @module
  */
-import type { AssemblerOptions, AssemblyReply } from "./assembler.ts";
+import { tableFromIPC, tableToIPC } from "apache-arrow";
+import type { Assembled, AssembledFile, AssemblerOptions, AssemblyReply } from "./assembler.ts";
 import type { PackedMessages } from "./message_pack.ts";
 
 /** From the pipeline to a worker. */
@@ -24,16 +25,55 @@ export type ToWorker =
 export type FromWorker =
   | {
     readonly op: "reply";
-    readonly reply: AssemblyReply; /** Answers a `cut` (else an `append`). */
+    readonly reply: PostedReply;
+    /** Answers a `cut` (else an `append`). */
     readonly cut: boolean;
   }
   | { readonly op: "failed"; readonly error: string };
 
-/** The buffers of a reply's files, to transfer instead of copy. */
-export function replyTransfer(reply: AssemblyReply): ArrayBuffer[] {
-  const buffers: ArrayBuffer[] = [];
-  for (const cut of reply.cuts) for (const file of cut.files) buffers.push(file.data.buffer as ArrayBuffer);
-  return buffers;
+/** A reply as posted: the tables of streamed files as Arrow IPC streams. */
+export interface PostedReply extends Omit<AssemblyReply, "cuts"> {
+  readonly cuts: readonly (Omit<Assembled, "files"> & { readonly files: readonly PostedFile[] })[];
+}
+
+/** A file as posted: its Parquet bytes, or its table as an Arrow IPC stream. */
+export interface PostedFile {
+  readonly folder: string;
+  readonly rows: number;
+  readonly data?: Uint8Array;
+  readonly ipc?: Uint8Array;
+  readonly size?: number;
+}
+
+/** A reply ready to post, and the buffers to transfer with it (instead of copying them). */
+export function postable(reply: AssemblyReply): { posted: PostedReply; transfer: ArrayBuffer[] } {
+  const transfer: ArrayBuffer[] = [];
+  const cuts = reply.cuts.map((cut) => ({
+    ...cut,
+    files: cut.files.map((file): PostedFile => {
+      if (file.data !== undefined) {
+        transfer.push(file.data.buffer as ArrayBuffer);
+        return file;
+      }
+      const ipc = tableToIPC(file.table, "stream");
+      transfer.push(ipc.buffer as ArrayBuffer);
+      return { folder: file.folder, rows: file.rows, ipc, size: file.size };
+    }),
+  }));
+  return { posted: { ...reply, cuts }, transfer };
+}
+
+/** The reply a worker posted, its streamed files' tables read back from their IPC streams. */
+export function received(posted: PostedReply): AssemblyReply {
+  const cuts = posted.cuts.map((cut) => ({
+    ...cut,
+    files: cut.files.map((file): AssembledFile =>
+      file.data !== undefined
+        ? { folder: file.folder, rows: file.rows, data: file.data }
+        : { folder: file.folder, rows: file.rows, table: tableFromIPC(file.ipc!), size: file.size ?? 0 }
+    ),
+  }));
+  return { ...posted, cuts };
 }
 
 /** The buffers of a pack, to transfer instead of copy. */

@@ -5,7 +5,7 @@
 /// <reference lib="deno.worker" />
 import { Assembler } from "./assembler.ts";
 import { unpackMessages } from "./message_pack.ts";
-import { type FromWorker, replyTransfer, type ToWorker } from "./protocol.ts";
+import { type FromWorker, postable, type ToWorker } from "./protocol.ts";
 
 let assembler: Assembler | undefined;
 let failed = false;
@@ -22,11 +22,13 @@ self.onmessage = (event: MessageEvent<ToWorker>) => {
       assembler = new Assembler(request.options);
     } else if (request.op === "append") {
       const messages = unpackMessages(request.packed, request.stream, request.dataset);
-      const reply = assembler!.append(request.key, request.stream, request.dataset, request.firstSeq, messages);
-      post({ op: "reply", reply, cut: false }, replyTransfer(reply));
+      const { posted, transfer } = postable(
+        assembler!.append(request.key, request.stream, request.dataset, request.firstSeq, messages),
+      );
+      post({ op: "reply", reply: posted, cut: false }, transfer);
     } else if (request.op === "cut") {
-      const reply = assembler!.cut(request.key);
-      post({ op: "reply", reply, cut: true }, replyTransfer(reply));
+      const { posted, transfer } = postable(assembler!.cut(request.key));
+      post({ op: "reply", reply: posted, cut: true }, transfer);
     } else {
       assembler!.drop(request.key);
     }

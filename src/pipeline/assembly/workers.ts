@@ -8,7 +8,7 @@
 import type { AssemblerOptions, AssemblyMessage } from "./assembler.ts";
 import { packMessages } from "./message_pack.ts";
 import type { Assembly, AssemblyHandlers } from "./mod.ts";
-import { type FromWorker, packTransfer, type ToWorker } from "./protocol.ts";
+import { type FromWorker, packTransfer, received, type ToWorker } from "./protocol.ts";
 
 /**
  * Requests queued per worker, on average, before the main thread waits. A read often holds one stream's messages
@@ -127,7 +127,7 @@ export class WorkerAssembly implements Assembly {
     }
     thread.queued--;
     try {
-      this.#handlers.reply(answer.reply);
+      this.#handlers.reply(received(answer.reply));
     } catch (error) {
       this.#fail(error instanceof Error ? error : new Error(String(error)));
       return;
