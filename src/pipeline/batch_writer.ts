@@ -79,25 +79,29 @@ export class BatchWriter {
     const outputs = requests.flatMap((request) => request.encoded.files);
     /** Bytes of the files streamed from their rows, known once written. */
     const streamed = new Map<string, number>();
-    await this.#withRetry(head.stream, async () => {
-      if (outputs.length > 0 && source.durableAcks !== false) {
-        await journal.begin({
-          stream: head.stream,
-          generation: head.generation || undefined,
-          incarnation: source.incarnationOf?.(head.stream),
-          first,
-          last,
-          files: outputs.map((o) => o.path),
+    await this.retrying(
+      head.stream,
+      "Sink cannot take the batch; retrying, nothing acknowledged meanwhile",
+      async () => {
+        if (outputs.length > 0 && source.durableAcks !== false) {
+          await journal.begin({
+            stream: head.stream,
+            generation: head.generation || undefined,
+            incarnation: source.incarnationOf?.(head.stream),
+            first,
+            last,
+            files: outputs.map((o) => o.path),
+          });
+        }
+        await runLimited(outputs, FILE_CONCURRENCY, async (o) => {
+          if (o.data !== undefined) return await sink.write(o.path, o.data);
+          const result = await writeParquetFile(sink, o.path, rowGroups(o.table!, this.#options.parquet), {
+            ...this.#options.parquet,
+          });
+          streamed.set(o.path, result.bytes);
         });
-      }
-      await runLimited(outputs, FILE_CONCURRENCY, async (o) => {
-        if (o.data !== undefined) return await sink.write(o.path, o.data);
-        const result = await writeParquetFile(sink, o.path, rowGroups(o.table!, this.#options.parquet), {
-          ...this.#options.parquet,
-        });
-        streamed.set(o.path, result.bytes);
-      });
-    });
+      },
+    );
     if (requests[0]!.ack) {
       const positions = requests.length === 1 ? head.positions : requests.flatMap((request) => request.batch.positions);
       await source.ack(head.stream, positions);
@@ -140,17 +144,22 @@ export class BatchWriter {
     return info;
   }
 
-  async #withRetry(stream: string, write: () => Promise<void>): Promise<void> {
+  /**
+   * Runs a step that talks to the sink, retried with backoff while the sink refuses, for up to
+   * `write_retry_seconds`; each retry logs `warning`. Errors whose cause is a SyntaxError (a corrupt file) are not
+   * retried.
+   */
+  async retrying<T>(stream: string, warning: string, step: () => Promise<T>): Promise<T> {
     const deadline = Date.now() + this.#options.writeRetrySeconds * 1000;
-    await retry(write, {
+    return await retry(step, {
       maxRetries: Number.MAX_SAFE_INTEGER,
       baseDelayMs: 500,
       maxDelayMs: 15_000,
-      isRetriable: () => Date.now() < deadline,
+      isRetriable: (error) => Date.now() < deadline && !((error as Error).cause instanceof SyntaxError),
       onRetry: (error, attempt, delayMs) =>
         this.#options.log.warn(
           { stream, attempt, retry_in_ms: Math.round(delayMs), error: (error as Error).message },
-          "Sink cannot take the batch; retrying, nothing acknowledged meanwhile",
+          warning,
         ),
     });
   }

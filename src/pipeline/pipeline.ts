@@ -543,7 +543,11 @@ export class Pipeline {
     if (this.#source.durableAcks !== false) {
       const end = this.#source.endOf?.(message.stream);
       const incarnation = this.#source.incarnationOf?.(message.stream);
-      const recovery = await this.#journal.recover(message.stream, message.position, this.#compare, end, incarnation);
+      const recovery = await this.#writer.retrying(
+        message.stream,
+        "Sink cannot be read for the stream's journal entry; retrying, nothing read meanwhile",
+        () => this.#journal.recover(message.stream, message.position, this.#compare, end, incarnation),
+      );
       if (recovery.kind === "durable") state.durableThrough = recovery.through;
       state.generation = recovery.generation;
     }

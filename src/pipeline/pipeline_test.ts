@@ -150,6 +150,15 @@ test("a failing sink is retried and nothing is acknowledged until the write succ
   assertEquals(events, ["write _fsds/journal/r.json", "write r+000001.parquet", "ack r 000001..000001"]);
 });
 
+test("a stream's journal entry is read again while the sink refuses reads, then the stream is written", async () => {
+  const source = new MemorySource([jsonMessage("r", 1, { x: 1 }), jsonMessage("r", 2, { x: 2 })]);
+  const sink = new MemorySink();
+  sink.failReads = 2;
+  const summary = await makePipeline(source, sink).run(signal);
+  assertEquals([summary.recordsWritten, sink.failReads], [2, 0]);
+  assertEquals(source.acked.get("r"), ["000001", "000002"]);
+});
+
 test("a sink that stays down fails the run with nothing acknowledged", async () => {
   const source = new MemorySource([jsonMessage("r", 1, { a: 1 })]);
   const sink = new MemorySink();

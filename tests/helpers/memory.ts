@@ -13,11 +13,15 @@ import type {
   SourceMessage,
 } from "../../src/core/source.ts";
 
-/** A sink keeping files in a Map; `failWrites` makes the next N writes throw; `events` logs writes in order. */
+/**
+ * A sink keeping files in a Map; `failWrites` / `failReads` make the next N writes / reads throw; `events` logs
+ * writes in order.
+ */
 export class MemorySink implements Sink {
   readonly files = new Map<string, Uint8Array>();
   readonly events: string[];
   failWrites = 0;
+  failReads = 0;
   constructor(events: string[] = []) {
     this.events = events;
   }
@@ -34,6 +38,10 @@ export class MemorySink implements Sink {
     return Promise.resolve();
   }
   read(path: string): Promise<Uint8Array | null> {
+    if (this.failReads > 0) {
+      this.failReads--;
+      return Promise.reject(new Error(`injected failure reading ${path}`));
+    }
     return Promise.resolve(this.files.get(path) ?? null);
   }
   list(prefix: string): Promise<SinkEntry[]> {
