@@ -220,16 +220,17 @@ async function main(): Promise<void> {
   for (const format of values.formats.split(",") as Format[]) {
     const formatTopic = format === "json" ? topic : `fsds-bench-${format}-${count}-p${partitions}`;
     const formatBytes = format === "json" ? bytes : await prepareTopic(formatTopic, count, partitions, format);
-    for (const setting of values.workers.split(",")) {
+    for (const [round, setting] of values.workers.split(",").entries()) {
       const workers = setting === "default" ? undefined : Number(setting);
       const label = `CLI ${format}, workers ${setting} -> local Parquet`;
-      const group = `fsds-bench-pipeline-${format}-${setting}-${tag}`;
-      results[`${format}-workers-${setting}`] = await pipelineRun(formatTopic, group, formatBytes, {
+      const group = `fsds-bench-pipeline-${format}-${setting}-${round}-${tag}`;
+      const key = `${format}-workers-${setting}-${round}`;
+      results[key] = await pipelineRun(formatTopic, group, formatBytes, {
         format,
         batchSize,
         workers,
       });
-      console.error(bench.showMeasure(label, results[`${format}-workers-${setting}`]!, 44));
+      console.error(bench.showMeasure(label, results[key]!, 44));
     }
   }
   if (values.json) console.log(JSON.stringify({ count, partitions, payloadBytes: bytes, ...results }));

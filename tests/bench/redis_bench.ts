@@ -4,7 +4,10 @@
  * the CLI process, next to the bare read rate (the source alone: read + ack, no decoding or writing), which is the
  * ceiling. Rows are counted back from the Parquet files. Not part of `deno task test`.
  *
- * Usage: `deno run -A tests/bench/redis_bench.ts [--count N] [--batch-size N] [--json]`
+ * The CLI runs once per `--workers` setting (default `0,default`: the main thread only, then `pipeline.workers` at its
+ * default), each stream run in its own consumer group, each list run on its own seeded list.
+ *
+ * Usage: `deno run -A tests/bench/redis_bench.ts [--count N] [--batch-size N] [--workers 0,1,default] [--json]`
  * @module
  */
 import { parseArgs } from "node:util";
@@ -69,6 +72,7 @@ async function pipelineRun(
   key: string,
   group: string,
   batchSize: number,
+  workers: number | undefined,
 ): Promise<bench.Measure> {
   const { host, port } = endpoints().redis;
   const run = await bench.measureCliRun(`fsds-redis-bench-${kind}-`, (out) => ({
@@ -84,7 +88,7 @@ async function pipelineRun(
     },
     sink: { type: "local", path: out, compression: "snappy" },
     telemetry: { log_level: "WARNING" },
-    pipeline: { until_caught_up: true },
+    pipeline: { until_caught_up: true, ...(workers === undefined ? {} : { workers }) },
   }));
   const { records, seconds, peakRssMiB } = run;
   return { records, seconds, recordsPerSecond: records / seconds, peakRssMiB };
@@ -102,6 +106,7 @@ async function main(): Promise<void> {
     options: {
       count: { type: "string", default: "1000000" },
       "batch-size": { type: "string", default: "100000" },
+      workers: { type: "string", default: "0,default" },
       bare: { type: "string" },
       key: { type: "string" },
       group: { type: "string" },
@@ -115,33 +120,45 @@ async function main(): Promise<void> {
   const admin = await adminClient();
   const tag = crypto.randomUUID().slice(0, 8);
   const stream = `fsds-bench:stream:${tag}`;
-  const lists = { bare: `fsds-bench:list-bare:${tag}`, pipeline: `fsds-bench:list-pipeline:${tag}` };
+  const settings = values.workers.split(",");
+  const lists = {
+    bare: `fsds-bench:list-bare:${tag}`,
+    pipeline: settings.map((_, i) => `fsds-bench:list-pipeline-${i}:${tag}`),
+  };
   const results: Record<string, bench.Measure> = {};
   try {
     const seedStart = performance.now();
     await seedStream(admin, stream, count);
     await seedList(admin, lists.bare, count);
-    await seedList(admin, lists.pipeline, count);
+    for (const list of lists.pipeline) await seedList(admin, list, count);
     console.error(
-      `seeded ${count} stream entries and 2 x ${count} list items in ${
+      `seeded ${count} stream entries and ${1 + settings.length} x ${count} list items in ${
         ((performance.now() - seedStart) / 1000).toFixed(1)
       } s`,
     );
     // Two consumer groups read the same stream: one for the bare source, one for the pipeline.
     results.streamBare = await bareRun("stream", stream, "bench-bare");
     console.error(bench.showMeasure("stream: bare read + ack", results.streamBare));
-    results.streamPipeline = await pipelineRun("stream", stream, "bench-pipeline", batchSize);
-    console.error(bench.showMeasure("stream -> local Parquet", results.streamPipeline));
+    for (const [i, setting] of settings.entries()) {
+      const workers = setting === "default" ? undefined : Number(setting);
+      const key = `streamPipeline-workers-${setting}-${i}`;
+      results[key] = await pipelineRun("stream", stream, `bench-pipeline-${i}`, batchSize, workers);
+      console.error(bench.showMeasure(`stream -> local Parquet, workers ${setting}`, results[key]!));
+    }
     results.listBare = await bareRun("list", lists.bare, "bench-bare");
     console.error(bench.showMeasure("list: bare read + ack", results.listBare));
-    results.listPipeline = await pipelineRun("list", lists.pipeline, "bench-pipeline", batchSize);
-    console.error(bench.showMeasure("list -> local Parquet", results.listPipeline));
+    for (const [i, setting] of settings.entries()) {
+      const workers = setting === "default" ? undefined : Number(setting);
+      const key = `listPipeline-workers-${setting}-${i}`;
+      results[key] = await pipelineRun("list", lists.pipeline[i]!, "bench-pipeline", batchSize, workers);
+      console.error(bench.showMeasure(`list -> local Parquet, workers ${setting}`, results[key]!));
+    }
     if (values.json) console.log(JSON.stringify({ count, batchSize, ...results }));
   } finally {
-    const bookkeeping = [lists.bare, lists.pipeline].flatMap((k) =>
+    const bookkeeping = [lists.bare, ...lists.pipeline].flatMap((k) =>
       ["bench-bare", "bench-pipeline"].flatMap((g) => Object.values(listKeysOf(k, g, "bench")))
     );
-    await admin.call("DEL", stream, lists.bare, lists.pipeline, ...bookkeeping);
+    await admin.call("DEL", stream, lists.bare, ...lists.pipeline, ...bookkeeping);
     admin.close();
   }
 }

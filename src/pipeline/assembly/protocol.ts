@@ -79,6 +79,12 @@ export function received(posted: PostedReply): AssemblyReply {
 /** The buffers of a pack, to transfer instead of copy. */
 export function packTransfer(packed: PackedMessages): ArrayBuffer[] {
   const buffers = [packed.bytes.buffer, packed.payloads.buffer, packed.timestamps.buffer] as ArrayBuffer[];
-  for (const column of packed.metadata) if (column instanceof Int32Array) buffers.push(column.buffer as ArrayBuffer);
+  for (const column of packed.metadata) {
+    if (column.kind === "spans") buffers.push(column.spans.buffer as ArrayBuffer);
+    else if (column.kind === "int32" || column.kind === "int64" || column.kind === "float64") {
+      buffers.push(column.values.buffer as ArrayBuffer);
+      if (column.nulls) buffers.push(column.nulls.buffer as ArrayBuffer);
+    }
+  }
   return buffers;
 }
