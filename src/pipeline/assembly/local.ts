@@ -4,7 +4,7 @@
  * @module
  */
 import { Assembler, type AssemblerOptions, type AssemblyMessage } from "./assembler.ts";
-import type { Assembly, AssemblyHandlers } from "./mod.ts";
+import type { Assembly, AssemblyHandlers } from "./contract.ts";
 
 /** See the module doc. */
 export class LocalAssembly implements Assembly {

@@ -7,7 +7,7 @@
  */
 import type { AssemblerOptions, AssemblyMessage } from "./assembler.ts";
 import { packMessages } from "./message_pack.ts";
-import type { Assembly, AssemblyHandlers } from "./mod.ts";
+import type { Assembly, AssemblyHandlers } from "./contract.ts";
 import { type FromWorker, packTransfer, received, type ToWorker } from "./protocol.ts";
 
 /**
