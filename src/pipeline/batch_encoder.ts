@@ -5,6 +5,8 @@
  * @module
  */
 import { encodeParquet } from "../parquet/writer.ts";
+import type { Table } from "apache-arrow";
+import type { DeliveryLog } from "../core/delivery_log.ts";
 import type { CommonSinkConfig } from "../core/plugin.ts";
 import { encodeDeadLetters } from "./dead_letter.ts";
 import { dataFileName, deadLetterPath, fileStem } from "./layout.ts";
@@ -17,6 +19,8 @@ export interface OutputFile {
   readonly data: Uint8Array;
   /** Rows in the file (0 for dead letters). */
   readonly rows: number;
+  /** The Arrow table the data file was encoded from (absent for dead letters). */
+  readonly table?: Table;
 }
 
 /** The files of one batch and their totals. */
@@ -26,22 +30,27 @@ export interface EncodedBatch {
   readonly bytes: number;
 }
 
-/** Encodes a batch; files with no rows or no columns are never produced. */
-export function encodeBatch(batch: StreamBatch, sink: CommonSinkConfig): EncodedBatch {
+/**
+ * Encodes a batch; files with no rows or no columns are never produced. `delivery`, when given, names the data files
+ * and prepares their tables (a table format's layout and field ids); without it, `<folder><name>`.
+ */
+export function encodeBatch(batch: StreamBatch, sink: CommonSinkConfig, delivery?: DeliveryLog): EncodedBatch {
   const first = batch.first!;
   const stem = fileStem(batch.stream, batch.generation);
   const name = dataFileName(stem, first);
   const files: OutputFile[] = [];
   for (const [folder, builder] of batch.builders) {
-    const table = builder.finish();
-    if (table === null || table.numRows === 0) continue;
+    const built = builder.finish();
+    if (built === null || built.numRows === 0) continue;
+    const table = delivery?.prepare?.(batch.dataset, built) ?? built;
     const data = encodeParquet(table, {
       compression: sink.compression,
       compressionLevel: sink.compression_level,
       rowGroupSize: sink.row_group_size,
       dictionary: sink.parquet_dictionary,
     });
-    files.push({ path: folder + name, data, rows: table.numRows });
+    const path = delivery ? delivery.dataPath(batch.dataset, folder, name) : folder + name;
+    files.push({ path, data, rows: table.numRows, table });
   }
   if (batch.deadLetters.length > 0) {
     const path = deadLetterPath(batch.dataset, stem, first);

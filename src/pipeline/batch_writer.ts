@@ -1,12 +1,12 @@
 /**
- * Writes one cut batch: its journal entry, then its files (four at a time, the whole step retried with backoff while
- * the sink refuses, for up to `write_retry_seconds`), then the acknowledgement of its positions; logs one line.
+ * Writes one cut batch: its delivery-log entry (journal), then its files (four at a time, the whole step retried with backoff while
+ * the sink refuses, for up to `write_retry_seconds`), their commit (a table snapshot), then the acknowledgement of its positions; logs one line.
  * Nothing of a batch is acknowledged unless all of its files are durable.
  * @module
  */
 import type { Logger } from "../core/logger.ts";
 import type { EncodedBatch } from "./batch_encoder.ts";
-import type { Journal } from "./journal.ts";
+import type { DeliveryLog } from "../core/delivery_log.ts";
 import { counted } from "../telemetry/log.ts";
 import { retry } from "../core/retry.ts";
 import type { Sink } from "../core/sink.ts";
@@ -31,7 +31,8 @@ export interface BatchInfo {
 export interface BatchWriterOptions {
   readonly source: Source;
   readonly sink: Sink;
-  readonly journal: Journal;
+  /** Records each batch before its files are written and commits it once they are durable (journal or table). */
+  readonly delivery: DeliveryLog;
   readonly log: Logger;
   /** Keep retrying a batch the sink refuses for this long, then fail. */
   readonly writeRetrySeconds: number;
@@ -63,13 +64,13 @@ export class BatchWriter {
   /** Writes and acknowledges one batch; resolves with what was written. */
   async write(request: WriteRequest): Promise<BatchInfo> {
     const { batch, encoded, reason } = request;
-    const { source, sink, journal } = this.#options;
+    const { source, sink, delivery } = this.#options;
     const first = batch.first!;
     const last = batch.last!;
     const outputs = encoded.files;
     await this.#withRetry(batch.stream, async () => {
       if (outputs.length > 0 && source.durableAcks !== false) {
-        await journal.begin({
+        await delivery.begin({
           stream: batch.stream,
           generation: batch.generation || undefined,
           incarnation: source.incarnationOf?.(batch.stream),
@@ -79,6 +80,16 @@ export class BatchWriter {
         });
       }
       await runLimited(outputs, FILE_CONCURRENCY, (o) => sink.write(o.path, o.data));
+      if (outputs.length > 0) {
+        await delivery.commit({
+          stream: batch.stream,
+          dataset: batch.dataset,
+          incarnation: source.incarnationOf?.(batch.stream),
+          first,
+          last,
+          files: outputs.map((o) => ({ path: o.path, bytes: o.data.length, rows: o.rows, table: o.table })),
+        });
+      }
     });
     if (request.ack) await source.ack(batch.stream, batch.positions);
     this.#written++;

@@ -16,7 +16,8 @@ import { encodeBatch, type EncodedBatch } from "./batch_encoder.ts";
 import { type BatchInfo, BatchWriter } from "./batch_writer.ts";
 import type { DeadLetter } from "./dead_letter.ts";
 import { RecordError } from "../core/errors.ts";
-import { Journal, newGeneration } from "./journal.ts";
+import { JournalLog, newGeneration } from "./journal.ts";
+import type { DeliveryLog } from "../core/delivery_log.ts";
 import type { CommonSinkConfig, ValueFormat } from "../core/plugin.ts";
 import type { Sink } from "../core/sink.ts";
 import type { Source, SourceMessage } from "../core/source.ts";
@@ -62,6 +63,8 @@ export interface PipelineOptions {
   readonly recordsPerFile: number;
   readonly log: Logger;
   readonly hooks?: PipelineHooks;
+  /** Where batches are recorded and committed; default: the journal of plain folders (`journal.ts`). */
+  readonly delivery?: DeliveryLog;
 }
 
 interface StreamState {
@@ -91,7 +94,7 @@ export class Pipeline {
   readonly #source: Source;
   readonly #options: PipelineOptions;
   readonly #log: Logger;
-  readonly #journal: Journal;
+  readonly #delivery: DeliveryLog;
   readonly #writer: BatchWriter;
   readonly #partitioner: Partitioner;
   readonly #streams = new Map<string, StreamState>();
@@ -122,11 +125,11 @@ export class Pipeline {
     this.#source = source;
     this.#options = options;
     this.#log = options.log;
-    this.#journal = new Journal(sink, options.log.child("journal"));
+    this.#delivery = options.delivery ?? new JournalLog(sink, options.log.child("journal"));
     this.#writer = new BatchWriter({
       source,
       sink,
-      journal: this.#journal,
+      delivery: this.#delivery,
       log: options.log,
       writeRetrySeconds: options.pipeline.write_retry_seconds,
     });
@@ -407,7 +410,7 @@ export class Pipeline {
     if (maxBatches !== null && this.#batchesCut >= maxBatches) this.#stopped = true;
     this.#ackDurableOf(batch.stream, state);
     const started = performance.now();
-    const encoded = encodeBatch(batch, this.#options.sink);
+    const encoded = encodeBatch(batch, this.#options.sink, this.#delivery);
     const write = () => this.#write(batch, encoded, reason, started, options.ack ?? true);
     const around = this.#options.hooks?.aroundBatch;
     state.tail = state.tail.then(() => around ? around(batch.stream, reason, write) : write());
@@ -477,7 +480,13 @@ export class Pipeline {
     if (this.#source.durableAcks !== false) {
       const end = this.#source.endOf?.(message.stream);
       const incarnation = this.#source.incarnationOf?.(message.stream);
-      const recovery = await this.#journal.recover(message.stream, message.position, this.#compare, end, incarnation);
+      const recovery = await this.#delivery.recover(message.stream, {
+        dataset: datasetOf(message),
+        first: message.position,
+        compare: this.#compare,
+        end,
+        incarnation,
+      });
       if (recovery.kind === "durable") state.durableThrough = recovery.through;
       state.generation = recovery.generation;
     }
