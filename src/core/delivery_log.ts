@@ -62,6 +62,8 @@ export interface DeliveredFile {
 export interface DeliveryCommit {
   readonly stream: string;
   readonly dataset: string;
+  /** File-name generation of the stream ("" or absent for the first). */
+  readonly generation?: string;
   readonly incarnation?: string;
   readonly first: string;
   readonly last: string;

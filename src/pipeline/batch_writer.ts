@@ -84,6 +84,7 @@ export class BatchWriter {
         await delivery.commit({
           stream: batch.stream,
           dataset: batch.dataset,
+          generation: batch.generation || undefined,
           incarnation: source.incarnationOf?.(batch.stream),
           first,
           last,

@@ -13,6 +13,7 @@ import { DEFAULT_PROGRESS_INTERVAL_SECONDS } from "../core/plugin.ts";
 import { outputPaths } from "./layout.ts";
 import { Pipeline, type PipelineHooks, type RunSummary } from "./pipeline.ts";
 import { findSink, findSource } from "../core/registry.ts";
+import { icebergLog } from "../table/iceberg/mod.ts";
 
 /** Options of {@linkcode runPipeline}. */
 export interface RunOptions {
@@ -71,6 +72,9 @@ async function runPlugins(config: AppConfig, options: RunOptions, telemetry?: Te
       recordsPerFile: config.source.batch_size,
       log,
       hooks: options.hooks ?? (telemetry && pipelineHooks(telemetry)),
+      delivery: config.sink.table_format === "iceberg"
+        ? icebergLog(sink, config.sink, { log: rootLogger.child("iceberg"), metadataColumns: source.metadataColumns })
+        : undefined,
     });
     return await pipeline.run(options.signal);
   } finally {

@@ -6,7 +6,13 @@
  * @module
  */
 import { z } from "zod";
-import { commonSinkFields, type ConfigIssue, type EnvBinding, reportIssues } from "../../core/plugin.ts";
+import {
+  commonSinkFields,
+  commonSinkIssues,
+  type ConfigIssue,
+  type EnvBinding,
+  reportIssues,
+} from "../../core/plugin.ts";
 import { normalizeNameNodeUrl } from "./webhdfs_client.ts";
 
 /** The `sink.type` of this plugin. */
@@ -83,9 +89,9 @@ export const ENV: readonly EnvBinding[] = [
 export const SECRETS: readonly string[] = [FIELDS.delegationToken];
 
 /**
- * Cross-field checks of a section that passed the field types; pure. HDFS has none yet: each key is checked by its
- * own field (NameNode URLs, an absolute `base_path`, an octal `permission`).
+ * Cross-field checks of a section that passed the field types; pure: those of the common keys (table format). Each
+ * HDFS key is checked by its own field (NameNode URLs, an absolute `base_path`, an octal `permission`).
  */
-export function validate(_config: Config): ConfigIssue[] {
-  return [];
+export function validate(config: Config): ConfigIssue[] {
+  return commonSinkIssues(config);
 }
