@@ -136,6 +136,45 @@ export class HdfsSink implements Sink {
     }
   }
 
+  /**
+   * CREATE at a temporary name beside the target, then RENAME without overwrite, which HDFS refuses when the target
+   * exists: exactly one of concurrent writers wins. A refused (or retried) RENAME is a win only if the target holds
+   * these very bytes (a retry whose first try went through).
+   */
+  async writeIfAbsent(path: string, data: Uint8Array): Promise<boolean> {
+    const target = this.#resolve(path);
+    const temp = tempPathBeside(target);
+    try {
+      await this.#client.create(temp, data, {
+        overwrite: true,
+        replication: this.#options.replication,
+        permission: this.#options.permission,
+        blockSize: this.#options.blockSize,
+      });
+      let renamed: boolean;
+      try {
+        renamed = await this.#client.rename(temp, target);
+      } catch (error) {
+        if (!(error instanceof WebHdfsError && error.kind === "not_found")) throw error;
+        renamed = false;
+      }
+      if (renamed) return true;
+      const there = await this.#client.open(target);
+      await this.#client.delete(temp).catch(() => this.#orphans.add(temp));
+      return there !== null && there.length === data.length && there.every((b, i) => b === data[i]);
+    } catch (error) {
+      this.#orphans.add(temp);
+      if (!(error instanceof WebHdfsError && error.kind === "unreachable")) await this.#removeOrphans();
+      throw error;
+    }
+  }
+
+  /** `hdfs://<namenode host><base_path>/<path>` (the NameNode's RPC address on its default port). */
+  uri(path: string): string {
+    const host = new URL(this.#client.activeUrl).hostname;
+    return `hdfs://${host}${this.#resolve(path)}`.replace(/\/+$/, "");
+  }
+
   async read(path: string): Promise<Uint8Array | null> {
     return await this.#client.open(this.#resolve(path));
   }
