@@ -154,6 +154,8 @@ Deno.test({
             topics: [topic],
             group_id: topic,
             batch_size: 400,
+            // The killed member stays in the group until its session times out: keep that short.
+            extra_config: { "session.timeout.ms": 6000, "heartbeat.interval.ms": 1000 },
           },
           sink: sinkSection,
           telemetry: { log_level: "WARNING" },
