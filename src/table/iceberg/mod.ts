@@ -16,6 +16,9 @@ import type { Sink } from "../../core/sink.ts";
 import { IcebergLog } from "./delivery.ts";
 
 export { IcebergLog } from "./delivery.ts";
+export { type CompactOptions, type CompactResult, compactTable } from "./compact.ts";
+export { type ExpireOptions, type ExpireResult, expireTable } from "./expire.ts";
+export { TableStore } from "./table_store.ts";
 
 /** The table folder (relative to the sink root, ending in `/`) of a dataset under a sink config. */
 export function tableFolder(sink: CommonSinkConfig, dataset: string): string {
