@@ -19,7 +19,7 @@ export interface OutputFile {
   readonly data: Uint8Array;
   /** Rows in the file (0 for dead letters). */
   readonly rows: number;
-  /** The Arrow table the data file was encoded from (absent for dead letters). */
+  /** The Arrow table the data file was encoded from, kept for a table format's commit (never for plain files). */
   readonly table?: Table;
 }
 
@@ -50,7 +50,8 @@ export function encodeBatch(batch: StreamBatch, sink: CommonSinkConfig, delivery
       dictionary: sink.parquet_dictionary,
     });
     const path = delivery ? delivery.dataPath(batch.dataset, folder, name) : folder + name;
-    files.push({ path, data, rows: table.numRows, table });
+    // Only a table format needs the table after encoding (statistics, field ids); plain files let it go at once.
+    files.push({ path, data, rows: table.numRows, ...(delivery?.prepare ? { table } : {}) });
   }
   if (batch.deadLetters.length > 0) {
     const path = deadLetterPath(batch.dataset, stem, first);
