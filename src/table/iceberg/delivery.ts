@@ -44,8 +44,8 @@ interface TableState {
   committing: boolean;
 }
 
-/** Attempts at rewriting files whose field ids clash, per commit. */
-const MAX_REWRITES = 5;
+/** Rewrites of files whose field ids another writer took, per commit (each one is that writer's progress). */
+const MAX_REWRITES = 100;
 
 /** See the module doc. */
 export class IcebergLog implements DeliveryLog {
