@@ -7,7 +7,7 @@ Usage:
       {"rows", "distinct_ids", "files", "snapshots", "schema_id", "columns": [{"id", "name", "type"}],
        "summary": {...}, "values": {column: [values...]} (sorted by ID_COLUMN, when given)}
   iceberg.py clickhouse LOCATION_OR_URL [ID_COLUMN] [--s3 ACCESS_KEY SECRET_KEY]
-      {"rows", "distinct_ids"} through icebergLocal / icebergS3
+      {"rows", "distinct_ids"} through icebergLocal (a folder), icebergHDFS (hdfs://) or icebergS3 (--s3)
 """
 
 import json
@@ -87,6 +87,8 @@ def read_clickhouse(args):
     if "--s3" in args:
         i = args.index("--s3")
         source = f"icebergS3({quote(location)}, {quote(args[i + 1])}, {quote(args[i + 2])})"
+    elif location.startswith("hdfs://"):
+        source = f"icebergHDFS({quote(location)})"
     else:
         source = f"icebergLocal({quote(location)})"
     distinct = f", uniqExact(`{id_column}`) AS distinct_ids" if id_column else ""

@@ -71,7 +71,7 @@ export async function readWithPyIceberg(
   return await run(args, env) as PyIcebergTable;
 }
 
-/** Counts a table's rows (and distinct ids) with ClickHouse: `icebergLocal(folder)` or `icebergS3(url, ...)`. */
+/** Counts a table's rows (and distinct ids) with ClickHouse: `icebergLocal(folder)`, `icebergHDFS(hdfs://...)` or `icebergS3(url, ...)`. */
 export async function countWithClickHouse(
   location: string,
   options: { idColumn?: string; s3?: IcebergS3Access } = {},

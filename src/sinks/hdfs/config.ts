@@ -30,6 +30,7 @@ export const FIELDS = {
   timeoutMs: "timeout_ms",
   maxRetries: "max_retries",
   cleanupTempFiles: "cleanup_temp_files",
+  rpcPort: "rpc_port",
 } as const;
 
 /** Splits one URL, a comma list, or a list of either into NameNode URLs and checks each. */
@@ -71,6 +72,9 @@ export const configSchema = z.object({
   max_retries: z.number().int().min(0).default(5).describe("Retries with backoff on 5xx, safe mode, network errors"),
   cleanup_temp_files: z.boolean().default(true).describe(
     "On connect, delete temporary files a crashed run left under base_path: at once when its writer process is gone, after a grace when alive or on another host",
+  ),
+  rpc_port: z.number().int().min(1).max(65535).default(8020).describe(
+    "NameNode RPC port that Iceberg table metadata names files by (hdfs://<namenode host>:<port>/...)",
   ),
 }).strict().superRefine(reportIssues(validate));
 

@@ -39,6 +39,7 @@ export function createHdfsSink(config: Config, options: CreateHdfsSinkOptions): 
     permission: config.permission,
     blockSize: config.block_size,
     cleanupTempFiles: config.cleanup_temp_files,
+    rpcPort: config.rpc_port,
     graceMs: tempGraceMs(config.timeout_ms, config.max_retries),
     log: options.log,
     paths: options.paths,
@@ -65,6 +66,8 @@ export interface HdfsSinkOptions {
   readonly blockSize?: number;
   /** Remove stale temporary files on `connect()`. Default true. */
   readonly cleanupTempFiles?: boolean;
+  /** NameNode RPC port in {@linkcode HdfsSink.uri}. Default 8020. */
+  readonly rpcPort?: number;
   /** Age in ms after which a temporary file of another host is stale. Default one hour. */
   readonly staleTempMs?: number;
   /** Age in ms after which a temporary file of a running writer on this host is stale. Default 12 minutes. */
@@ -169,10 +172,10 @@ export class HdfsSink implements Sink {
     }
   }
 
-  /** `hdfs://<namenode host><base_path>/<path>` (the NameNode's RPC address on its default port). */
+  /** `hdfs://<namenode host>:<rpc_port><base_path>/<path>`: how Iceberg readers (Hadoop clients) address files. */
   uri(path: string): string {
     const host = new URL(this.#client.activeUrl).hostname;
-    return `hdfs://${host}${this.#resolve(path)}`.replace(/\/+$/, "");
+    return `hdfs://${host}:${this.#options.rpcPort ?? 8020}${this.#resolve(path)}`.replace(/\/+$/, "");
   }
 
   async read(path: string): Promise<Uint8Array | null> {
