@@ -120,6 +120,24 @@ Deno.test({
       if (available.clickhouse) {
         equal((await countWithClickHouse(`${dir}/out/t`, { idColumn: "id" })).rows, 1500);
       }
+
+      // A later run infers int again for price (double in the table) and brings another column.
+      const later = Array.from({ length: 300 }, (_, i) => ({ id: 1500 + i, qty: i, price: i, extra: true }));
+      await ndjson(dir, later);
+      const again = await runCliWithConfig({
+        source: { type: "file", path, batch_size: 500 },
+        sink: { type: "local", path: `${dir}/out`, table_format: "iceberg", table: "t" },
+        telemetry: { log_level: "INFO" },
+      });
+      equal(again.code, 0, again.log);
+      assert(!/Rewrote a data file/.test(again.log), "the second run's files carry the table's field ids");
+      const evolved = await readWithPyIceberg(await latestMetadataFile(`${dir}/out/t`), { idColumn: "id" });
+      equal(evolved.rows, 1800);
+      equal(evolved.distinct_ids, 1800);
+      const columns = new Map(evolved.columns.map((c) => [c.name, c]));
+      equal(columns.get("price")?.id, byName.get("price")?.id, "ints written as the table's double");
+      equal(columns.get("extra")?.type, "boolean");
+      assertEquals((evolved.values!.price as number[]).slice(1500), later.map((r) => r.price));
     } finally {
       await Deno.remove(dir, { recursive: true });
     }

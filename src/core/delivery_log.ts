@@ -74,6 +74,11 @@ export interface DeliveryCommit {
 export interface DeliveryLog {
   /** Path of a data file of `dataset` (relative to the sink root) given the partitioner's `folder` and file `name`. */
   dataPath(dataset: string, folder: string, name: string): string;
+  /**
+   * Called when a stream of `dataset` first shows up, before anything of it is prepared or recovered, for sources
+   * with and without durable acknowledgements alike (Iceberg: loads the table's schema, so files get its field ids).
+   */
+  open?(dataset: string): Promise<void>;
   /** Adjusts a table before it is encoded (Iceberg: field ids, the table's column types). Synchronous. */
   prepare?(dataset: string, table: Table): Table;
   /** Decides what to do for a stream whose first message after start is `request.first`. */

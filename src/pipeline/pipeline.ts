@@ -477,6 +477,7 @@ export class Pipeline {
 
   async #open(message: SourceMessage): Promise<StreamState> {
     const state: StreamState = { durableAcks: [], warned: 0, tail: Promise.resolve(), generation: "" };
+    await this.#delivery.open?.(datasetOf(message));
     if (this.#source.durableAcks !== false) {
       const end = this.#source.endOf?.(message.stream);
       const incarnation = this.#source.incarnationOf?.(message.stream);

@@ -39,6 +39,8 @@ interface Waiting {
 interface TableState {
   readonly store: TableStore;
   version: TableVersion | null;
+  /** Whether `version` was read from the sink at least once. */
+  loaded: boolean;
   readonly reservations: FieldIdReservations;
   readonly waiting: Waiting[];
   committing: boolean;
@@ -74,9 +76,18 @@ export class IcebergLog implements DeliveryLog {
     );
   }
 
+  async open(dataset: string): Promise<void> {
+    const state = this.#state(dataset);
+    if (!state.loaded) {
+      state.version = await state.store.latest();
+      state.loaded = true;
+    }
+  }
+
   async recover(stream: string, request: RecoverRequest): Promise<Recovery> {
     const state = this.#state(request.dataset);
     state.version = await state.store.latest();
+    state.loaded = true;
     this.#compare.set(stream, request.compare);
     const mark = streamMarks(state.version ? currentSnapshot(state.version.metadata) : undefined).get(stream);
     const log = this.#options.log;
@@ -195,6 +206,7 @@ export class IcebergLog implements DeliveryLog {
       state = {
         store: new TableStore(this.#sink, folder),
         version: null,
+        loaded: false,
         reservations: new FieldIdReservations(),
         waiting: [],
         committing: false,
