@@ -10,6 +10,7 @@
 import assert, { equal } from "node:assert/strict";
 import { addEntries, adminClient, uniqueKey } from "./redis_helpers.ts";
 import { listKeysOf } from "../src/sources/redis/lists.ts";
+import { runCli } from "./helpers/cli.ts";
 import { runCliWithConfig } from "./helpers/sink_e2e.ts";
 import { withKafkaTopic } from "./helpers/kafka_topic.ts";
 import { availableReaders } from "./readers/mod.ts";
@@ -131,7 +132,8 @@ Deno.test({
 });
 
 Deno.test({
-  name: "kafka -> S3 (MinIO) Iceberg table: every record exactly once across kill -9 at random moments",
+  name:
+    "kafka -> S3 (MinIO) Iceberg table: every record exactly once across kill -9 at random moments, and after compact",
   ignore: !available.pyiceberg,
   async fn() {
     await ensureRunning(["kafka", "s3"]);
@@ -194,6 +196,21 @@ Deno.test({
             const counted = await countWithClickHouse(url, { idColumn: "id", s3: access });
             equal(counted.rows, n);
             equal(counted.distinct_ids, n);
+          }
+          // compact on S3: fewer files in the current snapshot, the same rows.
+          const compact = await runCli(["compact", "--older-than", "0s"], { config: config({}) });
+          equal(compact.code, 0, compact.stderr + compact.stdout);
+          const compacted = await readWithPyIceberg(store.uriOf((await store.latest())!.path), {
+            idColumn: "id",
+            s3: access,
+          });
+          equal(compacted.operation, "replace");
+          assert(compacted.files < read.files, `files: ${read.files} -> ${compacted.files}`);
+          equal(compacted.rows, n);
+          equal(compacted.distinct_ids, n);
+          if (available.clickhouse) {
+            const url = `${s3.endpoint}/${s3.bucket}/${prefix}/${topic}/`;
+            equal((await countWithClickHouse(url, { idColumn: "id", s3: access })).rows, n);
           }
         } finally {
           for (const entry of await sink.list("")) await sink.delete(entry.path);
