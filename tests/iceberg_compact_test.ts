@@ -9,6 +9,8 @@ import { runCli } from "./helpers/cli.ts";
 import { runCliWithConfig } from "./helpers/sink_e2e.ts";
 import { availableReaders } from "./readers/mod.ts";
 import { countWithClickHouse, latestMetadataFile, readWithPyIceberg } from "./readers/iceberg.ts";
+import { addEntries, adminClient, uniqueKey } from "./redis_helpers.ts";
+import { endpoints, ensureRunning } from "./services/endpoints.ts";
 
 const available = await availableReaders();
 
@@ -75,6 +77,75 @@ Deno.test({
       equal(appended.rows, 6000);
       equal(appended.distinct_ids, 6000);
     } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name: "pipeline.compaction compacts the tables of a running service while it appends; every entry once",
+  ignore: !available.pyiceberg,
+  async fn() {
+    await ensureRunning(["redis"]);
+    const admin = await adminClient();
+    const dir = await Deno.makeTempDir({ prefix: "fsds-iceberg-service-compact-" });
+    const stream = uniqueKey("ice-compact");
+    try {
+      const { host, port } = endpoints().redis;
+      const configPath = `${dir}/config.json`;
+      await Deno.writeTextFile(
+        configPath,
+        JSON.stringify({
+          source: { type: "redis", host, port, stream_keys: [stream], payload_field: "data", batch_size: 100 },
+          sink: { type: "local", path: `${dir}/out`, table_format: "iceberg", table: "t" },
+          telemetry: { log_level: "WARNING" },
+          pipeline: {
+            batch_timeout_seconds: 0.2,
+            // Snapshots are kept a minute: the test reads the table while the service compacts it.
+            compaction: { interval_seconds: 1, older_than_seconds: 0, retain_seconds: 60 },
+          },
+        }),
+      );
+      const child = new Deno.Command(Deno.execPath(), {
+        args: ["run", "--allow-all", new URL("../main.ts", import.meta.url).pathname, "run", "--config", configPath],
+        stdout: "null",
+        stderr: "piped",
+      }).spawn();
+      const total = 3000;
+      for (let i = 0; i < total; i += 300) {
+        await addEntries(admin, stream, 300, (j) => ({ data: JSON.stringify({ id: i + j }) }));
+        await new Promise((r) => setTimeout(r, 400));
+      }
+      const table = `${dir}/out/t`;
+      const replaced = async () => {
+        for await (const entry of Deno.readDir(`${table}/metadata`)) {
+          if (!entry.name.endsWith(".metadata.json")) continue;
+          const metadata = JSON.parse(await Deno.readTextFile(`${table}/metadata/${entry.name}`));
+          if (metadata.snapshots.some((s: { summary: { operation: string } }) => s.summary.operation === "replace")) {
+            return true;
+          }
+        }
+        return false;
+      };
+      const deadline = Date.now() + 30_000;
+      let read = await readWithPyIceberg(await latestMetadataFile(table), { idColumn: "id" });
+      while ((read.rows < total || !await replaced()) && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 500));
+        read = await readWithPyIceberg(await latestMetadataFile(table), { idColumn: "id" });
+      }
+      child.kill("SIGTERM");
+      const status = await child.status;
+      const stderr = new TextDecoder().decode(
+        (await child.output().catch(() => ({ stderr: new Uint8Array() }))).stderr,
+      );
+      equal(status.code, 0, stderr);
+      assert(await replaced(), "a replace snapshot was committed while the service ran");
+      const final = await readWithPyIceberg(await latestMetadataFile(table), { idColumn: "id" });
+      equal(final.rows, total);
+      equal(final.distinct_ids, total);
+    } finally {
+      await admin.call("DEL", stream);
+      admin.close();
       await Deno.remove(dir, { recursive: true });
     }
   },

@@ -9,9 +9,8 @@ import type { LoadedConfig } from "../config/app_config.ts";
 import { ConfigError } from "../core/errors.ts";
 import { findSink } from "../core/registry.ts";
 import type { Sink } from "../core/sink.ts";
-import { encodeParquet } from "../parquet/writer.ts";
 import { outputPaths } from "../pipeline/layout.ts";
-import { compactTable, expireTable, tableFolder, TableStore } from "../table/iceberg/mod.ts";
+import { compactTable, expireTable, parquetEncoder, tableFolder, TableStore } from "../table/iceberg/mod.ts";
 import { configureLogging, parseLogLevel, rootLogger } from "../telemetry/log.ts";
 import { EXIT } from "./exit.ts";
 import { COMPACT_FLAGS, type CompactFlag } from "./flags.ts";
@@ -73,13 +72,7 @@ export async function compactCommand(loaded: LoadedConfig, options: CompactComma
     const folders = only
       ? [tableFolder({ ...config.sink, table: only }, only)]
       : await tablesOf(sink, config.sink.table ? [tableFolder(config.sink, "")] : undefined);
-    const encode = (table: Parameters<typeof encodeParquet>[0]) =>
-      encodeParquet(table, {
-        compression: config.sink.compression,
-        compressionLevel: config.sink.compression_level,
-        rowGroupSize: config.sink.row_group_size,
-        dictionary: config.sink.parquet_dictionary,
-      });
+    const encode = parquetEncoder(config.sink);
     for (const folder of folders) {
       const store = new TableStore(sink, folder);
       const compacted = await compactTable(store, { olderThanMs, targetFileBytes, encode, log });

@@ -104,7 +104,7 @@ export const FLAGS: readonly FlagSpec[] = [
   {
     name: "older-than",
     arg: "DURATION",
-    summary: "compact: leave files committed (or orphaned) more recently than this alone (default 1h; 30m, 2d...)",
+    summary: "compact: leave files committed more recently than this alone, orphans too (at least 1h) (default 1h)",
   },
   { name: "target-file-size", arg: "SIZE", summary: "compact: size of the files written (default 256MiB)" },
   { name: "retain", arg: "DURATION", summary: "compact: expire snapshots older than this (default 1d)" },

@@ -61,6 +61,11 @@ export class IcebergLog implements DeliveryLog {
     this.#options = options;
   }
 
+  /** The tables this log has seen (for maintenance rounds). */
+  tables(): TableStore[] {
+    return [...this.#tables.values()].filter((s) => s.version !== null).map((s) => s.store);
+  }
+
   dataPath(dataset: string, folder: string, name: string): string {
     return dataFilePath(this.#state(dataset).store.folder, folder, name);
   }

@@ -17,7 +17,10 @@ import { DATA_FOLDER, type TableStore } from "./table_store.ts";
 export interface ExpireOptions {
   /** Snapshots older than this are expired (the current one never is). */
   readonly retainMs: number;
-  /** Unreferenced data files younger than this are kept (they may belong to a commit under way). */
+  /**
+   * Unreferenced data files younger than this are kept (they may belong to a commit under way); never less than
+   * {@linkcode MIN_ORPHAN_GRACE_MS}.
+   */
   readonly orphanGraceMs: number;
   readonly log: Logger;
   /** Current time; default now. */
@@ -32,6 +35,11 @@ export interface ExpireResult {
 }
 
 const MAX_ATTEMPTS = 50;
+/**
+ * The least age of an orphan that is deleted: a running pipeline's batch sits between the write of its files and its
+ * commit for as long as the sink refuses the commit (`pipeline.write_retry_seconds`, default 300).
+ */
+export const MIN_ORPHAN_GRACE_MS = 3_600_000;
 
 /** Expires old snapshots of a table and deletes the files nothing reaches any more; see the module doc. */
 export async function expireTable(store: TableStore, options: ExpireOptions): Promise<ExpireResult> {
@@ -78,7 +86,7 @@ export async function expireTable(store: TableStore, options: ExpireOptions): Pr
   for (const entry of await store.sink.list(`${store.folder}${DATA_FOLDER}`)) {
     if (kept.has(entry.path)) continue;
     const at = writtenAt(entry.path);
-    if (at === undefined || now - at < options.orphanGraceMs) continue;
+    if (at === undefined || now - at < Math.max(options.orphanGraceMs, MIN_ORPHAN_GRACE_MS)) continue;
     await store.sink.delete(entry.path);
     orphansDeleted++;
   }

@@ -7,6 +7,7 @@
  * append commit (`append.ts`).
  * @module
  */
+import type { Table } from "apache-arrow";
 import type { CommonSinkConfig } from "../../core/plugin.ts";
 import type { MetadataColumn } from "../../core/source.ts";
 import { escapeSegment } from "../../partition/escape.ts";
@@ -19,6 +20,7 @@ export { IcebergLog } from "./delivery.ts";
 export { type CompactOptions, type CompactResult, compactTable } from "./compact.ts";
 export { type ExpireOptions, type ExpireResult, expireTable } from "./expire.ts";
 export { TableStore } from "./table_store.ts";
+export { type MaintenanceOptions, startMaintenance } from "./maintenance.ts";
 
 /** The table folder (relative to the sink root, ending in `/`) of a dataset under a sink config. */
 export function tableFolder(sink: CommonSinkConfig, dataset: string): string {
@@ -45,12 +47,17 @@ export function icebergLog(
     tableOf: (dataset) => tableFolder(config, dataset),
     partitionBy: config.partition_by,
     timeColumn: timeColumnOf(config, options.metadataColumns),
-    encode: (table) =>
-      encodeParquet(table, {
-        compression: config.compression,
-        compressionLevel: config.compression_level,
-        rowGroupSize: config.row_group_size,
-        dictionary: config.parquet_dictionary,
-      }),
+    encode: parquetEncoder(config),
   });
+}
+
+/** Encodes tables as Parquet with a sink section's codec, row groups and dictionary setting. */
+export function parquetEncoder(config: CommonSinkConfig): (table: Table) => Uint8Array {
+  return (table) =>
+    encodeParquet(table, {
+      compression: config.compression,
+      compressionLevel: config.compression_level,
+      rowGroupSize: config.row_group_size,
+      dictionary: config.parquet_dictionary,
+    });
 }
