@@ -90,6 +90,16 @@ export async function expireTable(store: TableStore, options: ExpireOptions): Pr
     await store.sink.delete(entry.path);
     orphansDeleted++;
   }
+  // Metadata versions older than the previous ones the newest lists (at most 100) are no longer needed by anyone.
+  const newest = await store.latest();
+  if (newest) {
+    const keep = newest.version - newest.metadata["metadata-log"].length;
+    for (const version of await store.versions()) {
+      if (version >= keep || version >= newest.version) break;
+      await store.sink.delete(store.versionPath(version));
+      filesDeleted++;
+    }
+  }
   const result = { snapshotsExpired: expired.length, filesDeleted, orphansDeleted };
   if (expired.length + orphansDeleted > 0) options.log.info({ table: store.folder, ...result }, "Expired snapshots");
   return result;

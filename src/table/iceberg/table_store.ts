@@ -58,17 +58,25 @@ export class TableStore {
     return `${this.folder}${METADATA_FOLDER}v${n}.metadata.json`;
   }
 
-  /** The newest version, or null when the table does not exist yet. */
+  /**
+   * The newest version, or null when the table does not exist yet. Starts from the version hint and probes the
+   * versions after it; without a usable hint (missing, or naming a version deleted since), lists the metadata folder.
+   */
   async latest(): Promise<TableVersion | null> {
     const hint = await this.sink.read(`${this.folder}${METADATA_FOLDER}${VERSION_HINT}`);
-    let version = hint === null ? 0 : Number.parseInt(new TextDecoder().decode(hint).trim(), 10) || 0;
+    const hinted = hint === null ? 0 : Number.parseInt(new TextDecoder().decode(hint).trim(), 10) || 0;
     let found: { version: number; bytes: Uint8Array } | null = null;
-    if (version > 0) {
-      const bytes = await this.sink.read(this.versionPath(version));
-      if (bytes !== null) found = { version, bytes };
-      else version = 0; // a hint past the versions (should not happen): probe from the start
+    const start = hinted > 0 ? hinted : await this.#newestListed();
+    if (start > 0) {
+      const bytes = await this.sink.read(this.versionPath(start));
+      if (bytes !== null) found = { version: start, bytes };
     }
-    for (;;) {
+    if (found === null && start > 0) {
+      const listed = await this.#newestListed();
+      const bytes = listed > 0 ? await this.sink.read(this.versionPath(listed)) : null;
+      if (bytes !== null) found = { version: listed, bytes };
+    }
+    for (let version = found?.version ?? 0;;) {
       const bytes = await this.sink.read(this.versionPath(version + 1));
       if (bytes === null) break;
       version++;
@@ -77,6 +85,20 @@ export class TableStore {
     if (found === null) return null;
     const path = this.versionPath(found.version);
     return { version: found.version, path, metadata: parseMetadata(found.bytes, this.sink.describe(path)) };
+  }
+
+  /** Versions of the metadata files in the folder, ascending. */
+  async versions(): Promise<number[]> {
+    const versions: number[] = [];
+    for (const entry of await this.sink.list(`${this.folder}${METADATA_FOLDER}`)) {
+      const match = /\/v(\d+)\.metadata\.json$/.exec(entry.path);
+      if (match) versions.push(Number(match[1]));
+    }
+    return versions.sort((a, b) => a - b);
+  }
+
+  async #newestListed(): Promise<number> {
+    return (await this.versions()).at(-1) ?? 0;
   }
 
   /**

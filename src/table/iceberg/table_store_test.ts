@@ -1,0 +1,57 @@
+import { deepStrictEqual as assertEquals, equal } from "node:assert/strict";
+import { Int64, Table, vectorFromArray } from "apache-arrow";
+import { encodeParquet } from "../../parquet/writer.ts";
+import { LocalSink } from "../../sinks/local.ts";
+import { Logger } from "../../telemetry/log.ts";
+import { IcebergLog } from "./delivery.ts";
+import { expireTable } from "./expire.ts";
+import { TableStore } from "./table_store.ts";
+
+const log = new Logger("test.iceberg");
+const paths = { isOwnPath: () => true, probePath: () => "_fsds/probe/x", probeFolder: "_fsds/probe/" };
+const encode = (table: Table) => encodeParquet(table, { compression: "none", rowGroupSize: 100 });
+
+async function commits(sink: LocalSink, count: number, stream = "s"): Promise<void> {
+  const delivery = new IcebergLog(sink, { log, tableOf: () => "t/", partitionBy: [], encode });
+  const compare = (a: string, b: string) => Number(a) - Number(b);
+  await delivery.recover(stream, { dataset: "d", first: "0", compare });
+  for (let i = 0; i < count; i++) {
+    const table = delivery.prepare("d", new Table({ id: vectorFromArray([BigInt(i)], new Int64()) }));
+    const path = delivery.dataPath("d", "", `${stream}+${i}.parquet`);
+    const data = encode(table);
+    await sink.write(path, data);
+    await delivery.commit({
+      stream,
+      dataset: "d",
+      first: String(i),
+      last: String(i),
+      files: [{ path, bytes: data.length, rows: 1, table }],
+    });
+  }
+}
+
+Deno.test("expireTable() deletes metadata versions past the metadata log; latest() finds the newest without a hint", async () => {
+  const root = await Deno.makeTempDir({ prefix: "fsds-iceberg-store-" });
+  try {
+    const sink = new LocalSink(root, { paths, fsync: false });
+    await commits(sink, 104);
+    const store = new TableStore(sink, "t/");
+    const result = await expireTable(store, { retainMs: 3_600_000, orphanGraceMs: 0, log });
+    equal(result.snapshotsExpired, 0);
+    const versions = await store.versions();
+    // The newest lists the 100 before it.
+    assertEquals([versions[0], versions.at(-1), versions.length], [4, 104, 101]);
+    // A missing hint (or one naming a deleted version) falls back to listing the folder.
+    await sink.write("t/metadata/version-hint.text", new TextEncoder().encode("2"));
+    equal((await store.latest())!.version, 104);
+    await sink.delete("t/metadata/version-hint.text");
+    equal((await store.latest())!.version, 104);
+    // And a writer commits on top of it instead of creating the table again.
+    await commits(sink, 1, "other");
+    const latest = (await store.latest())!;
+    equal(latest.version, 105);
+    equal(latest.metadata.snapshots.length, 105);
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
