@@ -67,7 +67,11 @@ async function runPlugins(config: AppConfig, options: RunOptions, telemetry?: Te
     telemetry?.health.markReady();
     log.info({ source: sourcePlugin.type, sink: sinkPlugin.type, compression: config.sink.compression }, "Started");
     const delivery = config.sink.table_format === "iceberg"
-      ? icebergLog(sink, config.sink, { log: rootLogger.child("iceberg"), metadataColumns: source.metadataColumns })
+      ? icebergLog(sink, config.sink, {
+        log: rootLogger.child("iceberg"),
+        metadataColumns: source.metadataColumns,
+        probePath: outputPaths.probePath,
+      })
       : undefined;
     const compaction = config.pipeline.compaction;
     if (delivery && compaction.interval_seconds !== null) {

@@ -27,6 +27,11 @@ export interface IcebergLogOptions extends PartitionOptions {
   readonly tableOf: (dataset: string) => string;
   /** Encodes a prepared table as Parquet (to rewrite a file whose field ids another writer took meanwhile). */
   readonly encode: (table: Table) => Uint8Array;
+  /**
+   * A fresh probe path: before the first table is opened, a probe there is created twice with the conditional write,
+   * and the second must be refused (a store that ignores `If-None-Match` would lose commits). Default: no probe.
+   */
+  readonly probePath?: () => string;
 }
 
 interface Waiting {
@@ -54,6 +59,7 @@ export class IcebergLog implements DeliveryLog {
   readonly #sink: Sink;
   readonly #options: IcebergLogOptions;
   readonly #tables = new Map<string, TableState>();
+  #probed: Promise<void> | undefined;
   readonly #compare = new Map<string, (a: string, b: string) => number>();
 
   constructor(sink: Sink, options: IcebergLogOptions) {
@@ -82,6 +88,7 @@ export class IcebergLog implements DeliveryLog {
   }
 
   async open(dataset: string): Promise<void> {
+    await (this.#probed ??= this.#probeConditionalWrite());
     const state = this.#state(dataset);
     if (!state.loaded) {
       state.version = await state.store.latest();
@@ -202,6 +209,25 @@ export class IcebergLog implements DeliveryLog {
       "Rewrote a data file with the table's field ids",
     );
     return { ...file, path, bytes: data.length, table };
+  }
+
+  async #probeConditionalWrite(): Promise<void> {
+    const path = this.#options.probePath?.();
+    if (path === undefined || !this.#sink.writeIfAbsent) return;
+    const bytes = new TextEncoder().encode("fs-data-sink conditional write probe\n");
+    try {
+      const first = await this.#sink.writeIfAbsent(path, bytes);
+      const second = await this.#sink.writeIfAbsent(path, bytes);
+      if (!first || second) {
+        throw new Error(
+          `Cannot commit Iceberg tables to "${this.#sink.describe("")}": the store does not honour create-if-absent ` +
+            `writes (a second create of "${path}" ${second ? "succeeded" : "was refused, and so was the first"}); ` +
+            "concurrent commits would be lost",
+        );
+      }
+    } finally {
+      await this.#sink.delete(path).catch(() => {});
+    }
   }
 
   #state(dataset: string): TableState {

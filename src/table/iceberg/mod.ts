@@ -37,7 +37,12 @@ export function timeColumnOf(sink: CommonSinkConfig, metadataColumns: readonly M
 export function icebergLog(
   sink: Sink,
   config: CommonSinkConfig,
-  options: { readonly log: Logger; readonly metadataColumns: readonly MetadataColumn[] },
+  options: {
+    readonly log: Logger;
+    readonly metadataColumns: readonly MetadataColumn[];
+    /** Fresh probe paths (the layout's), for the conditional-write probe before the first commit. */
+    readonly probePath?: () => string;
+  },
 ): IcebergLog {
   if (!sink.writeIfAbsent) {
     throw new TypeError(`Cannot write Iceberg tables to sink "${config.type}": it has no conditional write`);
@@ -48,6 +53,7 @@ export function icebergLog(
     partitionBy: config.partition_by,
     timeColumn: timeColumnOf(config, options.metadataColumns),
     encode: parquetEncoder(config),
+    probePath: options.probePath,
   });
 }
 

@@ -1,11 +1,18 @@
-import { deepStrictEqual as assertEquals, equal } from "node:assert/strict";
+/**
+ * Integration tests of Iceberg table bookkeeping on a real local sink: metadata versions past the metadata log are
+ * deleted by expiry, the newest version is found without (or with a stale) version hint, and a store that ignores
+ * create-if-absent writes is refused before any commit.
+ * @module
+ */
+import { deepStrictEqual as assertEquals, equal, rejects } from "node:assert/strict";
 import { Int64, Table, vectorFromArray } from "apache-arrow";
-import { encodeParquet } from "../../parquet/writer.ts";
-import { LocalSink } from "../../sinks/local.ts";
-import { Logger } from "../../telemetry/log.ts";
-import { IcebergLog } from "./delivery.ts";
-import { expireTable } from "./expire.ts";
-import { TableStore } from "./table_store.ts";
+import { encodeParquet } from "../src/parquet/writer.ts";
+import type { Sink } from "../src/core/sink.ts";
+import { LocalSink } from "../src/sinks/local.ts";
+import { Logger } from "../src/telemetry/log.ts";
+import { IcebergLog } from "../src/table/iceberg/delivery.ts";
+import { expireTable } from "../src/table/iceberg/expire.ts";
+import { TableStore } from "../src/table/iceberg/table_store.ts";
 
 const log = new Logger("test.iceberg");
 const paths = { isOwnPath: () => true, probePath: () => "_fsds/probe/x", probeFolder: "_fsds/probe/" };
@@ -51,6 +58,29 @@ Deno.test("expireTable() deletes metadata versions past the metadata log; latest
     const latest = (await store.latest())!;
     equal(latest.version, 105);
     equal(latest.metadata.snapshots.length, 105);
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
+
+Deno.test("IcebergLog refuses a store whose create-if-absent write does not refuse a second create", async () => {
+  const root = await Deno.makeTempDir({ prefix: "fsds-iceberg-probe-" });
+  try {
+    const sink = new LocalSink(root, { paths, fsync: false });
+    const options = { log, tableOf: () => "t/", partitionBy: [], encode, probePath: () => "_fsds/probe/p" };
+    await new IcebergLog(sink, options).open("d"); // the local sink honours it
+    const careless: Sink = {
+      connect: () => sink.connect(),
+      write: (path, data) => sink.write(path, data),
+      writeIfAbsent: async (path, data) => (await sink.write(path, data), true),
+      read: (path) => sink.read(path),
+      list: (prefix) => sink.list(prefix),
+      delete: (path) => sink.delete(path),
+      describe: (path) => sink.describe(path),
+      close: () => sink.close(),
+    };
+    await rejects(() => new IcebergLog(careless, options).open("d"), /does not honour create-if-absent writes/);
+    assertEquals(await sink.list("_fsds/probe/"), []);
   } finally {
     await Deno.remove(root, { recursive: true });
   }
