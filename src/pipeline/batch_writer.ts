@@ -1,6 +1,7 @@
 /**
- * Writes one cut batch: its delivery-log entry (journal), then its files (four at a time, the whole step retried with backoff while
- * the sink refuses, for up to `write_retry_seconds`), their commit (a table snapshot), then the acknowledgement of its positions; logs one line.
+ * Writes one cut batch: its delivery-log entry (the journal's), then its files (four at a time), then their commit (a
+ * table snapshot; nothing for plain folders), the whole step retried with backoff while the sink refuses, for up to
+ * `write_retry_seconds`; then the acknowledgement of its positions; logs one line.
  * Nothing of a batch is acknowledged unless all of its files are durable.
  * @module
  */

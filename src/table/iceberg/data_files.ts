@@ -1,5 +1,6 @@
 /**
- * Names of a table's data files: `<table>/data/<partition folders>/<stem>+<first position>.<written at>-<8 hex>.parquet`.
+ * Names of a table's data files:
+ * `<table>/data/<partition folders>/<stem>+<first position>.<written at>-<8 hex>.parquet`.
  * The batch's usual name keeps files findable by stream and position; the write time and a random tag make every
  * file new, so a batch written again after a lost commit never overwrites a file that a snapshot may name, and tell
  * the age of an orphan (a file no snapshot names) without asking the sink.

@@ -55,7 +55,7 @@ export interface TableMetadata {
   readonly "metadata-log": readonly { readonly "timestamp-ms": number; readonly "metadata-file": string }[];
 }
 
-/** Previous metadata files listed in `metadata-log` at most (Iceberg's default of write.metadata.previous-versions-max). */
+/** Previous metadata files `metadata-log` lists at most (Iceberg's write.metadata.previous-versions-max default). */
 const METADATA_LOG_MAX = 100;
 
 /** Metadata of a table with no snapshot yet. */
