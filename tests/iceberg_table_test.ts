@@ -85,3 +85,19 @@ Deno.test("IcebergLog refuses a store whose create-if-absent write does not refu
     await Deno.remove(root, { recursive: true });
   }
 });
+
+Deno.test("IcebergLog refuses to append to a table partitioned otherwise than partition_by says", async () => {
+  const root = await Deno.makeTempDir({ prefix: "fsds-iceberg-spec-" });
+  try {
+    const sink = new LocalSink(root, { paths, fsync: false });
+    await commits(sink, 1);
+    const options = { log, tableOf: () => "t/", partitionBy: ["id"], encode };
+    await rejects(
+      () => new IcebergLog(sink, options).open("d"),
+      /it is partitioned by nothing, sink.partition_by asks for identity\(id\)/,
+    );
+    await new IcebergLog(sink, { ...options, partitionBy: [] }).open("d");
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});

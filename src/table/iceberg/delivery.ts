@@ -14,8 +14,9 @@ import type { Sink } from "../../core/sink.ts";
 import type { Table } from "apache-arrow";
 import { type AppendFile, appendFiles, type StreamMark, streamMarks } from "./append.ts";
 import { FieldIdReservations, withFieldIds } from "./field_ids.ts";
-import { currentSchema, currentSnapshot } from "./metadata.ts";
-import type { PartitionOptions } from "./partition.ts";
+import { currentSchema, currentSnapshot, defaultSpec, type PartitionField, type TableMetadata } from "./metadata.ts";
+import { type PartitionOptions, partitionSpec } from "./partition.ts";
+import { ConfigError } from "../../core/errors.ts";
 import { FieldIdConflict } from "./schema_evolution.ts";
 import { dataFilePath, renamedDataFile } from "./data_files.ts";
 import { TableStore, type TableVersion } from "./table_store.ts";
@@ -93,6 +94,31 @@ export class IcebergLog implements DeliveryLog {
     if (!state.loaded) {
       state.version = await state.store.latest();
       state.loaded = true;
+      if (state.version) this.#checkSpec(state.store, state.version.metadata);
+    }
+  }
+
+  /** Throws when the table is partitioned otherwise than `partition_by` says (its files would get wrong values). */
+  #checkSpec(store: TableStore, metadata: TableMetadata): void {
+    const spec = defaultSpec(metadata);
+    const describe = (fields: readonly PartitionField[]) =>
+      fields.map((f) => `${f.transform}(${f.name})`).join(", ") || "nothing";
+    let wanted: readonly PartitionField[];
+    try {
+      wanted = partitionSpec(currentSchema(metadata), this.#options).fields;
+    } catch {
+      wanted = [];
+    }
+    const same = wanted.length === spec.fields.length &&
+      wanted.every((f, i) =>
+        f.transform === spec.fields[i]!.transform && f["source-id"] === spec.fields[i]!["source-id"]
+      );
+    if (!same) {
+      throw new ConfigError(
+        `Cannot append to the Iceberg table "${store.location}": it is partitioned by ${describe(spec.fields)}, ` +
+          `sink.partition_by asks for ${describe(wanted)}`,
+        { hint: "set sink.partition_by to the table's partitioning, or write to another table (sink.table)" },
+      );
     }
   }
 
