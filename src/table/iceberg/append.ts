@@ -23,7 +23,8 @@ import { decodeManifestList, encodeManifest, encodeManifestList, type ManifestFi
 import { type PartitionOptions, partitionSpec, partitionValues } from "./partition.ts";
 import { evolveSchema } from "./schema_evolution.ts";
 import { fileStats } from "./stats.ts";
-import { METADATA_FOLDER, type TableStore, type TableVersion } from "./table_store.ts";
+import { manifestListPath, manifestPath as newManifestPath } from "./data_files.ts";
+import type { TableStore, TableVersion } from "./table_store.ts";
 
 /** Summary key of the positions a snapshot covers. */
 export const POSITIONS_KEY = "fsds.positions";
@@ -100,7 +101,7 @@ export async function appendFiles(
     }
     const streams = new Map(pending);
     const files = request.files.filter((f) => streams.has(f.stream));
-    const next = await buildMetadata(store, base, { ...request, files, streams }, recorded, attempt);
+    const next = await buildMetadata(store, base, { ...request, files, streams }, recorded);
     if (await store.commit((base?.version ?? 0) + 1, next)) {
       return { version: (base?.version ?? 0) + 1, path: store.versionPath((base?.version ?? 0) + 1), metadata: next };
     }
@@ -116,7 +117,6 @@ export async function appendFiles(
     base: TableVersion | null,
     request: AppendRequest,
     recorded: Map<string, StreamMark>,
-    attempt: number,
   ): Promise<TableMetadata> {
     const tables = request.files.map((f) => f.table);
     const old = base?.metadata;
@@ -163,8 +163,7 @@ export async function appendFiles(
         },
       };
     });
-    const stem = `${store.folder}${METADATA_FOLDER}${crypto.randomUUID()}`;
-    const manifestPath = `${stem}-m0.avro`;
+    const manifestPath = newManifestPath(store.folder);
     const manifest = encodeManifest(entries, spec, schema);
     await store.sink.write(manifestPath, manifest);
     const manifests: ManifestFile[] = [{
@@ -184,7 +183,7 @@ export async function appendFiles(
       partitions: null,
     }];
     if (parent) manifests.push(...await readManifestList(store, parent));
-    const listPath = `${store.folder}${METADATA_FOLDER}snap-${snapshotId}-${attempt}-${crypto.randomUUID()}.avro`;
+    const listPath = manifestListPath(store.folder, snapshotId);
     await store.sink.write(
       listPath,
       encodeManifestList(manifests, {

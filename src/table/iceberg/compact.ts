@@ -11,12 +11,12 @@ import { dirname } from "node:path";
 import { type Field, Table } from "apache-arrow";
 import type { Logger } from "../../core/logger.ts";
 import { decodeParquet } from "../../parquet/writer.ts";
-import { renamedDataFile } from "./data_files.ts";
+import { manifestListPath, manifestPath as newManifestPath, renamedDataFile } from "./data_files.ts";
 import { type LiveFile, liveFiles } from "./live_files.ts";
 import { encodeManifest, encodeManifestList, type ManifestEntry, STATUS } from "./manifests.ts";
 import { currentSchema, currentSnapshot, defaultSpec, newSnapshotId, type Snapshot, withSnapshot } from "./metadata.ts";
 import { fileStats } from "./stats.ts";
-import { METADATA_FOLDER, type TableStore } from "./table_store.ts";
+import type { TableStore } from "./table_store.ts";
 import { FIELD_ID_KEY } from "./types.ts";
 
 /** Options of {@linkcode compactTable}. */
@@ -174,12 +174,12 @@ async function commitReplace(
     ];
     const spec = defaultSpec(metadata);
     const schema = currentSchema(metadata);
-    const manifestPath = `${store.folder}${METADATA_FOLDER}${crypto.randomUUID()}-m0.avro`;
+    const manifestPath = newManifestPath(store.folder);
     const manifest = encodeManifest(entries, spec, schema);
     await store.sink.write(manifestPath, manifest);
     const rows = (files: readonly { record_count: number }[]) => files.reduce((n, f) => n + f.record_count, 0);
     const kept = live.filter((f) => !removedPaths.has(f.path)).map((f) => f.entry.data_file);
-    const listPath = `${store.folder}${METADATA_FOLDER}snap-${snapshotId}-${attempt}-${crypto.randomUUID()}.avro`;
+    const listPath = manifestListPath(store.folder, snapshotId);
     await store.sink.write(
       listPath,
       encodeManifestList([{

@@ -2,16 +2,18 @@
  * Expiry and cleanup of a table: snapshots older than the retention (never the current one) leave the metadata in
  * one commit, then the files only they reached (manifest lists, manifests, data files) are deleted; data files under
  * `<table>/data/` that no remaining snapshot names and that are older than a grace (the orphans of commits that never
- * happened: a process killed between writing a batch and committing it, a lost compaction) are deleted too. A file
+ * happened: a process killed between writing a batch and committing it, a lost compaction) are deleted too, and so
+ * are manifests and manifest lists no snapshot reaches (those of commit attempts that lost their race), and metadata
+ * versions older than the ones the newest lists. A file
  * any remaining snapshot reaches is never deleted.
  * @module
  */
 import type { Logger } from "../../core/logger.ts";
-import { writtenAt } from "./data_files.ts";
+import { manifestWrittenAt, writtenAt } from "./data_files.ts";
 import { manifestEntries, manifestsOf } from "./live_files.ts";
 import { STATUS } from "./manifests.ts";
 import { currentSnapshot, type TableMetadata } from "./metadata.ts";
-import { DATA_FOLDER, type TableStore } from "./table_store.ts";
+import { DATA_FOLDER, METADATA_FOLDER, type TableStore } from "./table_store.ts";
 
 /** Options of {@linkcode expireTable}. */
 export interface ExpireOptions {
@@ -86,6 +88,14 @@ export async function expireTable(store: TableStore, options: ExpireOptions): Pr
   for (const entry of await store.sink.list(`${store.folder}${DATA_FOLDER}`)) {
     if (kept.has(entry.path)) continue;
     const at = writtenAt(entry.path);
+    if (at === undefined || now - at < Math.max(options.orphanGraceMs, MIN_ORPHAN_GRACE_MS)) continue;
+    await store.sink.delete(entry.path);
+    orphansDeleted++;
+  }
+  // Manifests and manifest lists of commits that lost their race (or of expired snapshots written before).
+  for (const entry of await store.sink.list(`${store.folder}${METADATA_FOLDER}`)) {
+    if (kept.has(entry.path)) continue;
+    const at = manifestWrittenAt(entry.path);
     if (at === undefined || now - at < Math.max(options.orphanGraceMs, MIN_ORPHAN_GRACE_MS)) continue;
     await store.sink.delete(entry.path);
     orphansDeleted++;

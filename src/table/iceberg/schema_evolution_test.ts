@@ -1,5 +1,5 @@
 import { deepStrictEqual as assertEquals, equal, throws } from "node:assert/strict";
-import { Float64, Int32, Int64, Table, Utf8, vectorFromArray } from "apache-arrow";
+import { Int32, Int64, Table, Utf8, vectorFromArray } from "apache-arrow";
 import { FieldIdReservations, withFieldIds } from "./field_ids.ts";
 import { evolveSchema, FieldIdConflict } from "./schema_evolution.ts";
 import type { IcebergSchema } from "./types.ts";
