@@ -240,10 +240,11 @@ export class IcebergLog implements DeliveryLog {
   async #probeConditionalWrite(): Promise<void> {
     const path = this.#options.probePath?.();
     if (path === undefined || !this.#sink.writeIfAbsent) return;
-    const bytes = new TextEncoder().encode("fs-data-sink conditional write probe\n");
+    // Two different contents: a sink may take a refused create of the very bytes already there as its own retry.
+    const bytes = (n: number) => new TextEncoder().encode(`fs-data-sink conditional write probe ${n}\n`);
     try {
-      const first = await this.#sink.writeIfAbsent(path, bytes);
-      const second = await this.#sink.writeIfAbsent(path, bytes);
+      const first = await this.#sink.writeIfAbsent(path, bytes(1));
+      const second = await this.#sink.writeIfAbsent(path, bytes(2));
       if (!first || second) {
         throw new Error(
           `Cannot commit Iceberg tables to "${this.#sink.describe("")}": the store does not honour create-if-absent ` +
