@@ -153,8 +153,9 @@ Deno.test({
   name: "two writers committing to one S3 (MinIO) table at once lose no commit (If-None-Match: *)",
   ignore: !available.pyiceberg,
   async fn() {
-    await ensureRunning(["s3"]);
+    // Inside the shared lock: a test holding it exclusively may have stopped MinIO on purpose.
     await withMinioLock("shared", async () => {
+      await ensureRunning(["s3"]);
       const prefix = `it/iceberg-race-${crypto.randomUUID().slice(0, 8)}`;
       const { sink, metadataUri } = await race(kitS3Sink(prefix));
       try {

@@ -136,8 +136,10 @@ Deno.test({
     "kafka -> S3 (MinIO) Iceberg table: every record exactly once across kill -9 at random moments, and after compact",
   ignore: !available.pyiceberg,
   async fn() {
-    await ensureRunning(["kafka", "s3"]);
+    await ensureRunning(["kafka"]);
+    // Inside the shared lock: a test holding it exclusively may have stopped MinIO on purpose.
     await withMinioLock("shared", async () => {
+      await ensureRunning(["s3"]);
       await withKafkaTopic("fsds-iceberg-kill", 3, async ({ topic, producer, admin: kafkaAdmin }) => {
         const n = 9000;
         for (let i = 0; i < n; i += 1000) {
