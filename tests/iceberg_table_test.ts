@@ -12,6 +12,9 @@ import { LocalSink } from "../src/sinks/local.ts";
 import { Logger } from "../src/telemetry/log.ts";
 import { IcebergLog } from "../src/table/iceberg/delivery.ts";
 import { expireTable } from "../src/table/iceberg/expire.ts";
+import { compactTable } from "../src/table/iceberg/compact.ts";
+import { liveFiles, manifestsOf } from "../src/table/iceberg/live_files.ts";
+import { currentSnapshot } from "../src/table/iceberg/metadata.ts";
 import { TableStore } from "../src/table/iceberg/table_store.ts";
 
 const log = new Logger("test.iceberg");
@@ -97,6 +100,31 @@ Deno.test("IcebergLog refuses to append to a table partitioned otherwise than pa
       /it is partitioned by nothing, sink.partition_by asks for identity\(id\)/,
     );
     await new IcebergLog(sink, { ...options, partitionBy: [] }).open("d");
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
+
+Deno.test("compactTable() with nothing to merge rewrites the manifests of many appends as one, rows unchanged", async () => {
+  const root = await Deno.makeTempDir({ prefix: "fsds-iceberg-manifests-" });
+  try {
+    const sink = new LocalSink(root, { paths, fsync: false });
+    await commits(sink, 5);
+    const store = new TableStore(sink, "t/");
+    // Every file is young: none is merged, but five manifests become one.
+    const result = await compactTable(store, { olderThanMs: 3_600_000, targetFileBytes: 1 << 20, encode, log });
+    equal(result.rewritten, 0);
+    equal(result.version, 6);
+    const latest = (await store.latest())!;
+    const snapshot = currentSnapshot(latest.metadata)!;
+    equal(snapshot.summary.operation, "replace");
+    equal(snapshot.summary["total-records"], "5");
+    equal((await manifestsOf(store, snapshot)).length, 1);
+    equal((await liveFiles(store, snapshot)).length, 5);
+    equal(
+      (await compactTable(store, { olderThanMs: 3_600_000, targetFileBytes: 1 << 20, encode, log })).version,
+      undefined,
+    );
   } finally {
     await Deno.remove(root, { recursive: true });
   }

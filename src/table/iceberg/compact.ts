@@ -4,7 +4,9 @@
  * and deletes the old ones; rows are unchanged. Only files of one partition and one file schema (the same columns,
  * field ids and types) are merged, so no value is converted. The snapshot keeps the stream positions of its parent
  * (recovery reads them from the current snapshot). A writer committing meanwhile is retried on top of; a file
- * compacted or removed by another writer meanwhile aborts the compaction (its new files become orphans).
+ * compacted or removed by another writer meanwhile aborts the compaction (its new files become orphans). The snapshot
+ * lists every live file in one manifest; with no file to merge, the manifests alone are rewritten as one when there
+ * are several (each append adds one).
  * @module
  */
 import { dirname } from "node:path";
@@ -12,7 +14,7 @@ import { type Field, Table } from "apache-arrow";
 import type { Logger } from "../../core/logger.ts";
 import { decodeParquet } from "../../parquet/writer.ts";
 import { manifestListPath, manifestPath as newManifestPath, renamedDataFile } from "./data_files.ts";
-import { type LiveFile, liveFiles } from "./live_files.ts";
+import { type LiveFile, liveFiles, manifestsOf } from "./live_files.ts";
 import { encodeManifest, encodeManifestList, type ManifestEntry, STATUS } from "./manifests.ts";
 import { currentSchema, currentSnapshot, defaultSpec, newSnapshotId, type Snapshot, withSnapshot } from "./metadata.ts";
 import { fileStats } from "./stats.ts";
@@ -101,7 +103,14 @@ export async function compactTable(store: TableStore, options: CompactOptions): 
       }
     }
   }
-  if (added.length === 0) return { filesBefore: live.length, filesAfter: live.length, rewritten: 0, written: 0 };
+  if (added.length === 0) {
+    // Nothing to merge, but every append added a manifest: rewrite them as one, so readers and the next commits
+    // open one manifest instead of one per commit.
+    const manifests = await manifestsOf(store, snapshot);
+    const unchanged = { filesBefore: live.length, filesAfter: live.length, rewritten: 0, written: 0 };
+    if (manifests.length < 2) return unchanged;
+    return { ...unchanged, version: await commitReplace(store, [], [], options.log) };
+  }
   const version = await commitReplace(store, removed, added, options.log);
   const result = {
     filesBefore: live.length,
