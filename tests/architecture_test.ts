@@ -20,6 +20,7 @@ const FLOORS: Record<string, number> = {
   arrow: 2,
   sources: 2,
   sinks: 2,
+  table: 2,
   pipeline: 3,
   cli: 4,
   "plugins.ts": 5,

@@ -15,6 +15,7 @@ export const COMMANDS = {
   validate: "Check the configuration and print it, merged, with secrets masked and each value's origin",
   check: "Connect to everything the configuration names, consuming and writing nothing; one line per probe",
   preview: "Read up to -n records without acknowledging them; print the schema, the files a run would write, rows",
+  compact: "Iceberg tables: rewrite small files into large ones, expire old snapshots, delete unreferenced files",
   help: "Print this help",
   version: "Print the version",
 } as const;
@@ -45,6 +46,15 @@ export const FLAG_SET = "set";
 export const FLAG_RECORDS = "records";
 /** `preview`: rows to show. */
 export const FLAG_ROWS = "rows";
+/** `compact` flags and their defaults. */
+export const COMPACT_FLAGS = {
+  "older-than": "1h",
+  "target-file-size": "256MiB",
+  retain: "1d",
+  table: "",
+} as const;
+/** A `compact` flag name. */
+export type CompactFlag = keyof typeof COMPACT_FLAGS;
 
 /** Every flag, in the order `--help` lists them. */
 export const FLAGS: readonly FlagSpec[] = [
@@ -91,6 +101,14 @@ export const FLAGS: readonly FlagSpec[] = [
   },
   { name: FLAG_RECORDS, short: "n", arg: "N", summary: "preview: records to read at most (default 100)" },
   { name: FLAG_ROWS, arg: "N", summary: "preview: rows to show at most (default 5)" },
+  {
+    name: "older-than",
+    arg: "DURATION",
+    summary: "compact: leave files committed more recently than this alone, orphans too (at least 1h) (default 1h)",
+  },
+  { name: "target-file-size", arg: "SIZE", summary: "compact: size of the files written (default 256MiB)" },
+  { name: "retain", arg: "DURATION", summary: "compact: expire snapshots older than this (default 1d)" },
+  { name: "table", arg: "NAME", summary: "compact: only this table (default: every table under the sink)" },
   { name: "help", short: "h", summary: "Print this help" },
   { name: "version", short: "V", summary: "Print the version" },
 ];
@@ -106,6 +124,8 @@ export interface CommandLine {
   readonly records?: number;
   /** `preview --rows`, when given. */
   readonly rows?: number;
+  /** `compact` flags given, by name. */
+  readonly compact?: Partial<Record<CompactFlag, string>>;
 }
 
 type ParseOptions = NonNullable<Parameters<typeof parseArgs>[0]>["options"];
@@ -167,7 +187,7 @@ export function parseCommandLine(args: readonly string[]): CommandLine {
   const positionals = parsed.positionals;
   if (positionals.length > 1) {
     throw new ConfigError(`Unexpected argument ${JSON.stringify(positionals[1])}`, {
-      hint: "give one command (run, validate, check or preview) and flags; see fs-data-sink --help",
+      hint: "give one command (run, validate, check, preview or compact) and flags; see fs-data-sink --help",
     });
   }
   const name = positionals[0] ?? "run";
@@ -184,6 +204,7 @@ export function parseCommandLine(args: readonly string[]): CommandLine {
   const flags: FlagValue[] = [];
   let configFile: string | undefined;
   const counts: { records?: number; rows?: number } = {};
+  const compact: Partial<Record<CompactFlag, string>> = {};
   for (const token of parsed.tokens ?? []) {
     if (token.kind !== "option") continue;
     const spec = FLAGS.find((f) => f.name === token.name);
@@ -197,6 +218,15 @@ export function parseCommandLine(args: readonly string[]): CommandLine {
         });
       }
       counts[spec.name] = positiveCount(spec.name, token.value);
+    } else if (spec.name in COMPACT_FLAGS) {
+      if (command !== "compact" && command !== "help") {
+        throw new ConfigError(`Flag --${spec.name} applies to compact only`, {
+          hint: `fs-data-sink compact --config FILE --${spec.name} ${
+            COMPACT_FLAGS[spec.name as CompactFlag] || "NAME"
+          }`,
+        });
+      }
+      compact[spec.name as CompactFlag] = token.value ?? "";
     } else if (spec.path) {
       flags.push({
         path: spec.path,
@@ -206,7 +236,7 @@ export function parseCommandLine(args: readonly string[]): CommandLine {
       });
     }
   }
-  return { command, configFile, flags, ...counts };
+  return { command, configFile, flags, ...counts, ...(Object.keys(compact).length > 0 ? { compact } : {}) };
 }
 
 function positiveCount(flag: string, text: string | undefined): number {

@@ -24,6 +24,7 @@ export function usageLines(): string[] {
     `  ${PROGRAM} validate --config FILE [flags]`,
     `  ${PROGRAM} check --config FILE [flags]`,
     `  ${PROGRAM} preview --config FILE [-n N] [--rows N] [flags]`,
+    `  ${PROGRAM} compact --config FILE [--older-than 1h] [--target-file-size 256MiB] [--retain 1d] [--table NAME]`,
   ];
 }
 

@@ -1,6 +1,6 @@
 /**
- * The command-line interface: parses the arguments and runs `run`, `validate`, `check`, `preview`, `help` or
- * `version`. Returns the exit code, or throws (a ConfigError for bad usage or configuration, anything else for a
+ * The command-line interface: parses the arguments and runs `run`, `validate`, `check`, `preview`, `compact`,
+ * `help` or `version`. Returns the exit code, or throws (a ConfigError for bad usage or configuration, anything else for a
  * runtime failure); `main.ts` turns what is thrown into an exit code.
  * @module
  */
@@ -9,6 +9,7 @@ import { loadConfig } from "../config/load.ts";
 import { ConfigError } from "../core/errors.ts";
 import { renderConfig } from "../config/render.ts";
 import { checkCommand } from "./check.ts";
+import { compactCommand } from "./compact.ts";
 import { EXIT } from "./exit.ts";
 import { parseCommandLine } from "./flags.ts";
 import { helpText, usageLines } from "./help.ts";
@@ -74,6 +75,11 @@ export async function runCli(args: readonly string[], options: CliOptions = {}):
       const loaded = await loadConfig({ file: line.configFile, env: options.env, flags: line.flags });
       for (const warning of loaded.warnings) stderr(`warning: ${warning}\n`);
       return await previewCommand(loaded, { stdout, records: line.records, rows: line.rows, preview: options.preview });
+    }
+    case "compact": {
+      const loaded = await loadConfig({ file: line.configFile, env: options.env, flags: line.flags });
+      for (const warning of loaded.warnings) stderr(`warning: ${warning}\n`);
+      return await compactCommand(loaded, { stdout, flags: line.compact });
     }
     case "run": {
       const loaded = await loadConfig({ file: line.configFile, env: options.env, flags: line.flags });

@@ -54,6 +54,8 @@ export const GLOBAL_ENV_VARS: readonly GlobalEnvVar[] = [
   { env: "PARQUET_COMPRESSION", path: ["sink", "compression"], kind: "string", summary: "sink.compression" },
   { env: "COMPRESSION_LEVEL", path: ["sink", "compression_level"], kind: "int", summary: "sink.compression_level" },
   { env: "ROW_GROUP_SIZE", path: ["sink", "row_group_size"], kind: "int", summary: "sink.row_group_size" },
+  { env: "SINK_TABLE_FORMAT", path: ["sink", "table_format"], kind: "string", summary: "sink.table_format" },
+  { env: "SINK_TABLE", path: ["sink", "table"], kind: "string", summary: "sink.table" },
   {
     env: ENV_OUTPUT_DIR,
     path: ["sink", "path"],

@@ -418,3 +418,18 @@ Deno.test("loadConfig() names the over-indented line, not the key above it whose
   const error = await configError(loadConfig({ file, env: {} }));
   assertStringIncludes(error.message, `line 3 ("topics: [orders]") is indented deeper than "type" on line 2`);
 });
+
+Deno.test("loadConfig() sets sink.table_format and sink.table from SINK_TABLE_FORMAT and SINK_TABLE", async () => {
+  const loaded = await loadConfig({
+    env: {
+      SOURCE_TYPE: "test-src",
+      TEST_TOPICS: "t",
+      SINK_TYPE: "local",
+      OUTPUT_DIR: "/data/out",
+      SINK_TABLE_FORMAT: "iceberg",
+      SINK_TABLE: "events",
+    },
+  });
+  assertEquals([loaded.config.sink.table_format, loaded.config.sink.table], ["iceberg", "events"]);
+  assertEquals(formatOrigin(loaded.origins.get("sink.table_format")!), "env SINK_TABLE_FORMAT");
+});

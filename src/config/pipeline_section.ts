@@ -31,6 +31,20 @@ export function defaultWorkers(): number {
   return Math.max(1, (navigator.hardwareConcurrency || 1) - 1);
 }
 
+/** Schema of `pipeline.compaction`: compaction of Iceberg tables inside a running service. */
+export const compactionSchema = z.object({
+  interval_seconds: z.number().positive().nullable().default(null).describe(
+    "Iceberg tables: compact and expire the tables this run writes every N seconds (off by default; see compact)",
+  ),
+  older_than_seconds: z.number().min(0).default(3600).describe(
+    "Compaction: leave files committed more recently than this alone (orphans: at least an hour)",
+  ),
+  target_file_bytes: z.number().int().positive().default(256 * 1024 * 1024).describe(
+    "Compaction: size of the files written",
+  ),
+  retain_seconds: z.number().min(0).default(86_400).describe("Compaction: expire snapshots older than this"),
+}).strict();
+
 /** Schema of the `pipeline` section. */
 export const pipelineSectionSchema = z.object({
   max_batches: z.number().int().positive().nullable().default(null).describe(
@@ -69,9 +83,12 @@ export const pipelineSectionSchema = z.object({
     "One-shot run: read each stream up to its end at start, write, acknowledge, exit 0",
   ),
   flatten: flattenSchema.prefault({}),
+  compaction: compactionSchema.prefault({}),
 }).strict();
 
 /** The validated `pipeline` section. */
 export type PipelineSection = z.infer<typeof pipelineSectionSchema>;
+/** The validated `pipeline.compaction` options. */
+export type CompactionSection = z.infer<typeof compactionSchema>;
 /** The validated `pipeline.flatten` options. */
 export type FlattenSection = z.infer<typeof flattenSchema>;

@@ -91,6 +91,11 @@ export const commonSourceFields = {
   ),
 };
 
+/** Table formats: `parquet` (plain Parquet files in Hive folders) or `iceberg` (Apache Iceberg tables, format v2). */
+export const TABLE_FORMATS = ["parquet", "iceberg"] as const;
+/** A table format. */
+export type TableFormat = typeof TABLE_FORMATS[number];
+
 /** Keys every sink section accepts, besides `type`. Spread into a plugin's `z.object({...})`. */
 export const commonSinkFields = {
   compression: z.enum(COMPRESSIONS).default("snappy").describe("Parquet compression codec"),
@@ -109,7 +114,42 @@ export const commonSinkFields = {
     "Field holding the record time for date/hour partitions; default: the source timestamp",
   ),
   timezone: z.string().default("UTC").describe("IANA time zone for date/hour partitions and path templates"),
+  table_format: z.enum(TABLE_FORMATS).default("parquet").describe(
+    "parquet (plain files) or iceberg (Apache Iceberg v2 tables: <table>/metadata and <table>/data, one snapshot " +
+      "per batch, exactly once)",
+  ),
+  table: z.string().min(1).optional().describe(
+    "Iceberg table (folder under the sink root) every dataset goes to; default: one table per dataset (topic, key)",
+  ),
 };
+
+/**
+ * Cross-field checks of the common sink keys, for a plugin's `validate`: an Iceberg table takes no path template (its
+ * folders are the table's), and its `date`/`hour` partitions are in UTC (Iceberg's day and hour transforms are). Pure.
+ */
+export function commonSinkIssues(config: Omit<CommonSinkConfig, "type">): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
+  if (config.table_format !== "iceberg") {
+    if (config.table !== undefined) {
+      issues.push({ path: ["table"], message: "`table` needs `table_format: iceberg`" });
+    }
+    return issues;
+  }
+  if (config.path_template !== undefined) {
+    issues.push({
+      path: ["path_template"],
+      message: "Iceberg tables lay out their own folders (<table>/data/<partitions>/); remove path_template",
+    });
+  }
+  const timed = config.partition_by.some((c) => c === "date" || c === "hour");
+  if (timed && config.timezone !== "UTC") {
+    issues.push({
+      path: ["timezone"],
+      message: `Iceberg's day and hour partitions are in UTC; set timezone: UTC (not "${config.timezone}")`,
+    });
+  }
+  return issues;
+}
 
 /** A sink section after validation: the common keys plus the plugin's own. */
 export interface CommonSinkConfig {
@@ -123,6 +163,10 @@ export interface CommonSinkConfig {
   readonly path_template?: string;
   readonly timestamp_field?: string;
   readonly timezone: string;
+  /** Table format (default `parquet`); optional so that configs built in code need not set it. */
+  readonly table_format?: TableFormat;
+  /** The one Iceberg table every dataset goes to; default one per dataset. */
+  readonly table?: string;
 }
 
 /** A source section after validation: the common keys plus the plugin's own. */

@@ -67,6 +67,17 @@ export interface Sink {
    * buffer the file and call {@linkcode write}. Errors name the path as {@linkcode describe} does.
    */
   open?(path: string): Promise<SinkUpload>;
+  /**
+   * Writes `data` at `path` only if nothing is there yet, atomically: resolves true when this call created the file,
+   * false when a file already was at `path` (left untouched). Two concurrent calls for one path: exactly one wins.
+   * Optional; table formats (Iceberg) commit through it, and refuse sinks without it.
+   */
+  writeIfAbsent?(path: string, data: Uint8Array): Promise<boolean>;
+  /**
+   * The URI other tools address a path by (`file:///abs/path`, `s3://bucket/prefix/path`, `hdfs://host/path`), for
+   * table metadata that names files absolutely. Optional: without it, `describe` is used.
+   */
+  uri?(path: string): string;
   /** Reads a whole file; resolves `null` when it does not exist. */
   read(path: string): Promise<Uint8Array | null>;
   /** Lists the files below a folder (recursively), e.g. `_fsds/journal/`. Missing folder: empty list. */

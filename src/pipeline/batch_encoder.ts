@@ -1,16 +1,21 @@
 /**
- * Turns a cut stream batch into the files to write: the Parquet files the assembly encoded, or for large ones the
- * rows to stream (one per output folder, named `<stream>[~<generation>]+<first position>.parquet`) and, when records
- * failed under `dead_letter`, one JSON-lines file.
+ * Turns a cut stream batch into the files to write: the Parquet files the assembly encoded, or for large ones (and
+ * for every file of a table format, which adjusts the rows first) the rows to stream (one per output folder, named
+ * `<stream>[~<generation>]+<first position>.parquet`, or where the delivery log says) and, when records failed under
+ * `dead_letter`, one JSON-lines file.
  * @module
  */
 import type { Table } from "apache-arrow";
+import type { DeliveryLog } from "../core/delivery_log.ts";
 import type { AssembledFile } from "./assembly/mod.ts";
 import { encodeDeadLetters } from "./dead_letter.ts";
 import { dataFileName, deadLetterPath, fileStem } from "./layout.ts";
 import type { StreamBatch } from "./stream_batch.ts";
 
-/** One file of a batch: its bytes, or (a large Parquet file) its rows, streamed into the sink when written. */
+/**
+ * One file of a batch: its bytes, or (a large Parquet file, or any of a table format) its rows, streamed into the
+ * sink when written. A table format's commit reads the rows (statistics, field ids) after the file is written.
+ */
 export interface OutputFile {
   /** Path relative to the sink root. */
   readonly path: string;
@@ -29,16 +34,20 @@ export interface EncodedBatch {
   readonly bytes: number;
 }
 
-/** Names the batch's data files and adds its dead letters. */
-export function encodeBatch(batch: StreamBatch, data: readonly AssembledFile[]): EncodedBatch {
+/**
+ * Names the batch's data files and adds its dead letters. `delivery`, when given, names the data files and prepares
+ * the rows handed over as tables (a table format's layout and field ids); without it, `<folder><name>`.
+ */
+export function encodeBatch(batch: StreamBatch, data: readonly AssembledFile[], delivery?: DeliveryLog): EncodedBatch {
   const first = batch.first!;
   const stem = fileStem(batch.stream, batch.generation);
   const name = dataFileName(stem, first);
-  const files: OutputFile[] = data.map((file) =>
-    file.data !== undefined
-      ? { path: file.folder + name, data: file.data, rows: file.rows, size: file.data.length }
-      : { path: file.folder + name, table: file.table, rows: file.rows, size: file.size }
-  );
+  const files: OutputFile[] = data.map((file) => {
+    const path = delivery ? delivery.dataPath(batch.dataset, file.folder, name) : file.folder + name;
+    if (file.data !== undefined) return { path, data: file.data, rows: file.rows, size: file.data.length };
+    const table = delivery?.prepare?.(batch.dataset, file.table) ?? file.table;
+    return { path, table, rows: table.numRows, size: file.size };
+  });
   const letters = batch.deadLetters;
   if (letters.length > 0) {
     const letter = encodeDeadLetters(letters);

@@ -1,8 +1,10 @@
 /**
- * Writes cut batches of one stream: their journal entry, then their files (four at a time, the whole step retried with
- * backoff while the sink refuses, for up to `write_retry_seconds`), then the acknowledgement of their positions; logs
- * one line per batch. Nothing of a batch is acknowledged unless all of its files are durable. Batches that waited
- * for the stream's earlier writes are written together (see `write_queue.ts`).
+ * Writes cut batches of one stream: their delivery-log entry (the journal's), then their files (four at a time; rows
+ * handed over as tables are streamed into the sink), then their commit (a table snapshot; nothing for plain folders),
+ * the whole step retried with backoff while the sink refuses, for up to `write_retry_seconds`; then the
+ * acknowledgement of their positions; logs one line per batch. Nothing of a batch is acknowledged unless all of its
+ * files are durable. Batches that waited for the stream's earlier writes are written together, as one entry, one
+ * commit and one acknowledgement (see `write_queue.ts`).
  * @module
  */
 import type { Table } from "apache-arrow";
@@ -10,7 +12,7 @@ import type { Logger } from "../core/logger.ts";
 import type { EncodeParquetOptions } from "../parquet/writer.ts";
 import { writeParquetFile } from "./streamed_file.ts";
 import type { EncodedBatch } from "./batch_encoder.ts";
-import type { Journal } from "./journal.ts";
+import type { DeliveryLog } from "../core/delivery_log.ts";
 import { counted } from "../telemetry/log.ts";
 import { retry } from "../core/retry.ts";
 import type { Sink } from "../core/sink.ts";
@@ -35,7 +37,8 @@ export interface BatchInfo {
 export interface BatchWriterOptions {
   readonly source: Source;
   readonly sink: Sink;
-  readonly journal: Journal;
+  /** Records each batch before its files are written and commits it once they are durable (journal or table). */
+  readonly delivery: DeliveryLog;
   readonly log: Logger;
   /** Keep retrying a batch the sink refuses for this long, then fail. */
   readonly writeRetrySeconds: number;
@@ -72,7 +75,7 @@ export class BatchWriter {
    * what each batch wrote; logs one line per batch.
    */
   async write(requests: readonly WriteRequest[]): Promise<BatchInfo[]> {
-    const { source, sink, journal } = this.#options;
+    const { source, sink, delivery } = this.#options;
     const head = requests[0]!.batch;
     const first = head.first!;
     const last = requests[requests.length - 1]!.batch.last!;
@@ -84,7 +87,7 @@ export class BatchWriter {
       "Sink cannot take the batch; retrying, nothing acknowledged meanwhile",
       async () => {
         if (outputs.length > 0 && source.durableAcks !== false) {
-          await journal.begin({
+          await delivery.begin({
             stream: head.stream,
             generation: head.generation || undefined,
             incarnation: source.incarnationOf?.(head.stream),
@@ -100,6 +103,22 @@ export class BatchWriter {
           });
           streamed.set(o.path, result.bytes);
         });
+        if (outputs.length > 0) {
+          await delivery.commit({
+            stream: head.stream,
+            dataset: head.dataset,
+            generation: head.generation || undefined,
+            incarnation: source.incarnationOf?.(head.stream),
+            first,
+            last,
+            files: outputs.map((o) => ({
+              path: o.path,
+              bytes: o.data?.length ?? streamed.get(o.path) ?? 0,
+              rows: o.rows,
+              table: o.table,
+            })),
+          });
+        }
       },
     );
     if (requests[0]!.ack) {

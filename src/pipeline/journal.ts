@@ -13,6 +13,7 @@
  * The sink is the source of truth; one small file per stream, overwritten by each batch.
  * @module
  */
+import type { DeliveryCommit, DeliveryEntry, DeliveryLog, RecoverRequest, Recovery } from "../core/delivery_log.ts";
 import type { Logger } from "../core/logger.ts";
 import type { Sink } from "../core/sink.ts";
 import { journalPath } from "./layout.ts";
@@ -31,16 +32,7 @@ export interface JournalEntry {
   readonly written_at: string;
 }
 
-/** What recovery found for a stream. */
-export type Recovery =
-  /** No entry, or its batch was acknowledged before: read normally. */
-  | { readonly kind: "none"; readonly generation: string }
-  /** The batch is durable but unacknowledged: acknowledge positions up to `through` without writing them. */
-  | { readonly kind: "durable"; readonly through: string; readonly generation: string }
-  /** The batch was cut short: its partial files were deleted; the range will be re-read and written. */
-  | { readonly kind: "discarded"; readonly files: readonly string[]; readonly generation: string }
-  /** The stream's positions started over: write under the new `generation`, skip and delete nothing. */
-  | { readonly kind: "restarted"; readonly generation: string };
+export type { Recovery } from "../core/delivery_log.ts";
 
 /** A new file-name generation: the current UTC time, e.g. `20261123T114500Z`. */
 export function newGeneration(now = new Date()): string {
@@ -166,5 +158,30 @@ export class Journal {
     if (this.#sink.stat) return (await this.#sink.stat(path)) !== null;
     const folder = path.slice(0, path.lastIndexOf("/") + 1);
     return (await this.#sink.list(folder)).some((e) => e.path === path);
+  }
+}
+
+/** The delivery log of plain folders: the journal entry is written in `begin`; `commit` has nothing to add. */
+export class JournalLog implements DeliveryLog {
+  readonly #journal: Journal;
+
+  constructor(sink: Sink, log: Logger) {
+    this.#journal = new Journal(sink, log);
+  }
+
+  dataPath(_dataset: string, folder: string, name: string): string {
+    return folder + name;
+  }
+
+  recover(stream: string, request: RecoverRequest): Promise<Recovery> {
+    return this.#journal.recover(stream, request.first, request.compare, request.end, request.incarnation);
+  }
+
+  begin(entry: DeliveryEntry): Promise<void> {
+    return this.#journal.begin(entry);
+  }
+
+  commit(_entry: DeliveryCommit): Promise<void> {
+    return Promise.resolve();
   }
 }

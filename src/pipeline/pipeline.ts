@@ -21,7 +21,8 @@ import { type BatchInfo, BatchWriter, type WriteRequest } from "./batch_writer.t
 import { WriteQueue, WriteSlots } from "./write_queue.ts";
 import type { DeadLetter } from "./dead_letter.ts";
 import { RecordError } from "../core/errors.ts";
-import { Journal, newGeneration } from "./journal.ts";
+import { JournalLog, newGeneration } from "./journal.ts";
+import type { DeliveryLog } from "../core/delivery_log.ts";
 import type { CommonSinkConfig, ValueFormat } from "../core/plugin.ts";
 import type { Sink } from "../core/sink.ts";
 import type { Source, SourceMessage } from "../core/source.ts";
@@ -71,6 +72,8 @@ export interface PipelineOptions {
   readonly workers?: number;
   /** Files whose rows hold at least this many bytes are streamed into the sink; default {@linkcode STREAM_FILES_FROM}. */
   readonly streamFilesFrom?: number;
+  /** Where batches are recorded and committed; default: the journal of plain folders (`journal.ts`). */
+  readonly delivery?: DeliveryLog;
 }
 
 interface StreamState {
@@ -118,7 +121,7 @@ export class Pipeline {
   readonly #source: Source;
   readonly #options: PipelineOptions;
   readonly #log: Logger;
-  readonly #journal: Journal;
+  readonly #delivery: DeliveryLog;
   readonly #writer: BatchWriter;
   readonly #assembly: Assembly;
   /** Write steps running at once, over all streams (`pipeline.write_concurrency`). */
@@ -152,11 +155,11 @@ export class Pipeline {
     this.#source = source;
     this.#options = options;
     this.#log = options.log;
-    this.#journal = new Journal(sink, options.log.child("journal"));
+    this.#delivery = options.delivery ?? new JournalLog(sink, options.log.child("journal"));
     this.#writer = new BatchWriter({
       source,
       sink,
-      journal: this.#journal,
+      delivery: this.#delivery,
       log: options.log,
       writeRetrySeconds: options.pipeline.write_retry_seconds,
       parquet: {
@@ -184,7 +187,9 @@ export class Pipeline {
         },
         valueFormat: options.valueFormat,
         recordsPerFile: options.recordsPerFile,
-        streamFilesFrom: options.streamFilesFrom ?? STREAM_FILES_FROM,
+        // A table format adjusts every file's rows before they are encoded (field ids, the table's types): every file
+        // comes back as its rows and is streamed from here.
+        streamFilesFrom: this.#delivery.prepare ? 0 : options.streamFilesFrom ?? STREAM_FILES_FROM,
         metadataColumns: source.metadataColumns.map((column) => ({ name: column.name, type: column.type })),
       },
       options.workers ?? p.workers ?? defaultWorkers(),
@@ -446,7 +451,7 @@ export class Pipeline {
     if (maxBatches !== null && this.#batchesCut >= maxBatches) this.#stopped = true;
     this.#ackDurableOf(state);
     const started = performance.now();
-    const encoded = encodeBatch(batch, files);
+    const encoded = encodeBatch(batch, files, this.#delivery);
     this.#inFlightBytes += encoded.bytes;
     const tracked: Promise<void> = state.writes.batch({ batch, encoded, reason, started, ack })
       .catch((error) => void (this.#failure ??= { error }))
@@ -540,13 +545,25 @@ export class Pipeline {
       asked: [],
       bytes: 0,
     };
+    await this.#writer.retrying(
+      message.stream,
+      "Sink cannot be read for the stream's table; retrying, nothing read meanwhile",
+      async () => await this.#delivery.open?.(state.dataset),
+    );
     if (this.#source.durableAcks !== false) {
       const end = this.#source.endOf?.(message.stream);
       const incarnation = this.#source.incarnationOf?.(message.stream);
       const recovery = await this.#writer.retrying(
         message.stream,
         "Sink cannot be read for the stream's journal entry; retrying, nothing read meanwhile",
-        () => this.#journal.recover(message.stream, message.position, this.#compare, end, incarnation),
+        () =>
+          this.#delivery.recover(message.stream, {
+            dataset: state.dataset,
+            first: message.position,
+            compare: this.#compare,
+            end,
+            incarnation,
+          }),
       );
       if (recovery.kind === "durable") state.durableThrough = recovery.through;
       state.generation = recovery.generation;

@@ -13,6 +13,7 @@ import { DEFAULT_PROGRESS_INTERVAL_SECONDS } from "../core/plugin.ts";
 import { outputPaths } from "./layout.ts";
 import { Pipeline, type PipelineHooks, type RunSummary } from "./pipeline.ts";
 import { findSink, findSource } from "../core/registry.ts";
+import { icebergLog, parquetEncoder, startMaintenance } from "../table/iceberg/mod.ts";
 
 /** Options of {@linkcode runPipeline}. */
 export interface RunOptions {
@@ -50,6 +51,7 @@ async function runPlugins(config: AppConfig, options: RunOptions, telemetry?: Te
     sink = instrumentSink(sink, telemetry);
   }
   let progress: { stop(): void } | undefined;
+  let maintenance: { stop(): Promise<void> } | undefined;
   try {
     await sink.connect();
     await source.connect();
@@ -64,6 +66,24 @@ async function runPlugins(config: AppConfig, options: RunOptions, telemetry?: Te
     }
     telemetry?.health.markReady();
     log.info({ source: sourcePlugin.type, sink: sinkPlugin.type, compression: config.sink.compression }, "Started");
+    const delivery = config.sink.table_format === "iceberg"
+      ? icebergLog(sink, config.sink, {
+        log: rootLogger.child("iceberg"),
+        metadataColumns: source.metadataColumns,
+        probePath: outputPaths.probePath,
+      })
+      : undefined;
+    const compaction = config.pipeline.compaction;
+    if (delivery && compaction.interval_seconds !== null) {
+      maintenance = startMaintenance(delivery, {
+        intervalMs: compaction.interval_seconds * 1000,
+        olderThanMs: compaction.older_than_seconds * 1000,
+        targetFileBytes: compaction.target_file_bytes,
+        retainMs: compaction.retain_seconds * 1000,
+        encode: parquetEncoder(config.sink),
+        log: rootLogger.child("compaction"),
+      });
+    }
     const pipeline = new Pipeline(source, sink, {
       pipeline: config.pipeline,
       sink: config.sink,
@@ -71,11 +91,13 @@ async function runPlugins(config: AppConfig, options: RunOptions, telemetry?: Te
       recordsPerFile: config.source.batch_size,
       log,
       hooks: options.hooks ?? (telemetry && pipelineHooks(telemetry)),
+      delivery,
     });
     return await pipeline.run(options.signal);
   } finally {
     // The final state is drawn before the closing log lines, which then go below the bars.
     progress?.stop();
+    await maintenance?.stop();
     await Promise.allSettled([source.close(), sink.close()]);
   }
 }

@@ -8,9 +8,17 @@
  * older than five minutes.
  * @module
  */
+import { resolve } from "node:path";
 import { z } from "zod";
 import type { CheckResult } from "../core/check.ts";
-import { commonSinkFields, type SinkCheckContext, type SinkContext, type SinkPlugin } from "../core/plugin.ts";
+import {
+  commonSinkFields,
+  commonSinkIssues,
+  reportIssues,
+  type SinkCheckContext,
+  type SinkContext,
+  type SinkPlugin,
+} from "../core/plugin.ts";
 import type { OwnPaths, Sink, SinkEntry, SinkUpload } from "../core/sink.ts";
 import type { Logger } from "../core/logger.ts";
 import { classifyTemp, isTempName, STALE_PROBE_MS, TEMP_SUFFIX, tempPathBeside } from "./_common/temp_files.ts";
@@ -29,7 +37,7 @@ export const localSinkSchema = z.object({
 }).strict().refine((c) => c.path !== undefined || c.base_path !== undefined, {
   message: "`path` is required (the output root folder)",
   path: ["path"],
-});
+}).superRefine(reportIssues(commonSinkIssues));
 
 /** The validated local sink section. */
 export type LocalSinkConfig = z.infer<typeof localSinkSchema>;
@@ -175,6 +183,40 @@ export class LocalSink implements Sink {
       fsync: this.#fsync,
       orphan: (name) => this.#orphans.add(name),
     });
+  }
+
+  /**
+   * Like `write`, but the temporary file is hard-linked to the target (`link` fails when the target exists, where
+   * `rename` would replace it), then removed: exactly one of concurrent writers of a path wins.
+   */
+  async writeIfAbsent(path: string, data: Uint8Array): Promise<boolean> {
+    const target = this.#resolve(path);
+    const folder = folderOf(target);
+    await Deno.mkdir(folder, { recursive: true });
+    const temp = tempPathBeside(target);
+    try {
+      await Deno.writeFile(temp, data, { createNew: true });
+      if (this.#fsync) await syncFile(temp);
+      try {
+        await Deno.link(temp, target);
+      } catch (error) {
+        if (error instanceof Deno.errors.AlreadyExists) return false;
+        throw error;
+      }
+      if (this.#fsync) await syncFolder(folder);
+      return true;
+    } catch (error) {
+      throw new Error(`Cannot create local file "${target}": ${(error as Error).message}`, { cause: error });
+    } finally {
+      await Deno.remove(temp).catch((removeError) => {
+        if (!(removeError instanceof Deno.errors.NotFound)) this.#orphans.add(temp);
+      });
+    }
+  }
+
+  /** `file://` and the absolute path. */
+  uri(path: string): string {
+    return `file://${resolve(this.#resolve(path))}`;
   }
 
   async read(path: string): Promise<Uint8Array | null> {
@@ -363,6 +405,15 @@ class LocalUpload implements SinkUpload {
 
 function folderOf(path: string): string {
   return path.slice(0, path.lastIndexOf("/")) || "/";
+}
+
+async function syncFile(path: string): Promise<void> {
+  const file = await Deno.open(path, { read: true, write: true });
+  try {
+    await file.sync();
+  } finally {
+    file.close();
+  }
 }
 
 async function syncFolder(folder: string): Promise<void> {

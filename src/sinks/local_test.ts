@@ -1,7 +1,7 @@
-import assert, { deepEqual as assertEquals } from "node:assert/strict";
+import assert, { deepEqual as assertEquals, equal } from "node:assert/strict";
 import { SELF, tempPathBeside } from "./_common/temp_files.ts";
 import { testPaths } from "./_common/test_paths.ts";
-import { LocalSink } from "./local.ts";
+import { LocalSink, localSinkSchema } from "./local.ts";
 
 /** The pid of a process that has exited. */
 async function deadPid(): Promise<number> {
@@ -94,4 +94,41 @@ Deno.test("local sink write that fails at the rename leaves no temporary file", 
   await sink.close();
   assertEquals([...Deno.readDirSync(`${root}/d`)].map((e) => e.name), ["a+1.parquet"]);
   await Deno.remove(root, { recursive: true });
+});
+
+Deno.test("LocalSink.writeIfAbsent() lets exactly one of concurrent writers create a file, and never replaces it", async () => {
+  const root = await Deno.makeTempDir({ prefix: "fsds-local-ifabsent-" });
+  try {
+    const sink = new LocalSink(root, { paths: testPaths() });
+    const results = await Promise.all(
+      Array.from(
+        { length: 8 },
+        (_, i) => sink.writeIfAbsent("t/metadata/v1.metadata.json", new TextEncoder().encode(`w${i}`)),
+      ),
+    );
+    equal(results.filter(Boolean).length, 1);
+    const winner = results.indexOf(true);
+    equal(new TextDecoder().decode((await sink.read("t/metadata/v1.metadata.json"))!), `w${winner}`);
+    equal(await sink.writeIfAbsent("t/metadata/v1.metadata.json", new Uint8Array([1])), false);
+    // No temporary file is left behind.
+    assertEquals((await sink.list("t/")).map((e) => e.path), ["t/metadata/v1.metadata.json"]);
+    equal(sink.uri("t"), `file://${root}/t`);
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
+
+Deno.test("localSinkSchema refuses a path template or a non-UTC day partition for Iceberg tables, and a table without Iceberg", () => {
+  const messages = (section: Record<string, unknown>) => {
+    const result = localSinkSchema.safeParse({ type: "local", path: "/out", ...section });
+    return result.success ? [] : result.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`);
+  };
+  assertEquals(messages({ table_format: "iceberg", partition_by: ["date"], table: "t" }), []);
+  assert(
+    messages({ table_format: "iceberg", path_template: "{topic}" })[0]!.startsWith("path_template: Iceberg tables"),
+  );
+  assert(
+    messages({ table_format: "iceberg", partition_by: ["date"], timezone: "Europe/Paris" })[0]!.startsWith("timezone:"),
+  );
+  assertEquals(messages({ table: "t" }), ["table: `table` needs `table_format: iceberg`"]);
 });

@@ -3,8 +3,8 @@
  * chdb) into a Python virtual environment under `${FSDS_CACHE_DIR:-$HOME/.cache/fs-data-sink}/pyenv`.
  *
  * Idempotent and cheap when done: a stamp file records the pinned requirements; a matching stamp skips everything.
- * Concurrent callers (parallel test files) serialise on a lock directory. chdb is optional: if it cannot be
- * installed, ClickHouse reads are reported unavailable and the rest still works.
+ * Concurrent callers (parallel test files) serialise on a lock directory. chdb and pyiceberg are optional: if one
+ * cannot be installed, its reads are reported unavailable and the rest still works.
  *
  * Run: `deno run -A tests/readers/install.ts` (prints what is available and how long it took).
  * @module
@@ -12,15 +12,23 @@
 
 /** Pinned requirements that every test run needs. */
 export const REQUIRED_PACKAGES = ["duckdb==2.0.0", "pyarrow==26.0.1", "pytz==2025.2"] as const;
-/** Pinned optional requirement: ClickHouse's engine, embedded. */
-export const OPTIONAL_PACKAGES = ["chdb==4.4.0"] as const;
+/**
+ * Pinned optional requirements, each installed on its own: ClickHouse's engine, embedded, and pyiceberg (the Iceberg
+ * table reader; without its `pyarrow` extra, whose bounds would pull another pyarrow than the pinned one).
+ */
+export const OPTIONAL_PACKAGES = ["chdb==4.4.0", "pyiceberg==0.12.0"] as const;
 
 /** What {@linkcode installReaders} found or did. */
 export interface ReadersInstallation {
   /** The venv's Python interpreter. */
   readonly python: string;
   /** Which readers can be imported. */
-  readonly available: { readonly duckdb: boolean; readonly pyarrow: boolean; readonly clickhouse: boolean };
+  readonly available: {
+    readonly duckdb: boolean;
+    readonly pyarrow: boolean;
+    readonly clickhouse: boolean;
+    readonly pyiceberg: boolean;
+  };
   /** Whether this call installed anything (false when the stamp matched). */
   readonly installed: boolean;
   /** Seconds this call took. */
@@ -83,7 +91,7 @@ async function withLock<T>(lockPath: string, action: () => Promise<T>): Promise<
 async function checkAvailable(python: string): Promise<ReadersInstallation["available"]> {
   const script = new URL("./read.py", import.meta.url).pathname;
   const result = await run(python, [script, "check"]);
-  if (!result.ok) return { duckdb: false, pyarrow: false, clickhouse: false };
+  if (!result.ok) return { duckdb: false, pyarrow: false, clickhouse: false, pyiceberg: false };
   return JSON.parse(result.output.trim().split("\n").at(-1) ?? "{}");
 }
 
@@ -116,10 +124,12 @@ export async function installReaders(options: { log?: (line: string) => void } =
     log(`installing ${REQUIRED_PACKAGES.join(" ")}`);
     const required = await run(python, ["-m", "pip", "install", "--quiet", ...REQUIRED_PACKAGES]);
     if (!required.ok) throw new Error(`Cannot install the test readers: ${required.output.trim()}`);
-    log(`installing ${OPTIONAL_PACKAGES.join(" ")} (optional)`);
-    const optional = await run(python, ["-m", "pip", "install", "--quiet", ...OPTIONAL_PACKAGES]);
-    if (!optional.ok) log(`chdb not installed, ClickHouse reads unavailable: ${optional.output.trim().slice(-300)}`);
-    // Written also when chdb failed, so that it is not retried on every run.
+    for (const name of OPTIONAL_PACKAGES) {
+      log(`installing ${name} (optional)`);
+      const optional = await run(python, ["-m", "pip", "install", "--quiet", name]);
+      if (!optional.ok) log(`${name} not installed, its reads unavailable: ${optional.output.trim().slice(-300)}`);
+    }
+    // Written also when an optional package failed, so that it is not retried on every run.
     await Deno.writeTextFile(stampPath, JSON.stringify({ wanted, available: await checkAvailable(python) }));
     return true;
   });

@@ -159,7 +159,12 @@ def main():
         import importlib
 
         available = {}
-        for name, module in (("duckdb", "duckdb"), ("pyarrow", "pyarrow"), ("clickhouse", "chdb")):
+        for name, module in (
+            ("duckdb", "duckdb"),
+            ("pyarrow", "pyarrow"),
+            ("clickhouse", "chdb"),
+            ("pyiceberg", "pyiceberg"),
+        ):
             try:
                 importlib.import_module(module)
                 available[name] = True

@@ -6,7 +6,13 @@
  * @module
  */
 import { z } from "zod";
-import { commonSinkFields, type ConfigIssue, type EnvBinding, reportIssues } from "../../core/plugin.ts";
+import {
+  commonSinkFields,
+  commonSinkIssues,
+  type ConfigIssue,
+  type EnvBinding,
+  reportIssues,
+} from "../../core/plugin.ts";
 import { normalizeNameNodeUrl } from "./webhdfs_client.ts";
 
 /** The `sink.type` of this plugin. */
@@ -24,6 +30,7 @@ export const FIELDS = {
   timeoutMs: "timeout_ms",
   maxRetries: "max_retries",
   cleanupTempFiles: "cleanup_temp_files",
+  rpcPort: "rpc_port",
 } as const;
 
 /** Splits one URL, a comma list, or a list of either into NameNode URLs and checks each. */
@@ -66,6 +73,9 @@ export const configSchema = z.object({
   cleanup_temp_files: z.boolean().default(true).describe(
     "On connect, delete temporary files a crashed run left under base_path: at once when its writer process is gone, after a grace when alive or on another host",
   ),
+  rpc_port: z.number().int().min(1).max(65535).default(8020).describe(
+    "NameNode RPC port that Iceberg table metadata names files by (hdfs://<namenode host>:<port>/...)",
+  ),
 }).strict().superRefine(reportIssues(validate));
 
 /** A validated `sink` section of type `hdfs`. */
@@ -83,9 +93,9 @@ export const ENV: readonly EnvBinding[] = [
 export const SECRETS: readonly string[] = [FIELDS.delegationToken];
 
 /**
- * Cross-field checks of a section that passed the field types; pure. HDFS has none yet: each key is checked by its
- * own field (NameNode URLs, an absolute `base_path`, an octal `permission`).
+ * Cross-field checks of a section that passed the field types; pure: those of the common keys (table format). Each
+ * HDFS key is checked by its own field (NameNode URLs, an absolute `base_path`, an octal `permission`).
  */
-export function validate(_config: Config): ConfigIssue[] {
-  return [];
+export function validate(config: Config): ConfigIssue[] {
+  return commonSinkIssues(config);
 }

@@ -43,6 +43,7 @@ export function createHdfsSink(config: Config, options: CreateHdfsSinkOptions): 
     permission: config.permission,
     blockSize: config.block_size,
     cleanupTempFiles: config.cleanup_temp_files,
+    rpcPort: config.rpc_port,
     graceMs: tempGraceMs(config.timeout_ms, config.max_retries),
     log: options.log,
     paths: options.paths,
@@ -69,6 +70,8 @@ export interface HdfsSinkOptions {
   readonly blockSize?: number;
   /** Remove stale temporary files on `connect()`. Default true. */
   readonly cleanupTempFiles?: boolean;
+  /** NameNode RPC port in {@linkcode HdfsSink.uri}. Default 8020. */
+  readonly rpcPort?: number;
   /** Age in ms after which a temporary file of another host is stale. Default one hour. */
   readonly staleTempMs?: number;
   /** Age in ms after which a temporary file of a running writer on this host is stale. Default 12 minutes. */
@@ -172,6 +175,45 @@ export class HdfsSink implements Sink {
       wrap: (error) => this.#targetError(error, target),
       touchEveryMs: (options.graceMs ?? tempGraceMs(60_000, 5)) / 4,
     });
+  }
+
+  /**
+   * CREATE at a temporary name beside the target, then RENAME without overwrite, which HDFS refuses when the target
+   * exists: exactly one of concurrent writers wins. A refused (or retried) RENAME is a win only if the target holds
+   * these very bytes (a retry whose first try went through).
+   */
+  async writeIfAbsent(path: string, data: Uint8Array): Promise<boolean> {
+    const target = this.#resolve(path);
+    const temp = tempPathBeside(target);
+    try {
+      await this.#client.create(temp, data, {
+        overwrite: true,
+        replication: this.#options.replication,
+        permission: this.#options.permission,
+        blockSize: this.#options.blockSize,
+      });
+      let renamed: boolean;
+      try {
+        renamed = await this.#client.rename(temp, target);
+      } catch (error) {
+        if (!(error instanceof WebHdfsError && error.kind === "not_found")) throw error;
+        renamed = false;
+      }
+      if (renamed) return true;
+      const there = await this.#client.open(target);
+      await this.#client.delete(temp).catch(() => this.#orphans.add(temp));
+      return there !== null && there.length === data.length && there.every((b, i) => b === data[i]);
+    } catch (error) {
+      this.#orphans.add(temp);
+      if (!(error instanceof WebHdfsError && error.kind === "unreachable")) await this.#removeOrphans();
+      throw error;
+    }
+  }
+
+  /** `hdfs://<namenode host>:<rpc_port><base_path>/<path>`: how Iceberg readers (Hadoop clients) address files. */
+  uri(path: string): string {
+    const host = new URL(this.#client.activeUrl).hostname;
+    return `hdfs://${host}:${this.#options.rpcPort ?? 8020}${this.#resolve(path)}`.replace(/\/+$/, "");
   }
 
   async read(path: string): Promise<Uint8Array | null> {

@@ -6,7 +6,13 @@
  * @module
  */
 import { z } from "zod";
-import { commonSinkFields, type ConfigIssue, type EnvBinding, reportIssues } from "../../core/plugin.ts";
+import {
+  commonSinkFields,
+  commonSinkIssues,
+  type ConfigIssue,
+  type EnvBinding,
+  reportIssues,
+} from "../../core/plugin.ts";
 import { normalizePrefix } from "./keys.ts";
 
 /** The `sink.type` of this plugin. */
@@ -105,7 +111,7 @@ export const SECRETS: readonly string[] = [FIELDS.secretAccessKey, FIELDS.sessio
  * credentials given in pairs, a plain http(s) endpoint without credentials, a KMS key only with `aws:kms`. Pure.
  */
 export function validate(config: Config): ConfigIssue[] {
-  const issues: ConfigIssue[] = [];
+  const issues: ConfigIssue[] = commonSinkIssues(config);
   const bucket = config.bucket;
   if (/^s3a?:\/\//i.test(bucket) || bucket.includes("/")) {
     issues.push({

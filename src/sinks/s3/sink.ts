@@ -270,6 +270,26 @@ export class S3Sink implements Sink {
     }
   }
 
+  /**
+   * One PutObject with `If-None-Match: *`. A retried request whose first try went through finds the object there and
+   * answers false: callers that must know (table commits) check what the object says.
+   */
+  async writeIfAbsent(path: string, data: Uint8Array): Promise<boolean> {
+    const key = objectKey(this.#settings.prefix, path);
+    try {
+      return await this.#store.putIfAbsent(key, data);
+    } catch (error) {
+      throw new Error(`Cannot create "${this.#locate(key)}": ${this.#describe(error)}`, {
+        cause: new Error(this.#describe(error)),
+      });
+    }
+  }
+
+  /** `s3://<bucket>/<prefix>/<path>`. */
+  uri(path: string): string {
+    return this.#locate([this.#settings.prefix, path].filter(Boolean).join("/").replace(/\/+/g, "/"));
+  }
+
   describe(path: string): string {
     try {
       return this.#locate(objectKey(this.#settings.prefix, path));

@@ -23,7 +23,7 @@ import {
 } from "@aws-sdk/client-s3";
 import { Upload } from "@aws-sdk/lib-storage";
 import type { S3ClientSettings } from "./config.ts";
-import { classifyS3Error } from "./errors.ts";
+import { classifyS3Error, httpStatusOf } from "./errors.ts";
 
 /** An object found by a listing. */
 export interface S3Object {
@@ -150,6 +150,24 @@ export class S3Store {
   /** Uploads a whole object with one PutObject (atomic on S3). */
   async put(key: string, data: Uint8Array): Promise<void> {
     await this.#client.send(new PutObjectCommand({ ...this.#params(key), Body: data, ContentLength: data.byteLength }));
+  }
+
+  /**
+   * Uploads a whole object only if its key is free (`If-None-Match: *`, honoured by AWS S3 and MinIO): false when an
+   * object is there already (412), or another conditional write of the key is under way (409). Never multipart:
+   * the objects written this way (table metadata) are small.
+   */
+  async putIfAbsent(key: string, data: Uint8Array): Promise<boolean> {
+    try {
+      await this.#client.send(
+        new PutObjectCommand({ ...this.#params(key), Body: data, ContentLength: data.byteLength, IfNoneMatch: "*" }),
+      );
+      return true;
+    } catch (error) {
+      const status = httpStatusOf(error);
+      if (status === 412 || status === 409) return false;
+      throw error;
+    }
   }
 
   /**

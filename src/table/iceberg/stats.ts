@@ -1,0 +1,176 @@
+/**
+ * Column statistics of a data file for its manifest entry, taken from the Arrow table it was encoded from (the same
+ * values the Parquet footer's statistics hold): per field id, the value count (nulls included), the null count, and
+ * lower and upper bounds in Iceberg's single-value binary form for booleans, ints, longs, floats, doubles,
+ * timestamps and strings (bounds of strings longer than 64 bytes are left out rather than truncated; NaNs never
+ * bound a float). Lists and other types get counts only.
+ * @module
+ */
+import { type Data, makeVector, type Table, Type } from "apache-arrow";
+import { FIELD_ID_KEY } from "./types.ts";
+
+/** Statistics of one data file, by field id. */
+export interface FileStats {
+  readonly valueCounts: Map<number, number>;
+  readonly nullCounts: Map<number, number>;
+  readonly lowerBounds: Map<number, Uint8Array>;
+  readonly upperBounds: Map<number, Uint8Array>;
+}
+
+const MAX_STRING_BOUND_BYTES = 64;
+
+/** Statistics of the columns of `table` that carry a field id (see `field_ids.ts`). */
+export function fileStats(table: Table): FileStats {
+  const stats: FileStats = {
+    valueCounts: new Map(),
+    nullCounts: new Map(),
+    lowerBounds: new Map(),
+    upperBounds: new Map(),
+  };
+  table.schema.fields.forEach((field, index) => {
+    const id = Number(field.metadata.get(FIELD_ID_KEY));
+    if (!Number.isInteger(id)) return;
+    let nulls = 0;
+    for (const batch of table.batches) nulls += batch.data.children[index]!.nullCount;
+    stats.valueCounts.set(id, table.numRows);
+    stats.nullCounts.set(id, nulls);
+    const chunks = table.batches.map((batch) => batch.data.children[index]!);
+    const bounds = boundsOf(chunks);
+    if (bounds) {
+      stats.lowerBounds.set(id, bounds[0]);
+      stats.upperBounds.set(id, bounds[1]);
+    }
+  });
+  return stats;
+}
+
+type Bounds = [Uint8Array, Uint8Array];
+
+function boundsOf(chunks: readonly Data[]): Bounds | null {
+  const type = chunks[0]?.type;
+  if (type === undefined) return null;
+  switch (type.typeId) {
+    case Type.Bool:
+      return scalarBounds(chunks, (v) => (v ? 1 : 0), (n) => new Uint8Array([n]));
+    case Type.Int: {
+      const { bitWidth, isSigned } = type as unknown as { bitWidth: number; isSigned: boolean };
+      if (bitWidth < 32 || (bitWidth === 32 && isSigned)) return scalarBounds(chunks, Number, int32);
+      if (bitWidth > 64 || (bitWidth === 64 && !isSigned)) return null;
+      return scalarBounds(chunks, (v) => BigInt(v as number | bigint), int64);
+    }
+    case Type.Float: {
+      const double = (type as unknown as { precision: number }).precision === 2;
+      return scalarBounds(chunks, (v) => (Number.isNaN(v) ? undefined : Number(v)), double ? float64 : float32);
+    }
+    case Type.Timestamp:
+      return timestampBounds(chunks, (type as unknown as { unit: number }).unit);
+    case Type.Utf8:
+    case Type.LargeUtf8:
+      return stringBounds(chunks);
+    default:
+      return null;
+  }
+}
+
+/** Bounds of values mapped by `key` (undefined: ignored) and encoded by `encode`. */
+function scalarBounds<K extends number | bigint>(
+  chunks: readonly Data[],
+  key: (value: unknown) => K | undefined,
+  encode: (value: K) => Uint8Array,
+): Bounds | null {
+  let min: K | undefined;
+  let max: K | undefined;
+  for (const chunk of chunks) {
+    const vector = makeVector(chunk);
+    for (let i = 0; i < vector.length; i++) {
+      const raw = vector.get(i);
+      if (raw === null || raw === undefined) continue;
+      const value = key(raw);
+      if (value === undefined) continue;
+      if (min === undefined || value < min) min = value;
+      if (max === undefined || value > max) max = value;
+    }
+  }
+  return min === undefined || max === undefined ? null : [encode(min), encode(max)];
+}
+
+/** Microseconds per unit: seconds, milliseconds, microseconds, nanoseconds (Arrow's TimeUnit order). */
+const MICROS: readonly [bigint, bigint][] = [[1_000_000n, 1n], [1000n, 1n], [1n, 1n], [1n, 1000n]];
+
+function timestampBounds(chunks: readonly Data[], unit: number): Bounds | null {
+  const [multiply, divide] = MICROS[unit] ?? [1n, 1n];
+  let min: bigint | undefined;
+  let max: bigint | undefined;
+  for (const chunk of chunks) {
+    const values = chunk.values as unknown;
+    for (let i = 0; i < chunk.length; i++) {
+      if (!chunk.getValid(i)) continue;
+      const at = chunk.offset + i;
+      let raw: bigint;
+      if (values instanceof BigInt64Array) raw = values[at]!;
+      else if (values instanceof Int32Array) {
+        raw = (BigInt(values[at * 2 + 1]!) << 32n) | BigInt(values[at * 2]! >>> 0);
+      } else return null;
+      if (min === undefined || raw < min) min = raw;
+      if (max === undefined || raw > max) max = raw;
+    }
+  }
+  if (min === undefined || max === undefined) return null;
+  // Floor division keeps the lower bound below every value; the upper bound rounds up.
+  const lower = floorDiv(min * multiply, divide);
+  const upper = -floorDiv(-(max * multiply), divide);
+  return [int64(lower), int64(upper)];
+}
+
+function floorDiv(a: bigint, b: bigint): bigint {
+  const q = a / b;
+  return (a % b !== 0n && (a < 0n) !== (b < 0n)) ? q - 1n : q;
+}
+
+function stringBounds(chunks: readonly Data[]): Bounds | null {
+  let min: Uint8Array | undefined;
+  let max: Uint8Array | undefined;
+  const encoder = new TextEncoder();
+  for (const chunk of chunks) {
+    const vector = makeVector(chunk);
+    for (let i = 0; i < vector.length; i++) {
+      const value = vector.get(i);
+      if (typeof value !== "string") continue;
+      const bytes = encoder.encode(value);
+      if (bytes.length > MAX_STRING_BOUND_BYTES) return null;
+      if (min === undefined || compareBytes(bytes, min) < 0) min = bytes;
+      if (max === undefined || compareBytes(bytes, max) > 0) max = bytes;
+    }
+  }
+  return min === undefined || max === undefined ? null : [min, max];
+}
+
+function compareBytes(a: Uint8Array, b: Uint8Array): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return a[i]! - b[i]!;
+  return a.length - b.length;
+}
+
+function int32(value: number): Uint8Array {
+  const out = new Uint8Array(4);
+  new DataView(out.buffer).setInt32(0, value, true);
+  return out;
+}
+
+function int64(value: bigint): Uint8Array {
+  const out = new Uint8Array(8);
+  new DataView(out.buffer).setBigInt64(0, value, true);
+  return out;
+}
+
+function float32(value: number): Uint8Array {
+  const out = new Uint8Array(4);
+  new DataView(out.buffer).setFloat32(0, value, true);
+  return out;
+}
+
+function float64(value: number): Uint8Array {
+  const out = new Uint8Array(8);
+  new DataView(out.buffer).setFloat64(0, value, true);
+  return out;
+}
