@@ -93,7 +93,13 @@ Deno.test({
           consumer_name: "k",
           batch_size: 300,
         },
-        sink: { type: "local", path: `${dir}/out`, table_format: "iceberg", table: "events", partition_by: ["src"] },
+        sink: {
+          type: "local",
+          path: `${dir}/out`,
+          table_format: "iceberg",
+          table: "events",
+          partition_by: ["src", "date"],
+        },
         telemetry: { log_level: "WARNING" },
         pipeline,
       });
@@ -111,6 +117,8 @@ Deno.test({
       const read = await readWithPyIceberg(await latestMetadataFile(table), { idColumn: "id" });
       equal(read.distinct_ids, 2 * n, "every entry is in the table");
       equal(read.rows, 2 * n, "no entry is in the table twice");
+      // The day partitions come from the stream ids' time: a metadata column in ms, written in µs.
+      equal(read.columns.find((c) => c.name === "redis_timestamp")?.type, "timestamptz");
       // Committed but not acknowledged, as if killed right after a commit: the table's positions decide.
       await admin.call("XGROUP", "SETID", stream, "fs-data-sink", "0", "ENTRIESREAD", "0");
       const rewound = await runCliWithConfig(config({ until_caught_up: true }), []);

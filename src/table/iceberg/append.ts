@@ -88,8 +88,11 @@ export async function appendFiles(
   request: AppendRequest,
   options: AppendOptions,
 ): Promise<TableVersion> {
+  // Snapshot ids of this call's attempts: a "lost" race may be our own retried write that went through.
+  const attempted = new Set<number>();
   for (let attempt = 1;; attempt++) {
     const base = await store.latest();
+    if (base && base.metadata.snapshots.some((s) => attempted.has(s["snapshot-id"]))) return base;
     const recorded = streamMarks(base ? currentSnapshot(base.metadata) : undefined);
     const pending = [...request.streams].filter(([stream, mark]) => {
       const known = recorded.get(stream);
@@ -102,6 +105,7 @@ export async function appendFiles(
     const streams = new Map(pending);
     const files = request.files.filter((f) => streams.has(f.stream));
     const next = await buildMetadata(store, base, { ...request, files, streams }, recorded);
+    attempted.add(next["current-snapshot-id"]!);
     if (await store.commit((base?.version ?? 0) + 1, next)) {
       return { version: (base?.version ?? 0) + 1, path: store.versionPath((base?.version ?? 0) + 1), metadata: next };
     }

@@ -157,8 +157,12 @@ async function commitReplace(
   log: Logger,
 ): Promise<number> {
   const removedPaths = new Set(removed.map((f) => f.path));
+  // Snapshot ids of the attempts: a "lost" race may be our own retried write that went through.
+  const attempted = new Map<number, number>();
   for (let attempt = 1;; attempt++) {
     const base = (await store.latest())!;
+    const ours = base.metadata.snapshots.find((s) => attempted.has(s["snapshot-id"]));
+    if (ours) return attempted.get(ours["snapshot-id"])!;
     const metadata = base.metadata;
     const parent = currentSnapshot(metadata)!;
     const live = await liveFiles(store, parent);
@@ -169,6 +173,7 @@ async function commitReplace(
       );
     }
     const snapshotId = newSnapshotId();
+    attempted.set(snapshotId, base.version + 1);
     const sequence = metadata["last-sequence-number"] + 1;
     const entries: ManifestEntry[] = [
       ...live.filter((f) => !removedPaths.has(f.path)).map((f) => ({ ...f.entry, status: STATUS.existing })),

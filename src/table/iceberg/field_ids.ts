@@ -5,7 +5,8 @@
  * converted to the field's type (a later run inferring `int` for a column that widened to `double` earlier); any
  * other column (a new name, or a type Iceberg cannot promote in place, such as long -> double) gets a fresh id, which
  * the commit adds to the schema (see `schema_evolution.ts`). Fresh ids are reserved per process, so the files of one
- * run agree on them; they start past the table's `last-column-id`.
+ * run agree on them; they start past the table's `last-column-id`. Timestamps in seconds, milliseconds or nanoseconds
+ * (such as the sources' metadata columns, in ms) are written in microseconds, the unit Iceberg's spec requires.
  * @module
  */
 import {
@@ -19,6 +20,8 @@ import {
   Schema,
   Struct,
   Table,
+  Timestamp,
+  TimeUnit,
   Utf8,
   vectorFromArray,
 } from "apache-arrow";
@@ -75,6 +78,10 @@ export function withFieldIds(
         `Cannot write column "${field.name}" to an Iceberg table: Arrow type ${field.type} has no Iceberg type`,
       );
     }
+    const plan = planFor(field, typeName);
+    return microseconds(field.type) ? { ...plan, castTo: plan.castTo ?? microseconds(field.type) } : plan;
+  });
+  function planFor(field: Field, typeName: string): ColumnPlan {
     const known = byName.get(field.name);
     if (known !== undefined) {
       const knownName = typeNameOf(known.type);
@@ -88,7 +95,7 @@ export function withFieldIds(
       }
     }
     return reservations.reserve(field.name, typeName, lastColumnId);
-  });
+  }
   const fields = table.schema.fields.map((field, i) => {
     const plan = plans[i]!;
     const type = plan.castTo ?? field.type;
@@ -126,7 +133,50 @@ function retype(data: Data, type: DataType): Data {
   return data.type === type ? data : data.clone(type);
 }
 
+/** Iceberg keeps timestamps in microseconds: the µs type of a timestamp in another unit, else undefined. */
+function microseconds(type: DataType): DataType | undefined {
+  if (!(type instanceof Timestamp) || type.unit === TimeUnit.MICROSECOND) return undefined;
+  return new Timestamp(TimeUnit.MICROSECOND, type.timezone);
+}
+
+/** Microseconds per unit (seconds, milliseconds) and the divisor of nanoseconds, by Arrow's TimeUnit. */
+const SCALE: Record<number, [bigint, bigint]> = {
+  [TimeUnit.SECOND]: [1_000_000n, 1n],
+  [TimeUnit.MILLISECOND]: [1000n, 1n],
+  [TimeUnit.NANOSECOND]: [1n, 1000n],
+};
+
+/** A timestamp column in microseconds (nanoseconds are floored). */
+function timestampInMicros(data: Data, type: Timestamp): Data {
+  const [multiply, divide] = SCALE[(data.type as Timestamp).unit] ?? [1n, 1n];
+  const values = data.values as unknown;
+  const out = new BigInt64Array(data.length);
+  const validity = new Uint8Array(Math.ceil(data.length / 8));
+  let nulls = 0;
+  for (let i = 0; i < data.length; i++) {
+    if (!data.getValid(i)) {
+      nulls++;
+      continue;
+    }
+    validity[i >> 3]! |= 1 << (i & 7);
+    const at = data.offset + i;
+    const raw = values instanceof BigInt64Array
+      ? values[at]!
+      : (BigInt((values as Int32Array)[at * 2 + 1]!) << 32n) | BigInt((values as Int32Array)[at * 2]! >>> 0);
+    const scaled = raw * multiply;
+    out[i] = divide === 1n ? scaled : (scaled - (((scaled % divide) + divide) % divide)) / divide;
+  }
+  return makeData({
+    type,
+    length: data.length,
+    nullCount: nulls,
+    nullBitmap: nulls > 0 ? validity : undefined,
+    data: out,
+  });
+}
+
 function cast(data: Data, type: DataType): Data {
+  if (type instanceof Timestamp) return timestampInMicros(data, type);
   const vector = makeVector(data);
   const values: unknown[] = [];
   const text = type instanceof Utf8;

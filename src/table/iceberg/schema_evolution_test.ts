@@ -1,5 +1,5 @@
 import { deepStrictEqual as assertEquals, equal, throws } from "node:assert/strict";
-import { Int32, Int64, Table, Utf8, vectorFromArray } from "apache-arrow";
+import { Int32, Int64, Table, Timestamp, TimeUnit, Utf8, vectorFromArray } from "apache-arrow";
 import { FieldIdReservations, withFieldIds } from "./field_ids.ts";
 import { evolveSchema, FieldIdConflict } from "./schema_evolution.ts";
 import type { IcebergSchema } from "./types.ts";
@@ -76,4 +76,20 @@ Deno.test("evolveSchema() reports a file whose new id another writer took meanwh
     fields: [...SCHEMA.fields, { id: 4, name: "b", required: false, type: "long" }],
   };
   throws(() => evolveSchema(taken, 4, [file], 1), FieldIdConflict);
+});
+
+Deno.test("withFieldIds() writes millisecond timestamps in microseconds, nulls kept", () => {
+  const ms = new Timestamp(TimeUnit.MILLISECOND, "UTC");
+  const table = new Table({ ts: vectorFromArray([1_700_000_000_123, null, -1], ms) });
+  const prepared = withFieldIds(table, undefined, 0, new FieldIdReservations());
+  const field = prepared.schema.fields[0]!;
+  equal((field.type as Timestamp).unit, TimeUnit.MICROSECOND);
+  equal(field.metadata.get(FIELD_ID_KEY), "1");
+  const data = prepared.batches[0]!.data.children[0]!;
+  assertEquals([...(data.values as BigInt64Array)].filter((_, i) => data.getValid(i)), [
+    1_700_000_000_123_000n,
+    -1000n,
+  ]);
+  equal(data.nullCount, 1);
+  equal(data.getValid(1), false);
 });
