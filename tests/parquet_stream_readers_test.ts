@@ -31,7 +31,7 @@ import { S3Sink } from "../src/sinks/s3/sink.ts";
 import { configureLogging, Logger } from "../src/telemetry/log.ts";
 import { readParquetMetadata, readWithDuckDB, readWithPyArrow } from "./readers/mod.ts";
 import { s3Test } from "./s3_test_lock.ts";
-import { endpoints, ensureRunning } from "./services/endpoints.ts";
+import { endpoints, ensureRunning, kitS3Sink } from "./services/endpoints.ts";
 
 configureLogging({ writer: () => {} });
 
@@ -117,16 +117,7 @@ s3Test(
     const s3 = endpoints().s3;
     const prefix = `it/stream-parquet-${crypto.randomUUID().slice(0, 8)}`;
     const sink = new S3Sink(
-      s3SinkSchema.parse({
-        type: "s3",
-        bucket: s3.bucket,
-        prefix,
-        endpoint_url: s3.endpoint,
-        aws_access_key_id: s3.accessKeyId,
-        aws_secret_access_key: s3.secretAccessKey,
-        region_name: s3.region,
-        part_size_mb: 5,
-      }),
+      s3SinkSchema.parse(kitS3Sink(prefix, { part_size_mb: 5 })),
       { log: new Logger("test.s3"), paths: outputPaths },
     );
     const client = new S3Client({

@@ -20,7 +20,7 @@ import { configSchema as s3SinkSchema } from "../src/sinks/s3/config.ts";
 import type { BeforeSendHook } from "../src/sinks/s3/store.ts";
 import { configureLogging, Logger } from "../src/telemetry/log.ts";
 import { s3Test } from "./s3_test_lock.ts";
-import { endpoints, ensureRunning } from "./services/endpoints.ts";
+import { endpoints, ensureRunning, kitS3Sink } from "./services/endpoints.ts";
 
 const MiB = 1024 * 1024;
 configureLogging({ writer: () => {} });
@@ -29,19 +29,9 @@ const kit = () => endpoints().s3;
 
 /** A sink with 5 MiB parts; `concurrency` 1 makes each full part answered before `write` resolves. */
 function sinkFor(prefix: string, concurrency: number, beforeSend?: BeforeSendHook): S3Sink {
-  const s3 = kit();
-  const config = s3SinkSchema.parse({
-    type: "s3",
-    bucket: s3.bucket,
-    prefix,
-    endpoint_url: s3.endpoint,
-    aws_access_key_id: s3.accessKeyId,
-    aws_secret_access_key: s3.secretAccessKey,
-    region_name: s3.region,
-    part_size_mb: 5,
-    upload_concurrency: concurrency,
-    max_retries: 0,
-  });
+  const config = s3SinkSchema.parse(
+    kitS3Sink(prefix, { part_size_mb: 5, upload_concurrency: concurrency, max_retries: 0 }),
+  );
   return new S3Sink(config, { log: new Logger("test.s3"), paths: outputPaths, beforeSend });
 }
 

@@ -18,17 +18,9 @@ import type { Logger } from "../core/logger.ts";
 import type { Sink } from "../core/sink.ts";
 import { journalPath } from "./layout.ts";
 
-/** One journal entry: the last batch begun for a stream. */
-export interface JournalEntry {
+/** One journal entry: the last batch (or group of batches) begun for a stream, as the delivery log was told of it. */
+export interface JournalEntry extends DeliveryEntry {
   readonly version: 1;
-  readonly stream: string;
-  /** File-name generation of the stream ("" for the first); changes when the stream's positions start over. */
-  readonly generation?: string;
-  /** The stream's incarnation when the batch was begun (Kafka: the topic id), when the source knows one. */
-  readonly incarnation?: string;
-  readonly first: string;
-  readonly last: string;
-  readonly files: readonly string[];
   readonly written_at: string;
 }
 

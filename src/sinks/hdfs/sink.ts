@@ -118,17 +118,18 @@ export class HdfsSink implements Sink {
     if (probes > 0) this.#log?.info({ removed: probes, base_path: this.#base }, "Removed probes left by a crashed run");
   }
 
+  /** How every file is CREATEd (always at a temporary name, so overwriting is safe). */
+  #createOptions() {
+    const { replication, permission, blockSize } = this.#options;
+    return { overwrite: true, replication, permission, blockSize };
+  }
+
   /** CREATE at a temporary name beside the target, then RENAME over the target. Safe to repeat. */
   async write(path: string, data: Uint8Array): Promise<void> {
     const target = this.#resolve(path);
     const temp = tempPathBeside(target);
     try {
-      await this.#client.create(temp, data, {
-        overwrite: true,
-        replication: this.#options.replication,
-        permission: this.#options.permission,
-        blockSize: this.#options.blockSize,
-      });
+      await this.#client.create(temp, data, this.#createOptions());
       await this.#renameIntoPlace(temp, target, data.length);
       if (this.#orphans.size > 0) await this.#removeOrphans();
     } catch (error) {
@@ -163,12 +164,7 @@ export class HdfsSink implements Sink {
     const blockSize = options.blockSize !== undefined ? Math.min(options.blockSize, STREAM_PART_CAP_BYTES) : undefined;
     return new HdfsStreamUpload(path, target, {
       client: this.#client,
-      create: {
-        overwrite: true,
-        replication: options.replication,
-        permission: options.permission,
-        blockSize: options.blockSize,
-      },
+      create: this.#createOptions(),
       partSize: options.streamPartBytes ?? blockSize ?? STREAM_PART_BYTES,
       renameIntoPlace: (temp, to, size) => this.#renameIntoPlace(temp, to, size),
       orphan: (temp) => this.#orphans.add(temp),
@@ -186,12 +182,7 @@ export class HdfsSink implements Sink {
     const target = this.#resolve(path);
     const temp = tempPathBeside(target);
     try {
-      await this.#client.create(temp, data, {
-        overwrite: true,
-        replication: this.#options.replication,
-        permission: this.#options.permission,
-        blockSize: this.#options.blockSize,
-      });
+      await this.#client.create(temp, data, this.#createOptions());
       let renamed: boolean;
       try {
         renamed = await this.#client.rename(temp, target);
