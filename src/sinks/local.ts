@@ -239,8 +239,8 @@ export class LocalSink implements Sink {
           const full = `${folder}/${item.name}`;
           if (item.isDirectory) await walk(full);
           else if (item.isFile && !item.name.endsWith(TEMP_SUFFIX)) {
-            const { size } = await Deno.stat(full);
-            entries.push({ path: full.slice(this.#root.length + 1), size });
+            const info = await statIfPresent(full); // another writer may delete or replace it meanwhile
+            if (info) entries.push({ path: full.slice(this.#root.length + 1), size: info.size });
           }
         }
       } catch (error) {
@@ -284,19 +284,28 @@ export class LocalSink implements Sink {
     return clean ? `${this.#root}/${clean}` : this.#root;
   }
 
+  /**
+   * Removes the temporary files {@linkcode classifyTemp} calls stale under `folder`. Other instances write beside
+   * this one, so a listed file (or folder) may be renamed away before it is looked at: that one is simply gone.
+   */
   async #removeStaleTemps(folder: string): Promise<number> {
     let removed = 0;
-    for await (const item of Deno.readDir(folder)) {
-      const full = `${folder}/${item.name}`;
-      if (item.isDirectory) removed += await this.#removeStaleTemps(full);
-      else if (item.isFile && isTempName(item.name)) {
-        const { mtime } = await Deno.stat(full);
-        const verdict = classifyTemp(item.name, mtime?.getTime() ?? 0, { graceMs: LOCAL_TEMP_GRACE_MS });
-        if (verdict.kind === "stale") {
-          await Deno.remove(full).catch(() => {});
-          removed++;
+    try {
+      for await (const item of Deno.readDir(folder)) {
+        const full = `${folder}/${item.name}`;
+        if (item.isDirectory) removed += await this.#removeStaleTemps(full);
+        else if (item.isFile && isTempName(item.name)) {
+          const info = await statIfPresent(full);
+          if (info === null) continue;
+          const verdict = classifyTemp(item.name, info.mtime?.getTime() ?? 0, { graceMs: LOCAL_TEMP_GRACE_MS });
+          if (verdict.kind === "stale") {
+            await Deno.remove(full).catch(() => {});
+            removed++;
+          }
         }
       }
+    } catch (error) {
+      if (!(error instanceof Deno.errors.NotFound)) throw error;
     }
     return removed;
   }
@@ -310,9 +319,11 @@ export class LocalSink implements Sink {
       for await (const item of Deno.readDir(folder)) {
         if (!item.isFile) continue;
         const full = `${folder}/${item.name}`;
-        const { mtime } = await Deno.stat(full);
-        if ((mtime?.getTime() ?? 0) >= cutoff) continue;
-        await Deno.remove(full);
+        const info = await statIfPresent(full);
+        if (info === null || (info.mtime?.getTime() ?? 0) >= cutoff) continue;
+        await Deno.remove(full).catch((error) => {
+          if (!(error instanceof Deno.errors.NotFound)) throw error;
+        });
         removed++;
       }
     } catch (error) {
@@ -426,5 +437,15 @@ async function syncFolder(folder: string): Promise<void> {
     }
   } catch {
     // Some platforms (Windows) cannot open folders; the rename is still atomic there.
+  }
+}
+
+/** `Deno.stat`, or null when the file is gone (deleted or renamed by another writer after it was listed). */
+async function statIfPresent(path: string): Promise<Deno.FileInfo | null> {
+  try {
+    return await Deno.stat(path);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return null;
+    throw error;
   }
 }

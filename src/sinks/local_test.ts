@@ -132,3 +132,30 @@ Deno.test("localSinkSchema refuses a path template or a non-UTC day partition fo
   );
   assertEquals(messages({ table: "t" }), ["table: `table` needs `table_format: iceberg`"]);
 });
+
+Deno.test("local sink connect() and list() beside another instance's writes: files renamed away meanwhile are skipped", async () => {
+  const root = await Deno.makeTempDir();
+  const writer = new LocalSink(root, { paths: testPaths(), fsync: false });
+  const other = new LocalSink(root, { paths: testPaths(), fsync: false });
+  await writer.connect();
+  let writing = true;
+  const writes = (async () => {
+    for (let i = 0; writing; i++) {
+      await Promise.all(
+        Array.from({ length: 8 }, (_, j) => writer.write(`_fsds/journal/s${j}.json`, new Uint8Array(i))),
+      );
+    }
+  })();
+  try {
+    for (let round = 0; round < 150; round++) {
+      await other.connect(); // walks the folder while temporary files appear and are renamed away
+      const listed = await other.list("_fsds/journal");
+      assert(listed.every((entry) => /^_fsds\/journal\/s[0-7]\.json$/.test(entry.path)), JSON.stringify(listed));
+    }
+  } finally {
+    writing = false;
+    await writes;
+  }
+  equal((await other.list("_fsds/journal")).length, 8);
+  await Deno.remove(root, { recursive: true });
+});
