@@ -25,6 +25,7 @@ import type {
   SourceProgress,
 } from "../../core/source.ts";
 import { ConfigError } from "../../core/errors.ts";
+import { sleep } from "../../core/retry.ts";
 import type { Logger } from "../../core/logger.ts";
 import { MessageBuffer } from "./buffer.ts";
 import {
@@ -125,6 +126,8 @@ export class KafkaSource implements Source {
   #listener?: AssignmentListener;
   #failure?: Error;
   #closed = false;
+  /** Aborted by `close()`: stops the waits between commit retries. */
+  readonly #closing = new AbortController();
   #noTopics = false;
   #doneByStream = new Map<string, number>();
   #lag: KafkaLag;
@@ -269,6 +272,7 @@ export class KafkaSource implements Source {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    this.#closing.abort();
     this.#lag.stop();
     this.#buffer.wakeAll();
     this.#wakeLoop?.();
@@ -408,34 +412,57 @@ export class KafkaSource implements Source {
   /**
    * Commits `offset` for the partition. A commit still in flight when the partition is revoked stops being waited
    * for (the library may finish it after its rejoin; the journal deduplicates what the new owner re-reads), so a
-   * revocation never waits on its own commit.
+   * revocation never waits on its own commit. A commit the brokers cannot take (an outage) is retried every second
+   * for up to {@linkcode OUTAGE_LIMIT_MS}, as fetches are: the records are durable already, so only the offset waits.
+   * Closing stops the retries; the journal then covers what the next run reads again.
    */
   async #commit(tracker: PartitionTracker, offset: bigint): Promise<void> {
-    const client = this.#client;
-    if (!client) return;
-    const generation = this.#generation;
-    const revoked = this.#revoked.promise.then(() => "revoked" as const);
-    try {
-      const outcome = await Promise.race([
-        client.commit([{ topic: tracker.topic, partition: tracker.partition, offset }]).then(() => "done" as const),
-        revoked,
-      ]);
-      if (outcome === "revoked" || generation !== this.#generation) {
-        this.#log.debug({ stream: tracker.stream, offset }, "commit overtaken by a rebalance");
+    let failingSince: number | undefined;
+    while (true) {
+      const client = this.#client;
+      if (!client) return;
+      const generation = this.#generation;
+      const revoked = this.#revoked.promise.then(() => "revoked" as const);
+      try {
+        const outcome = await Promise.race([
+          client.commit([{ topic: tracker.topic, partition: tracker.partition, offset }]).then(() => "done" as const),
+          revoked,
+        ]);
+        if (outcome === "revoked" || generation !== this.#generation) {
+          this.#log.debug({ stream: tracker.stream, offset }, "commit overtaken by a rebalance");
+          return;
+        }
+        tracker.committedTo(offset);
+        this.#log.debug({ stream: tracker.stream, offset }, "committed");
         return;
+      } catch (error) {
+        if (isRebalanceError(error)) {
+          this.#log.warn(
+            { stream: tracker.stream, offset, error },
+            "commit refused during a rebalance: the records will be read again and deduplicated by the journal",
+          );
+          return;
+        }
+        failingSince ??= Date.now();
+        if (Date.now() - failingSince > OUTAGE_LIMIT_MS) {
+          throw new Error(`Cannot commit offset ${offset} of ${tracker.stream}: ${describeError(error)}`, {
+            cause: error,
+          });
+        }
+        if (this.#closed || generation !== this.#generation) {
+          this.#log.warn(
+            { stream: tracker.stream, offset, error: describeError(error) },
+            "commit not taken before the source stopped: the journal deduplicates what is read again",
+          );
+          return;
+        }
+        this.#log.warn(
+          { stream: tracker.stream, offset, error: describeError(error) },
+          "Kafka commit failed; retrying",
+        );
+        client.refreshMetadata();
+        await Promise.race([sleep(1000, this.#closing.signal), revoked]);
       }
-      tracker.committedTo(offset);
-      this.#log.debug({ stream: tracker.stream, offset }, "committed");
-    } catch (error) {
-      if (!isRebalanceError(error)) {
-        throw new Error(`Cannot commit offset ${offset} of ${tracker.stream}: ${describeError(error)}`, {
-          cause: error,
-        });
-      }
-      this.#log.warn(
-        { stream: tracker.stream, offset, error },
-        "commit refused during a rebalance: the records will be read again and deduplicated by the journal",
-      );
     }
   }
 
