@@ -8,6 +8,7 @@ import {
   PERMISSIONS,
   selectTargets,
   TARGETS,
+  V8_FLAGS,
 } from "../.github/scripts/compile_plan.ts";
 
 Deno.test("compile plan covers linux, macOS and Windows on both architectures", () => {
@@ -59,4 +60,17 @@ Deno.test("checksums() writes sha256sum-compatible lines", async () => {
     "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad  a\n" +
       "4bf5122f344554c53bde2ebb8cd2b7e3d1600ad631c385a5d7cce23c7785459a  b\n",
   );
+});
+
+Deno.test("the binary, `deno task run` and the container build run with the same V8 flags and the worker module", async () => {
+  assert.ok(compileArgs(TARGETS[0], "dist").includes(`--v8-flags=${V8_FLAGS}`));
+  const tasks = JSON.parse(await Deno.readTextFile(new URL("../deno.json", import.meta.url))).tasks;
+  assert.ok(tasks.run.includes(`--v8-flags=${V8_FLAGS} main.ts`), tasks.run);
+  const dockerfile = await Deno.readTextFile(new URL("../Dockerfile", import.meta.url));
+  const build = dockerfile.slice(
+    dockerfile.indexOf("deno compile"),
+    dockerfile.indexOf("main.ts", dockerfile.indexOf("deno compile")),
+  );
+  assert.ok(build.includes(`--v8-flags=${V8_FLAGS}`) && build.includes(`--include ${ASSEMBLY_WORKER}`), build);
+  for (const p of PERMISSIONS) assert.ok(build.includes(p), `${p} in the Dockerfile's deno compile`);
 });

@@ -73,53 +73,56 @@ function expectedKeys(topic: string, counts: Record<number, number>): string[] {
   );
 }
 
-Deno.test(
-  "kafka to local: multi-topic, multi-partition one-shot drain writes each record once, then only new ones",
-  opts,
-  async () => {
-    const dir = await Deno.makeTempDir({ prefix: "fsds-kafka-e2e-" });
-    const orders = await createTopic("orders", 3);
-    const trades = await createTopic("trades", 2);
-    const group = uniqueName("group");
-    try {
-      await produce(orders, jsonMessages(300, 3));
-      await produce(trades, jsonMessages(100, 2));
-      const file = await writeConfig(dir, { topics: [orders, trades], group_id: group, batch_size: 40 });
-      const first = await runOnce(file);
-      assert.equal(first.code, 0, first.stderr);
-      const rows = await readRows(`${dir}/out`);
-      assert.deepEqual(
-        keysOf(rows).sort(),
-        [...expectedKeys(orders, { 0: 100, 1: 100, 2: 100 }), ...expectedKeys(trades, { 0: 50, 1: 50 })].sort(),
-      );
-      for (const row of rows) {
-        const n = row.n as number;
-        const topic = row.kafka_topic as string;
-        const partitions = topic === orders ? 3 : 2;
-        assert.equal(n % partitions, row.kafka_partition, "payload matches its partition");
-        assert.equal(row.kafka_offset, Math.floor(n / partitions), "payload matches its offset");
-        assert.match(row.file, new RegExp(`${topic}\\+${row.kafka_partition}\\+\\d{20}\\.parquet$`));
-      }
-      const files = new Set(rows.map((row) => row.file));
-      assert.ok(files.size >= 3 * 3 + 2 * 2, `files are cut at batch_size (${files.size} files)`);
-      assert.deepEqual(await committedOffsets(group, orders), { 0: 100, 1: 100, 2: 100 });
-      assert.deepEqual(await committedOffsets(group, trades), { 0: 50, 1: 50 });
+// On the main thread and in worker threads (the default depends on the machine's cores, see defaultWorkers()).
+for (const workers of [0, 2]) {
+  Deno.test(
+    `kafka to local: multi-topic, multi-partition one-shot drain writes each record once, then only new ones (workers: ${workers})`,
+    opts,
+    async () => {
+      const dir = await Deno.makeTempDir({ prefix: "fsds-kafka-e2e-" });
+      const orders = await createTopic("orders", 3);
+      const trades = await createTopic("trades", 2);
+      const group = uniqueName("group");
+      try {
+        await produce(orders, jsonMessages(300, 3));
+        await produce(trades, jsonMessages(100, 2));
+        const file = await writeConfig(dir, { topics: [orders, trades], group_id: group, batch_size: 40 }, { workers });
+        const first = await runOnce(file);
+        assert.equal(first.code, 0, first.stderr);
+        const rows = await readRows(`${dir}/out`);
+        assert.deepEqual(
+          keysOf(rows).sort(),
+          [...expectedKeys(orders, { 0: 100, 1: 100, 2: 100 }), ...expectedKeys(trades, { 0: 50, 1: 50 })].sort(),
+        );
+        for (const row of rows) {
+          const n = row.n as number;
+          const topic = row.kafka_topic as string;
+          const partitions = topic === orders ? 3 : 2;
+          assert.equal(n % partitions, row.kafka_partition, "payload matches its partition");
+          assert.equal(row.kafka_offset, Math.floor(n / partitions), "payload matches its offset");
+          assert.match(row.file, new RegExp(`${topic}\\+${row.kafka_partition}\\+\\d{20}\\.parquet$`));
+        }
+        const files = new Set(rows.map((row) => row.file));
+        assert.ok(files.size >= 3 * 3 + 2 * 2, `files are cut at batch_size (${files.size} files)`);
+        assert.deepEqual(await committedOffsets(group, orders), { 0: 100, 1: 100, 2: 100 });
+        assert.deepEqual(await committedOffsets(group, trades), { 0: 50, 1: 50 });
 
-      await produce(orders, [{ partition: 2, value: '{"n":"late"}' }]);
-      const second = await runOnce(file);
-      assert.equal(second.code, 0, second.stderr);
-      const after = await readRows(`${dir}/out`);
-      const fresh = after.filter((row) => !files.has(row.file));
-      assert.deepEqual(fresh.map((row) => [row.kafka_topic, row.kafka_partition, row.kafka_offset, row.n]), [
-        [orders, 2, 100, "late"],
-      ]);
-      assert.equal(keysOf(after).length, 401);
-    } finally {
-      await deleteTopics(orders, trades);
-      await Deno.remove(dir, { recursive: true });
-    }
-  },
-);
+        await produce(orders, [{ partition: 2, value: '{"n":"late"}' }]);
+        const second = await runOnce(file);
+        assert.equal(second.code, 0, second.stderr);
+        const after = await readRows(`${dir}/out`);
+        const fresh = after.filter((row) => !files.has(row.file));
+        assert.deepEqual(fresh.map((row) => [row.kafka_topic, row.kafka_partition, row.kafka_offset, row.n]), [
+          [orders, 2, 100, "late"],
+        ]);
+        assert.equal(keysOf(after).length, 401);
+      } finally {
+        await deleteTopics(orders, trades);
+        await Deno.remove(dir, { recursive: true });
+      }
+    },
+  );
+}
 
 Deno.test(
   "kafka to local: kill -9 in the middle of a run, restart, every record appears exactly once",

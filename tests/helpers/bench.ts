@@ -5,6 +5,7 @@
  * @module
  */
 import { decodeParquet } from "../../src/parquet/writer.ts";
+import { V8_FLAGS } from "../../.github/scripts/compile_plan.ts";
 
 const MAIN = new URL("../../main.ts", import.meta.url).pathname;
 
@@ -78,7 +79,15 @@ export async function measureCliRun(
   const dir = await Deno.makeTempDir({ prefix: tempPrefix });
   try {
     await Deno.writeTextFile(`${dir}/config.yaml`, JSON.stringify(config(`${dir}/out`)));
-    const run = await measureProcess(["run", "--allow-all", MAIN, "run", "--config", `${dir}/config.yaml`]);
+    const run = await measureProcess([
+      "run",
+      "--allow-all",
+      `--v8-flags=${V8_FLAGS}`,
+      MAIN,
+      "run",
+      "--config",
+      `${dir}/config.yaml`,
+    ]);
     const records = await countParquetRows(`${dir}/out`);
     return { records, seconds: run.seconds, peakRssMiB: run.peakRssMiB };
   } finally {

@@ -155,7 +155,7 @@ const runFields = {
   [FIELDS.bufferMaxMessages]: z.number().int().positive().default(10_000).describe(
     "Messages fetched ahead of the pipeline at most (backpressure beyond this)",
   ),
-  [FIELDS.bufferMaxBytes]: z.number().int().positive().default(16 * 1024 * 1024).describe(
+  [FIELDS.bufferMaxBytes]: z.number().int().positive().default(2 * 1024 * 1024).describe(
     "Payload bytes fetched ahead of the pipeline at most",
   ),
 };

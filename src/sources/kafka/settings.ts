@@ -10,9 +10,14 @@ import type { ResolvedKafkaOptions } from "./config.ts";
 
 /** Default session timeout: how long a dead member holds its partitions. */
 export const DEFAULT_SESSION_TIMEOUT_MS = 30_000;
-/** Fetch sizes: per request and per partition (a bigger first record is still returned whole). */
-const DEFAULT_MAX_BYTES = 16 * 1024 * 1024;
-const DEFAULT_MAX_BYTES_PER_PARTITION = 2 * 1024 * 1024;
+/**
+ * Fetch sizes: per request and per partition (a bigger first record is still returned whole). Small on purpose: the
+ * records of a fetch live until the pipeline has taken them, and records that outlive a young-generation collection
+ * fill V8's old space; on the 1M-record bench drain 2 MiB fetches peaked about 150 MiB lower than 16 MiB ones at the
+ * same rate (README, Performance). 1 MiB per partition is the Java consumer's default.
+ */
+const DEFAULT_MAX_BYTES = 2 * 1024 * 1024;
+const DEFAULT_MAX_BYTES_PER_PARTITION = 1024 * 1024;
 
 /** The client's settings from the resolved options (`extra_config` names mapped to the client's). */
 export function clientSettings(options: ResolvedKafkaOptions, tls: ClientTls | undefined): ClientSettings {
