@@ -2,7 +2,8 @@
  * Entry of `deno task bench`: runs every benchmark file of this folder (`*.ts` except this one), each in its own
  * process so that one's memory and JIT state do not colour the next, codec first, then the rest by name.
  *
- * `deno task bench codec redis` runs only the files whose names contain one of the words. A failing benchmark is
+ * `deno task bench codec redis` runs only the files whose names contain one of the words; everything from the first
+ * flag on goes to each file run (`deno task bench kafka --workers 0,1 --formats json`). A failing benchmark is
  * reported and the others still run; the exit code is 1 if any failed.
  * @module
  */
@@ -24,15 +25,21 @@ export async function benchFiles(): Promise<string[]> {
   });
 }
 
+/** The words that select files, and the flags (with their values) passed on to each. */
+export function splitArgs(args: readonly string[]): { filters: string[]; passed: string[] } {
+  const first = args.findIndex((arg) => arg.startsWith("-"));
+  return first < 0 ? { filters: [...args], passed: [] } : { filters: args.slice(0, first), passed: args.slice(first) };
+}
+
 async function main(): Promise<number> {
-  const filters = Deno.args.filter((arg) => !arg.startsWith("-"));
+  const { filters, passed } = splitArgs(Deno.args);
   const files = (await benchFiles()).filter((name) => filters.length === 0 || filters.some((f) => name.includes(f)));
   const failed: string[] = [];
   for (const name of files) {
     console.log(`\n=== ${name} ===`);
     const path = new URL(`./${name}`, import.meta.url).pathname;
     const status = await new Deno.Command(Deno.execPath(), {
-      args: ["run", "--allow-all", path],
+      args: ["run", "--allow-all", path, ...passed],
       stdin: "null",
       stdout: "inherit",
       stderr: "inherit",
