@@ -424,45 +424,57 @@ export class KafkaSource implements Source {
       const generation = this.#generation;
       const revoked = this.#revoked.promise.then(() => "revoked" as const);
       try {
-        const outcome = await Promise.race([
-          client.commit([{ topic: tracker.topic, partition: tracker.partition, offset }]).then(() => "done" as const),
-          revoked,
-        ]);
-        if (outcome === "revoked" || generation !== this.#generation) {
-          this.#log.debug({ stream: tracker.stream, offset }, "commit overtaken by a rebalance");
-          return;
-        }
-        tracker.committedTo(offset);
-        this.#log.debug({ stream: tracker.stream, offset }, "committed");
-        return;
+        return await this.#commitOnce(client, tracker, offset, revoked);
       } catch (error) {
-        if (isRebalanceError(error)) {
-          this.#log.warn(
-            { stream: tracker.stream, offset, error },
-            "commit refused during a rebalance: the records will be read again and deduplicated by the journal",
-          );
-          return;
-        }
         failingSince ??= Date.now();
         if (Date.now() - failingSince > OUTAGE_LIMIT_MS) {
           throw new Error(`Cannot commit offset ${offset} of ${tracker.stream}: ${describeError(error)}`, {
             cause: error,
           });
         }
+        const fields = { stream: tracker.stream, offset, error: describeError(error) };
         if (this.#closed || generation !== this.#generation) {
           this.#log.warn(
-            { stream: tracker.stream, offset, error: describeError(error) },
+            fields,
             "commit not taken before the source stopped: the journal deduplicates what is read again",
           );
           return;
         }
-        this.#log.warn(
-          { stream: tracker.stream, offset, error: describeError(error) },
-          "Kafka commit failed; retrying",
-        );
+        this.#log.warn(fields, "Kafka commit failed; retrying");
         client.refreshMetadata();
         await Promise.race([sleep(1000, this.#closing.signal), revoked]);
       }
+    }
+  }
+
+  /**
+   * One try of {@linkcode #commit}: resolves once committed, overtaken by a revocation (`revoked` settles first) or
+   * refused by a rebalance; throws what the brokers answered otherwise.
+   */
+  async #commitOnce(
+    client: KafkaClient,
+    tracker: PartitionTracker,
+    offset: bigint,
+    revoked: Promise<"revoked">,
+  ): Promise<void> {
+    const generation = this.#generation;
+    try {
+      const outcome = await Promise.race([
+        client.commit([{ topic: tracker.topic, partition: tracker.partition, offset }]).then(() => "done" as const),
+        revoked,
+      ]);
+      if (outcome === "revoked" || generation !== this.#generation) {
+        this.#log.debug({ stream: tracker.stream, offset }, "commit overtaken by a rebalance");
+        return;
+      }
+      tracker.committedTo(offset);
+      this.#log.debug({ stream: tracker.stream, offset }, "committed");
+    } catch (error) {
+      if (!isRebalanceError(error)) throw error;
+      this.#log.warn(
+        { stream: tracker.stream, offset, error },
+        "commit refused during a rebalance: the records will be read again and deduplicated by the journal",
+      );
     }
   }
 
