@@ -8,6 +8,7 @@
 import type { Table } from "apache-arrow";
 import type { DeliveryLog } from "../core/delivery_log.ts";
 import type { AssembledFile } from "./assembly/mod.ts";
+import type { StreamingParquetFile } from "./streamed_file.ts";
 import { encodeDeadLetters } from "./dead_letter.ts";
 import { dataFileName, deadLetterPath, fileStem } from "./layout.ts";
 import type { StreamBatch } from "./stream_batch.ts";
@@ -20,7 +21,10 @@ export interface OutputFile {
   /** Path relative to the sink root. */
   readonly path: string;
   readonly data?: Uint8Array;
+  /** The rows; with `streamed`, the last rows of a file already streaming (absent when it has them all). */
   readonly table?: Table;
+  /** A file streamed while its rows arrived, finished when written. */
+  readonly streamed?: StreamingParquetFile;
   /** Rows in the file (0 for dead letters). */
   readonly rows: number;
   /** Bytes: of `data`, or the estimate of the table's rows (what it holds in memory until written). */
@@ -34,15 +38,24 @@ export interface EncodedBatch {
   readonly bytes: number;
 }
 
+/** A file of a cut, with the streaming file the pipeline opened for it when it had parts. */
+export type CutFile = AssembledFile & { readonly streamed?: StreamingParquetFile };
+
 /**
  * Names the batch's data files and adds its dead letters. `delivery`, when given, names the data files and prepares
- * the rows handed over as tables (a table format's layout and field ids); without it, `<folder><name>`.
+ * the rows handed over as tables (a table format's layout and field ids); without it, `<folder><name>`. A streamed
+ * file keeps the path it was opened under (named the same way at its first part).
  */
-export function encodeBatch(batch: StreamBatch, data: readonly AssembledFile[], delivery?: DeliveryLog): EncodedBatch {
+export function encodeBatch(batch: StreamBatch, data: readonly CutFile[], delivery?: DeliveryLog): EncodedBatch {
   const first = batch.first!;
   const stem = fileStem(batch.stream, batch.generation);
-  const name = dataFileName(stem, first);
   const files: OutputFile[] = data.map((file) => {
+    if (file.streamed !== undefined) {
+      const { path } = file.streamed;
+      return { path, streamed: file.streamed, table: file.table, rows: file.rows, size: file.table ? file.size : 0 };
+    }
+    if (file.part !== undefined) throw new Error(`File ${file.part} of ${batch.stream} was streamed, but not opened`);
+    const name = dataFileName(stem, first, file.index);
     const path = delivery ? delivery.dataPath(batch.dataset, file.folder, name) : file.folder + name;
     if (file.data !== undefined) return { path, data: file.data, rows: file.rows, size: file.data.length };
     const table = delivery?.prepare?.(batch.dataset, file.table) ?? file.table;

@@ -1,6 +1,7 @@
 /**
  * Writes cut batches of one stream: their delivery-log entry (the journal's), then their files (four at a time; rows
- * handed over as tables are streamed into the sink), then their commit (a table snapshot; nothing for plain folders),
+ * handed over as tables are streamed into the sink; files that streamed while their rows arrived get their last rows,
+ * footer and commit), then their commit (a table snapshot; nothing for plain folders),
  * the whole step retried with backoff while the sink refuses, for up to `write_retry_seconds`; then the
  * acknowledgement of their positions; logs one line per batch. Nothing of a batch is acknowledged unless all of its
  * files are durable. Batches that waited for the stream's earlier writes are written together, as one entry, one
@@ -10,7 +11,7 @@
 import type { Table } from "apache-arrow";
 import type { Logger } from "../core/logger.ts";
 import type { EncodeParquetOptions } from "../parquet/writer.ts";
-import { writeParquetFile } from "./streamed_file.ts";
+import { StreamedFileError, writeParquetFile } from "./streamed_file.ts";
 import type { EncodedBatch } from "./batch_encoder.ts";
 import type { DeliveryLog } from "../core/delivery_log.ts";
 import { counted } from "../telemetry/log.ts";
@@ -98,6 +99,7 @@ export class BatchWriter {
         }
         await runLimited(outputs, FILE_CONCURRENCY, async (o) => {
           if (o.data !== undefined) return await sink.write(o.path, o.data);
+          if (o.streamed !== undefined) return void streamed.set(o.path, await o.streamed.finish(o.table));
           const result = await writeParquetFile(sink, o.path, rowGroups(o.table!, this.#options.parquet), {
             ...this.#options.parquet,
           });
@@ -115,7 +117,7 @@ export class BatchWriter {
               path: o.path,
               bytes: o.data?.length ?? streamed.get(o.path) ?? 0,
               rows: o.rows,
-              table: o.table,
+              table: o.streamed ? undefined : o.table,
             })),
           });
         }
@@ -165,8 +167,8 @@ export class BatchWriter {
 
   /**
    * Runs a step that talks to the sink, retried with backoff while the sink refuses, for up to
-   * `write_retry_seconds`; each retry logs `warning`. Errors whose cause is a SyntaxError (a corrupt file) are not
-   * retried.
+   * `write_retry_seconds`; each retry logs `warning`. Errors whose cause is a SyntaxError (a corrupt file) and a
+   * streamed file that failed (its rows are gone) are not retried.
    */
   async retrying<T>(stream: string, warning: string, step: () => Promise<T>): Promise<T> {
     const deadline = Date.now() + this.#options.writeRetrySeconds * 1000;
@@ -174,7 +176,9 @@ export class BatchWriter {
       maxRetries: Number.MAX_SAFE_INTEGER,
       baseDelayMs: 500,
       maxDelayMs: 15_000,
-      isRetriable: (error) => Date.now() < deadline && !((error as Error).cause instanceof SyntaxError),
+      isRetriable: (error) =>
+        Date.now() < deadline && !(error instanceof StreamedFileError) &&
+        !((error as Error).cause instanceof SyntaxError),
       onRetry: (error, attempt, delayMs) =>
         this.#options.log.warn(
           { stream, attempt, retry_in_ms: Math.round(delayMs), error: (error as Error).message },

@@ -3,7 +3,7 @@
  * names; they get {@linkcode outputPaths} through their context ({@linkcode SinkContext.paths}).
  *
  * ```
- * <partition folders>/<stream>[~<generation>]+<first position>.parquet   data files (the partitioner names the folders)
+ * <partition folders>/<stream>[~<generation>]+<first position>[.<n>].parquet   data files (the partitioner names the folders)
  * _dead_letter/<dataset>/<stream>[~<generation>]+<first position>.jsonl  records that could not be decoded
  * _fsds/journal/<stream>.json                                            write-ahead journal, one entry per stream
  * _fsds/probe/<uuid>                                                     connect probes, deleted at once
@@ -33,9 +33,12 @@ export function fileStem(stream: string, generation: string): string {
   return escapeStream(stream) + (generation ? `~${generation}` : "");
 }
 
-/** Name of a batch's data file in its folder: `<stem>+<first position>.parquet`. */
-export function dataFileName(stem: string, first: string): string {
-  return `${stem}+${first}${DATA_FILE_SUFFIX}`;
+/**
+ * Name of a batch's data file in its folder: `<stem>+<first position>.parquet`; a later file of the same folder and
+ * batch (`index` 1, 2, ...: rows of another schema followed rows already streamed) is `<stem>+<first position>.<index>.parquet`.
+ */
+export function dataFileName(stem: string, first: string, index = 0): string {
+  return `${stem}+${first}${index === 0 ? "" : `.${index}`}${DATA_FILE_SUFFIX}`;
 }
 
 /** Path of the dead-letter file of a batch; `stem` is from {@linkcode fileStem}. */

@@ -11,12 +11,15 @@ import { datasetOf } from "../partition/partitioner.ts";
 import type { Logger } from "../core/logger.ts";
 import {
   type Assembled,
-  type AssembledFile,
+  type AssembledPart,
   type Assembly,
   type AssemblyReply,
   createAssembly,
 } from "./assembly/mod.ts";
-import { encodeBatch } from "./batch_encoder.ts";
+import { type CutFile, encodeBatch } from "./batch_encoder.ts";
+import { dataFileName, fileStem } from "./layout.ts";
+import { StreamingParquetFile } from "./streamed_file.ts";
+import type { EncodeParquetOptions } from "../parquet/writer.ts";
 import { type BatchInfo, BatchWriter, type WriteRequest } from "./batch_writer.ts";
 import { WriteQueue, WriteSlots } from "./write_queue.ts";
 import type { DeadLetter } from "./dead_letter.ts";
@@ -104,6 +107,8 @@ interface StreamState {
   bytes: number;
   /** The stream's writes and acknowledgements, in stream order (see `write_queue.ts`). */
   readonly writes: WriteQueue;
+  /** Files streaming while their rows arrive (the assembly's parts), by file number, until their cut. */
+  readonly streaming: Map<number, StreamingParquetFile>;
 }
 
 const MAX_WARNINGS_PER_BATCH = 5;
@@ -112,6 +117,13 @@ const MAX_WARNINGS_PER_BATCH = 5;
  * (`streamed_file.ts`) instead of encoded whole in memory first.
  */
 export const STREAM_FILES_FROM = 16 * 1024 * 1024;
+/**
+ * Parts queued for their streaming files (not yet taken by the encoder) before the loop waits, and their estimated
+ * bytes: rows leave the builders as parts to bound memory, so they must not pile up behind a slow sink instead (nor
+ * behind a source whose reads resolve without ever yielding to I/O).
+ */
+const MAX_PARTS_IN_FLIGHT = 4;
+const MAX_PART_BYTES = 64 * 1024 * 1024;
 /** Batches queued for writing per write slot before the loop waits. */
 const MAX_QUEUED_BATCHES = 16;
 const MAX_FILES_LISTED = 100_000;
@@ -119,6 +131,8 @@ const MAX_FILES_LISTED = 100_000;
 /** Moves records from one source to one sink. Create one per run. */
 export class Pipeline {
   readonly #source: Source;
+  readonly #sink: Sink;
+  readonly #parquet: EncodeParquetOptions;
   readonly #options: PipelineOptions;
   readonly #log: Logger;
   readonly #delivery: DeliveryLog;
@@ -136,6 +150,9 @@ export class Pipeline {
   /** Batches being written (of different streams); bounded by `pipeline.write_concurrency`. */
   readonly #inFlight = new Set<Promise<void>>();
   #inFlightBytes = 0;
+  /** Parts handed to their streaming files and not yet taken by the encoder, and their estimated bytes. */
+  readonly #partsInFlight = new Set<Promise<void>>();
+  #partBytes = 0;
   #failure: { error: unknown } | undefined;
   #batchesCut = 0;
   #incomplete: readonly string[] | undefined;
@@ -153,21 +170,23 @@ export class Pipeline {
 
   constructor(source: Source, sink: Sink, options: PipelineOptions) {
     this.#source = source;
+    this.#sink = sink;
     this.#options = options;
     this.#log = options.log;
     this.#delivery = options.delivery ?? new JournalLog(sink, options.log.child("journal"));
+    this.#parquet = {
+      compression: options.sink.compression,
+      compressionLevel: options.sink.compression_level,
+      rowGroupSize: options.sink.row_group_size,
+      dictionary: options.sink.parquet_dictionary,
+    };
     this.#writer = new BatchWriter({
       source,
       sink,
       delivery: this.#delivery,
       log: options.log,
       writeRetrySeconds: options.pipeline.write_retry_seconds,
-      parquet: {
-        compression: options.sink.compression,
-        compressionLevel: options.sink.compression_level,
-        rowGroupSize: options.sink.row_group_size,
-        dictionary: options.sink.parquet_dictionary,
-      },
+      parquet: this.#parquet,
     });
     const { sink: s, pipeline: p } = options;
     this.#slots = new WriteSlots(p.write_concurrency);
@@ -188,8 +207,9 @@ export class Pipeline {
         valueFormat: options.valueFormat,
         recordsPerFile: options.recordsPerFile,
         // A table format adjusts every file's rows before they are encoded (field ids, the table's types): every file
-        // comes back as its rows and is streamed from here.
+        // comes back as its rows, whole, and is streamed from here. Else large files stream while their rows arrive.
         streamFilesFrom: this.#delivery.prepare ? 0 : options.streamFilesFrom ?? STREAM_FILES_FROM,
+        partRows: this.#delivery.prepare ? undefined : s.row_group_size,
         metadataColumns: source.metadataColumns.map((column) => ({ name: column.name, type: column.type })),
       },
       options.workers ?? p.workers ?? defaultWorkers(),
@@ -212,8 +232,9 @@ export class Pipeline {
       if (!this.#stopped) await this.#cutAll(finalReason);
       this.#ackDurable();
     } finally {
-      await Promise.allSettled([...this.#inFlight]);
+      await Promise.allSettled([...this.#inFlight, ...this.#partsInFlight]);
       this.#assembly.close();
+      await Promise.allSettled([...this.#streams.values()].map((state) => this.#abortStreaming(state)));
     }
     this.#throwIfFailed();
     const { batchesWritten: _batches, ...counts } = this.#summary;
@@ -341,26 +362,69 @@ export class Pipeline {
         this.#fail(state, batch, message, failure.reason, batch.indexOfSeq(failure.seq));
       }
     };
+    const parts = reply.parts ?? [];
+    let part = 0;
+    const partsUpTo = (seq: number) => {
+      for (; part < parts.length && parts[part]!.seq <= seq; part++) this.#part(state, parts[part]!);
+    };
     for (const cut of reply.cuts) {
       failUpTo(cut.through);
+      partsUpTo(cut.through);
       this.#assembled(state, cut);
     }
     failUpTo(Infinity);
+    partsUpTo(Infinity);
     this.#bufferedBytes += reply.bytes - state.bytes;
     state.bytes = reply.bytes;
+  }
+
+  /**
+   * A part of a file that streams while its rows arrive: its first part opens the file, named after the batch it
+   * belongs to (the current one: parts come before the cut covering them); the rows are encoded as the sink takes them.
+   */
+  #part(state: StreamState, part: AssembledPart): void {
+    let file = state.streaming.get(part.file);
+    if (file === undefined) {
+      const batch = state.batch!;
+      const name = dataFileName(fileStem(state.stream, batch.generation), batch.first!, part.index);
+      const path = this.#delivery.dataPath(state.dataset, part.folder, name);
+      file = new StreamingParquetFile(this.#sink, path, this.#parquet);
+      state.streaming.set(part.file, file);
+    }
+    this.#partBytes += part.size;
+    const tracked: Promise<void> = file.add(part.table)
+      .catch((error) => void (this.#failure ??= { error }))
+      .finally(() => {
+        this.#partsInFlight.delete(tracked);
+        this.#partBytes -= part.size;
+      });
+    this.#partsInFlight.add(tracked);
   }
 
   /** A cut made by the assembly (full) or asked of it: the batch's head it covers goes to the write queue. */
   #assembled(state: StreamState, cut: Assembled): void {
     const asked = cut.reason === undefined ? state.asked.shift() : undefined;
     const reason: CutReason = cut.reason ?? asked?.reason ?? "end";
+    const files = cut.files.map((file): CutFile => {
+      if (file.part === undefined) return file;
+      const streamed = state.streaming.get(file.part);
+      state.streaming.delete(file.part);
+      return { ...file, streamed };
+    });
     const batch = state.batch;
-    if (batch === undefined || batch.first === undefined) return;
+    if (batch === undefined || batch.first === undefined) return void abortFiles(files);
     const head = batch.take(cut.reason === undefined ? undefined : cut.through, Date.now());
     if (batch.positions.length === 0) state.batch = undefined;
     state.warned = 0;
     head.rows = cut.rows;
-    this.#queue(state, head, cut.files, reason, asked?.ack ?? true);
+    this.#queue(state, head, files, reason, asked?.ack ?? true);
+  }
+
+  /** Drops the files a stream was streaming (revoked, or the run is over): none of them becomes visible. */
+  async #abortStreaming(state: StreamState): Promise<void> {
+    const files = [...state.streaming.values()];
+    state.streaming.clear();
+    await Promise.allSettled(files.map((file) => file.abort()));
   }
 
   #fail(state: StreamState, batch: StreamBatch, message: SourceMessage, reason: string, at: number): void {
@@ -444,8 +508,8 @@ export class Pipeline {
    * Queues the write and acknowledgement of a cut batch behind the stream's earlier ones (after `max_batches`,
    * further cuts are dropped: never written, never acknowledged).
    */
-  #queue(state: StreamState, batch: StreamBatch, files: readonly AssembledFile[], reason: CutReason, ack: boolean) {
-    if (this.#stopped) return;
+  #queue(state: StreamState, batch: StreamBatch, files: readonly CutFile[], reason: CutReason, ack: boolean) {
+    if (this.#stopped) return void abortFiles(files);
     this.#batchesCut++;
     const maxBatches = this.#options.pipeline.max_batches;
     if (maxBatches !== null && this.#batchesCut >= maxBatches) this.#stopped = true;
@@ -464,18 +528,21 @@ export class Pipeline {
   }
 
   /**
-   * Waits while the batches in flight hold too many bytes (with the open ones, more than the memory budget) or are
-   * too many (more than {@linkcode MAX_QUEUED_BATCHES} per write slot): batches waiting for their stream's earlier
+   * Waits while the batches in flight hold too many bytes (with the open ones and the parts queued, more than the
+   * memory budget) or are too many (more than {@linkcode MAX_QUEUED_BATCHES} per write slot), or while parts queued for
+   * streaming files are more than {@linkcode MAX_PARTS_IN_FLIGHT} or {@linkcode MAX_PART_BYTES}: batches waiting for their stream's earlier
    * writes are written as a group, so a queue of them costs one journal entry and one acknowledgement.
    */
   async #room(): Promise<void> {
     const budget = this.#options.pipeline.memory_budget_bytes;
     const maxBatches = this.#options.pipeline.write_concurrency * MAX_QUEUED_BATCHES;
     while (
-      this.#inFlight.size > 0 &&
-      (this.#inFlight.size >= maxBatches || this.#inFlightBytes + this.#bufferedBytes > budget)
+      this.#inFlight.size + this.#partsInFlight.size > 0 &&
+      (this.#inFlight.size >= maxBatches ||
+        this.#inFlightBytes + this.#bufferedBytes + this.#partBytes > budget ||
+        this.#partsInFlight.size > MAX_PARTS_IN_FLIGHT || this.#partBytes > MAX_PART_BYTES)
     ) {
-      await Promise.race(this.#inFlight);
+      await Promise.race([...this.#inFlight, ...this.#partsInFlight]);
     }
   }
 
@@ -544,6 +611,7 @@ export class Pipeline {
       sent: [],
       asked: [],
       bytes: 0,
+      streaming: new Map(),
     };
     await this.#writer.retrying(
       message.stream,
@@ -593,6 +661,7 @@ export class Pipeline {
       // From now on nothing more of the stream is queued: answers of the assembly for it are ignored.
       this.#byKey.delete(state.key);
       this.#assembly.drop(state.key);
+      void this.#abortStreaming(state);
       this.#bufferedBytes -= state.bytes;
       if (state.batch) this.#pendingMessages -= state.batch.positions.length;
       this.#streams.delete(state.stream);
@@ -603,4 +672,9 @@ export class Pipeline {
       "Streams revoked; their unwritten records will be re-read by the new owner",
     );
   }
+}
+
+/** Aborts the streamed files of a cut that is not written. */
+function abortFiles(files: readonly CutFile[]): void {
+  for (const file of files) void file.streamed?.abort();
 }

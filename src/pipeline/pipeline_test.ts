@@ -488,3 +488,156 @@ test("files over the streaming threshold are streamed into the sink row group by
     await Deno.remove(root, { recursive: true });
   }
 });
+
+/** A local sink that records, in order, uploads opened, chunks written, commits and plain writes (journal entries). */
+class TimelineSink extends LocalSink {
+  readonly timeline: string[] = [];
+  constructor(root: string) {
+    super(root, { fsync: false, paths: outputPaths });
+  }
+  override async write(path: string, data: Uint8Array) {
+    this.timeline.push(`write ${path}`);
+    return await super.write(path, data);
+  }
+  override async open(path: string) {
+    this.timeline.push(`open ${path}`);
+    const upload = await super.open(path);
+    const timeline = this.timeline;
+    return {
+      path: upload.path,
+      write(chunk: Uint8Array) {
+        timeline.push(`chunk ${path}`);
+        return upload.write(chunk);
+      },
+      commit() {
+        timeline.push(`commit ${path}`);
+        return upload.commit();
+      },
+      abort() {
+        timeline.push(`abort ${path}`);
+        return upload.abort();
+      },
+    };
+  }
+}
+
+async function walk(root: string, folder = ""): Promise<string[]> {
+  const found: string[] = [];
+  for await (const entry of Deno.readDir(`${root}/${folder}`)) {
+    const path = folder + entry.name;
+    if (entry.isDirectory) found.push(...await walk(root, `${path}/`));
+    else found.push(path);
+  }
+  return found.sort();
+}
+
+test("a large file streams while its rows arrive: row groups reach the sink before the cut, the file appears once, whole", async () => {
+  const root = await Deno.makeTempDir({ prefix: "fsds-parts-" });
+  try {
+    // `opt` only in the first 50 rows: later row groups lack it and get it as nulls, in the same file. Rows of ~2 KB
+    // make row groups of ~200 KB, each reaching the sink as a chunk of its own (the encoder gathers small ones).
+    const text = (i: number) => `t${i}-${"x".repeat(2000)}`;
+    const messages = Array.from(
+      { length: 2500 },
+      (_, i) => jsonMessage("s", i + 1, i < 50 ? { i, text: text(i), opt: i } : { i, text: text(i) }),
+    );
+    const source = new MemorySource(messages, { readSize: 70 });
+    const sink = new TimelineSink(root);
+    const pipeline = new Pipeline(source, sink, {
+      pipeline: pipelineSectionSchema.parse({}),
+      sink: { ...sinkConfig, row_group_size: 100 },
+      valueFormat: "json",
+      recordsPerFile: 1000,
+      log: new Logger("test"),
+      workers,
+      streamFilesFrom: 0,
+    });
+    const summary = await pipeline.run(signal);
+    assertEquals(summary.recordsWritten, 2500);
+    const parquet = (await walk(root)).filter((path) => path.endsWith(".parquet"));
+    assertEquals(parquet, ["s+000001.parquet", "s+001001.parquet", "s+002001.parquet"]);
+    const ids: number[] = [];
+    for (const path of parquet) {
+      const table = decodeParquet(await Deno.readFile(`${root}/${path}`));
+      const names = path === "s+000001.parquet" ? ["i", "text", "opt"] : ["i", "text"];
+      assertEquals(table.schema.fields.map((f) => f.name), names, path);
+      for (const row of table.toArray()) ids.push(Number(row.i));
+    }
+    assertEquals(ids, Array.from({ length: 2500 }, (_, i) => i), "every record once, in order");
+    const first = "s+000001.parquet";
+    const events = sink.timeline.filter((event) => event.endsWith(first) || event.includes("journal"));
+    const opened = events.indexOf(`open ${first}`);
+    const journal = events.findIndex((event) => event.startsWith("write _fsds/journal/"));
+    const chunksBefore = events.slice(opened, journal).filter((event) => event === `chunk ${first}`).length;
+    assert.ok(opened >= 0 && opened < journal, `the upload opened before the batch's journal entry: ${events}`);
+    assert.ok(chunksBefore >= 3, `row groups reached the sink before the cut (${chunksBefore} chunks): ${events}`);
+    assertEquals(events.filter((event) => event === `commit ${first}`).length, 1);
+    assert.ok(events.indexOf(`commit ${first}`) > journal, "committed after the journal entry");
+    assertEquals(source.acked.get("s")?.length, 2500);
+    assertEquals((await walk(root)).filter((path) => path.endsWith(".fsds-tmp")), [], "no temporary file left");
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
+
+test("rows of a new schema after a streamed row group start a second file of the folder; every record lands once", async () => {
+  const root = await Deno.makeTempDir({ prefix: "fsds-parts-" });
+  try {
+    const messages = Array.from(
+      { length: 1000 },
+      (_, i) => jsonMessage("s", i + 1, i < 250 ? { i } : { i, extra: `x${i}` }),
+    );
+    const source = new MemorySource(messages, { readSize: 64 });
+    const sink = new TimelineSink(root);
+    const pipeline = new Pipeline(source, sink, {
+      pipeline: pipelineSectionSchema.parse({}),
+      sink: { ...sinkConfig, row_group_size: 100 },
+      valueFormat: "json",
+      recordsPerFile: 1000,
+      log: new Logger("test"),
+      workers,
+      streamFilesFrom: 0,
+    });
+    const summary = await pipeline.run(signal);
+    assertEquals(summary.recordsWritten, 1000);
+    const parquet = (await walk(root)).filter((path) => path.endsWith(".parquet"));
+    assertEquals(parquet, ["s+000001.1.parquet", "s+000001.parquet"]);
+    const before = decodeParquet(await Deno.readFile(`${root}/s+000001.parquet`));
+    const after = decodeParquet(await Deno.readFile(`${root}/s+000001.1.parquet`));
+    assertEquals(before.schema.fields.map((f) => f.name), ["i"]);
+    assertEquals(after.schema.fields.map((f) => f.name), ["i", "extra"]);
+    assertEquals(before.numRows, 200, "the two row groups streamed before the new column");
+    const ids = [...before.toArray(), ...after.toArray()].map((row) => Number(row.i));
+    assertEquals(ids, Array.from({ length: 1000 }, (_, i) => i));
+    assertEquals(after.toArray().filter((row) => row.extra !== null).length, 750);
+    assertEquals(summary.files.filter((path) => path.endsWith(".parquet")).sort(), parquet);
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
+
+test("a streaming file of a batch never cut (max_batches reached) is aborted: no file, no temporary left", async () => {
+  const root = await Deno.makeTempDir({ prefix: "fsds-parts-" });
+  try {
+    const messages = Array.from({ length: 1500 }, (_, i) => jsonMessage("s", i + 1, { i }));
+    const source = new MemorySource(messages, { readSize: 100 });
+    const sink = new TimelineSink(root);
+    const pipeline = new Pipeline(source, sink, {
+      pipeline: pipelineSectionSchema.parse({ max_batches: 1 }),
+      sink: { ...sinkConfig, row_group_size: 100 },
+      valueFormat: "json",
+      recordsPerFile: 1000,
+      log: new Logger("test"),
+      workers,
+      streamFilesFrom: 0,
+    });
+    const summary = await pipeline.run(signal);
+    assertEquals(summary.recordsWritten, 1000);
+    const files = await walk(root);
+    assertEquals(files.filter((path) => path.endsWith(".parquet")), ["s+000001.parquet"]);
+    assertEquals(files.filter((path) => path.endsWith(".fsds-tmp")), []);
+    assertEquals(source.acked.get("s")?.length, 1000);
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});

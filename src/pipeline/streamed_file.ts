@@ -87,3 +87,85 @@ class BufferedUpload implements SinkUpload {
     return Promise.resolve();
   }
 }
+
+/** A streamed file that cannot be finished: its earlier rows are gone, so the batch cannot be written again. */
+export class StreamedFileError extends Error {
+  override readonly name = "StreamedFileError";
+}
+
+/**
+ * A Parquet file streamed into the sink while its rows still arrive (the parts of an assembly,
+ * `assembly/assembler.ts`): the upload opens with the first rows, each {@linkcode add} encodes the next rows as they
+ * come (row groups leave as they fill), {@linkcode finish} adds the last rows, writes the footer and commits, so the
+ * file appears whole, once. Memory held: the rows queued and not yet taken by the encoder, one row group in
+ * WebAssembly and the sink's part buffers. A failure is final ({@linkcode StreamedFileError}): the rows already
+ * encoded are not kept, so the batch holding the file cannot be written again; the upload is aborted.
+ */
+export class StreamingParquetFile {
+  /** Path relative to the sink root. */
+  readonly path: string;
+  readonly #sink: Sink;
+  readonly #upload: Promise<SinkUpload>;
+  #chain: Promise<unknown>;
+  #writer: ParquetStreamWriter | undefined;
+  #result: Promise<number> | undefined;
+  #aborted = false;
+
+  constructor(sink: Sink, path: string, options: ParquetStreamOptions) {
+    this.path = path;
+    this.#sink = sink;
+    this.#upload = openUpload(sink, path);
+    this.#chain = this.#upload.then((upload) => {
+      this.#writer = new ParquetStreamWriter(options, (chunk) => upload.write(chunk));
+    });
+    this.#chain.catch(() => {}); // observed by add() and finish()
+  }
+
+  /** Queues rows (all of one schema, the file's); resolves once the encoder has taken them, rejects if the file failed. */
+  add(table: Table): Promise<void> {
+    const step = this.#chain.then(() => this.#writer!.writeBatch(table));
+    this.#chain = step;
+    return step.catch((error) => {
+      throw this.#error(error);
+    });
+  }
+
+  /**
+   * Adds `last` (if any), writes the footer and commits the upload; resolves with the file's size. Called again (a
+   * retried batch), it answers as the first call did; on failure the upload is aborted.
+   */
+  finish(last?: Table): Promise<number> {
+    this.#result ??= (async () => {
+      try {
+        if (last !== undefined) await this.add(last);
+        await this.#chain;
+        const result = await this.#writer!.finish();
+        await (await this.#upload).commit();
+        return result.bytes;
+      } catch (error) {
+        await this.abort();
+        throw this.#error(error);
+      }
+    })();
+    return this.#result;
+  }
+
+  /** Drops the file: nothing of it becomes visible. Safe to call at any time, more than once. */
+  async abort(): Promise<void> {
+    if (this.#aborted) return;
+    this.#aborted = true;
+    await this.#writer?.abort();
+    const upload = await this.#upload.catch(() => undefined);
+    await upload?.abort().catch(() => {});
+  }
+
+  #error(error: unknown): StreamedFileError {
+    if (error instanceof StreamedFileError) return error;
+    const reason = error instanceof Error ? error.message : String(error);
+    return new StreamedFileError(
+      `Cannot write "${this.#sink.describe(this.path)}", streamed while its rows arrived: ${reason}. Its earlier ` +
+        "rows are gone, so the batch is not written; nothing of it is acknowledged, and the next run reads it again",
+      { cause: error },
+    );
+  }
+}

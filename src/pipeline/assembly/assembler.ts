@@ -10,8 +10,9 @@
  * (`Assembled.through`), so that the pipeline can tell which positions a cut file holds.
  * @module
  */
-import type { Table } from "apache-arrow";
+import type { Schema, Table } from "apache-arrow";
 import { BatchBuilder } from "../../arrow/batch_builder.ts";
+import { conformTable } from "../../arrow/conform.ts";
 import { lookupField } from "../../arrow/lookup.ts";
 import { SchemaMemory } from "../../arrow/schema_memory.ts";
 import { flattenTable, type TypedRows } from "../../arrow/typed_table.ts";
@@ -36,6 +37,13 @@ export interface AssemblerOptions {
    * streamed into the sink row group by row group (`streamed_file.ts`) instead of encoded here whole. Default: never.
    */
   readonly streamFilesFrom?: number;
+  /**
+   * A folder's rows leave as a part (rows of a file that is streamed into the sink while it fills, see
+   * {@linkcode AssembledPart}) each time its builder holds this many, once they reached `streamFilesFrom` bytes; the
+   * builder starts afresh. Default: never (the rows stay until the cut). A table format, which adjusts whole files'
+   * rows, leaves it unset.
+   */
+  readonly partRows?: number;
 }
 
 /** What the assembler needs of a message (a `SourceMessage` has it all). */
@@ -52,18 +60,59 @@ export interface AssemblyMessage {
 
 /**
  * One Parquet file of a cut: the folder it goes to (the pipeline names the file) and its bytes, or for a large file
- * its rows as an Arrow table, streamed into the sink when written.
+ * its rows as an Arrow table, streamed into the sink when written, or (`part` set) a file whose earlier row groups
+ * left as parts and whose last rows, if any, are `table`. `index` counts the files of the folder in the batch, from 0:
+ * a folder gets a second file when rows of another schema follow a part (see {@linkcode conformTable}).
  */
 export type AssembledFile =
-  | { readonly folder: string; readonly rows: number; readonly data: Uint8Array; readonly table?: undefined }
   | {
     readonly folder: string;
+    readonly index: number;
+    readonly rows: number;
+    readonly data: Uint8Array;
+    readonly table?: undefined;
+    readonly part?: undefined;
+  }
+  | {
+    readonly folder: string;
+    readonly index: number;
     readonly rows: number;
     readonly table: Table;
     /** Estimated bytes of the rows. */
     readonly size: number;
     readonly data?: undefined;
+    readonly part?: undefined;
+  }
+  | {
+    readonly folder: string;
+    readonly index: number;
+    /** Rows in the whole file, parts included. */
+    readonly rows: number;
+    /** The file's number, as in its parts. */
+    readonly part: number;
+    /** Its last rows, already in the file's schema; absent when the parts hold them all. */
+    readonly table?: Table;
+    /** Estimated bytes of `table`. */
+    readonly size: number;
+    readonly data?: undefined;
   };
+
+/**
+ * A row group of a file that is streamed while it fills: the first part of a file number opens the file, later parts
+ * follow in order, the cut that names the number closes it. Every part of one file has the first one's schema.
+ */
+export interface AssembledPart {
+  /** The seq of the message whose row filled the part: the part belongs to the cut covering this seq. */
+  readonly seq: number;
+  /** The file's number; never reused within an assembler. */
+  readonly file: number;
+  readonly folder: string;
+  /** See {@linkcode AssembledFile}. */
+  readonly index: number;
+  readonly table: Table;
+  /** Estimated bytes of the rows. */
+  readonly size: number;
+}
 
 /** Why the assembler cut on its own. */
 export type AssemblerCutReason = "records" | "bytes";
@@ -91,7 +140,9 @@ export interface AssemblyReply {
   readonly appended: number;
   readonly failures: readonly AssemblyFailure[];
   readonly cuts: readonly Assembled[];
-  /** Rows and estimated bytes buffered for the stream after the call. */
+  /** Parts that left, in seq order (before the cut covering their seq); absent when none did. */
+  readonly parts?: readonly AssembledPart[];
+  /** Rows and estimated bytes buffered for the stream after the call (rows gone as parts not counted). */
   readonly rows: number;
   readonly bytes: number;
 }
@@ -103,9 +154,28 @@ interface OpenStream {
   lastFolder: string | undefined;
   lastBuilder: BatchBuilder | undefined;
   rows: number;
+  /** Estimated bytes of the rows since the last cut, parts included: what `max_file_bytes` weighs. */
   bytes: number;
+  /** Estimated bytes still in the builders. */
+  held: number;
   /** Seq of the last message appended. */
   last: number;
+  /** The files of the batch that have parts, by folder: their number, index, schema and rows so far. */
+  readonly streaming: Map<string, StreamingFile>;
+  /** Files with parts that rows of another schema followed, waiting for the cut. */
+  readonly sealed: StreamingFile[];
+  /** Files of the batch per folder so far (parts' files and sealed ones), for the next file's index. */
+  readonly counts: Map<string, number>;
+  /** Parts of the call in progress. */
+  parts: AssembledPart[];
+}
+
+interface StreamingFile {
+  readonly file: number;
+  readonly folder: string;
+  readonly index: number;
+  readonly schema: Schema;
+  rows: number;
 }
 
 /** Builds the open files of any number of streams; see the module doc. */
@@ -114,6 +184,7 @@ export class Assembler {
   readonly #partitioner: Partitioner;
   readonly #open = new Map<number, OpenStream>();
   readonly #schemas = new Map<string, SchemaMemory>();
+  #nextFile = 0;
 
   constructor(options: AssemblerOptions) {
     this.#options = options;
@@ -147,13 +218,17 @@ export class Assembler {
     const maxBytes = this.#options.pipeline.max_file_bytes;
     for (let i = 0; i < messages.length; i++) {
       const seq = firstSeq + i;
+      open.last = seq;
       const reason = this.#add(open, messages[i]!, json, i);
       if (reason !== undefined) failures.push({ seq, reason });
-      open.last = seq;
       if (open.rows >= recordsPerFile) cuts.push(this.#cut(open, "records"));
       else if (open.bytes >= maxBytes) cuts.push(this.#cut(open, "bytes"));
     }
-    return { key, appended: messages.length, failures, cuts, rows: open.rows, bytes: open.bytes };
+    const reply: AssemblyReply = { key, appended: messages.length, failures, cuts, rows: open.rows, bytes: open.held };
+    if (open.parts.length === 0) return reply;
+    const parts = open.parts;
+    open.parts = [];
+    return { ...reply, parts };
   }
 
   /** Cuts what the stream holds (possibly nothing); the stream stays open for later messages. */
@@ -179,7 +254,12 @@ export class Assembler {
         lastBuilder: undefined,
         rows: 0,
         bytes: 0,
+        held: 0,
         last: -1,
+        streaming: new Map(),
+        sealed: [],
+        counts: new Map(),
+        parts: [],
       };
       this.#open.set(key, open);
     }
@@ -221,15 +301,64 @@ export class Assembler {
   }
 
   #append(open: OpenStream, message: AssemblyMessage, value: unknown): string | undefined {
-    const builder = this.#builderFor(open, this.#partitioner.folderFor(value, message));
+    const folder = this.#partitioner.folderFor(value, message);
+    const builder = this.#builderFor(open, folder);
     const before = builder.byteSize;
     const appended = builder.append(value, message.metadata);
-    open.bytes += builder.byteSize - before;
-    if (appended.kind === "ok") {
-      open.rows++;
-      return undefined;
+    const added = builder.byteSize - before;
+    open.bytes += added;
+    open.held += added;
+    if (appended.kind !== "ok") return appended.reason;
+    open.rows++;
+    if (this.#partDue(open, folder, builder)) this.#part(open, folder, builder);
+    return undefined;
+  }
+
+  /**
+   * Whether a folder's rows leave as a part now: a full row group (`partRows`) of a file already streaming, or of one
+   * whose rows reach `streamFilesFrom` (a smaller file stays whole, encoded at the cut, in the worker if any).
+   */
+  #partDue(open: OpenStream, folder: string, builder: BatchBuilder): boolean {
+    if (builder.rowCount < (this.#options.partRows ?? Infinity)) return false;
+    return open.streaming.has(folder) || builder.byteSize >= (this.#options.streamFilesFrom ?? Infinity);
+  }
+
+  /** Sends a folder's rows on as a part of its streamed file (opening one, or another if the schema changed). */
+  #part(open: OpenStream, folder: string, builder: BatchBuilder): void {
+    const size = builder.byteSize;
+    const table = builder.finish();
+    open.held -= size;
+    if (table === null || table.numRows === 0) return;
+    let file = open.streaming.get(folder);
+    let rows = file === undefined ? null : conformTable(table, file.schema);
+    if (file !== undefined && rows === null) {
+      open.sealed.push(file);
+      file = undefined;
     }
-    return appended.reason;
+    if (file === undefined) {
+      file = this.#startFile(open, folder, table.schema);
+      rows = table;
+    }
+    file.rows += rows!.numRows;
+    open.parts.push({ seq: open.last, file: file.file, folder, index: file.index, table: rows!, size });
+  }
+
+  #startFile(open: OpenStream, folder: string, schema: Schema): StreamingFile {
+    const file: StreamingFile = {
+      file: this.#nextFile++,
+      folder,
+      index: this.#nextIndex(open, folder),
+      schema,
+      rows: 0,
+    };
+    open.streaming.set(folder, file);
+    return file;
+  }
+
+  #nextIndex(open: OpenStream, folder: string): number {
+    const index = open.counts.get(folder) ?? 0;
+    open.counts.set(folder, index + 1);
+    return index;
   }
 
   /** Adds the rows of a typed table slice by slice of consecutive rows that share an output folder. */
@@ -239,9 +368,15 @@ export class Assembler {
       const builder = this.#builderFor(open, folder);
       const before = builder.byteSize;
       const appended = builder.appendRows(rows, from, to, message.metadata);
-      open.bytes += builder.byteSize - before;
-      if (appended.kind === "ok") open.rows += to - from;
-      else failure ??= appended.reason;
+      const added = builder.byteSize - before;
+      open.bytes += added;
+      open.held += added;
+      if (appended.kind !== "ok") {
+        failure ??= appended.reason;
+        return;
+      }
+      open.rows += to - from;
+      if (this.#partDue(open, folder, builder)) this.#part(open, folder, builder);
     };
     if (rows.length === 0) return undefined;
     const partitioner = this.#partitioner;
@@ -262,35 +397,72 @@ export class Assembler {
     return failure;
   }
 
-  /** Finishes and encodes every folder of the stream; files with no rows or no columns are never produced. */
+  /**
+   * Finishes and encodes every folder of the stream, and closes its streamed files (their last rows go with the cut);
+   * files with no rows or no columns are never produced.
+   */
   #cut(open: OpenStream, reason?: AssemblerCutReason): Assembled {
-    const sink = this.#options.sink;
-    const files: AssembledFile[] = [];
+    const files: AssembledFile[] = open.sealed.map((f) => ({
+      folder: f.folder,
+      index: f.index,
+      rows: f.rows,
+      part: f.file,
+      size: 0,
+    }));
     let rows = 0;
-    const streamFrom = this.#options.streamFilesFrom ?? Infinity;
     for (const [folder, builder] of open.builders) {
       const size = builder.byteSize;
       const table = builder.finish();
-      if (table === null || table.numRows === 0) continue;
-      rows += table.numRows;
-      if (size >= streamFrom) {
-        files.push({ folder, rows: table.numRows, table, size });
-        continue;
+      const rest = table === null || table.numRows === 0 ? null : table;
+      const streaming = open.streaming.get(folder);
+      if (streaming !== undefined) {
+        const conformed = rest && conformTable(rest, streaming.schema);
+        const last = conformed ? { table: conformed, size } : { size: 0 };
+        files.push({
+          folder,
+          index: streaming.index,
+          rows: streaming.rows + (conformed?.numRows ?? 0),
+          part: streaming.file,
+          ...last,
+        });
+        open.streaming.delete(folder);
+        if (conformed || !rest) continue;
       }
-      const data = encodeParquet(table, {
-        compression: sink.compression,
-        compressionLevel: sink.compression_level,
-        rowGroupSize: sink.row_group_size,
-        dictionary: sink.parquet_dictionary,
-      });
-      files.push({ folder, data, rows: table.numRows });
+      if (rest) files.push(this.#file(folder, this.#nextIndex(open, folder), rest, size));
     }
+    for (const streaming of open.streaming.values()) {
+      files.push({
+        folder: streaming.folder,
+        index: streaming.index,
+        rows: streaming.rows,
+        part: streaming.file,
+        size: 0,
+      });
+    }
+    for (const file of files) rows += file.rows;
     open.builders.clear();
+    open.streaming.clear();
+    open.sealed.length = 0;
+    open.counts.clear();
     open.lastFolder = undefined;
     open.lastBuilder = undefined;
     open.rows = 0;
     open.bytes = 0;
+    open.held = 0;
     return reason === undefined ? { through: open.last, files, rows } : { through: open.last, files, rows, reason };
+  }
+
+  /** A file of rows that had no part: encoded here, or handed over as its rows when large. */
+  #file(folder: string, index: number, table: Table, size: number): AssembledFile {
+    if (size >= (this.#options.streamFilesFrom ?? Infinity)) return { folder, index, rows: table.numRows, table, size };
+    const sink = this.#options.sink;
+    const data = encodeParquet(table, {
+      compression: sink.compression,
+      compressionLevel: sink.compression_level,
+      rowGroupSize: sink.row_group_size,
+      dictionary: sink.parquet_dictionary,
+    });
+    return { folder, index, data, rows: table.numRows };
   }
 
   #schemaFor(dataset: string): SchemaMemory {

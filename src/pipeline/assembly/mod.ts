@@ -9,7 +9,14 @@ import type { Assembly, AssemblyHandlers } from "./contract.ts";
 import { LocalAssembly } from "./local.ts";
 import { WorkerAssembly } from "./workers.ts";
 
-export type { Assembled, AssembledFile, AssemblerOptions, AssemblyMessage, AssemblyReply } from "./assembler.ts";
+export type {
+  Assembled,
+  AssembledFile,
+  AssembledPart,
+  AssemblerOptions,
+  AssemblyMessage,
+  AssemblyReply,
+} from "./assembler.ts";
 export type { Assembly, AssemblyHandlers } from "./contract.ts";
 
 /** The assembly of a run: `workers` threads, or the main thread when 0. */

@@ -3,8 +3,8 @@
  * `append` or `cut` by one `reply`; `drop` by nothing. A worker that fails answers `failed` and takes no more.
  * @module
  */
-import { tableFromIPC, tableToIPC } from "apache-arrow";
-import type { Assembled, AssembledFile, AssemblerOptions, AssemblyReply } from "./assembler.ts";
+import { type Table, tableFromIPC, tableToIPC } from "apache-arrow";
+import type { Assembled, AssembledFile, AssembledPart, AssemblerOptions, AssemblyReply } from "./assembler.ts";
 import type { PackedMessages } from "./message_pack.ts";
 
 /** From the pipeline to a worker. */
@@ -31,23 +31,31 @@ export type FromWorker =
   }
   | { readonly op: "failed"; readonly error: string };
 
-/** A reply as posted: the tables of streamed files as Arrow IPC streams. */
-export interface PostedReply extends Omit<AssemblyReply, "cuts"> {
+/** A reply as posted: the tables of streamed files and of parts as Arrow IPC streams. */
+export interface PostedReply extends Omit<AssemblyReply, "cuts" | "parts"> {
   readonly cuts: readonly (Omit<Assembled, "files"> & { readonly files: readonly PostedFile[] })[];
+  readonly parts?: readonly (Omit<AssembledPart, "table"> & { readonly ipc: Uint8Array })[];
 }
 
-/** A file as posted: its Parquet bytes, or its table as an Arrow IPC stream. */
+/** A file as posted: its Parquet bytes, or its table (rows, or the last rows of a file with parts) as Arrow IPC. */
 export interface PostedFile {
   readonly folder: string;
+  readonly index: number;
   readonly rows: number;
   readonly data?: Uint8Array;
   readonly ipc?: Uint8Array;
   readonly size?: number;
+  readonly part?: number;
 }
 
 /** A reply ready to post, and the buffers to transfer with it (instead of copying them). */
 export function postable(reply: AssemblyReply): { posted: PostedReply; transfer: ArrayBuffer[] } {
   const transfer: ArrayBuffer[] = [];
+  const ipcOf = (table: Table) => {
+    const ipc = tableToIPC(table, "stream");
+    transfer.push(ipc.buffer as ArrayBuffer);
+    return ipc;
+  };
   const cuts = reply.cuts.map((cut) => ({
     ...cut,
     files: cut.files.map((file): PostedFile => {
@@ -55,25 +63,29 @@ export function postable(reply: AssemblyReply): { posted: PostedReply; transfer:
         transfer.push(file.data.buffer as ArrayBuffer);
         return file;
       }
-      const ipc = tableToIPC(file.table, "stream");
-      transfer.push(ipc.buffer as ArrayBuffer);
-      return { folder: file.folder, rows: file.rows, ipc, size: file.size };
+      const { table, ...rest } = file;
+      return table === undefined ? rest : { ...rest, ipc: ipcOf(table) };
     }),
   }));
-  return { posted: { ...reply, cuts }, transfer };
+  const parts = reply.parts?.map(({ table, ...part }) => ({ ...part, ipc: ipcOf(table) }));
+  return { posted: parts ? { ...reply, cuts, parts } : { ...reply, cuts, parts: undefined }, transfer };
 }
 
-/** The reply a worker posted, its streamed files' tables read back from their IPC streams. */
+/** The reply a worker posted, its tables read back from their IPC streams. */
 export function received(posted: PostedReply): AssemblyReply {
   const cuts = posted.cuts.map((cut) => ({
     ...cut,
-    files: cut.files.map((file): AssembledFile =>
-      file.data !== undefined
-        ? { folder: file.folder, rows: file.rows, data: file.data }
-        : { folder: file.folder, rows: file.rows, table: tableFromIPC(file.ipc!), size: file.size ?? 0 }
-    ),
+    files: cut.files.map(({ ipc, ...file }): AssembledFile => {
+      if (file.data !== undefined) return { folder: file.folder, index: file.index, rows: file.rows, data: file.data };
+      const size = file.size ?? 0;
+      const table = ipc === undefined ? undefined : tableFromIPC(ipc);
+      const { folder, index, rows } = file;
+      if (file.part !== undefined) return { folder, index, rows, part: file.part, size, ...(table ? { table } : {}) };
+      return { folder, index, rows, table: table!, size };
+    }),
   }));
-  return { ...posted, cuts };
+  const parts = posted.parts?.map(({ ipc, ...part }) => ({ ...part, table: tableFromIPC(ipc) }));
+  return parts ? { ...posted, cuts, parts } : { ...posted, cuts, parts: undefined };
 }
 
 /** The buffers of a pack, to transfer instead of copy. */
