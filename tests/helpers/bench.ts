@@ -7,7 +7,8 @@
 import { decodeParquet } from "../../src/parquet/writer.ts";
 import { V8_FLAGS } from "../../.github/scripts/compile_plan.ts";
 
-const MAIN = new URL("../../main.ts", import.meta.url).pathname;
+/** The CLI's entry, for benchmarks that run it. */
+export const MAIN = new URL("../../main.ts", import.meta.url).pathname;
 
 /** One measured run. `megabytesPerSecond` is given where the payload size is known. */
 export interface Measure {
@@ -18,17 +19,22 @@ export interface Measure {
   readonly peakRssMiB: number;
 }
 
-/** A child process run: its wall time, its peak RSS and its stdout. */
+/** A child process run: its wall time, its peak RSS, its stdout and (when captured) its stderr. */
 export interface ProcessRun {
   readonly seconds: number;
   readonly peakRssMiB: number;
   readonly stdout: string;
+  readonly stderr: string;
 }
 
-/** Runs `args` with this Deno, sampling the child's peak RSS (VmHWM) until it exits; throws unless it exits 0. */
-export async function measureProcess(args: string[]): Promise<ProcessRun> {
+/**
+ * Runs `args` with this Deno, sampling the child's peak RSS (VmHWM) until it exits; throws unless it exits 0.
+ * `captureStderr`: keep the child's stderr (its logs) instead of passing it through.
+ */
+export async function measureProcess(args: string[], options: { captureStderr?: boolean } = {}): Promise<ProcessRun> {
   const started = performance.now();
-  const child = new Deno.Command(Deno.execPath(), { args, stdout: "piped", stderr: "inherit" }).spawn();
+  const stderr = options.captureStderr ? "piped" : "inherit";
+  const child = new Deno.Command(Deno.execPath(), { args, stdout: "piped", stderr }).spawn();
   let peakKiB = 0;
   const sampler = setInterval(async () => {
     try {
@@ -39,11 +45,15 @@ export async function measureProcess(args: string[]): Promise<ProcessRun> {
   }, 50);
   const out = await child.output();
   clearInterval(sampler);
-  if (!out.success) throw new Error(`Cannot run ${args.slice(0, 4).join(" ")}: exit code ${out.code}`);
+  const errors = options.captureStderr ? new TextDecoder().decode(out.stderr) : "";
+  if (!out.success) {
+    throw new Error(`Cannot run ${args.slice(0, 4).join(" ")}: exit code ${out.code}\n${errors.slice(-4000)}`);
+  }
   return {
     seconds: (performance.now() - started) / 1000,
     peakRssMiB: peakKiB / 1024,
     stdout: new TextDecoder().decode(out.stdout),
+    stderr: errors,
   };
 }
 
