@@ -8,9 +8,10 @@
  */
 import assert, { deepStrictEqual as assertEquals } from "node:assert/strict";
 import { GetObjectCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
-import { runOnce, writeConfig } from "./helpers/kafka_cli.ts";
+import { stringify } from "yaml";
+import { runOnce } from "./helpers/kafka_cli.ts";
 import { kcatProduce } from "./helpers/kcat.ts";
-import { committedOffsets, createTopic, deleteTopics, uniqueName } from "./kafka_helpers.ts";
+import { brokers, committedOffsets, createTopic, deleteTopics, uniqueName } from "./kafka_helpers.ts";
 import { readParquetMetadata, readWithDuckDB } from "./readers/mod.ts";
 import { withMinioLock } from "./s3_test_lock.ts";
 import { endpoints, ensureRunning, kitS3Sink } from "./services/endpoints.ts";
@@ -49,14 +50,21 @@ Deno.test(
       });
       try {
         await kcatProduce(topic, lines(), "lz4");
-        const file = await writeConfig(dir, { topics: [topic], group_id: group, batch_size: RECORDS * 2 }, {
-          batch_timeout_seconds: 600,
-        });
-        const config = await Deno.readTextFile(file);
-        const sink = kitS3Sink(prefix, { part_size_mb: 5, row_group_size: ROW_GROUP, compression: "zstd" });
+        const file = `${dir}/config.yaml`;
         await Deno.writeTextFile(
           file,
-          config.replace(/^sink:\n(  .*\n)+/m, `sink: ${JSON.stringify(sink)}\n`),
+          stringify({
+            source: {
+              type: "kafka",
+              bootstrap_servers: brokers(),
+              topics: [topic],
+              group_id: group,
+              batch_size: RECORDS * 2,
+            },
+            sink: kitS3Sink(prefix, { part_size_mb: 5, row_group_size: ROW_GROUP, compression: "zstd" }),
+            telemetry: { log_level: "INFO", enabled: false },
+            pipeline: { batch_timeout_seconds: 600 },
+          }),
         );
         const run = await runOnce(file);
         assert.equal(run.code, 0, run.stderr);

@@ -139,6 +139,12 @@ export interface Source {
    * Positions are in stream order and follow those acknowledged before. Safe to call again with the same positions.
    */
   ack(stream: string, positions: readonly string[]): Promise<void>;
+  /**
+   * True when `ack` needs only the last of its positions: acknowledging a position acknowledges every earlier one of
+   * the stream (Kafka commits an offset). The pipeline then passes that one position instead of every position of
+   * a batch, which may hold millions. Default false (every position is passed).
+   */
+  readonly acksThroughLast?: boolean;
   /** Registers the listener told about revoked streams; sources without rebalancing may ignore it. */
   setAssignmentListener?(listener: AssignmentListener): void;
   /**

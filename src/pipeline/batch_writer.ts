@@ -124,7 +124,9 @@ export class BatchWriter {
       },
     );
     if (requests[0]!.ack) {
-      const positions = requests.length === 1 ? head.positions : requests.flatMap((request) => request.batch.positions);
+      const positions = source.acksThroughLast
+        ? [last]
+        : requests.flatMap((request) => request.batch.positions.toArray());
       await source.ack(head.stream, positions);
     }
     return requests.map((request) => this.#written(request, streamed));

@@ -6,6 +6,7 @@
  * @module
  */
 import type { DeadLetter } from "./dead_letter.ts";
+import { PositionList } from "./position_list.ts";
 
 /** Why a batch was cut. */
 export type CutReason =
@@ -34,11 +35,19 @@ export class StreamBatch {
   openedAt: number;
   /** File-name generation of the stream ("" for the first), see `journal.ts`. */
   readonly generation: string;
-  positions: string[] = [];
+  /** The positions the batch covers, in order (run-length stored: a batch may hold millions). */
+  positions: PositionList = new PositionList();
   /** Seq of the first message sent to the assembly for this batch. */
   seqBase: number;
-  /** Per message sent to the assembly (seq `seqBase + i`): the number of positions up to and including its own. */
-  #marks: number[] = [];
+  /** Messages sent to the assembly (seqs `seqBase` to `seqBase + sent - 1`). */
+  #sent = 0;
+  /**
+   * Where the mapping from sent messages to positions shifts: message `k` (seq `seqBase + k`) is at position
+   * `k + offset`, `offset` being the count of earlier positions not sent (skipped, failed before the assembly): the
+   * `#offsets` entry of the last `#breaks` entry at or before `k` (0 before the first). Usually empty.
+   */
+  #breaks: number[] = [];
+  #offsets: number[] = [];
   #outcomes: Outcome[] = [];
   /** Rows written (known once cut). */
   rows = 0;
@@ -53,12 +62,12 @@ export class StreamBatch {
 
   /** First position of the batch. */
   get first(): string | undefined {
-    return this.positions[0];
+    return this.positions.first;
   }
 
   /** Last position of the batch. */
   get last(): string | undefined {
-    return this.positions[this.positions.length - 1];
+    return this.positions.last;
   }
 
   /** Records that failed and were logged, ignored or dead-lettered. */
@@ -78,7 +87,12 @@ export class StreamBatch {
 
   /** Records that the position just added was sent to the assembly (as the next seq). */
   markSent(): void {
-    this.#marks.push(this.positions.length);
+    const k = this.#sent++;
+    const offset = this.positions.length - 1 - k;
+    if (offset !== (this.#offsets[this.#offsets.length - 1] ?? 0)) {
+      this.#breaks.push(k);
+      this.#offsets.push(offset);
+    }
   }
 
   /** Records that the position at `at` (default: the last one added) was skipped. */
@@ -93,7 +107,20 @@ export class StreamBatch {
 
   /** Index of the position of a message sent as `seq`. */
   indexOfSeq(seq: number): number {
-    return this.#marks[seq - this.seqBase]! - 1;
+    const k = seq - this.seqBase;
+    return k + this.#offsetAt(k);
+  }
+
+  /** The offset of sent message `k` (see `#breaks`). */
+  #offsetAt(k: number): number {
+    let lo = 0;
+    let hi = this.#breaks.length; // the first break after k
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.#breaks[mid]! <= k) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo === 0 ? 0 : this.#offsets[lo - 1]!;
   }
 
   /**
@@ -102,18 +129,30 @@ export class StreamBatch {
    */
   take(through: number | undefined, now: number): StreamBatch {
     const count = through === undefined ? this.positions.length : this.indexOfSeq(through) + 1;
-    const nextSeq = this.seqBase + this.#marks.length;
+    const nextSeq = this.seqBase + this.#sent;
     const head = new StreamBatch(this.stream, this.dataset, this.openedAt, this.generation, this.seqBase);
-    const sent = through === undefined ? this.#marks.length : through - this.seqBase + 1;
+    const sent = through === undefined ? this.#sent : through - this.seqBase + 1;
     if (count === this.positions.length) {
       head.positions = this.positions;
-      this.positions = [];
+      this.positions = new PositionList();
     } else {
       head.positions = this.positions.slice(0, count);
       this.positions = this.positions.slice(count);
     }
-    head.#marks = this.#marks.slice(0, sent);
-    this.#marks = this.#marks.slice(sent).map((mark) => mark - count);
+    const kept = this.#breaks.findIndex((k) => k >= sent);
+    const split = kept < 0 ? this.#breaks.length : kept;
+    head.#sent = sent;
+    head.#breaks = this.#breaks.slice(0, split);
+    head.#offsets = this.#offsets.slice(0, split);
+    // The rest's message k was message sent + k, and `count - sent` unsent positions went with the head (the offset
+    // of the head's last message): the rest's offsets are smaller by that. The offset of its first message differs
+    // from the head's last only through a break at exactly `sent`, which the rest keeps (as its break at 0).
+    const removed = count - sent;
+    const breaks = this.#breaks.slice(split).map((k) => k - sent);
+    const offsets = this.#offsets.slice(split).map((offset) => offset - removed);
+    this.#breaks = breaks;
+    this.#offsets = offsets;
+    this.#sent -= sent;
     head.#outcomes = this.#outcomes.filter((o) => o.at < count);
     this.#outcomes = this.#outcomes.filter((o) => o.at >= count).map((o) => ({ ...o, at: o.at - count }));
     this.seqBase = through === undefined ? nextSeq : through + 1;

@@ -127,6 +127,7 @@ interface Input {
 export class FileSource implements Source {
   readonly metadataColumns: readonly MetadataColumn[];
   readonly durableAcks = false;
+  readonly acksThroughLast = true;
   readonly #config: FileSourceConfig;
   readonly #context: SourceContext;
   #inputs: Input[] = [];

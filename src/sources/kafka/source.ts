@@ -96,6 +96,8 @@ export interface KafkaSourceOptions {
 /** The Kafka source. Created by the plugin; no I/O before `connect()`. */
 export class KafkaSource implements Source {
   readonly metadataColumns: readonly MetadataColumn[];
+  /** A commit of an offset covers every earlier one: `ack` reads only its last position. */
+  readonly acksThroughLast = true;
   /** Counters since start. */
   readonly stats: KafkaSourceStats = { delivered: 0, tombstones: 0, revocations: 0, resets: 0 };
   #config: Config;
