@@ -62,10 +62,10 @@ export const pipelineSectionSchema = z.object({
     "Older configs: records per file = source.batch_size x this",
   ),
   max_file_bytes: z.number().int().positive().default(128 * 1024 * 1024).describe(
-    "A file is cut when its buffered rows reach this many bytes (estimated, in memory)",
+    "A file is cut when its rows reach this many bytes (estimated as in memory; rows already streamed count)",
   ),
   memory_budget_bytes: z.number().int().positive().default(512 * 1024 * 1024).describe(
-    "All open files together stay under this; the oldest is written first when over",
+    "Rows held for open files together stay under this; the oldest is written first when over",
   ),
   error_handling: z.enum(ERROR_POLICIES).default("log").describe(
     "Undecodable records: log (skip and log), raise (stop, exit 1), ignore (skip silently, counted), dead_letter",

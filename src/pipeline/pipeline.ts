@@ -4,6 +4,10 @@
  * memory budget, write them through the sink, and only then acknowledge them. One direction of flow; the sink is the
  * source of truth on restart (see `journal.ts`). The control (positions, journal, acknowledgements, limits,
  * revocations) stays on the main thread whatever runs the assembly.
+ *
+ * A file whose rows pass {@linkcode STREAM_FILES_FROM} streams while they arrive: the assembly sends its full row
+ * groups on as parts, the first opens the file's upload (`StreamingParquetFile`), each is encoded as the sink takes
+ * it, and the cut closes it after the batch's journal entry, so memory holds a row group per such file, not the file.
  * @module
  */
 import { defaultWorkers, type PipelineSection } from "../config/pipeline_section.ts";
