@@ -31,17 +31,15 @@ export class PositionList {
     return this.#last;
   }
 
-  /** Appends positions. */
-  push(...positions: string[]): void {
-    for (const position of positions) {
-      const runs = this.#ends.length;
-      if (runs > 0 && isSuccessor(this.#last!, position)) this.#ends[runs - 1]!++;
-      else {
-        this.#starts.push(position);
-        this.#ends.push(this.length + 1);
-      }
-      this.#last = position;
+  /** Appends a position. */
+  push(position: string): void {
+    const runs = this.#ends.length;
+    if (runs > 0 && isSuccessor(this.#last!, position)) this.#ends[runs - 1]!++;
+    else {
+      this.#starts.push(position);
+      this.#ends.push(this.length + 1);
     }
+    this.#last = position;
   }
 
   /** The position at `index` (0 <= index < length). */

@@ -3,7 +3,7 @@ import { PositionList } from "./position_list.ts";
 
 function listOf(positions: string[]): PositionList {
   const list = new PositionList();
-  list.push(...positions);
+  for (const position of positions) list.push(position);
   return list;
 }
 

@@ -5,7 +5,8 @@ import { WriteQueue, WriteSlots } from "./write_queue.ts";
 
 function request(first: number, options: { ack?: boolean; generation?: string } = {}): WriteRequest {
   const batch = new StreamBatch("s", "s", 0, options.generation ?? "", 0);
-  batch.positions.push(String(first), String(first + 1));
+  batch.positions.push(String(first));
+  batch.positions.push(String(first + 1));
   return {
     batch,
     encoded: { files: [], records: 2, bytes: 0 },
