@@ -157,6 +157,8 @@ export class Pipeline {
   /** Parts handed to their streaming files and not yet taken by the encoder, and their estimated bytes. */
   readonly #partsInFlight = new Set<Promise<void>>();
   #partBytes = 0;
+  /** Aborts of streaming files under way (a run ends only once they are done: no temporary file outlives it). */
+  readonly #aborts = new Set<Promise<unknown>>();
   #failure: { error: unknown } | undefined;
   #batchesCut = 0;
   #incomplete: readonly string[] | undefined;
@@ -238,7 +240,8 @@ export class Pipeline {
     } finally {
       await Promise.allSettled([...this.#inFlight, ...this.#partsInFlight]);
       this.#assembly.close();
-      await Promise.allSettled([...this.#streams.values()].map((state) => this.#abortStreaming(state)));
+      for (const state of this.#streams.values()) this.#abortStreaming(state);
+      await Promise.allSettled([...this.#aborts]);
     }
     this.#throwIfFailed();
     const { batchesWritten: _batches, ...counts } = this.#summary;
@@ -416,7 +419,7 @@ export class Pipeline {
       return { ...file, streamed };
     });
     const batch = state.batch;
-    if (batch === undefined || batch.first === undefined) return void abortFiles(files);
+    if (batch === undefined || batch.first === undefined) return this.#abortFiles(files);
     const head = batch.take(cut.reason === undefined ? undefined : cut.through, Date.now());
     if (batch.positions.length === 0) state.batch = undefined;
     state.warned = 0;
@@ -425,10 +428,19 @@ export class Pipeline {
   }
 
   /** Drops the files a stream was streaming (revoked, or the run is over): none of them becomes visible. */
-  async #abortStreaming(state: StreamState): Promise<void> {
-    const files = [...state.streaming.values()];
+  #abortStreaming(state: StreamState): void {
+    for (const file of state.streaming.values()) this.#abort(file);
     state.streaming.clear();
-    await Promise.allSettled(files.map((file) => file.abort()));
+  }
+
+  /** Aborts the streamed files of a cut that is not written. */
+  #abortFiles(files: readonly CutFile[]): void {
+    for (const file of files) if (file.streamed) this.#abort(file.streamed);
+  }
+
+  #abort(file: StreamingParquetFile): void {
+    const aborted: Promise<void> = file.abort().finally(() => this.#aborts.delete(aborted));
+    this.#aborts.add(aborted);
   }
 
   #fail(state: StreamState, batch: StreamBatch, message: SourceMessage, reason: string, at: number): void {
@@ -513,7 +525,7 @@ export class Pipeline {
    * further cuts are dropped: never written, never acknowledged).
    */
   #queue(state: StreamState, batch: StreamBatch, files: readonly CutFile[], reason: CutReason, ack: boolean) {
-    if (this.#stopped) return void abortFiles(files);
+    if (this.#stopped) return this.#abortFiles(files);
     this.#batchesCut++;
     const maxBatches = this.#options.pipeline.max_batches;
     if (maxBatches !== null && this.#batchesCut >= maxBatches) this.#stopped = true;
@@ -665,7 +677,7 @@ export class Pipeline {
       // From now on nothing more of the stream is queued: answers of the assembly for it are ignored.
       this.#byKey.delete(state.key);
       this.#assembly.drop(state.key);
-      void this.#abortStreaming(state);
+      this.#abortStreaming(state);
       this.#bufferedBytes -= state.bytes;
       if (state.batch) this.#pendingMessages -= state.batch.positions.length;
       this.#streams.delete(state.stream);
@@ -676,9 +688,4 @@ export class Pipeline {
       "Streams revoked; their unwritten records will be re-read by the new owner",
     );
   }
-}
-
-/** Aborts the streamed files of a cut that is not written. */
-function abortFiles(files: readonly CutFile[]): void {
-  for (const file of files) void file.streamed?.abort();
 }

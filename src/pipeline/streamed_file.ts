@@ -121,11 +121,15 @@ export class StreamingParquetFile {
     this.#chain.catch(() => {}); // observed by add() and finish()
   }
 
-  /** Queues rows (all of one schema, the file's); resolves once the encoder has taken them, rejects if the file failed. */
+  /**
+   * Queues rows (all of one schema, the file's); resolves once the encoder has taken them (or the file was aborted),
+   * rejects if the file failed.
+   */
   add(table: Table): Promise<void> {
-    const step = this.#chain.then(() => this.#writer!.writeBatch(table));
+    const step = this.#chain.then(() => this.#aborted ? undefined : this.#writer!.writeBatch(table));
     this.#chain = step;
     return step.catch((error) => {
+      if (this.#aborted) return; // dropped on purpose: nothing of it is wanted
       throw this.#error(error);
     });
   }
