@@ -1,5 +1,7 @@
 /**
- * Registers every source and sink plugin with static imports, so `deno compile` bundles all of them.
+ * Registers every source and sink plugin with static imports, so `deno compile` bundles all of them. Each plugin's
+ * implementation (clients, SDKs) loads in its `create`, `check` or `peek` through an `import()` of a literal path,
+ * which `deno compile` bundles too: a run holds the code of the two plugins it uses, not of all six.
  * Add one line per plugin.
  * @module
  */

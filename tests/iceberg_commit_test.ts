@@ -28,7 +28,7 @@ const WRITERS = 2;
 const BATCHES = 12;
 const ROWS = 10;
 
-function makeSink(section: Record<string, unknown>): Sink {
+function makeSink(section: Record<string, unknown>): Promise<Sink> {
   const plugin = findSink(section.type as string)!;
   return plugin.create(plugin.schema.parse(section), { log, paths: outputPaths });
 }
@@ -54,7 +54,7 @@ function batchTable(writer: number, batch: number, newColumns: boolean): Table {
 
 /** One writer: its own sink client and delivery log, committing its stream's batches one after another. */
 async function runWriter(section: Record<string, unknown>, writer: number, newColumns: boolean): Promise<void> {
-  const sink = makeSink(section);
+  const sink = await makeSink(section);
   await sink.connect();
   const delivery = writerLog(sink);
   const stream = `s${writer}`;
@@ -88,7 +88,7 @@ async function race(
     Array.from({ length: WRITERS }, (_, w) => runWriter(section, w, newColumns)),
   );
   for (const writer of writers) if (writer.status === "rejected") throw writer.reason;
-  const sink = makeSink(section);
+  const sink = await makeSink(section);
   await sink.connect();
   const store = new TableStore(sink, "race/");
   const latest = await store.latest();

@@ -174,7 +174,10 @@ Deno.test({
           pipeline,
         });
         const plugin = findSink("s3")!;
-        const sink = plugin.create(plugin.schema.parse(sinkSection), { log: new Logger("test"), paths: outputPaths });
+        const sink = await plugin.create(plugin.schema.parse(sinkSection), {
+          log: new Logger("test"),
+          paths: outputPaths,
+        });
         await sink.connect();
         const store = new TableStore(sink, `${topic}/`);
         const versions = async () => (await store.latest().catch(() => null))?.version ?? 0;

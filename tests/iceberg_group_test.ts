@@ -57,7 +57,10 @@ Deno.test({
             stderr: "piped",
           }).spawn();
         const plugin = findSink("s3")!;
-        const sink = plugin.create(plugin.schema.parse(sinkSection), { log: new Logger("test"), paths: outputPaths });
+        const sink = await plugin.create(plugin.schema.parse(sinkSection), {
+          log: new Logger("test"),
+          paths: outputPaths,
+        });
         await sink.connect();
         const store = new TableStore(sink, "shared/");
         const instances = [start(), start()];

@@ -65,7 +65,7 @@ export async function compactCommand(loaded: LoadedConfig, options: CompactComma
   const plugin = findSink(config.sink.type);
   if (!plugin) throw new ConfigError(`Unknown sink type "${config.sink.type}"`);
   const log = rootLogger.child("compact");
-  const sink = plugin.create(config.sink, { log: rootLogger.child(`sink.${plugin.type}`), paths: outputPaths });
+  const sink = await plugin.create(config.sink, { log: rootLogger.child(`sink.${plugin.type}`), paths: outputPaths });
   try {
     await sink.connect();
     const only = flag("table");

@@ -209,8 +209,11 @@ export interface SourcePlugin<C extends CommonSourceConfig = CommonSourceConfig>
   readonly env: readonly EnvBinding[];
   /** Keys (dotted paths) whose values are secret and masked wherever config is printed. */
   readonly secrets: readonly string[];
-  /** Builds the source; no I/O until `connect()`. */
-  create(config: C, context: SourceContext): Source;
+  /**
+   * Builds the source; no I/O until `connect()`. A plugin whose code or libraries are large loads them here (a
+   * dynamic `import()` of a literal path, which `deno compile` still bundles), so a run holds only what it uses.
+   */
+  create(config: C, context: SourceContext): Promise<Source>;
   /**
    * `fs-data-sink check`: probes what the section names (servers, credentials, topics or keys, the group) without
    * consuming or committing anything; one result per probe, in the order they ran. Never throws.
@@ -238,8 +241,8 @@ export interface SinkPlugin<C extends CommonSinkConfig = CommonSinkConfig> {
   readonly env: readonly EnvBinding[];
   /** Keys (dotted paths) whose values are secret and masked wherever config is printed. */
   readonly secrets: readonly string[];
-  /** Builds the sink; no I/O until `connect()`. */
-  create(config: C, context: SinkContext): Sink;
+  /** Builds the sink; no I/O until `connect()`. Loads its code on demand, as a source does (see `SourcePlugin`). */
+  create(config: C, context: SinkContext): Promise<Sink>;
   /**
    * `fs-data-sink check`: probes the destination (reachable, credentials, bucket or folder) and writes and deletes a
    * probe at {@linkcode OwnPaths.probePath}, touching nothing else; one result per probe. Never throws.

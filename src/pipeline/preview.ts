@@ -96,7 +96,10 @@ export async function previewPipeline(config: AppConfig, options: PreviewOptions
     timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
     log: log.child(`source.${sourcePlugin.type}`),
   });
-  const target = sinkPlugin.create(config.sink, { log: log.child(`sink.${sinkPlugin.type}`), paths: outputPaths });
+  const target = await sinkPlugin.create(config.sink, {
+    log: log.child(`sink.${sinkPlugin.type}`),
+    paths: outputPaths,
+  });
   const sink = new CaptureSink((path) => target.describe(path));
   try {
     const pipeline = new Pipeline(new PeekSource(peek), sink, {

@@ -59,14 +59,16 @@ if (!findSource(SOURCE)) {
     env: [],
     secrets: [],
     create: () =>
-      ({
-        describe: (path: string) => `mem://lake/${path}`,
-        write: (path: string) => {
-          written.push(path);
-          return Promise.resolve();
-        },
-        close: () => Promise.resolve(),
-      }) as unknown as Sink,
+      Promise.resolve(
+        {
+          describe: (path: string) => `mem://lake/${path}`,
+          write: (path: string) => {
+            written.push(path);
+            return Promise.resolve();
+          },
+          close: () => Promise.resolve(),
+        } as unknown as Sink,
+      ),
     check: () => Promise.resolve([]),
   });
 }

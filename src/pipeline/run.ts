@@ -41,11 +41,14 @@ async function runPlugins(config: AppConfig, options: RunOptions, telemetry?: Te
   if (!sourcePlugin) throw new ConfigError(`Unknown source type "${config.source.type}"`);
   if (!sinkPlugin) throw new ConfigError(`Unknown sink type "${config.sink.type}"`);
   const log = rootLogger.child("pipeline");
-  let source = sourcePlugin.create(config.source, {
+  let source = await sourcePlugin.create(config.source, {
     untilCaughtUp: config.pipeline.until_caught_up,
     log: rootLogger.child(`source.${sourcePlugin.type}`),
   });
-  let sink = sinkPlugin.create(config.sink, { log: rootLogger.child(`sink.${sinkPlugin.type}`), paths: outputPaths });
+  let sink = await sinkPlugin.create(config.sink, {
+    log: rootLogger.child(`sink.${sinkPlugin.type}`),
+    paths: outputPaths,
+  });
   if (telemetry) {
     source = instrumentSource(source, telemetry);
     sink = instrumentSink(sink, telemetry);

@@ -50,11 +50,13 @@ export const localSinkPlugin: SinkPlugin<LocalSinkConfig> = {
   env: [{ env: "LOCAL_PATH", key: "path", kind: "string" }],
   secrets: [],
   create: (config: LocalSinkConfig, context: SinkContext) =>
-    new LocalSink(config.path ?? config.base_path ?? ".", {
-      fsync: config.fsync,
-      log: context.log,
-      paths: context.paths,
-    }),
+    Promise.resolve(
+      new LocalSink(config.path ?? config.base_path ?? ".", {
+        fsync: config.fsync,
+        log: context.log,
+        paths: context.paths,
+      }),
+    ),
   check: (config: LocalSinkConfig, context: SinkCheckContext) => checkLocalSink(config, context),
 };
 

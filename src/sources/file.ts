@@ -53,7 +53,7 @@ export const fileSourcePlugin: SourcePlugin<FileSourceConfig> = {
   schema: fileSourceSchema,
   env: [{ env: "FILE_SOURCE_PATH", key: "path", kind: "string" }],
   secrets: [],
-  create: (config: FileSourceConfig, context: SourceContext) => new FileSource(config, context),
+  create: (config: FileSourceConfig, context: SourceContext) => Promise.resolve(new FileSource(config, context)),
   check: checkFileSource,
   peek: peekFileSource,
 };

@@ -11,9 +11,7 @@
  * @module
  */
 import type { SinkPlugin } from "../../core/plugin.ts";
-import { checkHdfsSink } from "./check.ts";
 import { type Config, configSchema, ENV, SECRETS, TYPE } from "./config.ts";
-import { createHdfsSink } from "./sink.ts";
 
 /** The `sink.type: hdfs` plugin, registered in `src/plugins.ts`. */
 export const hdfsSinkPlugin: SinkPlugin<Config> = {
@@ -22,6 +20,8 @@ export const hdfsSinkPlugin: SinkPlugin<Config> = {
   schema: configSchema,
   env: ENV,
   secrets: SECRETS,
-  create: (config, context) => createHdfsSink(config, { log: context.log, paths: context.paths }),
-  check: (config, context) => checkHdfsSink(config, context),
+  // The sink loads only when used.
+  create: async (config, context) =>
+    (await import("./sink.ts")).createHdfsSink(config, { log: context.log, paths: context.paths }),
+  check: async (config, context) => await (await import("./check.ts")).checkHdfsSink(config, context),
 };

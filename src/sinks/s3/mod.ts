@@ -23,9 +23,7 @@
  * @module
  */
 import type { SinkPlugin } from "../../core/plugin.ts";
-import { checkS3Sink } from "./check.ts";
 import { type Config, configSchema, ENV, SECRETS, TYPE } from "./config.ts";
-import { S3Sink } from "./sink.ts";
 
 /** The `sink.type: s3` plugin, registered in `src/plugins.ts`. */
 export const s3SinkPlugin: SinkPlugin<Config> = {
@@ -34,6 +32,8 @@ export const s3SinkPlugin: SinkPlugin<Config> = {
   schema: configSchema,
   env: ENV,
   secrets: SECRETS,
-  create: (config, context) => new S3Sink(config, { log: context.log, paths: context.paths }),
-  check: (config, context) => checkS3Sink(config, context),
+  // The AWS SDK and the sink load only when used (about 20 MiB of a process writing elsewhere).
+  create: async (config, context) =>
+    new (await import("./sink.ts")).S3Sink(config, { log: context.log, paths: context.paths }),
+  check: async (config, context) => await (await import("./check.ts")).checkS3Sink(config, context),
 };

@@ -13,10 +13,7 @@
  * @module
  */
 import type { SourcePlugin } from "../../core/plugin.ts";
-import { checkKafka } from "./check.ts";
 import { type Config, configSchema, ENV, SECRETS, TYPE } from "./config.ts";
-import { peekKafka } from "./peek.ts";
-import { KafkaSource } from "./source.ts";
 
 /** The `source.type: kafka` plugin, registered in `src/plugins.ts`. */
 export const kafkaSourcePlugin: SourcePlugin<Config> = {
@@ -25,7 +22,8 @@ export const kafkaSourcePlugin: SourcePlugin<Config> = {
   schema: configSchema,
   env: ENV,
   secrets: SECRETS,
-  create: (config, context) => new KafkaSource(config, context),
-  check: checkKafka,
-  peek: peekKafka,
+  // The client library and the source load only when used (about 55 MiB of a process that never reads Kafka).
+  create: async (config, context) => new (await import("./source.ts")).KafkaSource(config, context),
+  check: async (config, context) => await (await import("./check.ts")).checkKafka(config, context),
+  peek: async (config, context) => await (await import("./peek.ts")).peekKafka(config, context),
 };

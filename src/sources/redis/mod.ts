@@ -7,10 +7,7 @@
  * @module
  */
 import type { SourcePlugin } from "../../core/plugin.ts";
-import { checkRedis } from "./check.ts";
 import { type Config, configSchema, ENV, SECRETS, TYPE } from "./config.ts";
-import { peekRedis } from "./peek.ts";
-import { RedisSource } from "./source.ts";
 
 /** The `source.type: redis` plugin, registered in `src/plugins.ts`. */
 export const redisSourcePlugin: SourcePlugin<Config> = {
@@ -19,7 +16,8 @@ export const redisSourcePlugin: SourcePlugin<Config> = {
   schema: configSchema,
   env: ENV,
   secrets: SECRETS,
-  create: (config, context) => new RedisSource(config, context),
-  check: checkRedis,
-  peek: peekRedis,
+  // The client and the source load only when used.
+  create: async (config, context) => new (await import("./source.ts")).RedisSource(config, context),
+  check: async (config, context) => await (await import("./check.ts")).checkRedis(config, context),
+  peek: async (config, context) => await (await import("./peek.ts")).peekRedis(config, context),
 };
