@@ -36,7 +36,7 @@ export class StreamBatch {
   /** File-name generation of the stream ("" for the first), see `journal.ts`. */
   readonly generation: string;
   /** The positions the batch covers, in order (run-length stored: a batch may hold millions). */
-  positions: PositionList = new PositionList();
+  positions: PositionList;
   /** Seq of the first message sent to the assembly for this batch. */
   seqBase: number;
   /** Messages sent to the assembly (seqs `seqBase` to `seqBase + sent - 1`). */
@@ -52,7 +52,9 @@ export class StreamBatch {
   /** Rows written (known once cut). */
   rows = 0;
 
-  constructor(stream: string, dataset: string, now: number, generation: string, seqBase: number) {
+  /** `foldAt`: when the positions fold into runs (see `position_list.ts`; tests set it low). */
+  constructor(stream: string, dataset: string, now: number, generation: string, seqBase: number, foldAt?: number) {
+    this.positions = new PositionList(foldAt);
     this.stream = stream;
     this.dataset = dataset;
     this.openedAt = now;
@@ -134,7 +136,7 @@ export class StreamBatch {
     const sent = through === undefined ? this.#sent : through - this.seqBase + 1;
     if (count === this.positions.length) {
       head.positions = this.positions;
-      this.positions = new PositionList();
+      this.positions = this.positions.slice(0, 0);
     } else {
       head.positions = this.positions.slice(0, count);
       this.positions = this.positions.slice(count);

@@ -17,7 +17,7 @@ Deno.test("StreamBatch maps sent seqs to positions through skips and cuts at any
   let x = 12345;
   const random = () => (x = (x * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
   for (let round = 0; round < 200; round++) {
-    const batch = new StreamBatch("s", "s", 0, "", 0);
+    const batch = new StreamBatch("s", "s", 0, "", 0, [1, 3, 16, undefined][round % 4]);
     let model: Model = { entries: [] };
     let offset = 0;
     let seq = 0;
