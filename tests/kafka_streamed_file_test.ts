@@ -7,13 +7,14 @@
  * @module
  */
 import assert, { deepStrictEqual as assertEquals } from "node:assert/strict";
-import { GetObjectCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
+import { GetObjectCommand } from "@aws-sdk/client-s3";
 import { stringify } from "yaml";
 import { runOnce } from "./helpers/kafka_cli.ts";
 import { kcatProduce } from "./helpers/kcat.ts";
 import { brokers, committedOffsets, createTopic, deleteTopics, uniqueName } from "./kafka_helpers.ts";
 import { readParquetMetadata, readWithDuckDB } from "./readers/mod.ts";
 import { withMinioLock } from "./s3_test_lock.ts";
+import { rawS3Client, s3KeysUnder } from "./helpers/raw_stores.ts";
 import { endpoints, ensureRunning, kitS3Sink } from "./services/endpoints.ts";
 
 const opts = { sanitizeOps: false, sanitizeResources: false };
@@ -42,12 +43,7 @@ Deno.test(
       const group = uniqueName("streamed-file");
       const prefix = `streamed-file/${crypto.randomUUID().slice(0, 8)}`;
       const s3 = endpoints().s3;
-      const client = new S3Client({
-        endpoint: s3.endpoint,
-        region: s3.region,
-        forcePathStyle: true,
-        credentials: { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey },
-      });
+      const client = rawS3Client();
       try {
         await kcatProduce(topic, lines(), "lz4");
         const file = `${dir}/config.yaml`;
@@ -71,8 +67,7 @@ Deno.test(
         const batches = run.stderr.split("\n").filter((line) => line.includes("Wrote batch"));
         assert.equal(batches.length, 1, `one batch: ${batches.join("\n")}`);
 
-        const listed = await client.send(new ListObjectsV2Command({ Bucket: s3.bucket, Prefix: `${prefix}/` }));
-        const keys = (listed.Contents ?? []).map((o) => o.Key!).filter((key) => key.endsWith(".parquet")).sort();
+        const keys = (await s3KeysUnder(client, prefix)).filter((key) => key.endsWith(".parquet"));
         const stem = `${prefix}/${topic}+0+${"0".repeat(20)}`;
         assertEquals(keys, [`${stem}.1.parquet`, `${stem}.parquet`]);
         const local: string[] = [];

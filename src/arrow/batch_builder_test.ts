@@ -5,15 +5,7 @@ import type { MetadataColumn, MetadataValue } from "../core/source.ts";
 import { decodePayload } from "../codec/mod.ts";
 import { BatchBuilder } from "./batch_builder.ts";
 import { SchemaMemory } from "./schema_memory.ts";
-import { columnValues, isMicrosUtc, tableRows, tableTypes } from "./_test_rows.ts";
-
-const FLATTEN: FlattenOptions = {
-  separator: "_",
-  max_depth: 8,
-  hoist_key: "data",
-  lists: "json",
-  value_column: "value",
-};
+import { columnValues, FLATTEN, isMicrosUtc, tableRows, tableTypes } from "./_test_rows.ts";
 
 function build(
   values: unknown[],

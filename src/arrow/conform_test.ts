@@ -1,18 +1,11 @@
 import assert, { deepStrictEqual as assertEquals } from "node:assert/strict";
 import { Field, Int32, RecordBatch, Schema, Table, vectorFromArray } from "apache-arrow";
-import { BatchBuilder, type FlattenOptions } from "./batch_builder.ts";
+import { BatchBuilder } from "./batch_builder.ts";
+import { FLATTEN } from "./_test_rows.ts";
 import { conformTable } from "./conform.ts";
 import { SchemaMemory } from "./schema_memory.ts";
 import { decodeParquet } from "../parquet/writer.ts";
 import { ParquetStreamWriter } from "../parquet/stream_writer.ts";
-
-const FLATTEN: FlattenOptions = {
-  separator: "_",
-  max_depth: 8,
-  hoist_key: "data",
-  lists: "json",
-  value_column: "value",
-};
 
 function build(values: unknown[], schema?: SchemaMemory): Table {
   const builder = new BatchBuilder({ metadataColumns: [], flatten: FLATTEN, schema });

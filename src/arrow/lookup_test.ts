@@ -1,18 +1,9 @@
 import { deepStrictEqual as assertEquals } from "node:assert/strict";
 import { Field, Int32, Struct, type Table, Utf8 } from "apache-arrow";
-import type { FlattenOptions } from "./batch_builder.ts";
 import { BatchBuilder } from "./batch_builder.ts";
 import { lookupField } from "./lookup.ts";
-import { tableRows } from "./_test_rows.ts";
+import { FLATTEN, tableRows } from "./_test_rows.ts";
 import { column, table, typedRows } from "./_test_typed.ts";
-
-const FLATTEN: FlattenOptions = {
-  separator: "_",
-  max_depth: 8,
-  hoist_key: "data",
-  lists: "json",
-  value_column: "value",
-};
 
 Deno.test("lookupField() finds flattened, hoisted and nested fields", () => {
   const value = { event: "md", data: { symbol: "AAPL", event: "inner" }, meta: { ex: "N", t: { z: 1 } } };

@@ -460,15 +460,7 @@ test("files over the streaming threshold are streamed into the sink row group by
         return super.open(path);
       }
     }(root, { fsync: false, paths: outputPaths });
-    const pipeline = new Pipeline(source, sink, {
-      pipeline: pipelineSectionSchema.parse({}),
-      sink: { ...sinkConfig, row_group_size: 100 },
-      valueFormat: "json",
-      recordsPerFile: 1000,
-      log: new Logger("test"),
-      workers,
-      streamFilesFrom: 0,
-    });
+    const pipeline = streamingPipeline(source, sink);
     const summary = await pipeline.run(signal);
     const parquet = summary.files.filter((path) => path.endsWith(".parquet")).sort();
     assertEquals(parquet.length, 4, "two 1000-record files and one of 250 per stream");
@@ -521,6 +513,19 @@ class TimelineSink extends LocalSink {
   }
 }
 
+/** 1000-record files of 100-row row groups that stream from their first row group (the threshold at 0). */
+function streamingPipeline(source: MemorySource, sink: LocalSink, pipeline: Record<string, unknown> = {}): Pipeline {
+  return new Pipeline(source, sink, {
+    pipeline: pipelineSectionSchema.parse(pipeline),
+    sink: { ...sinkConfig, row_group_size: 100 },
+    valueFormat: "json",
+    recordsPerFile: 1000,
+    log: new Logger("test"),
+    workers,
+    streamFilesFrom: 0,
+  });
+}
+
 async function walk(root: string, folder = ""): Promise<string[]> {
   const found: string[] = [];
   for await (const entry of Deno.readDir(`${root}/${folder}`)) {
@@ -543,15 +548,7 @@ test("a large file streams while its rows arrive: row groups reach the sink befo
     );
     const source = new MemorySource(messages, { readSize: 70 });
     const sink = new TimelineSink(root);
-    const pipeline = new Pipeline(source, sink, {
-      pipeline: pipelineSectionSchema.parse({}),
-      sink: { ...sinkConfig, row_group_size: 100 },
-      valueFormat: "json",
-      recordsPerFile: 1000,
-      log: new Logger("test"),
-      workers,
-      streamFilesFrom: 0,
-    });
+    const pipeline = streamingPipeline(source, sink);
     const summary = await pipeline.run(signal);
     assertEquals(summary.recordsWritten, 2500);
     const parquet = (await walk(root)).filter((path) => path.endsWith(".parquet"));
@@ -589,15 +586,7 @@ test("rows of a new schema after a streamed row group start a second file of the
     );
     const source = new MemorySource(messages, { readSize: 64 });
     const sink = new TimelineSink(root);
-    const pipeline = new Pipeline(source, sink, {
-      pipeline: pipelineSectionSchema.parse({}),
-      sink: { ...sinkConfig, row_group_size: 100 },
-      valueFormat: "json",
-      recordsPerFile: 1000,
-      log: new Logger("test"),
-      workers,
-      streamFilesFrom: 0,
-    });
+    const pipeline = streamingPipeline(source, sink);
     const summary = await pipeline.run(signal);
     assertEquals(summary.recordsWritten, 1000);
     const parquet = (await walk(root)).filter((path) => path.endsWith(".parquet"));
@@ -622,15 +611,7 @@ test("a streaming file of a batch never cut (max_batches reached) is aborted: no
     const messages = Array.from({ length: 1500 }, (_, i) => jsonMessage("s", i + 1, { i }));
     const source = new MemorySource(messages, { readSize: 100 });
     const sink = new TimelineSink(root);
-    const pipeline = new Pipeline(source, sink, {
-      pipeline: pipelineSectionSchema.parse({ max_batches: 1 }),
-      sink: { ...sinkConfig, row_group_size: 100 },
-      valueFormat: "json",
-      recordsPerFile: 1000,
-      log: new Logger("test"),
-      workers,
-      streamFilesFrom: 0,
-    });
+    const pipeline = streamingPipeline(source, sink, { max_batches: 1 });
     const summary = await pipeline.run(signal);
     assertEquals(summary.recordsWritten, 1000);
     const files = await walk(root);
