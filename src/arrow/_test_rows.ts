@@ -5,16 +5,6 @@
  */
 import { type Table, Type, Vector } from "apache-arrow";
 import { isoFromMicros } from "../codec/values.ts";
-import type { FlattenOptions } from "./flatten_options.ts";
-
-/** The flattening options of the tests: the defaults of `pipeline.flatten`. */
-export const FLATTEN: FlattenOptions = {
-  separator: "_",
-  max_depth: 8,
-  hoist_key: "data",
-  lists: "json",
-  value_column: "value",
-};
 
 function plain(value: unknown): unknown {
   if (value instanceof Vector) return [...value].map(plain);

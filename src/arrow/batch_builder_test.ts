@@ -4,8 +4,9 @@ import type { FlattenOptions } from "./batch_builder.ts";
 import type { MetadataColumn, MetadataValue } from "../core/source.ts";
 import { decodePayload } from "../codec/mod.ts";
 import { BatchBuilder } from "./batch_builder.ts";
+import { FLATTEN } from "./_test_typed.ts";
 import { SchemaMemory } from "./schema_memory.ts";
-import { columnValues, FLATTEN, isMicrosUtc, tableRows, tableTypes } from "./_test_rows.ts";
+import { columnValues, isMicrosUtc, tableRows, tableTypes } from "./_test_rows.ts";
 
 function build(
   values: unknown[],

@@ -1,7 +1,7 @@
 import assert, { deepStrictEqual as assertEquals } from "node:assert/strict";
 import { Field, Int32, RecordBatch, Schema, Table, vectorFromArray } from "apache-arrow";
 import { BatchBuilder } from "./batch_builder.ts";
-import { FLATTEN } from "./_test_rows.ts";
+import { FLATTEN } from "./_test_typed.ts";
 import { conformTable } from "./conform.ts";
 import { SchemaMemory } from "./schema_memory.ts";
 import { decodeParquet } from "../parquet/writer.ts";

@@ -2,8 +2,8 @@ import { deepStrictEqual as assertEquals } from "node:assert/strict";
 import { Field, Int32, Struct, type Table, Utf8 } from "apache-arrow";
 import { BatchBuilder } from "./batch_builder.ts";
 import { lookupField } from "./lookup.ts";
-import { FLATTEN, tableRows } from "./_test_rows.ts";
-import { column, table, typedRows } from "./_test_typed.ts";
+import { tableRows } from "./_test_rows.ts";
+import { column, FLATTEN, table, typedRows } from "./_test_typed.ts";
 
 Deno.test("lookupField() finds flattened, hoisted and nested fields", () => {
   const value = { event: "md", data: { symbol: "AAPL", event: "inner" }, meta: { ex: "N", t: { z: 1 } } };
