@@ -6,7 +6,7 @@
  */
 
 /** Names of the servers the kit manages, in the order they are listed. */
-export const SERVICE_NAMES = ["kafka", "redis", "s3", "hdfs"] as const;
+export const SERVICE_NAMES = ["kafka", "redis", "s3", "hdfs", "iceberg"] as const;
 
 /** One of the servers the kit manages. */
 export type ServiceName = typeof SERVICE_NAMES[number];
@@ -332,20 +332,40 @@ export function javaBinary(): string {
   return Deno.env.get("FSDS_JAVA") ?? "java";
 }
 
+/** One dependency of a generated pom. */
+export interface MavenDependency {
+  group: string;
+  artifact: string;
+  version: string;
+  /** Classifier of the jar (`tests`, `test-fixtures`). */
+  classifier?: string;
+  /** Transitive dependencies to leave out, `group` (all of its artifacts) or `group:artifact`. */
+  exclusions?: string[];
+}
+
 /**
  * Runs `mvn dependency:copy-dependencies` on a generated pom, into `libDir`, with a Maven repository inside the
  * cache so that the download is counted and reused there.
  */
 export async function mavenCopyDependencies(
   workDir: string,
-  dependencies: { group: string; artifact: string; version: string }[],
+  dependencies: MavenDependency[],
   libDir: string,
 ): Promise<void> {
   await Deno.mkdir(workDir, { recursive: true });
-  const deps = dependencies.map((d) =>
-    `    <dependency><groupId>${d.group}</groupId><artifactId>${d.artifact}</artifactId>` +
-    `<version>${d.version}</version></dependency>`
-  ).join("\n");
+  const deps = dependencies.map((d) => {
+    const classifier = d.classifier ? `<classifier>${d.classifier}</classifier>` : "";
+    const exclusions = d.exclusions?.length
+      ? `<exclusions>${
+        d.exclusions.map((e) => {
+          const [group, artifact = "*"] = e.split(":");
+          return `<exclusion><groupId>${group}</groupId><artifactId>${artifact}</artifactId></exclusion>`;
+        }).join("")
+      }</exclusions>`
+      : "";
+    return `    <dependency><groupId>${d.group}</groupId><artifactId>${d.artifact}</artifactId>` +
+      `<version>${d.version}</version>${classifier}${exclusions}</dependency>`;
+  }).join("\n");
   await Deno.writeTextFile(
     `${workDir}/pom.xml`,
     `<project xmlns="http://maven.apache.org/POM/4.0.0">

@@ -26,9 +26,10 @@ import { kafka } from "./kafka.ts";
 import { redis } from "./redis.ts";
 import { s3 } from "./s3.ts";
 import { hdfs } from "./hdfs.ts";
+import { iceberg } from "./iceberg.ts";
 
 /** The servers of the kit by name. */
-export const SERVICES: Record<ServiceName, Service> = { kafka, redis, s3, hdfs };
+export const SERVICES: Record<ServiceName, Service> = { kafka, redis, s3, hdfs, iceberg };
 
 /** Checks names given on the command line; none means all of them. */
 export function parseNames(args: string[]): ServiceName[] {

@@ -19,6 +19,7 @@ import { kafkaPort } from "./kafka.ts";
 import { redisPort } from "./redis.ts";
 import { S3_ACCESS_KEY, S3_BUCKET, S3_REGION, S3_SECRET_KEY, s3Port } from "./s3.ts";
 import { HDFS_TEST_HOME, HDFS_TEST_USER, hdfsHttpPort } from "./hdfs.ts";
+import { icebergRestPort } from "./iceberg.ts";
 
 export type { ServiceName } from "./_common.ts";
 export { SERVICE_NAMES } from "./_common.ts";
@@ -61,7 +62,13 @@ export interface HdfsEndpoint {
   home: string;
 }
 
-/** Connection settings of all four servers. */
+/** Where the kit's Iceberg REST catalog listens. */
+export interface IcebergCatalogEndpoint {
+  /** Base URL of the catalog (the REST paths start with `/v1/` under it). */
+  uri: string;
+}
+
+/** Connection settings of all the servers. */
 export interface Endpoints {
   /** Kafka. */
   kafka: KafkaEndpoint;
@@ -71,6 +78,8 @@ export interface Endpoints {
   s3: S3Endpoint;
   /** HDFS (WebHDFS). */
   hdfs: HdfsEndpoint;
+  /** Iceberg REST catalog. */
+  iceberg: IcebergCatalogEndpoint;
 }
 
 function env(name: string, fallback: string): string {
@@ -97,6 +106,7 @@ export function endpoints(): Endpoints {
       user: env("HDFS_USER", HDFS_TEST_USER),
       home: env("HDFS_BASE_PATH", HDFS_TEST_HOME),
     },
+    iceberg: { uri: env("ICEBERG_CATALOG_URI", `http://127.0.0.1:${icebergRestPort()}`) },
   };
 }
 

@@ -11,7 +11,7 @@
  * deno task services status             state of each server (exit code 1 if one is not healthy)
  * deno task services env                `export` lines for the CLI and the tests (stdout only)
  * ```
- * Names: kafka, redis, s3, hdfs (default: all).
+ * Names: kafka, redis, s3, hdfs, iceberg (default: all).
  *
  * @module
  */
@@ -53,7 +53,7 @@ async function status(): Promise<number> {
     }
     const stray = state.kind === "stopped" && processes.length > 0 ? ` (stray processes: ${processes.join(" ")})` : "";
     const ports = SERVICES[name].ports().map((port) => `127.0.0.1:${port}`).join(" ");
-    console.log(`${name.padEnd(6)} ${line.padEnd(32)} ${ports}${stray}`);
+    console.log(`${name.padEnd(7)} ${line.padEnd(32)} ${ports}${stray}`);
   }
   return unhealthy === 0 ? 0 : 1;
 }
