@@ -1,6 +1,7 @@
 /**
  * One `append` snapshot: the data files of one or more batches, their schema changes, and the stream positions they
- * cover, committed by the create-if-absent of the next metadata version; a lost race re-reads the newest version
+ * cover, committed through the table's catalog (the create-if-absent of the next metadata version when there is none,
+ * or a REST catalog's commit with its requirements); a lost race re-reads the newest version
  * and tries again on top of it, so concurrent writers (instances of one consumer group) never lose each other's
  * commits. The snapshot summary carries `fsds.positions` (JSON `{stream: last position}`), merged from the parent's,
  * so the current snapshot holds every stream's latest position; `fsds.generations` likewise for the streams whose
@@ -106,9 +107,8 @@ export async function appendFiles(
     const files = request.files.filter((f) => streams.has(f.stream));
     const next = await buildMetadata(store, base, { ...request, files, streams }, recorded);
     attempted.add(next["current-snapshot-id"]!);
-    if (await store.commit((base?.version ?? 0) + 1, next)) {
-      return { version: (base?.version ?? 0) + 1, path: store.versionPath((base?.version ?? 0) + 1), metadata: next };
-    }
+    const committed = await store.commit(base, next);
+    if (committed) return committed;
     if (attempt >= MAX_ATTEMPTS) {
       throw new Error(`Cannot commit to the Iceberg table "${store.location}": lost ${attempt} races to other writers`);
     }

@@ -242,7 +242,8 @@ async function commitReplace(
       "schema-id": schema["schema-id"],
     };
     const next = withSnapshot(metadata, snapshot, { previousFile: store.uriOf(base.path) });
-    if (await store.commit(base.version + 1, next)) return base.version + 1;
+    const committed = await store.commit(base, next);
+    if (committed) return committed.version;
     if (attempt >= MAX_ATTEMPTS) {
       throw new Error(`Cannot compact the Iceberg table "${store.location}": lost ${attempt} races`);
     }

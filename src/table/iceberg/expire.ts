@@ -66,8 +66,9 @@ export async function expireTable(store: TableStore, options: ExpireOptions): Pr
         { "timestamp-ms": base.metadata["last-updated-ms"], "metadata-file": store.uriOf(base.path) },
       ].slice(-100),
     };
-    if (await store.commit(base.version + 1, next)) {
-      metadata = next;
+    const committed = await store.commit(base, next);
+    if (committed) {
+      metadata = committed.metadata;
       break;
     }
     if (attempt >= MAX_ATTEMPTS) {
@@ -100,16 +101,9 @@ export async function expireTable(store: TableStore, options: ExpireOptions): Pr
     await store.sink.delete(entry.path);
     orphansDeleted++;
   }
-  // Metadata versions older than the previous ones the newest lists (at most 100) are no longer needed by anyone.
+  // Metadata versions no reader needs any more (a REST catalog deletes its own).
   const newest = await store.latest();
-  if (newest) {
-    const keep = newest.version - newest.metadata["metadata-log"].length;
-    for (const version of await store.versions()) {
-      if (version >= keep || version >= newest.version) break;
-      await store.sink.delete(store.versionPath(version));
-      filesDeleted++;
-    }
-  }
+  if (newest) filesDeleted += await store.catalog.pruneMetadata(store, newest);
   const result = { snapshotsExpired: expired.length, filesDeleted, orphansDeleted };
   if (expired.length + orphansDeleted > 0) options.log.info({ table: store.folder, ...result }, "Expired snapshots");
   return result;
