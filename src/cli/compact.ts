@@ -10,7 +10,15 @@ import { ConfigError } from "../core/errors.ts";
 import { findSink } from "../core/registry.ts";
 import type { Sink } from "../core/sink.ts";
 import { outputPaths } from "../pipeline/layout.ts";
-import { compactTable, expireTable, parquetEncoder, tableFolder, TableStore } from "../table/iceberg/mod.ts";
+import {
+  compactTable,
+  expireTable,
+  parquetEncoder,
+  RestCatalog,
+  tableCatalog,
+  tableFolder,
+  TableStore,
+} from "../table/iceberg/mod.ts";
 import { configureLogging, parseLogLevel, rootLogger } from "../telemetry/log.ts";
 import { EXIT } from "./exit.ts";
 import { COMPACT_FLAGS, type CompactFlag } from "./flags.ts";
@@ -68,13 +76,15 @@ export async function compactCommand(loaded: LoadedConfig, options: CompactComma
   const sink = await plugin.create(config.sink, { log: rootLogger.child(`sink.${plugin.type}`), paths: outputPaths });
   try {
     await sink.connect();
-    const only = flag("table");
-    const folders = only
-      ? [tableFolder({ ...config.sink, table: only }, only)]
-      : await tablesOf(sink, config.sink.table ? [tableFolder(config.sink, "")] : undefined);
+    const only = flag("table") ?? config.sink.table;
+    const catalog = tableCatalog(config.sink, log.child("catalog"));
+    const stores = only
+      ? [new TableStore(sink, tableFolder({ ...config.sink, table: only }, only), { catalog, name: only })]
+      : catalog instanceof RestCatalog
+      ? await catalogTables(sink, catalog)
+      : (await tablesOf(sink)).map((folder) => new TableStore(sink, folder));
     const encode = parquetEncoder(config.sink);
-    for (const folder of folders) {
-      const store = new TableStore(sink, folder);
+    for (const store of stores) {
       const compacted = await compactTable(store, { olderThanMs, targetFileBytes, encode, log });
       const expired = await expireTable(store, { retainMs, orphanGraceMs: olderThanMs, log });
       options.stdout(
@@ -83,20 +93,35 @@ export async function compactCommand(loaded: LoadedConfig, options: CompactComma
           `${expired.filesDeleted + expired.orphansDeleted} files deleted (${expired.orphansDeleted} orphans)\n`,
       );
     }
-    if (folders.length === 0) options.stdout(`No Iceberg table under ${sink.describe("")}\n`);
+    if (stores.length === 0) options.stdout(`No Iceberg table under ${sink.describe("")}\n`);
     return EXIT.ok;
   } finally {
     await sink.close();
   }
 }
 
-/** The table folders under the sink root (folders holding `metadata/v<N>.metadata.json`), or `known` ones. */
-async function tablesOf(sink: Sink, known: string[] | undefined): Promise<string[]> {
-  if (known) return known;
+/** The table folders under the sink root (folders holding `metadata/v<N>.metadata.json`). */
+async function tablesOf(sink: Sink): Promise<string[]> {
   const folders = new Set<string>();
   for (const entry of await sink.list("")) {
     const match = /^(.+\/)metadata\/v\d+\.metadata\.json$/.exec(entry.path);
     if (match && !match[1]!.includes("/data/")) folders.add(match[1]!);
   }
   return [...folders].sort();
+}
+
+/** The tables of the REST catalog's namespace whose location is under the sink root. */
+async function catalogTables(sink: Sink, catalog: RestCatalog): Promise<TableStore[]> {
+  const stores: TableStore[] = [];
+  const probe = new TableStore(sink, "");
+  for (const table of await catalog.tables()) {
+    let folder: string;
+    try {
+      folder = probe.pathOf(`${table.location.replace(/\/+$/, "")}/`);
+    } catch {
+      continue;
+    }
+    stores.push(new TableStore(sink, folder, { catalog, name: table.name }));
+  }
+  return stores;
 }

@@ -56,6 +56,27 @@ export const GLOBAL_ENV_VARS: readonly GlobalEnvVar[] = [
   { env: "ROW_GROUP_SIZE", path: ["sink", "row_group_size"], kind: "int", summary: "sink.row_group_size" },
   { env: "SINK_TABLE_FORMAT", path: ["sink", "table_format"], kind: "string", summary: "sink.table_format" },
   { env: "SINK_TABLE", path: ["sink", "table"], kind: "string", summary: "sink.table" },
+  { env: "SINK_CATALOG", path: ["sink", "catalog"], kind: "string", summary: "sink.catalog" },
+  { env: "SINK_CATALOG_URI", path: ["sink", "catalog_uri"], kind: "string", summary: "sink.catalog_uri" },
+  {
+    env: "SINK_CATALOG_WAREHOUSE",
+    path: ["sink", "catalog_warehouse"],
+    kind: "string",
+    summary: "sink.catalog_warehouse",
+  },
+  {
+    env: "SINK_CATALOG_NAMESPACE",
+    path: ["sink", "catalog_namespace"],
+    kind: "string",
+    summary: "sink.catalog_namespace",
+  },
+  { env: "SINK_CATALOG_TOKEN", path: ["sink", "catalog_token"], kind: "string", summary: "sink.catalog_token" },
+  {
+    env: "SINK_CATALOG_CREDENTIAL",
+    path: ["sink", "catalog_credential"],
+    kind: "string",
+    summary: "sink.catalog_credential",
+  },
   {
     env: ENV_OUTPUT_DIR,
     path: ["sink", "path"],

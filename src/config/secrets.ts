@@ -8,7 +8,7 @@
 export const MASK = "***";
 
 /** Words that make any key secret, wherever it is (matched case-insensitively inside the key). */
-export const SECRET_KEY_WORDS = ["password", "secret", "token", "sasl"] as const;
+export const SECRET_KEY_WORDS = ["password", "secret", "token", "sasl", "credential"] as const;
 
 const URL_PASSWORD_RE = /([a-z][a-z0-9+.-]*:\/\/[^\s:/@]*:)[^\s@/]+@/gi;
 

@@ -96,6 +96,11 @@ export const TABLE_FORMATS = ["parquet", "iceberg"] as const;
 /** A table format. */
 export type TableFormat = typeof TABLE_FORMATS[number];
 
+/** Where Iceberg tables' current metadata is kept: `none` (on the storage, as Hadoop tables) or a `rest` catalog. */
+export const TABLE_CATALOGS = ["none", "rest"] as const;
+/** A table catalog kind. */
+export type TableCatalogKind = typeof TABLE_CATALOGS[number];
+
 /** Keys every sink section accepts, besides `type`. Spread into a plugin's `z.object({...})`. */
 export const commonSinkFields = {
   compression: z.enum(COMPRESSIONS).default("snappy").describe("Parquet compression codec"),
@@ -121,6 +126,23 @@ export const commonSinkFields = {
   table: z.string().min(1).optional().describe(
     "Iceberg table (folder under the sink root) every dataset goes to; default: one table per dataset (topic, key)",
   ),
+  catalog: z.enum(TABLE_CATALOGS).default("none").describe(
+    "Iceberg catalog: none (tables on the storage, as Hadoop tables) or rest (an Iceberg REST catalog commits them)",
+  ),
+  catalog_uri: z.string().url().optional().describe("Base URL of the Iceberg REST catalog (its paths start at /v1/)"),
+  catalog_warehouse: z.string().min(1).optional().describe(
+    "Warehouse asked of the REST catalog's /v1/config (some catalogs serve several)",
+  ),
+  catalog_namespace: z.string().min(1).default("default").describe(
+    "Namespace of the tables in the REST catalog (dotted for nested namespaces)",
+  ),
+  catalog_token: z.string().min(1).optional().describe("Bearer token for the REST catalog (secret)"),
+  catalog_credential: z.string().min(1).optional().describe(
+    "OAuth2 client credentials client_id:client_secret for the REST catalog's /v1/oauth/tokens (secret)",
+  ),
+  catalog_scope: z.string().min(1).optional().describe(
+    "OAuth2 scope asked for with catalog_credential; default catalog",
+  ),
 };
 
 /**
@@ -133,7 +155,16 @@ export function commonSinkIssues(config: Omit<CommonSinkConfig, "type">): Config
     if (config.table !== undefined) {
       issues.push({ path: ["table"], message: "`table` needs `table_format: iceberg`" });
     }
+    if ((config.catalog ?? "none") !== "none") {
+      issues.push({ path: ["catalog"], message: "`catalog` needs `table_format: iceberg`" });
+    }
     return issues;
+  }
+  if (config.catalog === "rest" && config.catalog_uri === undefined) {
+    issues.push({ path: ["catalog_uri"], message: "`catalog: rest` needs catalog_uri, the REST catalog's base URL" });
+  }
+  if (config.catalog_token !== undefined && config.catalog_credential !== undefined) {
+    issues.push({ path: ["catalog_token"], message: "give catalog_token or catalog_credential, not both" });
   }
   if (config.path_template !== undefined) {
     issues.push({
@@ -167,6 +198,15 @@ export interface CommonSinkConfig {
   readonly table_format?: TableFormat;
   /** The one Iceberg table every dataset goes to; default one per dataset. */
   readonly table?: string;
+  /** Iceberg catalog (default `none`). */
+  readonly catalog?: TableCatalogKind;
+  readonly catalog_uri?: string;
+  readonly catalog_warehouse?: string;
+  /** Namespace in the REST catalog (default `default`). */
+  readonly catalog_namespace?: string;
+  readonly catalog_token?: string;
+  readonly catalog_credential?: string;
+  readonly catalog_scope?: string;
 }
 
 /** A source section after validation: the common keys plus the plugin's own. */

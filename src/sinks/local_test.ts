@@ -133,6 +133,26 @@ Deno.test("localSinkSchema refuses a path template or a non-UTC day partition fo
   assertEquals(messages({ table: "t" }), ["table: `table` needs `table_format: iceberg`"]);
 });
 
+Deno.test("localSinkSchema takes a REST catalog for Iceberg tables only, with its URL, and one way to authenticate", () => {
+  const messages = (section: Record<string, unknown>) => {
+    const result = localSinkSchema.safeParse({ type: "local", path: "/out", ...section });
+    return result.success ? [] : result.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`);
+  };
+  const rest = { table_format: "iceberg", catalog: "rest", catalog_uri: "http://127.0.0.1:8181" };
+  assertEquals(messages(rest), []);
+  assertEquals(localSinkSchema.parse({ type: "local", path: "/out", ...rest }).catalog_namespace, "default");
+  assertEquals(messages({ catalog: "rest", catalog_uri: "http://c" }), [
+    "catalog: `catalog` needs `table_format: iceberg`",
+  ]);
+  assertEquals(messages({ table_format: "iceberg", catalog: "rest" }), [
+    "catalog_uri: `catalog: rest` needs catalog_uri, the REST catalog's base URL",
+  ]);
+  assertEquals(messages({ ...rest, catalog_token: "t", catalog_credential: "a:b" }), [
+    "catalog_token: give catalog_token or catalog_credential, not both",
+  ]);
+  assert(messages({ ...rest, catalog: "glue" })[0]!.startsWith("catalog: "));
+});
+
 Deno.test("local sink connect() and list() beside another instance's writes: files renamed away meanwhile are skipped", async () => {
   const root = await Deno.makeTempDir();
   const writer = new LocalSink(root, { paths: testPaths(), fsync: false });

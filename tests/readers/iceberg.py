@@ -6,6 +6,8 @@ Usage:
   iceberg.py pyiceberg METADATA_JSON [ID_COLUMN]
       {"rows", "distinct_ids", "files", "snapshots", "schema_id", "columns": [{"id", "name", "type"}],
        "summary": {...}, "values": {column: [values...]} (sorted by ID_COLUMN, when given)}
+  iceberg.py pyiceberg-rest CATALOG_URI NAMESPACE.TABLE [ID_COLUMN]
+      the same, the table loaded through an Iceberg REST catalog (pyiceberg's own REST client)
   iceberg.py clickhouse LOCATION_OR_URL [ID_COLUMN] [--s3 ACCESS_KEY SECRET_KEY]
       {"rows", "distinct_ids"} through icebergLocal (a folder), icebergHDFS (hdfs://) or icebergS3 (--s3)
 """
@@ -18,7 +20,20 @@ def read_pyiceberg(args):
     from pyiceberg.table import StaticTable
 
     table = StaticTable.from_metadata(args[0], properties=s3_properties())
-    id_column = args[1] if len(args) > 1 else None
+    describe(table, args[1] if len(args) > 1 else None)
+
+
+def read_pyiceberg_rest(args):
+    from pyiceberg.catalog import load_catalog
+
+    catalog = load_catalog("fsds-test", type="rest", uri=args[0], **s3_properties())
+    table = catalog.load_table(args[1])
+    result = describe(table, args[2] if len(args) > 2 else None, dump=False)
+    result["metadata_location"] = table.metadata_location
+    json.dump(result, sys.stdout)
+
+
+def describe(table, id_column, dump=True):
     scan = table.scan()
     arrow = scan.to_arrow()
     snapshot = table.current_snapshot()
@@ -41,7 +56,9 @@ def read_pyiceberg(args):
             column = arrow.column(name).to_pylist()
             values[name] = [normalise(column[i]) for i in order]
         result["values"] = values
-    json.dump(result, sys.stdout)
+    if dump:
+        json.dump(result, sys.stdout)
+    return result
 
 
 def s3_properties():
@@ -104,6 +121,8 @@ def main():
     command, args = sys.argv[1], sys.argv[2:]
     if command == "pyiceberg":
         read_pyiceberg(args)
+    elif command == "pyiceberg-rest":
+        read_pyiceberg_rest(args)
     elif command == "clickhouse":
         read_clickhouse(args)
     else:

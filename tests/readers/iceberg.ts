@@ -71,6 +71,24 @@ export async function readWithPyIceberg(
   return await run(args, env) as PyIcebergTable;
 }
 
+/** Loads a table through an Iceberg REST catalog with pyiceberg's REST client and scans it. */
+export async function readWithPyIcebergRest(
+  catalogUri: string,
+  identifier: string,
+  options: { idColumn?: string; s3?: IcebergS3Access } = {},
+): Promise<PyIcebergTable & { readonly metadata_location: string }> {
+  const args = ["pyiceberg-rest", catalogUri, identifier];
+  if (options.idColumn) args.push(options.idColumn);
+  const env: Record<string, string> = options.s3
+    ? {
+      FSDS_TEST_S3_ENDPOINT: options.s3.endpoint,
+      FSDS_TEST_S3_ACCESS_KEY: options.s3.accessKey,
+      FSDS_TEST_S3_SECRET_KEY: options.s3.secretKey,
+    }
+    : {};
+  return await run(args, env) as PyIcebergTable & { readonly metadata_location: string };
+}
+
 /** Counts a table's rows (and distinct ids) with ClickHouse: `icebergLocal(folder)`, `icebergHDFS(hdfs://...)` or `icebergS3(url, ...)`. */
 export async function countWithClickHouse(
   location: string,

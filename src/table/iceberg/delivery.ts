@@ -20,12 +20,17 @@ import { ConfigError } from "../../core/errors.ts";
 import { FieldIdConflict } from "./schema_evolution.ts";
 import { dataFilePath, renamedDataFile } from "./data_files.ts";
 import { TableStore, type TableVersion } from "./table_store.ts";
+import type { TableCatalog } from "./catalog.ts";
 
 /** Options of {@linkcode IcebergLog}. */
 export interface IcebergLogOptions extends PartitionOptions {
   readonly log: Logger;
   /** The table folder (relative to the sink root) of a dataset. */
   readonly tableOf: (dataset: string) => string;
+  /** The table's name in its catalog; default its folder. */
+  readonly nameOf?: (dataset: string) => string;
+  /** Where the tables' current metadata is kept; default the storage (Hadoop tables). */
+  readonly catalog?: TableCatalog;
   /** Encodes a prepared table as Parquet (to rewrite a file whose field ids another writer took meanwhile). */
   readonly encode: (table: Table) => Uint8Array;
   /**
@@ -262,7 +267,10 @@ export class IcebergLog implements DeliveryLog {
     let state = this.#tables.get(folder);
     if (state === undefined) {
       state = {
-        store: new TableStore(this.#sink, folder),
+        store: new TableStore(this.#sink, folder, {
+          catalog: this.#options.catalog,
+          name: this.#options.nameOf?.(dataset),
+        }),
         version: null,
         loaded: false,
         reservations: new FieldIdReservations(),

@@ -146,14 +146,23 @@ export function withSnapshot(
 
 /** Parses metadata JSON; a SyntaxError names `where` when it is not format version 2 metadata. */
 export function parseMetadata(bytes: Uint8Array, where: string): TableMetadata {
-  let parsed: TableMetadata;
+  let parsed: unknown;
   try {
     parsed = JSON.parse(new TextDecoder().decode(bytes));
   } catch (error) {
     throw new SyntaxError(`Cannot read table metadata "${where}": ${(error as Error).message}`, { cause: error });
   }
-  if (parsed["format-version"] !== 2 || !Array.isArray(parsed.schemas) || !Array.isArray(parsed.snapshots)) {
+  return checkedMetadata(parsed, where);
+}
+
+/** `value` as table metadata (parsed JSON, e.g. a REST catalog's answer); a SyntaxError names `where` otherwise. */
+export function checkedMetadata(value: unknown, where: string): TableMetadata {
+  const parsed = value as TableMetadata | null;
+  if (
+    parsed === null || typeof parsed !== "object" || parsed["format-version"] !== 2 ||
+    !Array.isArray(parsed.schemas) || !Array.isArray(parsed.snapshots)
+  ) {
     throw new SyntaxError(`Cannot read table metadata "${where}": not Iceberg format version 2 metadata`);
   }
-  return parsed;
+  return { ...parsed, "snapshot-log": parsed["snapshot-log"] ?? [], "metadata-log": parsed["metadata-log"] ?? [] };
 }

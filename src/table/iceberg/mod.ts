@@ -15,11 +15,16 @@ import { encodeParquet } from "../../parquet/writer.ts";
 import type { Logger } from "../../core/logger.ts";
 import type { Sink } from "../../core/sink.ts";
 import { IcebergLog } from "./delivery.ts";
+import type { TableCatalog } from "./catalog.ts";
+import { ConfigError } from "../../core/errors.ts";
+import { RestClient } from "./rest/client.ts";
+import { RestCatalog } from "./rest/catalog.ts";
 
 export { IcebergLog } from "./delivery.ts";
 export { type CompactOptions, type CompactResult, compactTable } from "./compact.ts";
 export { type ExpireOptions, type ExpireResult, expireTable } from "./expire.ts";
 export { TableStore } from "./table_store.ts";
+export { RestCatalog } from "./rest/catalog.ts";
 export { type MaintenanceOptions, startMaintenance } from "./maintenance.ts";
 
 /** The table folder (relative to the sink root, ending in `/`) of a dataset under a sink config. */
@@ -33,6 +38,26 @@ export function timeColumnOf(sink: CommonSinkConfig, metadataColumns: readonly M
   return sink.timestamp_field ?? metadataColumns.find((c) => c.type === "timestamp_ms")?.name;
 }
 
+/** The catalog a sink section names: a REST catalog, or undefined for tables on the storage. */
+export function tableCatalog(config: CommonSinkConfig, log: Logger): TableCatalog | undefined {
+  if (config.catalog !== "rest") return undefined;
+  if (!config.catalog_uri) throw new ConfigError("sink.catalog: rest needs sink.catalog_uri");
+  const client = new RestClient({
+    uri: config.catalog_uri,
+    warehouse: config.catalog_warehouse,
+    token: config.catalog_token,
+    credential: config.catalog_credential,
+    scope: config.catalog_scope,
+    log,
+  });
+  return new RestCatalog(client, config.catalog_namespace ?? "default", log);
+}
+
+/** The name of a dataset's table in its catalog: `sink.table`, else the dataset. */
+export function tableName(config: CommonSinkConfig, dataset: string): string {
+  return config.table ?? dataset;
+}
+
 /** The delivery log of Iceberg tables for a sink section. Throws a TypeError when the sink cannot commit. */
 export function icebergLog(
   sink: Sink,
@@ -44,16 +69,20 @@ export function icebergLog(
     readonly probePath?: () => string;
   },
 ): IcebergLog {
-  if (!sink.writeIfAbsent) {
+  const catalog = tableCatalog(config, options.log.child("catalog"));
+  if (!catalog && !sink.writeIfAbsent) {
     throw new TypeError(`Cannot write Iceberg tables to sink "${config.type}": it has no conditional write`);
   }
   return new IcebergLog(sink, {
     log: options.log,
+    catalog,
     tableOf: (dataset) => tableFolder(config, dataset),
+    nameOf: (dataset) => tableName(config, dataset),
     partitionBy: config.partition_by,
     timeColumn: timeColumnOf(config, options.metadataColumns),
     encode: parquetEncoder(config),
-    probePath: options.probePath,
+    // A REST catalog commits: the storage needs no conditional write.
+    probePath: catalog ? undefined : options.probePath,
   });
 }
 

@@ -1,0 +1,192 @@
+/**
+ * Tables in an Iceberg REST catalog ({@linkcode TableCatalog}): the catalog holds which metadata is current and
+ * writes it; the pipeline still writes the data files, manifests and manifest lists into the table's folder, which is
+ * the table's location. A table is named `<namespace>.<name>`, the name being the dataset's (or `sink.table`) with
+ * every character but letters, digits and `_` turned into `_`. A table the catalog does not know but whose folder
+ * already holds a Hadoop table (written before the catalog was configured) is registered with its newest metadata
+ * file, so its snapshots and stream positions carry over.
+ *
+ * Loads are retried while the catalog does not answer (or answers 429/5xx); a commit is sent once: 409 means
+ * another writer committed first, and no answer or a 5xx leaves the outcome unknown. Both resolve with null, and the
+ * caller re-reads the table and looks for its own snapshot before trying again.
+ * @module
+ */
+import { ConfigError } from "../../../core/errors.ts";
+import type { Logger } from "../../../core/logger.ts";
+import { retry } from "../../../core/retry.ts";
+import type { TableCatalog } from "../catalog.ts";
+import { HadoopCatalog } from "../hadoop_catalog.ts";
+import { checkedMetadata, type TableMetadata } from "../metadata.ts";
+import type { TableStore, TableVersion } from "../table_store.ts";
+import { RestCatalogError, type RestClient } from "./client.ts";
+import { createBody, updateBody } from "./updates.ts";
+
+/** Tries of a load after the first while the catalog is unreachable or busy. */
+const LOAD_RETRIES = 6;
+
+/** The name of a dataset's table in a REST catalog. */
+export function catalogTableName(name: string): string {
+  return name.replace(/[^A-Za-z0-9_]/g, "_");
+}
+
+/** A table of a REST catalog, as listed. */
+export interface CatalogTable {
+  readonly name: string;
+  /** Its location (an absolute URI). */
+  readonly location: string;
+}
+
+/** See the module doc. */
+export class RestCatalog implements TableCatalog {
+  readonly kind = "rest";
+  readonly namespace: readonly string[];
+  readonly #client: RestClient;
+  readonly #log: Logger;
+  #namespaceReady = false;
+
+  constructor(client: RestClient, namespace: string, log: Logger) {
+    this.#client = client;
+    this.namespace = namespace.split(".").filter((part) => part !== "");
+    if (this.namespace.length === 0) throw new ConfigError("sink.catalog_namespace is empty");
+    this.#log = log;
+  }
+
+  /** `<namespace>.<table>`, for messages. */
+  identifier(store: TableStore): string {
+    return [...this.namespace, catalogTableName(store.name)].join(".");
+  }
+
+  async latest(store: TableStore): Promise<TableVersion | null> {
+    const url = await this.#tableUrl(store);
+    const answer = await this.#retried(() => this.#client.send("GET", url), url);
+    if (answer.status === 404) return await this.#registerHadoopTable(store);
+    if (answer.status !== 200) throw this.#client.refused("GET", url, answer);
+    return this.#version(store, answer.body, url);
+  }
+
+  async commit(store: TableStore, base: TableVersion | null, next: TableMetadata): Promise<TableVersion | null> {
+    if (base === null) await this.#ensureNamespace();
+    const url = await this.#tableUrl(store);
+    const body = {
+      identifier: { namespace: this.namespace, name: catalogTableName(store.name) },
+      ...(base === null ? createBody(next) : updateBody(base.metadata, next)),
+    };
+    let answer;
+    try {
+      answer = await this.#client.send("POST", url, body);
+    } catch (error) {
+      if (!(error instanceof RestCatalogError)) throw error;
+      this.#log.warn({ table: this.identifier(store), error: error.message }, "Commit outcome unknown; re-reading");
+      return null;
+    }
+    if (answer.status === 200) return this.#version(store, answer.body, url);
+    if (answer.status === 409) return null;
+    const refused = this.#client.refused("POST", url, answer);
+    if (refused.transient) {
+      this.#log.warn({ table: this.identifier(store), error: refused.message }, "Commit outcome unknown; re-reading");
+      return null;
+    }
+    throw refused;
+  }
+
+  /** The catalog deletes its own metadata files (`write.metadata.delete-after-commit.enabled`). */
+  pruneMetadata(): Promise<number> {
+    return Promise.resolve(0);
+  }
+
+  /** The tables of the namespace, with their locations. */
+  async tables(): Promise<CatalogTable[]> {
+    const found: CatalogTable[] = [];
+    let pageToken: string | undefined;
+    do {
+      const query = pageToken ? `?pageToken=${encodeURIComponent(pageToken)}` : "";
+      const url = await this.#client.url(`namespaces/${this.#namespacePath()}/tables${query}`);
+      const answer = await this.#retried(() => this.#client.send("GET", url), url);
+      if (answer.status === 404) return [];
+      if (answer.status !== 200) throw this.#client.refused("GET", url, answer);
+      for (const id of (answer.body.identifiers ?? []) as { name: string }[]) {
+        const tableUrl = await this.#client.url(
+          `namespaces/${this.#namespacePath()}/tables/${encodeURIComponent(id.name)}`,
+        );
+        const table = await this.#retried(() => this.#client.send("GET", tableUrl), tableUrl);
+        if (table.status !== 200) continue;
+        const metadata = checkedMetadata(table.body.metadata, tableUrl);
+        found.push({ name: id.name, location: metadata.location });
+      }
+      pageToken = typeof answer.body["next-page-token"] === "string" ? answer.body["next-page-token"] : undefined;
+    } while (pageToken);
+    return found;
+  }
+
+  #version(store: TableStore, body: Record<string, unknown>, url: string): TableVersion {
+    const metadata = checkedMetadata(body.metadata, url);
+    const location = String(body["metadata-location"] ?? "");
+    const wanted = store.location.replace(/\/+$/, "");
+    let at: string;
+    try {
+      at = store.pathOf(metadata.location.replace(/\/+$/, "") + "/");
+    } catch {
+      at = "";
+    }
+    if (`${at}` !== store.folder) {
+      throw new ConfigError(
+        `The Iceberg table "${this.identifier(store)}" of the REST catalog lives at "${metadata.location}", ` +
+          `not at "${wanted}" where this sink writes it`,
+        { hint: "point the sink at the table's location, or name another table (sink.table, sink.catalog_namespace)" },
+      );
+    }
+    return { version: metadata["metadata-log"].length + 1, path: store.pathOf(location), metadata };
+  }
+
+  async #registerHadoopTable(store: TableStore): Promise<TableVersion | null> {
+    const existing = await new HadoopCatalog().latest(store);
+    if (existing === null) return null;
+    await this.#ensureNamespace();
+    const url = await this.#client.url(`namespaces/${this.#namespacePath()}/register`);
+    const answer = await this.#client.send("POST", url, {
+      name: catalogTableName(store.name),
+      "metadata-location": store.uriOf(existing.path),
+    });
+    if (answer.status === 409) return await this.latest(store);
+    if (answer.status !== 200) throw this.#client.refused("POST", url, answer);
+    this.#log.info(
+      { table: this.identifier(store), metadata: store.uriOf(existing.path) },
+      "Registered the table already in the sink with the REST catalog",
+    );
+    return this.#version(store, answer.body, url);
+  }
+
+  async #ensureNamespace(): Promise<void> {
+    if (this.#namespaceReady) return;
+    const url = await this.#client.url("namespaces");
+    const answer = await this.#retried(() => this.#client.send("POST", url, { namespace: this.namespace }), url);
+    if (answer.status !== 200 && answer.status !== 409) throw this.#client.refused("POST", url, answer);
+    this.#namespaceReady = true;
+  }
+
+  #namespacePath(): string {
+    return encodeURIComponent(this.namespace.join("\x1f"));
+  }
+
+  async #tableUrl(store: TableStore): Promise<string> {
+    return await this.#client.url(
+      `namespaces/${this.#namespacePath()}/tables/${encodeURIComponent(catalogTableName(store.name))}`,
+    );
+  }
+
+  /** Retries while the catalog does not answer, or answers 429 or 5xx. */
+  async #retried(send: () => Promise<{ status: number; body: Record<string, unknown> }>, url: string) {
+    return await retry(async () => {
+      const answer = await send();
+      if (answer.status === 429 || answer.status >= 500) throw this.#client.refused("GET", url, answer);
+      return answer;
+    }, {
+      maxRetries: LOAD_RETRIES,
+      baseDelayMs: 200,
+      maxDelayMs: 5000,
+      isRetriable: (error) => error instanceof RestCatalogError && error.transient,
+      onRetry: (error, attempt, delayMs) =>
+        this.#log.warn({ attempt, delay_ms: delayMs, error: (error as Error).message }, "Iceberg REST catalog retry"),
+    });
+  }
+}
