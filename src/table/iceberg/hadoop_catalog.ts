@@ -6,9 +6,8 @@
  * @module
  */
 import type { Sink } from "../../core/sink.ts";
-import type { TableCatalog } from "./catalog.ts";
+import { METADATA_FOLDER, type TableCatalog, type TableLocation, type TableVersion } from "./catalog.ts";
 import { parseMetadata, type TableMetadata } from "./metadata.ts";
-import { METADATA_FOLDER, type TableStore, type TableVersion } from "./table_store.ts";
 
 const VERSION_HINT = "version-hint.text";
 
@@ -35,7 +34,7 @@ export class HadoopCatalog implements TableCatalog {
    * The newest version. Starts from the version hint and probes the versions after it; without a usable hint
    * (missing, or naming a version deleted since), lists the metadata folder.
    */
-  async latest(store: TableStore): Promise<TableVersion | null> {
+  async latest(store: TableLocation): Promise<TableVersion | null> {
     const { sink, folder } = store;
     const hint = await sink.read(`${folder}${METADATA_FOLDER}${VERSION_HINT}`);
     const hinted = hint === null ? 0 : Number.parseInt(new TextDecoder().decode(hint).trim(), 10) || 0;
@@ -63,7 +62,7 @@ export class HadoopCatalog implements TableCatalog {
   }
 
   /** Creates the next version if no writer did first, then updates the hint (best effort). */
-  async commit(store: TableStore, base: TableVersion | null, next: TableMetadata): Promise<TableVersion | null> {
+  async commit(store: TableLocation, base: TableVersion | null, next: TableMetadata): Promise<TableVersion | null> {
     const { sink, folder } = store;
     if (!sink.writeIfAbsent) {
       throw new TypeError(
@@ -80,7 +79,7 @@ export class HadoopCatalog implements TableCatalog {
   }
 
   /** Deletes the versions older than the previous ones the newest lists (at most 100): no reader needs them. */
-  async pruneMetadata(store: TableStore, newest: TableVersion): Promise<number> {
+  async pruneMetadata(store: TableLocation, newest: TableVersion): Promise<number> {
     const keep = newest.version - newest.metadata["metadata-log"].length;
     let deleted = 0;
     for (const version of await metadataVersions(store.sink, store.folder)) {

@@ -5,23 +5,11 @@
  * @module
  */
 import type { Sink } from "../../core/sink.ts";
-import type { TableCatalog } from "./catalog.ts";
+import type { TableCatalog, TableLocation, TableVersion } from "./catalog.ts";
 import { HadoopCatalog } from "./hadoop_catalog.ts";
 import type { TableMetadata } from "./metadata.ts";
 
-/** Folder of a table's metadata, relative to the table. */
-export const METADATA_FOLDER = "metadata/";
-/** Folder of a table's data files, relative to the table. */
-export const DATA_FOLDER = "data/";
-
-/** A table's metadata as one version holds it. */
-export interface TableVersion {
-  /** The version's number: Hadoop tables' `v<N>`; a REST catalog's count of metadata files so far. */
-  readonly version: number;
-  /** Path of the metadata file, relative to the sink root. */
-  readonly path: string;
-  readonly metadata: TableMetadata;
-}
+export { DATA_FOLDER, METADATA_FOLDER, type TableVersion } from "./catalog.ts";
 
 /** Options of {@linkcode TableStore}. */
 export interface TableStoreOptions {
@@ -34,7 +22,7 @@ export interface TableStoreOptions {
 const HADOOP = new HadoopCatalog();
 
 /** One table in a sink. */
-export class TableStore {
+export class TableStore implements TableLocation {
   readonly sink: Sink;
   /** The table's folder relative to the sink root, ending in `/`. */
   readonly folder: string;

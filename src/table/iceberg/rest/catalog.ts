@@ -14,10 +14,9 @@
 import { ConfigError } from "../../../core/errors.ts";
 import type { Logger } from "../../../core/logger.ts";
 import { retry } from "../../../core/retry.ts";
-import type { TableCatalog } from "../catalog.ts";
 import { HadoopCatalog } from "../hadoop_catalog.ts";
 import { checkedMetadata, type TableMetadata } from "../metadata.ts";
-import type { TableStore, TableVersion } from "../table_store.ts";
+import type { TableCatalog, TableLocation, TableVersion } from "../catalog.ts";
 import { RestCatalogError, type RestClient } from "./client.ts";
 import { createBody, updateBody } from "./updates.ts";
 
@@ -52,11 +51,11 @@ export class RestCatalog implements TableCatalog {
   }
 
   /** `<namespace>.<table>`, for messages. */
-  identifier(store: TableStore): string {
+  identifier(store: TableLocation): string {
     return [...this.namespace, catalogTableName(store.name)].join(".");
   }
 
-  async latest(store: TableStore): Promise<TableVersion | null> {
+  async latest(store: TableLocation): Promise<TableVersion | null> {
     const url = await this.#tableUrl(store);
     const answer = await this.#retried(() => this.#client.send("GET", url), url);
     if (answer.status === 404) return await this.#registerHadoopTable(store);
@@ -64,7 +63,7 @@ export class RestCatalog implements TableCatalog {
     return this.#version(store, answer.body, url);
   }
 
-  async commit(store: TableStore, base: TableVersion | null, next: TableMetadata): Promise<TableVersion | null> {
+  async commit(store: TableLocation, base: TableVersion | null, next: TableMetadata): Promise<TableVersion | null> {
     if (base === null) await this.#ensureNamespace();
     const url = await this.#tableUrl(store);
     const body = {
@@ -118,7 +117,7 @@ export class RestCatalog implements TableCatalog {
     return found;
   }
 
-  #version(store: TableStore, body: Record<string, unknown>, url: string): TableVersion {
+  #version(store: TableLocation, body: Record<string, unknown>, url: string): TableVersion {
     const metadata = checkedMetadata(body.metadata, url);
     const location = String(body["metadata-location"] ?? "");
     const wanted = store.location.replace(/\/+$/, "");
@@ -138,7 +137,7 @@ export class RestCatalog implements TableCatalog {
     return { version: metadata["metadata-log"].length + 1, path: store.pathOf(location), metadata };
   }
 
-  async #registerHadoopTable(store: TableStore): Promise<TableVersion | null> {
+  async #registerHadoopTable(store: TableLocation): Promise<TableVersion | null> {
     const existing = await new HadoopCatalog().latest(store);
     if (existing === null) return null;
     await this.#ensureNamespace();
@@ -168,7 +167,7 @@ export class RestCatalog implements TableCatalog {
     return encodeURIComponent(this.namespace.join("\x1f"));
   }
 
-  async #tableUrl(store: TableStore): Promise<string> {
+  async #tableUrl(store: TableLocation): Promise<string> {
     return await this.#client.url(
       `namespaces/${this.#namespacePath()}/tables/${encodeURIComponent(catalogTableName(store.name))}`,
     );
