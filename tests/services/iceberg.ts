@@ -24,7 +24,6 @@ import { S3_ACCESS_KEY, S3_REGION, S3_SECRET_KEY, s3Port } from "./s3.ts";
 
 /** Iceberg release of the catalog server. */
 export const ICEBERG_VERSION = "1.10.0";
-const AWS_SDK_VERSION = "2.33.0";
 const JETTY_VERSION = "11.0.25";
 const HADOOP_VERSION = "3.4.1";
 
@@ -33,8 +32,11 @@ export function icebergRestPort(): number {
   return envPort("FSDS_ICEBERG_REST_PORT", 18181);
 }
 
+// The install folder is named after the dependency list, so a change to it installs afresh beside the old one.
 function installDir(): string {
-  return `${cacheDir()}/iceberg-rest-${ICEBERG_VERSION}`;
+  let hash = 0x811c9dc5;
+  for (const char of JSON.stringify(DEPENDENCIES)) hash = Math.imul(hash ^ char.charCodeAt(0), 0x01000193) >>> 0;
+  return `${cacheDir()}/iceberg-rest-${ICEBERG_VERSION}-${hash.toString(16).padStart(8, "0")}`;
 }
 
 // Hadoop's own Jetty 9, servlet API and logging bindings clash with the server's Jetty 11 and slf4j 2.
@@ -46,9 +48,8 @@ const DEPENDENCIES: MavenDependency[] = [
   // RESTCatalogServlet and RESTCatalogAdapter live in iceberg-core's test jar.
   { group: "org.apache.iceberg", artifact: "iceberg-core", version: ICEBERG_VERSION, classifier: "tests" },
   { group: "org.apache.iceberg", artifact: "iceberg-aws", version: ICEBERG_VERSION },
-  { group: "software.amazon.awssdk", artifact: "s3", version: AWS_SDK_VERSION },
-  { group: "software.amazon.awssdk", artifact: "url-connection-client", version: AWS_SDK_VERSION },
-  { group: "software.amazon.awssdk", artifact: "apache-client", version: AWS_SDK_VERSION },
+  // S3FileIO's AWS SDK, shaded in one jar with every module its client factories name (KMS, STS, Glue...).
+  { group: "org.apache.iceberg", artifact: "iceberg-aws-bundle", version: ICEBERG_VERSION },
   { group: "org.eclipse.jetty", artifact: "jetty-server", version: JETTY_VERSION },
   { group: "org.eclipse.jetty", artifact: "jetty-servlet", version: JETTY_VERSION },
   { group: "org.apache.hadoop", artifact: "hadoop-common", version: HADOOP_VERSION, exclusions: HADOOP_EXCLUSIONS },

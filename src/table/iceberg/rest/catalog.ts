@@ -8,7 +8,9 @@
  *
  * Loads are retried while the catalog does not answer (or answers 429/5xx); a commit is sent once: 409 means
  * another writer committed first, and no answer or a 5xx leaves the outcome unknown. Both resolve with null, and the
- * caller re-reads the table and looks for its own snapshot before trying again.
+ * caller re-reads the table and looks for its own snapshot before trying again; an unknown outcome first waits a
+ * growing pause, and after {@linkcode MAX_UNKNOWN_IN_A_ROW} of them in a row the catalog's own error is thrown (the
+ * data files stay; positions in the table tell a later attempt what is already committed).
  * @module
  */
 import { ConfigError } from "../../../core/errors.ts";
@@ -22,6 +24,8 @@ import { createBody, updateBody } from "./updates.ts";
 
 /** Tries of a load after the first while the catalog is unreachable or busy. */
 const LOAD_RETRIES = 6;
+/** Commits in a row whose outcome was unknown (no answer, 429, 5xx) before the catalog's error is thrown. */
+export const MAX_UNKNOWN_IN_A_ROW = 6;
 
 /** The name of a dataset's table in a REST catalog. */
 export function catalogTableName(name: string): string {
@@ -42,9 +46,14 @@ export class RestCatalog implements TableCatalog {
   readonly #client: RestClient;
   readonly #log: Logger;
   #namespaceReady = false;
+  #unknownInARow = 0;
 
-  constructor(client: RestClient, namespace: string, log: Logger) {
+  readonly #pauseMs: number;
+
+  /** `pauseMs`: the first pause after a commit of unknown outcome, doubled each time up to 5 s. */
+  constructor(client: RestClient, namespace: string, log: Logger, { pauseMs = 250 }: { pauseMs?: number } = {}) {
     this.#client = client;
+    this.#pauseMs = pauseMs;
     this.namespace = namespace.split(".").filter((part) => part !== "");
     if (this.namespace.length === 0) throw new ConfigError("sink.catalog_namespace is empty");
     this.#log = log;
@@ -75,17 +84,32 @@ export class RestCatalog implements TableCatalog {
       answer = await this.#client.send("POST", url, body);
     } catch (error) {
       if (!(error instanceof RestCatalogError)) throw error;
-      this.#log.warn({ table: this.identifier(store), error: error.message }, "Commit outcome unknown; re-reading");
-      return null;
+      return await this.#unknown(store, error);
     }
-    if (answer.status === 200) return this.#version(store, answer.body, url);
-    if (answer.status === 409) return null;
+    if (answer.status === 200 || answer.status === 409) {
+      this.#unknownInARow = 0;
+      return answer.status === 200 ? this.#version(store, answer.body, url) : null;
+    }
     const refused = this.#client.refused("POST", url, answer);
-    if (refused.transient) {
-      this.#log.warn({ table: this.identifier(store), error: refused.message }, "Commit outcome unknown; re-reading");
-      return null;
-    }
+    if (refused.transient) return await this.#unknown(store, refused);
     throw refused;
+  }
+
+  async #unknown(store: TableLocation, error: RestCatalogError): Promise<null> {
+    const count = ++this.#unknownInARow;
+    if (count >= MAX_UNKNOWN_IN_A_ROW) {
+      this.#unknownInARow = 0;
+      throw new RestCatalogError(
+        `Cannot commit to ${this.identifier(store)}: ${count} commits in a row had no answer or a failure of the ` +
+          `catalog; the last: ${error.message}`,
+        error.status,
+        error.type,
+        { cause: error },
+      );
+    }
+    this.#log.warn({ table: this.identifier(store), attempt: count, error: error.message }, "Commit outcome unknown");
+    await new Promise((resolve) => setTimeout(resolve, Math.min(5000, this.#pauseMs * 2 ** (count - 1))));
+    return null;
   }
 
   /** The catalog deletes its own metadata files (`write.metadata.delete-after-commit.enabled`). */
