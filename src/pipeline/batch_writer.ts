@@ -9,6 +9,7 @@
  * @module
  */
 import type { Table } from "apache-arrow";
+import { ConfigError } from "../core/errors.ts";
 import type { Logger } from "../core/logger.ts";
 import type { EncodeParquetOptions } from "../parquet/writer.ts";
 import { StreamedFileError, writeParquetFile } from "./streamed_file.ts";
@@ -178,8 +179,9 @@ export class BatchWriter {
       maxRetries: Number.MAX_SAFE_INTEGER,
       baseDelayMs: 500,
       maxDelayMs: 15_000,
+      // A configuration mistake (the table is another's, the catalog refuses our credentials) is not retried.
       isRetriable: (error) =>
-        Date.now() < deadline && !(error instanceof StreamedFileError) &&
+        Date.now() < deadline && !(error instanceof StreamedFileError) && !(error instanceof ConfigError) &&
         !((error as Error).cause instanceof SyntaxError),
       onRetry: (error, attempt, delayMs) =>
         this.#options.log.warn(

@@ -32,6 +32,24 @@ export function catalogTableName(name: string): string {
   return name.replace(/[^A-Za-z0-9_]/g, "_");
 }
 
+/**
+ * Runs `step`, turning a refusal for lack of rights (401, 403) into a {@linkcode ConfigError}: no retry mends a
+ * wrong token or credential, so the run stops at once with exit code 2.
+ */
+async function userMistakes<T>(step: () => Promise<T>): Promise<T> {
+  try {
+    return await step();
+  } catch (error) {
+    if (error instanceof RestCatalogError && (error.status === 401 || error.status === 403)) {
+      throw new ConfigError(error.message, {
+        hint: "set sink.catalog_token or sink.catalog_credential to what the catalog accepts",
+        cause: error,
+      });
+    }
+    throw error;
+  }
+}
+
 /** A table of a REST catalog, as listed. */
 export interface CatalogTable {
   readonly name: string;
@@ -64,15 +82,21 @@ export class RestCatalog implements TableCatalog {
     return [...this.namespace, catalogTableName(store.name)].join(".");
   }
 
-  async latest(store: TableLocation): Promise<TableVersion | null> {
-    const url = await this.#tableUrl(store);
-    const answer = await this.#retried(() => this.#client.send("GET", url), url);
-    if (answer.status === 404) return await this.#registerHadoopTable(store);
-    if (answer.status !== 200) throw this.#client.refused("GET", url, answer);
-    return this.#version(store, answer.body, url);
+  latest(store: TableLocation): Promise<TableVersion | null> {
+    return userMistakes(async () => {
+      const url = await this.#tableUrl(store);
+      const answer = await this.#retried(() => this.#client.send("GET", url), url);
+      if (answer.status === 404) return await this.#registerHadoopTable(store);
+      if (answer.status !== 200) throw this.#client.refused("GET", url, answer);
+      return this.#version(store, answer.body, url);
+    });
   }
 
-  async commit(store: TableLocation, base: TableVersion | null, next: TableMetadata): Promise<TableVersion | null> {
+  commit(store: TableLocation, base: TableVersion | null, next: TableMetadata): Promise<TableVersion | null> {
+    return userMistakes(() => this.#commit(store, base, next));
+  }
+
+  async #commit(store: TableLocation, base: TableVersion | null, next: TableMetadata): Promise<TableVersion | null> {
     if (base === null) await this.#ensureNamespace();
     const url = await this.#tableUrl(store);
     const body = {
