@@ -1,11 +1,11 @@
 import assert, { equal } from "node:assert/strict";
-import { LocalSink } from "../../../sinks/local.ts";
-import { outputPaths } from "../../../pipeline/layout.ts";
-import { Logger } from "../../../telemetry/log.ts";
-import { newTableMetadata } from "../metadata.ts";
-import { TableStore } from "../table_store.ts";
-import { RestCatalogError, RestClient } from "./client.ts";
-import { MAX_UNKNOWN_IN_A_ROW, RestCatalog } from "./catalog.ts";
+import { LocalSink } from "../src/sinks/local.ts";
+import { outputPaths } from "../src/pipeline/layout.ts";
+import { Logger } from "../src/telemetry/log.ts";
+import { newTableMetadata } from "../src/table/iceberg/metadata.ts";
+import { TableStore } from "../src/table/iceberg/table_store.ts";
+import { RestCatalogError, RestClient } from "../src/table/iceberg/rest/client.ts";
+import { MAX_UNKNOWN_IN_A_ROW, RestCatalog } from "../src/table/iceberg/rest/catalog.ts";
 
 const SCHEMA = {
   type: "struct" as const,
@@ -13,15 +13,26 @@ const SCHEMA = {
   fields: [{ id: 1, name: "id", required: false, type: "long" }],
 };
 
-/** A catalog whose table commits answer `answer()`; every request is recorded as `METHOD path`. */
-function catalogAnswering(answer: () => Response) {
+/**
+ * A catalog whose table commits answer `answer()` and whose namespace creation answers `namespaceAnswer()`; every
+ * request is recorded as `METHOD path`; `GET /v1/namespaces/default` finds the namespace when `namespaceExists`.
+ */
+function catalogAnswering(
+  answer: () => Response,
+  { namespaceAnswer = () => Response.json({ namespace: ["default"] }), namespaceExists = true } = {},
+) {
   const requests: string[] = [];
   const fetcher = (input: string | URL | Request, init?: RequestInit) => {
     const url = new URL(input instanceof Request ? input.url : String(input));
     const method = init?.method ?? "GET";
     requests.push(`${method} ${url.pathname}`);
     if (url.pathname === "/v1/config") return Promise.resolve(Response.json({ defaults: {}, overrides: {} }));
-    if (url.pathname === "/v1/namespaces") return Promise.resolve(Response.json({ namespace: ["default"] }));
+    if (url.pathname === "/v1/namespaces") return Promise.resolve(namespaceAnswer());
+    if (url.pathname === "/v1/namespaces/default") {
+      return Promise.resolve(
+        namespaceExists ? Response.json({ namespace: ["default"] }) : new Response(null, { status: 404 }),
+      );
+    }
     return Promise.resolve(answer());
   };
   const log = new Logger("test.rest");
@@ -61,6 +72,46 @@ Deno.test("a REST commit answered 409 resolves null without counting toward the 
     const store = new TableStore(new LocalSink(dir, { paths: outputPaths }), "events", { catalog, name: "events" });
     const next = newTableMetadata(store.location, SCHEMA, { "spec-id": 0, fields: [] }, 1);
     for (let i = 0; i < MAX_UNKNOWN_IN_A_ROW * 2; i++) equal(await store.commit(null, next), null);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+const FORBIDDEN = () =>
+  Response.json({ error: { code: 403, type: "ForbiddenException", message: "no CREATE on catalog" } }, { status: 403 });
+
+Deno.test("a writer refused namespace creation goes on when the namespace exists (another made it, or an admin did)", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const table: { metadata?: unknown } = {};
+    const created = () =>
+      Response.json({ "metadata-location": `file://${dir}/metadata/00000.metadata.json`, metadata: table.metadata });
+    const { catalog, requests } = catalogAnswering(created, { namespaceAnswer: FORBIDDEN });
+    const store = new TableStore(new LocalSink(dir, { paths: outputPaths }), "events", { catalog, name: "events" });
+    const next = newTableMetadata(store.location, SCHEMA, { "spec-id": 0, fields: [] }, 1);
+    table.metadata = next;
+    const version = await store.commit(null, next);
+    assert(version !== null, "the table is created");
+    assert(requests.includes("GET /v1/namespaces/default"), requests.join("\n"));
+    assert(requests.includes("POST /v1/namespaces/default/tables/events"), requests.join("\n"));
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("a writer refused namespace creation stops with the catalog's refusal when the namespace is not there", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const { catalog, requests } = catalogAnswering(() => Response.json({}), {
+      namespaceAnswer: FORBIDDEN,
+      namespaceExists: false,
+    });
+    const store = new TableStore(new LocalSink(dir, { paths: outputPaths }), "events", { catalog, name: "events" });
+    const next = newTableMetadata(store.location, SCHEMA, { "spec-id": 0, fields: [] }, 1);
+    const error = await store.commit(null, next).then(() => undefined, (e: unknown) => e);
+    assert(error instanceof Error, String(error));
+    assert(error.message.includes("no CREATE on catalog"), error.message);
+    assert(!requests.includes("POST /v1/namespaces/default/tables/events"), requests.join("\n"));
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

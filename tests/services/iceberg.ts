@@ -67,7 +67,8 @@ const DEPENDENCIES: MavenDependency[] = [
 function catalogEnv(dir: string): Record<string, string> {
   return {
     CATALOG_REST_PORT: String(icebergRestPort()),
-    CATALOG_URI: `jdbc:sqlite:${dir}/catalog.db`,
+    // WAL and a busy timeout: concurrent commits of two writers wait for SQLite's lock instead of failing with 500.
+    CATALOG_URI: `jdbc:sqlite:${dir}/catalog.db?journal_mode=WAL&busy_timeout=30000`,
     CATALOG_JDBC_SCHEMA__VERSION: "V1",
     CATALOG_WAREHOUSE: `file://${dir}/warehouse`,
     CATALOG_IO__IMPL: "org.apache.iceberg.io.ResolvingFileIO",

@@ -206,8 +206,19 @@ export class RestCatalog implements TableCatalog {
   async #ensureNamespace(): Promise<void> {
     if (this.#namespaceReady) return;
     const url = await this.#client.url("namespaces");
-    const answer = await this.#retried(() => this.#client.send("POST", url, { namespace: this.namespace }), url);
-    if (answer.status !== 200 && answer.status !== 409) throw this.#client.refused("POST", url, answer);
+    try {
+      const answer = await this.#retried(
+        () => this.#client.send("POST", url, { namespace: this.namespace }),
+        url,
+        "POST",
+      );
+      if (answer.status !== 200 && answer.status !== 409) throw this.#client.refused("POST", url, answer);
+    } catch (error) {
+      // Another writer creating it at the same moment can make the catalog fail ours: it may exist all the same.
+      const namespaceUrl = await this.#client.url(`namespaces/${this.#namespacePath()}`);
+      const found = await this.#client.send("GET", namespaceUrl).catch(() => undefined);
+      if (found?.status !== 200) throw error;
+    }
     this.#namespaceReady = true;
   }
 
@@ -222,10 +233,10 @@ export class RestCatalog implements TableCatalog {
   }
 
   /** Retries while the catalog does not answer, or answers 429 or 5xx. */
-  async #retried(send: () => Promise<{ status: number; body: Record<string, unknown> }>, url: string) {
+  async #retried(send: () => Promise<{ status: number; body: Record<string, unknown> }>, url: string, method = "GET") {
     return await retry(async () => {
       const answer = await send();
-      if (answer.status === 429 || answer.status >= 500) throw this.#client.refused("GET", url, answer);
+      if (answer.status === 429 || answer.status >= 500) throw this.#client.refused(method, url, answer);
       return answer;
     }, {
       maxRetries: LOAD_RETRIES,
