@@ -125,7 +125,7 @@ export function kitS3Sink(prefix: string, extra: Record<string, unknown> = {}): 
   };
 }
 
-/** The environment variables the CLI reads, set to the kit's servers (what `kit.ts env` prints). */
+/** The environment variables the CLI reads (and `ICEBERG_CATALOG_URI`, for `sink.catalog_uri`), set to the kit's servers (what `kit.ts env` prints). */
 export function endpointEnv(): Record<string, string> {
   const e = endpoints();
   return {
@@ -141,6 +141,7 @@ export function endpointEnv(): Record<string, string> {
     HDFS_USER: e.hdfs.user,
     // `/` belongs to the superuser; a hand-run CLI acting as the test user must write under its home.
     HDFS_BASE_PATH: e.hdfs.home,
+    ICEBERG_CATALOG_URI: e.iceberg.uri,
   };
 }
 
