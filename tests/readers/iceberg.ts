@@ -54,6 +54,16 @@ export async function latestMetadataFile(tableFolder: string): Promise<string> {
   return `${tableFolder}/metadata/v${best}.metadata.json`;
 }
 
+/** The environment `iceberg.py` reads its S3 access from. */
+function s3Env(s3: IcebergS3Access | undefined): Record<string, string> {
+  if (!s3) return {};
+  return {
+    FSDS_TEST_S3_ENDPOINT: s3.endpoint,
+    FSDS_TEST_S3_ACCESS_KEY: s3.accessKey,
+    FSDS_TEST_S3_SECRET_KEY: s3.secretKey,
+  };
+}
+
 /** Loads a table from its metadata file (a local path or an `s3://` URL) with pyiceberg and scans it. */
 export async function readWithPyIceberg(
   metadataFile: string,
@@ -61,13 +71,7 @@ export async function readWithPyIceberg(
 ): Promise<PyIcebergTable> {
   const args = ["pyiceberg", metadataFile];
   if (options.idColumn) args.push(options.idColumn);
-  const env: Record<string, string> = options.s3
-    ? {
-      FSDS_TEST_S3_ENDPOINT: options.s3.endpoint,
-      FSDS_TEST_S3_ACCESS_KEY: options.s3.accessKey,
-      FSDS_TEST_S3_SECRET_KEY: options.s3.secretKey,
-    }
-    : {};
+  const env = s3Env(options.s3);
   return await run(args, env) as PyIcebergTable;
 }
 
@@ -79,13 +83,7 @@ export async function readWithPyIcebergRest(
 ): Promise<PyIcebergTable & { readonly metadata_location: string }> {
   const args = ["pyiceberg-rest", catalogUri, identifier];
   if (options.idColumn) args.push(options.idColumn);
-  const env: Record<string, string> = options.s3
-    ? {
-      FSDS_TEST_S3_ENDPOINT: options.s3.endpoint,
-      FSDS_TEST_S3_ACCESS_KEY: options.s3.accessKey,
-      FSDS_TEST_S3_SECRET_KEY: options.s3.secretKey,
-    }
-    : {};
+  const env = s3Env(options.s3);
   return await run(args, env) as PyIcebergTable & { readonly metadata_location: string };
 }
 
