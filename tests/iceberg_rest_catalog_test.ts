@@ -40,6 +40,12 @@ function catalogAnswering(
   return { catalog: new RestCatalog(client, "default", log, { pauseMs: 1 }), requests };
 }
 
+/** A table `events` on a local sink in `dir`, committed through `catalog`, and its first metadata. */
+function tableIn(dir: string, catalog: RestCatalog) {
+  const store = new TableStore(new LocalSink(dir, { paths: outputPaths }), "events", { catalog, name: "events" });
+  return { store, next: newTableMetadata(store.location, SCHEMA, { "spec-id": 0, fields: [] }, 1) };
+}
+
 Deno.test("a REST commit answered 500 again and again resolves unknown, then throws the catalog's own error", async () => {
   const dir = await Deno.makeTempDir();
   try {
@@ -49,8 +55,7 @@ Deno.test("a REST commit answered 500 again and again resolves unknown, then thr
         { status: 500 },
       )
     );
-    const store = new TableStore(new LocalSink(dir, { paths: outputPaths }), "events", { catalog, name: "events" });
-    const next = newTableMetadata(store.location, SCHEMA, { "spec-id": 0, fields: [] }, 1);
+    const { store, next } = tableIn(dir, catalog);
     for (let i = 1; i < MAX_UNKNOWN_IN_A_ROW; i++) equal(await store.commit(null, next), null);
     const error = await store.commit(null, next).then(() => undefined, (e: unknown) => e);
     assert(error instanceof RestCatalogError, String(error));
@@ -69,8 +74,7 @@ Deno.test("a REST commit answered 409 resolves null without counting toward the 
     const { catalog } = catalogAnswering(() =>
       Response.json({ error: { code: 409, type: "CommitFailedException", message: "stale" } }, { status: 409 })
     );
-    const store = new TableStore(new LocalSink(dir, { paths: outputPaths }), "events", { catalog, name: "events" });
-    const next = newTableMetadata(store.location, SCHEMA, { "spec-id": 0, fields: [] }, 1);
+    const { store, next } = tableIn(dir, catalog);
     for (let i = 0; i < MAX_UNKNOWN_IN_A_ROW * 2; i++) equal(await store.commit(null, next), null);
   } finally {
     await Deno.remove(dir, { recursive: true });
@@ -87,8 +91,7 @@ Deno.test("a writer refused namespace creation goes on when the namespace exists
     const created = () =>
       Response.json({ "metadata-location": `file://${dir}/metadata/00000.metadata.json`, metadata: table.metadata });
     const { catalog, requests } = catalogAnswering(created, { namespaceAnswer: FORBIDDEN });
-    const store = new TableStore(new LocalSink(dir, { paths: outputPaths }), "events", { catalog, name: "events" });
-    const next = newTableMetadata(store.location, SCHEMA, { "spec-id": 0, fields: [] }, 1);
+    const { store, next } = tableIn(dir, catalog);
     table.metadata = next;
     const version = await store.commit(null, next);
     assert(version !== null, "the table is created");
@@ -106,8 +109,7 @@ Deno.test("a writer refused namespace creation stops with the catalog's refusal 
       namespaceAnswer: FORBIDDEN,
       namespaceExists: false,
     });
-    const store = new TableStore(new LocalSink(dir, { paths: outputPaths }), "events", { catalog, name: "events" });
-    const next = newTableMetadata(store.location, SCHEMA, { "spec-id": 0, fields: [] }, 1);
+    const { store, next } = tableIn(dir, catalog);
     const error = await store.commit(null, next).then(() => undefined, (e: unknown) => e);
     assert(error instanceof Error, String(error));
     assert(error.message.includes("no CREATE on catalog"), error.message);
