@@ -7,7 +7,7 @@ import { adminClient, drain, makeSource, text, uniqueKey } from "./redis_helpers
 import { ensureRunning } from "./services/endpoints.ts";
 import type { RedisClient } from "../src/sources/redis/client.ts";
 import type { SourceMessage } from "../src/core/source.ts";
-import { listKeysOf, MOVE_SCRIPT } from "../src/sources/redis/lists.ts";
+import { ACK_SCRIPT, listKeysOf, MOVE_SCRIPT } from "../src/sources/redis/lists.ts";
 import { formatListPosition, streamNameOf } from "../src/sources/redis/ids.ts";
 
 await ensureRunning(["redis"]);
@@ -253,6 +253,43 @@ Deno.test("redis list move repeated with the same token returns the same items a
     assertEquals(await admin.call("LRANGE", n.processing, 0, -1), ["1:t0", "2:t1", "3:t2", "4:t3", "5:t4", "6:t5"]);
   } finally {
     await cleanup(admin, [key], "tok");
+    admin.close();
+  }
+});
+
+Deno.test("redis list acknowledgement removes exactly the items up to its number, gaps in the numbers included", async () => {
+  const admin = await adminClient();
+  const processing = uniqueKey("ack");
+  // Numbers as two consumers of one list take them: rising, with gaps where the other consumer's items are.
+  const seqs = [
+    ...Array.from({ length: 300 }, (_, i) => 3 * i + 1),
+    ...Array.from({ length: 200 }, (_, i) => 1000 + i),
+  ];
+  const reset = async () => {
+    await admin.call("DEL", processing);
+    for (let i = 0; i < seqs.length; i += 100) {
+      await admin.call("RPUSH", processing, ...seqs.slice(i, i + 100).map((s) => `${s}:item-${s}`));
+    }
+  };
+  const left = async () =>
+    (await admin.call("LRANGE", processing, 0, -1) as string[]).map((v) => Number(v.split(":")[0]));
+  try {
+    // Every acknowledged number, one just before, at and after a gap, before the head, past the tail.
+    for (const max of [0, 1, 2, 3, 4, 450, 451, 897, 898, 899, 999, 1000, 1001, 1150, 1199, 1200, 10_000]) {
+      await reset();
+      const removed = Number(await admin.evalScript(ACK_SCRIPT, [processing], [String(max)]));
+      const expected = seqs.filter((s) => s > max);
+      assertEquals(await left(), expected, `ack through ${max}`);
+      assertEquals(removed, seqs.length - expected.length, `count removed through ${max}`);
+    }
+    // An empty list, and an item without a number at the head: nothing removed.
+    await admin.call("DEL", processing);
+    assertEquals(Number(await admin.evalScript(ACK_SCRIPT, [processing], ["5"])), 0);
+    await admin.call("RPUSH", processing, "junk", "1:a");
+    assertEquals(Number(await admin.evalScript(ACK_SCRIPT, [processing], ["5"])), 0);
+    assertEquals(await admin.call("LLEN", processing), 2);
+  } finally {
+    await admin.call("DEL", processing);
     admin.close();
   }
 });

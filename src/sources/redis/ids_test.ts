@@ -28,6 +28,21 @@ Deno.test("comparePositions() orders list positions numerically, padded or not",
   assertEquals(comparePositions(formatListPosition(42), "42"), 0);
 });
 
+Deno.test("comparePositions() treats a missing seq as 0 and other shapes in text order", () => {
+  assertEquals(comparePositions("5", "5-0"), 0);
+  assertEquals(comparePositions("0005-01", "5-1"), 0);
+  assertEquals(comparePositions("5-1", "5") > 0, true);
+  assertEquals(comparePositions("0", "0-0"), 0);
+  // Same length, the dash elsewhere: numeric, not text order.
+  assertEquals(comparePositions("19-1", "1234") < 0, true);
+  assertEquals(comparePositions("1-99", "10-0") < 0, true);
+  assertEquals(comparePositions("05-1", "10-0") < 0, true);
+  // Not <digits>[-<digits>]: plain text order, as before.
+  for (const [a, b] of [["-5", "5"], ["5-", "40"], ["5-1-2", "5-2"], ["x", "10"], ["", "1"]]) {
+    assertEquals(Math.sign(comparePositions(a!, b!)), a! < b! ? -1 : 1, `${a} vs ${b}`);
+  }
+});
+
 Deno.test("formatListPosition() pads to 20 digits so positions also sort as text", () => {
   assertEquals(formatListPosition(7), "00000000000000000007");
   assertEquals(formatListPosition(7) < formatListPosition(10), true);
