@@ -15,7 +15,7 @@ COPY src/ src/
 COPY .github/scripts/ .github/scripts/
 RUN deno install --frozen \
  && deno compile --allow-read --allow-write --allow-net --allow-env --allow-sys --no-prompt \
-      --v8-flags=--max-old-space-size=2000,--max-semi-space-size=8 --output /out/fs-data-sink \
+      --v8-flags=--max-old-space-size=2000,--max-semi-space-size=8,--heap-growing-percent=50 --output /out/fs-data-sink \
       --include src/pipeline/assembly/worker.ts main.ts
 
 # ---- runtime from a source build (default target) ------------------------------------------------------------

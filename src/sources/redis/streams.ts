@@ -95,6 +95,8 @@ export class StreamReader {
   readonly #keys: KeyState[];
   readonly #inflight = new Map<string, InFlight>();
   readonly #streams = new Map<string, { key: string; owner: string }>();
+  /** Pipeline stream names by key, then owner. */
+  readonly #names = new Map<string, Map<string, string>>();
   #claimDueAt = 0;
   #blockingClient?: RedisClient;
   #blocking?: Promise<void>;
@@ -420,9 +422,20 @@ export class StreamReader {
   }
 
   #toMessage(key: string, owner: string, entry: RawEntry): SourceMessage {
-    const stream = streamNameOf(key, owner);
-    if (!this.#streams.has(stream)) this.#streams.set(stream, { key, owner });
-    return streamEntryMessage(key, owner, entry, this.#o.payloadField);
+    return streamEntryMessage(key, owner, entry, this.#o.payloadField, this.#streamName(key, owner));
+  }
+
+  /** The pipeline stream of `key` read for `owner`, built once (not per entry: a new string hashed per lookup). */
+  #streamName(key: string, owner: string): string {
+    let byOwner = this.#names.get(key);
+    if (byOwner === undefined) this.#names.set(key, byOwner = new Map());
+    let stream = byOwner.get(owner);
+    if (stream === undefined) {
+      stream = streamNameOf(key, owner);
+      byOwner.set(owner, stream);
+      if (!this.#streams.has(stream)) this.#streams.set(stream, { key, owner });
+    }
+    return stream;
   }
 }
 
@@ -436,8 +449,8 @@ export function streamEntryMessage(
   owner: string,
   entry: RawEntry,
   payloadField: string | undefined,
+  stream = streamNameOf(key, owner),
 ): SourceMessage {
-  const stream = streamNameOf(key, owner);
   const timestampMs = streamIdTimestampMs(entry.id);
   const metadata = [key, entry.id, timestampMs];
   const pairs = entry.pairs ?? [];
@@ -508,10 +521,11 @@ export function parseStreamReply(reply: unknown): Map<string, RawEntry[]> {
 /** Parses a list of `[id, [field, value, ...] | null]` entries (XRANGE, XCLAIM, one key of XREADGROUP). */
 export function parseEntries(reply: unknown): RawEntry[] {
   if (!Array.isArray(reply)) return [];
-  return reply.filter((e) => Array.isArray(e)).map((e) => ({
-    id: replyText(e[0]),
-    pairs: Array.isArray(e[1]) ? e[1] : null,
-  }));
+  const entries: RawEntry[] = [];
+  for (const e of reply) {
+    if (Array.isArray(e)) entries.push({ id: replyText(e[0]), pairs: Array.isArray(e[1]) ? e[1] : null });
+  }
+  return entries;
 }
 
 /** XACK commands for many ids of one key, `IDS_PER_COMMAND` ids each. */
