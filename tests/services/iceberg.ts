@@ -69,6 +69,11 @@ function catalogEnv(dir: string): Record<string, string> {
     CATALOG_REST_PORT: String(icebergRestPort()),
     // WAL and a busy timeout: concurrent commits of two writers wait for SQLite's lock instead of failing with 500.
     CATALOG_URI: `jdbc:sqlite:${dir}/catalog.db?journal_mode=WAL&busy_timeout=30000`,
+    // One JDBC connection (the pool holds two by default). With two, a connection whose transaction read before the
+    // other one wrote fails its write with SQLITE_BUSY_SNAPSHOT, which no busy timeout waits out, and stays failing:
+    // a fresh-clone rehearsal saw every namespace creation answered 500 for minutes after the concurrent-writer
+    // tests. SQLite takes one writer at a time anyway; requests now queue for the connection.
+    CATALOG_CLIENTS: "1",
     CATALOG_JDBC_SCHEMA__VERSION: "V1",
     CATALOG_WAREHOUSE: `file://${dir}/warehouse`,
     CATALOG_IO__IMPL: "org.apache.iceberg.io.ResolvingFileIO",
