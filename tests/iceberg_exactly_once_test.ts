@@ -44,10 +44,22 @@ function cli(configPath: string): Deno.ChildProcess {
   }).spawn();
 }
 
-/** Kills `child` with SIGKILL once `versions()` reaches `atLeast` (or 60 s passed), then `jitterMs` later. */
+/**
+ * Kills `child` with SIGKILL once `versions()` reaches `atLeast`, then `jitterMs` later; sooner when no new version
+ * came for 15 s (from the start or the last new one: everything is read, and a run that has caught up commits
+ * nothing more; this used to wait out the 60 s limit, up to three times a test) or after 60 s.
+ */
 async function killAfter(child: Deno.ChildProcess, versions: () => Promise<number>, atLeast: number, jitterMs: number) {
-  const deadline = Date.now() + 60_000;
-  while (await versions() < atLeast && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  const start = Date.now();
+  let seen = await versions();
+  let changedAt = start;
+  for (;;) {
+    const now = Date.now();
+    const current = await versions();
+    if (current !== seen) [seen, changedAt] = [current, now];
+    if (current >= atLeast || now - start > 60_000 || now - changedAt > 15_000) break;
+    await new Promise((r) => setTimeout(r, 20));
+  }
   await new Promise((r) => setTimeout(r, jitterMs));
   child.kill("SIGKILL");
   await child.status;
