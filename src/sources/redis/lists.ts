@@ -95,8 +95,8 @@ local function done(i)
   local s = seq(i)
   return s ~= nil and s <= max
 end
-if not done(0) then return 0 end
 local head = seq(0)
+if head == nil or head > max then return 0 end
 local hi = math.min(redis.call('LLEN', KEYS[1]), max - head + 1)
 local lo = 1
 if not done(hi - 1) then
@@ -403,17 +403,12 @@ export class ListReader {
     if (parts.length === 0) return [];
     const firstText = replyText(parts[0]);
     const first = Number(firstText);
+    // Numbers while they are exact (a BigInt per item cost more than the rest of the move's handling).
+    const seqAt = Number.isSafeInteger(first + parts.length)
+      ? (i: number) => String(first + i)
+      : (i: number) => String(BigInt(firstText) + BigInt(i));
     const out: SourceMessage[] = new Array(parts.length - 1);
-    if (Number.isSafeInteger(first + parts.length)) {
-      for (let i = 1; i < parts.length; i++) {
-        out[i - 1] = this.#toMessage(state, String(first + i - 1), replyBytes(parts[i]));
-      }
-    } else {
-      const big = BigInt(firstText);
-      for (let i = 1; i < parts.length; i++) {
-        out[i - 1] = this.#toMessage(state, String(big + BigInt(i - 1)), replyBytes(parts[i]));
-      }
-    }
+    for (let i = 1; i < parts.length; i++) out[i - 1] = this.#toMessage(state, seqAt(i - 1), replyBytes(parts[i]));
     return out;
   }
 

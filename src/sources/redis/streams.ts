@@ -55,6 +55,8 @@ export interface StreamReaderOptions {
 /** Per key: where the reader is. */
 interface KeyState {
   readonly key: string;
+  /** The pipeline stream of this instance's entries of the key. */
+  readonly stream: string;
   /** Re-reading own pending entries (from `cursor`), then reading new ones. */
   phase: "pending" | "live";
   /** Last own entry id handed out (`0`: none): own pending entries after it were never handed out. */
@@ -76,6 +78,8 @@ interface InFlight {
 interface Adopted {
   readonly key: string;
   readonly owner: string;
+  /** The pipeline stream of the owner's entries. */
+  readonly stream: string;
   /** Last pending id of the owner handed out; `-` before the first. */
   cursor: string;
   /** Every pending entry of the owner was handed out. */
@@ -95,8 +99,6 @@ export class StreamReader {
   readonly #keys: KeyState[];
   readonly #inflight = new Map<string, InFlight>();
   readonly #streams = new Map<string, { key: string; owner: string }>();
-  /** Pipeline stream names by key, then owner. */
-  readonly #names = new Map<string, Map<string, string>>();
   #claimDueAt = 0;
   #blockingClient?: RedisClient;
   #blocking?: Promise<void>;
@@ -109,7 +111,13 @@ export class StreamReader {
   constructor(options: StreamReaderOptions) {
     this.#o = options;
     this.#leases = readerLeases(options);
-    this.#keys = options.keys.map((key) => ({ key, phase: "pending", cursor: "0", drained: false }));
+    this.#keys = options.keys.map((key) => ({
+      key,
+      stream: streamNameOf(key, options.consumer),
+      phase: "pending",
+      cursor: "0",
+      drained: false,
+    }));
   }
 
   /** Creates the groups (and empty streams) and, in one-shot mode, notes where each stream ends now. */
@@ -237,7 +245,7 @@ export class StreamReader {
       const gone = entries.filter((e) => e.pairs === null).map((e) => e.id);
       if (gone.length > 0) await this.#o.client.batch(xackCommands(state.key, group, gone));
       const present = entries.filter((e) => e.pairs !== null);
-      for (const e of present) out.push(this.#toMessage(state.key, consumer, e));
+      for (const e of present) out.push(this.#toMessage(state.key, consumer, state.stream, e));
       if (this.#o.oneShot) {
         const last = present[present.length - 1]?.id;
         if (last === undefined || state.endId === undefined || comparePositions(last, state.endId) >= 0) {
@@ -275,7 +283,7 @@ export class StreamReader {
       await client.batch(xackCommands(state.key, group, gone));
     }
     state.cursor = entries[entries.length - 1]!.id;
-    return entries.filter((e) => e.pairs !== null).map((e) => this.#toMessage(state.key, consumer, e));
+    return entries.filter((e) => e.pairs !== null).map((e) => this.#toMessage(state.key, consumer, state.stream, e));
   }
 
   /** Finds consumers idle longer than `claimIdleMs` with pending entries, and takes their lease (see module doc). */
@@ -293,7 +301,8 @@ export class StreamReader {
       for (const { owner, pending } of candidates) {
         if (!(await this.#leases!.tryTake(leaseKeyOf(key, group, owner)))) continue;
         log.info({ key, owner, pending }, "Taking over the entries of an idle consumer");
-        this.#adopted.set(streamNameOf(key, owner), { key, owner, cursor: "-", walked: false });
+        const stream = streamNameOf(key, owner);
+        this.#adopted.set(stream, { key, owner, stream, cursor: "-", walked: false });
       }
     }
   }
@@ -301,7 +310,7 @@ export class StreamReader {
   /** Hands out the next pending entries of an adopted consumer, in id order, claimed for that consumer. */
   async #walkAdopted(adopted: Adopted, max: number): Promise<SourceMessage[]> {
     const { client, group } = this.#o;
-    const { key, owner } = adopted;
+    const { key, owner, stream } = adopted;
     const start = adopted.cursor === "-" ? "-" : `(${adopted.cursor}`;
     const rows = await client.call("XPENDING", key, group, start, "+", Math.min(max, PENDING_PAGE), owner) as [
       string,
@@ -309,14 +318,14 @@ export class StreamReader {
     ][];
     if (rows.length === 0) {
       adopted.walked = true;
-      await this.#releaseIfDone(streamNameOf(key, owner));
+      await this.#releaseIfDone(stream);
       return [];
     }
     const ids = rows.map((r) => r[0]);
     // XCLAIM to the owner itself (min idle 0: we hold its lease) returns the entries and keeps them in its list.
     const entries = parseEntries(await client.callBinary("XCLAIM", key, group, owner, 0, ...ids));
     adopted.cursor = ids[ids.length - 1]!;
-    return entries.filter((e) => e.pairs !== null).map((e) => this.#toMessage(key, owner, e));
+    return entries.filter((e) => e.pairs !== null).map((e) => this.#toMessage(key, owner, stream, e));
   }
 
   /**
@@ -421,21 +430,10 @@ export class StreamReader {
     return messages;
   }
 
-  #toMessage(key: string, owner: string, entry: RawEntry): SourceMessage {
-    return streamEntryMessage(key, owner, entry, this.#o.payloadField, this.#streamName(key, owner));
-  }
-
-  /** The pipeline stream of `key` read for `owner`, built once (not per entry: a new string hashed per lookup). */
-  #streamName(key: string, owner: string): string {
-    let byOwner = this.#names.get(key);
-    if (byOwner === undefined) this.#names.set(key, byOwner = new Map());
-    let stream = byOwner.get(owner);
-    if (stream === undefined) {
-      stream = streamNameOf(key, owner);
-      byOwner.set(owner, stream);
-      if (!this.#streams.has(stream)) this.#streams.set(stream, { key, owner });
-    }
-    return stream;
+  /** `stream`: the pipeline stream of `key` read for `owner`, kept by the caller (not a new string per entry). */
+  #toMessage(key: string, owner: string, stream: string, entry: RawEntry): SourceMessage {
+    if (!this.#streams.has(stream)) this.#streams.set(stream, { key, owner });
+    return streamEntryMessage(key, owner, entry, this.#o.payloadField, stream);
   }
 }
 
