@@ -187,6 +187,9 @@ function baseOptions(settings: ClientSettings) {
   };
 }
 
+/** The headers of a record without any (most records): one shared empty list instead of one each. */
+const NO_HEADERS: FetchedRecord["headers"] = [];
+
 /** Bytes of a Node buffer as a plain view (no copy). */
 function bytes(buffer: Buffer | null | undefined): Uint8Array | null {
   return buffer ? new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength) : null;
@@ -416,7 +419,9 @@ export class KafkaClient {
           timestamp: appendTime ? batch.maxTimestamp : batch.firstTimestamp + record.timestampDelta,
           key: bytes(record.key),
           value: bytes(record.value),
-          headers: record.headers.map(([name, value]: FetchedHeader) => [bytes(name), bytes(value)] as const),
+          headers: record.headers.length === 0
+            ? NO_HEADERS
+            : record.headers.map(([name, value]: FetchedHeader) => [bytes(name), bytes(value)] as const),
         });
       }
     }

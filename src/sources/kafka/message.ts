@@ -42,50 +42,55 @@ export function decodeHeaders(headers: FetchedRecord["headers"]): Record<string,
   return any ? out : null;
 }
 
-/** Where a message comes from, and how {@linkcode toSourceMessage} presents it. */
+/** Where a partition's messages come from, and how {@linkcode toSourceMessage} presents them: one per fetch. */
 export interface MessageOrigin {
   /** Metadata fields, in the order of the source's metadata columns. */
   readonly fields: readonly MetadataField[];
-  /** Topic of the message. */
+  /** Topic of the messages. */
   readonly topic: string;
-  /** Partition of the message. */
+  /** Partition of the messages. */
   readonly partition: number;
   /** Stream name of the topic-partition (`topic+partition`). */
   readonly stream: string;
-  /** Offset of the record. */
-  readonly offset: bigint;
-  /** Mark the message `skip` (a tombstone when tombstones are skipped): acknowledged, never written. */
-  readonly skip: boolean;
+  /** Mark tombstones (null values) `skip`: acknowledged, never written. */
+  readonly skipTombstones: boolean;
 }
 
-/** The pipeline's message for a fetched record; the value's bytes are shared, not copied. */
+/**
+ * The pipeline's message for a fetched record; the value's bytes are shared, not copied. Called for every record,
+ * so it allocates no more than the message, its metadata array and its position.
+ */
 export function toSourceMessage(message: FetchedRecord, origin: MessageOrigin): SourceMessage {
-  const { topic, partition, stream, offset, skip } = origin;
+  const fields = origin.fields;
+  const offset = message.offset;
   const time = Number(message.timestamp);
   const timestampMs = Number.isFinite(time) && time >= 0 ? time : undefined;
-  const metadata: MetadataValue[] = origin.fields.map((field) => {
-    switch (field) {
+  const metadata: MetadataValue[] = new Array(fields.length);
+  for (let i = 0; i < fields.length; i++) {
+    switch (fields[i]) {
       case "topic":
-        return topic;
+        metadata[i] = origin.topic;
+        break;
       case "partition":
-        return partition;
+        metadata[i] = origin.partition;
+        break;
       case "offset":
-        return offset;
+        metadata[i] = offset;
+        break;
       case "timestamp":
-        return timestampMs ?? null;
+        metadata[i] = timestampMs ?? null;
+        break;
       case "key":
-        return decodeKey(message.key);
+        metadata[i] = decodeKey(message.key);
+        break;
       case "headers":
-        return decodeHeaders(message.headers);
+        metadata[i] = decodeHeaders(message.headers);
+        break;
     }
-  });
+  }
   const value = message.value;
-  return {
-    stream,
-    position: offset.toString().padStart(POSITION_DIGITS, "0"),
-    value,
-    metadata,
-    timestampMs,
-    ...(skip ? { skip: true } : {}),
-  };
+  const position = offset.toString().padStart(POSITION_DIGITS, "0");
+  return value === null && origin.skipTombstones
+    ? { stream: origin.stream, position, value, metadata, timestampMs, skip: true }
+    : { stream: origin.stream, position, value, metadata, timestampMs };
 }

@@ -136,6 +136,8 @@ async function fetchPlanned(
       const plan = open.find((p) => p.topic === part.topic && p.partition === part.partition);
       if (!plan) continue;
       const from = next.get(plan.stream)!;
+      const { topic, partition, stream } = plan;
+      const origin = { fields: options.fields, topic, partition, stream, skipTombstones: options.skipTombstones };
       if (part.errorCode !== 0) {
         // The range cannot be read as planned (records deleted meanwhile, a leader move): stop this partition.
         next.set(plan.stream, plan.until);
@@ -143,14 +145,7 @@ async function fetchPlanned(
       }
       for (const record of part.records) {
         if (record.offset < from || record.offset >= plan.until || out.length >= options.max) continue;
-        out.push(toSourceMessage(record, {
-          fields: options.fields,
-          topic: plan.topic,
-          partition: plan.partition,
-          stream: plan.stream,
-          offset: record.offset,
-          skip: record.value === null && options.skipTombstones,
-        }));
+        out.push(toSourceMessage(record, origin));
       }
       const after = part.nextOffset ?? from;
       if (after > from) {

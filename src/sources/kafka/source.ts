@@ -558,24 +558,21 @@ export class KafkaSource implements Source {
     }
     if (check.kind !== "deliver") return;
     const messages: SourceMessage[] = [];
-    const skipTombstones = this.#config.tombstones === "skip";
-    const stream = tracker.stream;
+    const origin = {
+      fields: this.#fields,
+      topic,
+      partition,
+      stream: tracker.stream,
+      skipTombstones: this.#config.tombstones === "skip",
+    };
     for (; i < records.length; i++) {
       const record = records[i]!;
       const offset = record.offset;
       if (offset < check.from) continue;
       if (until !== null && offset >= until) break;
-      const tombstone = record.value === null;
-      if (tombstone) this.stats.tombstones++;
+      if (record.value === null) this.stats.tombstones++;
       tracker.delivered(offset);
-      messages.push(toSourceMessage(record, {
-        fields: this.#fields,
-        topic,
-        partition,
-        stream,
-        offset,
-        skip: tombstone && skipTombstones,
-      }));
+      messages.push(toSourceMessage(record, origin));
     }
     this.#buffer.push(messages);
     const last = (fetched.nextOffset ?? lastRecord.offset + 1n) - 1n;
