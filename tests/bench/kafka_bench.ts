@@ -10,10 +10,12 @@
  *
  * The CLI runs drain a JSON topic and a MessagePack topic (`--formats json,msgpack`) once per `--workers` setting
  * (default `0,default`: the main thread only, then `pipeline.workers` at its default), at the default settings
- * unless `--batch-size N` is given.
+ * unless `--batch-size N` is given. With `--python`, each CLI run is followed by the same drain with the program a user
+ * would script instead (`python_reference.py`: confluent-kafka (librdkafka) and Polars, one Parquet file per batch of
+ * the same size, offsets committed after each file), timed the same way, its rows counted back the same way.
  *
  * Usage: `deno run -A tests/bench/kafka_bench.ts [--count N] [--partitions N] [--batch-size N] [--workers 0,1,default]
- * [--formats json,msgpack] [--skip-ceilings] [--json]`
+ * [--formats json,msgpack] [--skip-ceilings] [--python] [--json]`
  * @module
  */
 import { parseArgs } from "node:util";
@@ -23,6 +25,7 @@ import { encode as msgpackEncode } from "@msgpack/msgpack";
 import * as bench from "../helpers/bench.ts";
 import { makeSource, testClient, withAdmin } from "../kafka_helpers.ts";
 import { endpoints, ensureRunning } from "../services/endpoints.ts";
+import { benchPython, runPythonReference } from "./python_reference.ts";
 
 const SELF = new URL(import.meta.url).pathname;
 
@@ -187,6 +190,29 @@ async function pipelineRun(
   return measure(run.records, bytes, run.seconds, run.peakRssMiB);
 }
 
+/** Records per file at the CLI's defaults (`source.batch_size`), which the Python program gets too. */
+const DEFAULT_BATCH_SIZE = 1000;
+
+/** One run of the Python program into a temporary folder; its rows are counted back like the CLI's. */
+async function pythonRun(
+  python: string,
+  topic: string,
+  group: string,
+  bytes: number,
+  options: { format: Format; batchSize: number },
+): Promise<bench.Measure> {
+  const dir = await Deno.makeTempDir({ prefix: "fsds-kafka-bench-python-" });
+  try {
+    const brokers = endpoints().kafka.brokers.join(",");
+    const run = await runPythonReference(python, { brokers, topic, group, out: dir, ...options });
+    const records = await bench.countParquetRows(dir);
+    if (records !== run.count) throw new Error(`The Python program read ${run.count} records but wrote ${records}`);
+    return measure(records, bytes, run.seconds, run.peakRssMiB);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     args: Deno.args,
@@ -197,6 +223,7 @@ async function main(): Promise<void> {
       workers: { type: "string", default: "0,default" },
       formats: { type: "string", default: "json,msgpack" },
       "skip-ceilings": { type: "boolean", default: false },
+      python: { type: "boolean", default: false },
       "bare-kafkajs": { type: "boolean", default: false },
       "bare-platformatic": { type: "boolean", default: false },
       "bare-source": { type: "boolean", default: false },
@@ -217,6 +244,7 @@ async function main(): Promise<void> {
   const results: Record<string, bench.Measure> = {};
   if (!values["skip-ceilings"]) await ceilings(topic, count, bytes, tag, results);
   const batchSize = values["batch-size"] === undefined ? undefined : Number(values["batch-size"]);
+  const python = values.python ? await benchPython() : undefined;
   for (const format of values.formats.split(",") as Format[]) {
     const formatTopic = format === "json" ? topic : `fsds-bench-${format}-${count}-p${partitions}`;
     const formatBytes = format === "json" ? bytes : await prepareTopic(formatTopic, count, partitions, format);
@@ -231,6 +259,14 @@ async function main(): Promise<void> {
         workers,
       });
       console.error(bench.showMeasure(label, results[key]!, 44));
+      if (python === undefined) continue;
+      results[`${format}-python-${round}`] = await pythonRun(python, formatTopic, `${group}-python`, formatBytes, {
+        format,
+        batchSize: batchSize ?? DEFAULT_BATCH_SIZE,
+      });
+      console.error(
+        bench.showMeasure(`Python ${format}: Polars + librdkafka`, results[`${format}-python-${round}`]!, 44),
+      );
     }
   }
   if (values.json) console.log(JSON.stringify({ count, partitions, payloadBytes: bytes, ...results }));

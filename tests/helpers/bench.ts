@@ -28,13 +28,16 @@ export interface ProcessRun {
 }
 
 /**
- * Runs `args` with this Deno, sampling the child's peak RSS (VmHWM) until it exits; throws unless it exits 0.
- * `captureStderr`: keep the child's stderr (its logs) instead of passing it through.
+ * Runs `args` with this Deno (or `command`), sampling the child's peak RSS (VmHWM) until it exits; throws unless it
+ * exits 0. `captureStderr`: keep the child's stderr (its logs) instead of passing it through.
  */
-export async function measureProcess(args: string[], options: { captureStderr?: boolean } = {}): Promise<ProcessRun> {
+export async function measureProcess(
+  args: string[],
+  options: { captureStderr?: boolean; command?: string } = {},
+): Promise<ProcessRun> {
   const started = performance.now();
   const stderr = options.captureStderr ? "piped" : "inherit";
-  const child = new Deno.Command(Deno.execPath(), { args, stdout: "piped", stderr }).spawn();
+  const child = new Deno.Command(options.command ?? Deno.execPath(), { args, stdout: "piped", stderr }).spawn();
   let peakKiB = 0;
   const sampler = setInterval(async () => {
     try {

@@ -48,13 +48,15 @@ export function venvDir(): string {
   return `${cacheDir()}/pyenv`;
 }
 
-async function run(command: string, args: string[]): Promise<{ ok: boolean; output: string }> {
+/** Runs a command to its end, with its stdout and stderr joined. */
+export async function run(command: string, args: string[]): Promise<{ ok: boolean; output: string }> {
   const result = await new Deno.Command(command, { args, stdout: "piped", stderr: "piped" }).output();
   const decoder = new TextDecoder();
   return { ok: result.success, output: decoder.decode(result.stdout) + decoder.decode(result.stderr) };
 }
 
-async function exists(path: string): Promise<boolean> {
+/** Whether `path` exists. */
+export async function exists(path: string): Promise<boolean> {
   try {
     await Deno.stat(path);
     return true;
@@ -63,7 +65,8 @@ async function exists(path: string): Promise<boolean> {
   }
 }
 
-async function withLock<T>(lockPath: string, action: () => Promise<T>): Promise<T> {
+/** Runs `action` holding the lock directory `lockPath` (a lock older than 15 minutes is taken over). */
+export async function withLock<T>(lockPath: string, action: () => Promise<T>): Promise<T> {
   const deadline = Date.now() + 15 * 60_000;
   for (;;) {
     try {
