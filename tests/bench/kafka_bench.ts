@@ -260,13 +260,12 @@ async function main(): Promise<void> {
       });
       console.error(bench.showMeasure(label, results[key]!, 44));
       if (python === undefined) continue;
-      results[`${format}-python-${round}`] = await pythonRun(python, formatTopic, `${group}-python`, formatBytes, {
+      const py = await pythonRun(python, formatTopic, `${group}-python`, formatBytes, {
         format,
         batchSize: batchSize ?? DEFAULT_BATCH_SIZE,
       });
-      console.error(
-        bench.showMeasure(`Python ${format}: Polars + librdkafka`, results[`${format}-python-${round}`]!, 44),
-      );
+      results[`${format}-python-${round}`] = py;
+      console.error(bench.showMeasure(`Python ${format}: Polars + librdkafka`, py, 44));
     }
   }
   if (values.json) console.log(JSON.stringify({ count, partitions, payloadBytes: bytes, ...results }));
