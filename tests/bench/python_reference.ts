@@ -6,7 +6,7 @@
  * never installs Polars.
  * @module
  */
-import { cacheDir, exists, run, withLock } from "../readers/install.ts";
+import { cacheDir, ensureVenv, run } from "../helpers/venv.ts";
 import { lastJsonLine, measureProcess } from "../helpers/bench.ts";
 
 /** Pinned packages of the reference program. */
@@ -16,26 +16,18 @@ const SCRIPT = new URL("./python_reference.py", import.meta.url).pathname;
 
 /** Makes sure the bench venv holds the pinned packages; returns its Python interpreter. */
 export async function benchPython(log: (line: string) => void = console.error): Promise<string> {
-  const dir = `${cacheDir()}/pyenv-bench`;
-  const python = `${dir}/bin/python`;
-  const stamp = `${dir}/.fsds-bench-stamp`;
-  const wanted = JSON.stringify(BENCH_PACKAGES);
-  const done = async () => await exists(python) && (await Deno.readTextFile(stamp).catch(() => "")) === wanted;
-  if (await done()) return python;
-  await Deno.mkdir(cacheDir(), { recursive: true });
-  await withLock(`${dir}.lock`, async () => {
-    if (await done()) return;
-    if (!(await exists(python))) {
-      log(`bench: creating Python venv in ${dir}`);
-      const venv = await run("python3", ["-m", "venv", dir]);
-      if (!venv.ok) throw new Error(`Cannot create the bench venv "${dir}": ${venv.output.trim()}`);
-    }
-    log(`bench: installing ${BENCH_PACKAGES.join(" ")}`);
-    const installed = await run(python, ["-m", "pip", "install", "--quiet", ...BENCH_PACKAGES]);
-    if (!installed.ok) throw new Error(`Cannot install the bench's Python packages: ${installed.output.trim()}`);
-    await Deno.writeTextFile(stamp, wanted);
+  const venv = await ensureVenv({
+    dir: `${cacheDir()}/pyenv-bench`,
+    wanted: JSON.stringify(BENCH_PACKAGES),
+    log: (line) => log(`bench: ${line}`),
+    install: async (python) => {
+      log(`bench: installing ${BENCH_PACKAGES.join(" ")}`);
+      const installed = await run(python, ["-m", "pip", "install", "--quiet", ...BENCH_PACKAGES]);
+      if (!installed.ok) throw new Error(`Cannot install the bench's Python packages: ${installed.output.trim()}`);
+      return true;
+    },
   });
-  return python;
+  return venv.python;
 }
 
 /** One run of the reference program into `out`: its wall time from start to exit, its peak RSS and its count. */

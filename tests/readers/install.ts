@@ -9,6 +9,7 @@
  * Run: `deno run -A tests/readers/install.ts` (prints what is available and how long it took).
  * @module
  */
+import { cacheDir, ensureVenv, run } from "../helpers/venv.ts";
 
 /** Pinned requirements that every test run needs. */
 export const REQUIRED_PACKAGES = ["duckdb==2.0.0", "pyarrow==26.0.1", "pytz==2025.2"] as const;
@@ -35,60 +36,9 @@ export interface ReadersInstallation {
   readonly seconds: number;
 }
 
-/** The cache folder of the project (FSDS_CACHE_DIR, else ~/.cache/fs-data-sink). */
-export function cacheDir(): string {
-  const explicit = Deno.env.get("FSDS_CACHE_DIR");
-  if (explicit) return explicit;
-  const home = Deno.env.get("HOME") ?? "/tmp";
-  return `${home}/.cache/fs-data-sink`;
-}
-
 /** The venv folder the readers live in. */
 export function venvDir(): string {
   return `${cacheDir()}/pyenv`;
-}
-
-/** Runs a command to its end, with its stdout and stderr joined. */
-export async function run(command: string, args: string[]): Promise<{ ok: boolean; output: string }> {
-  const result = await new Deno.Command(command, { args, stdout: "piped", stderr: "piped" }).output();
-  const decoder = new TextDecoder();
-  return { ok: result.success, output: decoder.decode(result.stdout) + decoder.decode(result.stderr) };
-}
-
-/** Whether `path` exists. */
-export async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.stat(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** Runs `action` holding the lock directory `lockPath` (a lock older than 15 minutes is taken over). */
-export async function withLock<T>(lockPath: string, action: () => Promise<T>): Promise<T> {
-  const deadline = Date.now() + 15 * 60_000;
-  for (;;) {
-    try {
-      await Deno.mkdir(lockPath);
-      break;
-    } catch (error) {
-      if (!(error instanceof Deno.errors.AlreadyExists)) throw error;
-      const info = await Deno.stat(lockPath).catch(() => null);
-      // A lock older than 15 minutes belongs to a killed installer.
-      if (info?.mtime && Date.now() - info.mtime.getTime() > 15 * 60_000) {
-        await Deno.remove(lockPath, { recursive: true }).catch(() => {});
-        continue;
-      }
-      if (Date.now() > deadline) throw new Error(`Cannot install the test readers: lock "${lockPath}" is held`);
-      await new Promise((resolve) => setTimeout(resolve, 500));
-    }
-  }
-  try {
-    return await action();
-  } finally {
-    await Deno.remove(lockPath, { recursive: true }).catch(() => {});
-  }
 }
 
 async function checkAvailable(python: string): Promise<ReadersInstallation["available"]> {
@@ -105,38 +55,24 @@ async function checkAvailable(python: string): Promise<ReadersInstallation["avai
 export async function installReaders(options: { log?: (line: string) => void } = {}): Promise<ReadersInstallation> {
   const log = options.log ?? (() => {});
   const started = performance.now();
-  const dir = venvDir();
-  const python = `${dir}/bin/python`;
-  const stampPath = `${dir}/.fsds-readers-stamp`;
-  const wanted = JSON.stringify([...REQUIRED_PACKAGES, ...OPTIONAL_PACKAGES]);
-  const readStamp = async (): Promise<ReadersInstallation["available"] | null> => {
-    if (!(await exists(python))) return null;
-    const stamp = JSON.parse(await Deno.readTextFile(stampPath).catch(() => "{}"));
-    return stamp.wanted === wanted ? stamp.available : null;
-  };
-  const known = await readStamp();
-  if (known) return { python, available: known, installed: false, seconds: elapsed(started) };
-  await Deno.mkdir(cacheDir(), { recursive: true });
-  const installed = await withLock(`${cacheDir()}/pyenv.lock`, async () => {
-    if (await readStamp()) return false; // another process finished while we waited
-    if (!(await exists(python))) {
-      log(`creating Python venv in ${dir}`);
-      const venv = await run("python3", ["-m", "venv", dir]);
-      if (!venv.ok) throw new Error(`Cannot create the readers' venv "${dir}": ${venv.output.trim()}`);
-    }
-    log(`installing ${REQUIRED_PACKAGES.join(" ")}`);
-    const required = await run(python, ["-m", "pip", "install", "--quiet", ...REQUIRED_PACKAGES]);
-    if (!required.ok) throw new Error(`Cannot install the test readers: ${required.output.trim()}`);
-    for (const name of OPTIONAL_PACKAGES) {
-      log(`installing ${name} (optional)`);
-      const optional = await run(python, ["-m", "pip", "install", "--quiet", name]);
-      if (!optional.ok) log(`${name} not installed, its reads unavailable: ${optional.output.trim().slice(-300)}`);
-    }
-    // Written also when an optional package failed, so that it is not retried on every run.
-    await Deno.writeTextFile(stampPath, JSON.stringify({ wanted, available: await checkAvailable(python) }));
-    return true;
+  const venv = await ensureVenv({
+    dir: venvDir(),
+    wanted: JSON.stringify([...REQUIRED_PACKAGES, ...OPTIONAL_PACKAGES]),
+    log,
+    install: async (python) => {
+      log(`installing ${REQUIRED_PACKAGES.join(" ")}`);
+      const required = await run(python, ["-m", "pip", "install", "--quiet", ...REQUIRED_PACKAGES]);
+      if (!required.ok) throw new Error(`Cannot install the test readers: ${required.output.trim()}`);
+      for (const name of OPTIONAL_PACKAGES) {
+        log(`installing ${name} (optional)`);
+        const optional = await run(python, ["-m", "pip", "install", "--quiet", name]);
+        if (!optional.ok) log(`${name} not installed, its reads unavailable: ${optional.output.trim().slice(-300)}`);
+      }
+      // Stamped also when an optional package failed, so that it is not retried on every run.
+      return await checkAvailable(python);
+    },
   });
-  return { python, available: await checkAvailable(python), installed, seconds: elapsed(started) };
+  return { python: venv.python, available: venv.value, installed: venv.installed, seconds: elapsed(started) };
 }
 
 function elapsed(started: number): number {
