@@ -32,6 +32,23 @@ Deno.test("local sink writes atomically, reads, lists and deletes", async () => 
   await Deno.remove(root, { recursive: true });
 });
 
+Deno.test("local sink writes into a folder removed since its last file there, whole or streamed", async () => {
+  const root = await Deno.makeTempDir();
+  const sink = new LocalSink(root + "/out", { paths: testPaths() });
+  await sink.connect();
+  await sink.write("date=2025-01-01/a+1.parquet", new Uint8Array([1]));
+  await Deno.remove(root + "/out/date=2025-01-01", { recursive: true }); // an operator's clean-up
+  await sink.write("date=2025-01-01/a+2.parquet", new Uint8Array([2, 3]));
+  assertEquals(await sink.read("date=2025-01-01/a+2.parquet"), new Uint8Array([2, 3]));
+  await Deno.remove(root + "/out/date=2025-01-01", { recursive: true });
+  const upload = await sink.open("date=2025-01-01/a+3.parquet");
+  await upload.write(new Uint8Array([4, 5, 6]));
+  await upload.commit();
+  assertEquals(await sink.read("date=2025-01-01/a+3.parquet"), new Uint8Array([4, 5, 6]));
+  assertEquals((await sink.list("date=2025-01-01")).map((e) => e.path), ["date=2025-01-01/a+3.parquet"]);
+  await Deno.remove(root, { recursive: true });
+});
+
 Deno.test("local sink refuses paths that leave its root", async () => {
   const root = await Deno.makeTempDir();
   const sink = new LocalSink(root, { paths: testPaths() });
