@@ -2,10 +2,10 @@
  * Python virtual environments the tests and benches install on first use under the project's cache folder
  * (`${FSDS_CACHE_DIR:-$HOME/.cache/fs-data-sink}`): created with `python3 -m venv`, filled by the caller, and marked
  * with a stamp file that records what was wanted, so that a matching stamp skips everything. Concurrent callers
- * (parallel test files) serialise on a lock directory beside the venv.
+ * (parallel test files) serialise on the kit's file lock beside the venv (released when its holder dies).
  * @module
  */
-import { cacheDir } from "../services/_common.ts";
+import { cacheDir, exists, withLock } from "../services/_common.ts";
 
 export { cacheDir };
 
@@ -14,42 +14,6 @@ export async function run(command: string, args: string[]): Promise<{ ok: boolea
   const result = await new Deno.Command(command, { args, stdout: "piped", stderr: "piped" }).output();
   const decoder = new TextDecoder();
   return { ok: result.success, output: decoder.decode(result.stdout) + decoder.decode(result.stderr) };
-}
-
-/** Whether `path` exists. */
-export async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.stat(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** Runs `action` holding the lock directory `lockPath` (a lock older than 15 minutes is taken over). */
-export async function withLock<T>(lockPath: string, action: () => Promise<T>): Promise<T> {
-  const deadline = Date.now() + 15 * 60_000;
-  for (;;) {
-    try {
-      await Deno.mkdir(lockPath);
-      break;
-    } catch (error) {
-      if (!(error instanceof Deno.errors.AlreadyExists)) throw error;
-      const info = await Deno.stat(lockPath).catch(() => null);
-      // A lock older than 15 minutes belongs to a killed installer.
-      if (info?.mtime && Date.now() - info.mtime.getTime() > 15 * 60_000) {
-        await Deno.remove(lockPath, { recursive: true }).catch(() => {});
-        continue;
-      }
-      if (Date.now() > deadline) throw new Error(`Cannot install into a venv: lock "${lockPath}" is held`);
-      await new Promise((resolve) => setTimeout(resolve, 500));
-    }
-  }
-  try {
-    return await action();
-  } finally {
-    await Deno.remove(lockPath, { recursive: true }).catch(() => {});
-  }
 }
 
 /** What {@linkcode ensureVenv} found or did. */
@@ -83,8 +47,7 @@ export async function ensureVenv<T>(options: {
   };
   const known = await readStamp();
   if (known) return { python, value: known.value, installed: false };
-  await Deno.mkdir(dir.slice(0, dir.lastIndexOf("/")) || ".", { recursive: true });
-  return await withLock(`${dir}.lock`, async () => {
+  return await withLock(`${dir}.flock`, async () => {
     const finished = await readStamp(); // another process may have finished while we waited
     if (finished) return { python, value: finished.value, installed: false };
     if (!(await exists(python))) {
