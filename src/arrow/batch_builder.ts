@@ -59,6 +59,11 @@ export interface BatchBuilderOptions {
   readonly flatten: FlattenOptions;
   /** Kinds remembered from earlier files of the run; updated by {@linkcode BatchBuilder.finish}. Default: none. */
   readonly schema?: SchemaMemory;
+  /**
+   * Rows the file is expected to reach (e.g. the previous file's), so that its columns start with room for them
+   * instead of growing from 64 rows; capped by the column (8192). Only a starting size: memory budgets count values.
+   */
+  readonly expectedRows?: number;
 }
 
 /** A node of the flattening tree: one per distinct key path, so that column names are joined once, not per row. */
@@ -84,6 +89,7 @@ function newNode(name: string): PathNode {
 export class BatchBuilder {
   readonly #flatten: FlattenOptions;
   readonly #schema: SchemaMemory | undefined;
+  readonly #expectedRows: number | undefined;
   readonly #metadataColumns: readonly MetadataColumn[];
   readonly #metadataNames: Set<string>;
   #metadata: MetadataColumnBuilder[] = [];
@@ -98,6 +104,7 @@ export class BatchBuilder {
   constructor(options: BatchBuilderOptions) {
     this.#flatten = options.flatten;
     this.#schema = options.schema;
+    this.#expectedRows = options.expectedRows;
     this.#metadataColumns = options.metadataColumns;
     this.#metadataNames = new Set(options.metadataColumns.map((column) => column.name));
     this.#reset();
@@ -319,6 +326,7 @@ export class BatchBuilder {
         inferTimestamps: true,
         lists: this.#flatten.lists,
         initial: this.#schema?.get(name),
+        expectedRows: this.#expectedRows,
       });
       this.#byName.set(name, column);
       this.#columns.push(column);

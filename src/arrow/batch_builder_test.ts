@@ -400,3 +400,29 @@ Deno.test("a failed row's nulls are undone with it", () => {
   assertEquals([table.getChild("a")?.nullCount, table.getChild("s")?.nullCount], [0, 0]);
   assertEquals(tableRows(table).map((row) => row.a), Array.from({ length: 10 }, (_, i) => BigInt(i)));
 });
+
+Deno.test("expectedRows only sizes the first buffers: rows past it, nulls, widening and lists come out the same", () => {
+  const values = Array.from({ length: 10_000 }, (_, i) => ({
+    n: i === 9_000 ? 1.5 : i, // int widened to float after the hint's 8192 rows
+    s: i % 7 === 0 ? null : `v${i}`,
+    mixed: i < 100 ? i : `t${i}`, // int converted to string inside the first buffers
+    flag: i % 3 === 0,
+    list: [i, i + 1],
+    late: i >= 5_000 ? "x" : undefined,
+  }));
+  const tables = [undefined, 1, 100, 4_000, 1_000_000].map((expectedRows) => {
+    const builder = new BatchBuilder({ metadataColumns: [], flatten: { ...FLATTEN, lists: "list" }, expectedRows });
+    for (const value of values) assertEquals(builder.append(value, []), { kind: "ok" });
+    const table = builder.finish();
+    assert(table !== null);
+    return table;
+  });
+  const expected = tableRows(tables[0]!);
+  assertEquals(expected.length, 10_000);
+  assertEquals(expected[9_000]?.n, 1.5);
+  assertEquals(expected[50]?.mixed, "50");
+  for (const table of tables.slice(1)) {
+    assertEquals(tableTypes(table), tableTypes(tables[0]!));
+    assertEquals(tableRows(table), expected);
+  }
+});

@@ -44,6 +44,8 @@ import { parseIsoTimestamp } from "./timestamp.ts";
 
 const TWO_32 = 4294967296;
 const MIN_CAPACITY = 64;
+/** Most rows made room for up front: 8192 rows of int64 are 64 KiB, whatever a caller expects. */
+const MAX_FIRST_CAPACITY = 8192;
 const decoder = new TextDecoder();
 
 /** Options of a {@linkcode Column}. */
@@ -54,6 +56,8 @@ export interface ColumnOptions {
   readonly lists: "json" | "list";
   /** Kind to start with (from the run's schema memory); values then widen from it. */
   readonly initial?: KindSpec;
+  /** Rows to make room for at the first value (e.g. the previous file's); at least 64, at most 8192. Default: 64. */
+  readonly expectedRows?: number;
 }
 
 /** A growable column; rows are added in order, one value (or null) per row. */
@@ -74,9 +78,11 @@ export class Column {
   #elementKind = K_NULL; // set by #classify for a list value
   readonly #inferTimestamps: boolean;
   readonly #listMode: boolean;
+  readonly #firstCapacity: number;
 
   constructor(options: ColumnOptions) {
     this.#inferTimestamps = options.inferTimestamps;
+    this.#firstCapacity = Math.min(MAX_FIRST_CAPACITY, Math.max(MIN_CAPACITY, options.expectedRows ?? 0));
     this.#listMode = options.lists === "list";
     if (options.initial && options.initial.kind !== "null") {
       this.#setKind(kindCode(options.initial.kind), options.initial.element);
@@ -373,7 +379,7 @@ export class Column {
   }
 
   #grow(minRows: number): void {
-    const capacity = Math.max(MIN_CAPACITY, this.#capacity * 2, minRows);
+    const capacity = Math.max(this.#firstCapacity, this.#capacity * 2, minRows);
     if (this.#validity !== null) {
       const validity = new Uint8Array((capacity + 7) >> 3);
       validity.set(this.#validity.subarray(0, Math.min(this.#validity.length, validity.length)));

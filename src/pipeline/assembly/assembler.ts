@@ -168,6 +168,8 @@ interface OpenStream {
   readonly counts: Map<string, number>;
   /** Parts of the call in progress. */
   parts: AssembledPart[];
+  /** Rows per file at the last cut: where the next files' columns start, instead of growing from 64 rows. */
+  expectedRows: number;
 }
 
 interface StreamingFile {
@@ -260,6 +262,7 @@ export class Assembler {
         sealed: [],
         counts: new Map(),
         parts: [],
+        expectedRows: 0,
       };
       this.#open.set(key, open);
     }
@@ -292,6 +295,7 @@ export class Assembler {
         metadataColumns: this.#options.metadataColumns,
         flatten: this.#options.pipeline.flatten,
         schema: this.#schemaFor(open.dataset),
+        expectedRows: open.expectedRows,
       });
       open.builders.set(folder, builder);
     }
@@ -440,6 +444,7 @@ export class Assembler {
       });
     }
     for (const file of files) rows += file.rows;
+    if (files.length > 0) open.expectedRows = Math.ceil(rows / files.length);
     open.builders.clear();
     open.streaming.clear();
     open.sealed.length = 0;
