@@ -21,6 +21,7 @@ import {
 } from "../core/plugin.ts";
 import type { OwnPaths, Sink, SinkEntry, SinkUpload } from "../core/sink.ts";
 import type { Logger } from "../core/logger.ts";
+import { FolderSyncs } from "./_common/folder_syncs.ts";
 import { classifyTemp, isTempName, STALE_PROBE_MS, TEMP_SUFFIX, tempPathBeside } from "./_common/temp_files.ts";
 
 const TYPE = "local";
@@ -121,6 +122,8 @@ export class LocalSink implements Sink {
    * the folder again if it was removed since. Forgotten past {@linkcode KNOWN_FOLDERS} entries.
    */
   readonly #folders = new Set<string>();
+  /** Folder fsyncs shared by the files renamed into the same folder at once (a batch's files, concurrent batches). */
+  readonly #folderSyncs = new FolderSyncs(syncFolder);
 
   constructor(root: string, options: LocalSinkOptions) {
     this.#root = root.replace(/\/+$/, "") || "/";
@@ -161,7 +164,7 @@ export class LocalSink implements Sink {
         file.close();
       }
       await Deno.rename(temp, target);
-      if (this.#fsync) await syncFolder(folder);
+      if (this.#fsync) await this.#folderSyncs.sync(folder);
     } catch (error) {
       await Deno.remove(temp).catch((removeError) => {
         if (!(removeError instanceof Deno.errors.NotFound)) this.#orphans.add(temp);
@@ -189,6 +192,7 @@ export class LocalSink implements Sink {
       temp,
       target,
       fsync: this.#fsync,
+      syncFolder: (folder) => this.#folderSyncs.sync(folder),
       orphan: (name) => this.#orphans.add(name),
     });
   }
@@ -229,7 +233,7 @@ export class LocalSink implements Sink {
         if (error instanceof Deno.errors.AlreadyExists) return false;
         throw error;
       }
-      if (this.#fsync) await syncFolder(folder);
+      if (this.#fsync) await this.#folderSyncs.sync(folder);
       return true;
     } catch (error) {
       throw new Error(`Cannot create local file "${target}": ${(error as Error).message}`, { cause: error });
@@ -366,6 +370,7 @@ interface LocalUploadPlace {
   readonly temp: string;
   readonly target: string;
   readonly fsync: boolean;
+  readonly syncFolder: (folder: string) => Promise<void>;
   readonly orphan: (temp: string) => void;
 }
 
@@ -401,7 +406,7 @@ class LocalUpload implements SinkUpload {
       if (this.#place.fsync) await file.sync();
       this.#close();
       await Deno.rename(temp, target);
-      if (this.#place.fsync) await syncFolder(folderOf(target));
+      if (this.#place.fsync) await this.#place.syncFolder(folderOf(target));
     } catch (error) {
       throw await this.#failed(error);
     }
