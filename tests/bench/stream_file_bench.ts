@@ -35,7 +35,7 @@ import { endpoints, ensureRunning, kitS3Sink } from "../services/endpoints.ts";
 
 const CASES = ["generate", "whole", "streamed", "cli"] as const;
 type CaseName = typeof CASES[number];
-const TARGETS = ["local", "s3", "hdfs"] as const;
+const TARGETS = ["local", "s3", "hdfs", "iceberg"] as const;
 type Target = typeof TARGETS[number];
 
 /** About 50 bytes a row in the file: 6,000,000 rows make about 300 MB. */
@@ -115,6 +115,7 @@ async function writeNdjson(path: string, rows: number): Promise<number> {
 function cliSink(target: Target, where: string): Record<string, unknown> {
   const common = { compression: "snappy", row_group_size: ROW_GROUP };
   if (target === "local") return { type: "local", path: where, ...common };
+  if (target === "iceberg") return { type: "local", path: where, table_format: "iceberg", table: "big", ...common };
   if (target === "hdfs") {
     const { url, user } = endpoints().hdfs;
     return { type: "hdfs", url, user, base_path: where, ...common };
@@ -219,7 +220,7 @@ async function main(): Promise<void> {
   }
   const targets = (values.target ?? [...TARGETS]) as Target[];
   const cases = (values.case ?? [...CASES]) as CaseName[];
-  await ensureRunning(targets.filter((t) => t !== "local"));
+  await ensureRunning(targets.filter((t): t is "s3" | "hdfs" => t === "s3" || t === "hdfs"));
   const self = new URL(import.meta.url).pathname;
   console.log(`${rows} rows, row groups of ${ROW_GROUP}, snappy; target: streamed under ${TARGET_PEAK_MIB} MiB`);
   let missed = false;
@@ -232,8 +233,11 @@ async function main(): Promise<void> {
     for (const target of targets) {
       for (const name of cases) {
         if (name === "generate" && target !== targets[0]) continue;
+        // An Iceberg table is written by the pipeline only (its commit), so it has the CLI case alone.
+        if (target === "iceberg" && name !== "cli") continue;
         const tag = `stream-file-${crypto.randomUUID().slice(0, 8)}`;
-        const where = target === "local"
+        const local = target === "local" || target === "iceberg";
+        const where = local
           ? await Deno.makeTempDir({ prefix: "fsds-stream-bench-" })
           : target === "s3"
           ? `bench/${tag}`
@@ -282,7 +286,7 @@ async function main(): Promise<void> {
               `peak RSS ${run.peakRssMiB.toFixed(0).padStart(5)} MiB  wasm ${r.wasmMiB.toFixed(0)} MiB${verdict}`,
           );
         } finally {
-          if (target === "local") await Deno.remove(where, { recursive: true });
+          if (local) await Deno.remove(where, { recursive: true });
         }
       }
     }
