@@ -159,7 +159,7 @@ function timestampInMicros(data: Data, type: Timestamp): Data {
       continue;
     }
     validity[i >> 3]! |= 1 << (i & 7);
-    const at = data.offset + i;
+    const at = i; // Arrow JS slices fixed-width values with the data (only validity bits keep the offset)
     const raw = values instanceof BigInt64Array
       ? values[at]!
       : (BigInt((values as Int32Array)[at * 2 + 1]!) << 32n) | BigInt((values as Int32Array)[at * 2]! >>> 0);

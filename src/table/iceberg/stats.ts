@@ -1,12 +1,12 @@
 /**
- * Column statistics of a data file for its manifest entry, taken from the Arrow table it was encoded from (the same
- * values the Parquet footer's statistics hold): per field id, the value count (nulls included), the null count, and
+ * Column statistics of a data file for its manifest entry, taken from the Arrow rows it was encoded from, whole or a
+ * row group at a time (the same values the Parquet footer's statistics hold): per field id, the value count (nulls included), the null count, and
  * lower and upper bounds in Iceberg's single-value binary form for booleans, ints, longs, floats, doubles,
  * timestamps and strings (bounds of strings longer than 64 bytes are left out rather than truncated; NaNs never
  * bound a float). Lists and other types get counts only.
  * @module
  */
-import { type Data, makeVector, type Table, Type } from "apache-arrow";
+import { type Data, type DataType, makeVector, type Table, Type } from "apache-arrow";
 import { FIELD_ID_KEY } from "./types.ts";
 
 /** Statistics of one data file, by field id. */
@@ -21,34 +21,69 @@ const MAX_STRING_BOUND_BYTES = 64;
 
 /** Statistics of the columns of `table` that carry a field id (see `field_ids.ts`). */
 export function fileStats(table: Table): FileStats {
-  const stats: FileStats = {
-    valueCounts: new Map(),
-    nullCounts: new Map(),
-    lowerBounds: new Map(),
-    upperBounds: new Map(),
-  };
-  table.schema.fields.forEach((field, index) => {
-    const id = Number(field.metadata.get(FIELD_ID_KEY));
-    if (!Number.isInteger(id)) return;
-    let nulls = 0;
-    for (const batch of table.batches) nulls += batch.data.children[index]!.nullCount;
-    stats.valueCounts.set(id, table.numRows);
-    stats.nullCounts.set(id, nulls);
-    const chunks = table.batches.map((batch) => batch.data.children[index]!);
-    const bounds = boundsOf(chunks);
-    if (bounds) {
-      stats.lowerBounds.set(id, bounds[0]);
-      stats.upperBounds.set(id, bounds[1]);
+  const builder = new FileStatsBuilder();
+  builder.add(table);
+  return builder.finish();
+}
+
+/** One column's statistics so far; `bounds` undefined while it had no value to bound, null when it cannot have any. */
+interface ColumnStats {
+  readonly type: DataType;
+  values: number;
+  nulls: number;
+  bounds: Bounds | null | undefined;
+}
+
+/**
+ * Statistics of a data file written a row group at a time (a file streamed while its rows arrive): each
+ * {@linkcode add} takes the next rows, {@linkcode finish} gives what {@linkcode fileStats} gives for all of them at
+ * once. Holds a few numbers per column, never the rows.
+ */
+export class FileStatsBuilder {
+  readonly #columns = new Map<number, ColumnStats>();
+
+  /** Takes the next rows of the file (their columns carry field ids; a column's type stays the same). */
+  add(table: Table): void {
+    table.schema.fields.forEach((field, index) => {
+      const id = Number(field.metadata.get(FIELD_ID_KEY));
+      if (!Number.isInteger(id)) return;
+      let column = this.#columns.get(id);
+      if (column === undefined) {
+        column = { type: field.type, values: 0, nulls: 0, bounds: undefined };
+        this.#columns.set(id, column);
+      }
+      const chunks = table.batches.map((batch) => batch.data.children[index]!);
+      for (const chunk of chunks) column.nulls += chunk.nullCount;
+      column.values += table.numRows;
+      if (column.bounds !== null) column.bounds = mergeBounds(column.type, column.bounds, boundsOf(chunks));
+    });
+  }
+
+  finish(): FileStats {
+    const stats: FileStats = {
+      valueCounts: new Map(),
+      nullCounts: new Map(),
+      lowerBounds: new Map(),
+      upperBounds: new Map(),
+    };
+    for (const [id, column] of this.#columns) {
+      stats.valueCounts.set(id, column.values);
+      stats.nullCounts.set(id, column.nulls);
+      if (column.bounds) {
+        stats.lowerBounds.set(id, column.bounds[0]);
+        stats.upperBounds.set(id, column.bounds[1]);
+      }
     }
-  });
-  return stats;
+    return stats;
+  }
 }
 
 type Bounds = [Uint8Array, Uint8Array];
 
-function boundsOf(chunks: readonly Data[]): Bounds | null {
+/** Bounds of the values of `chunks`: undefined when they hold none (all null), null when they cannot be bounded. */
+function boundsOf(chunks: readonly Data[]): Bounds | null | undefined {
   const type = chunks[0]?.type;
-  if (type === undefined) return null;
+  if (type === undefined) return undefined;
   switch (type.typeId) {
     case Type.Bool:
       return scalarBounds(chunks, (v) => (v ? 1 : 0), (n) => new Uint8Array([n]));
@@ -77,7 +112,7 @@ function scalarBounds<K extends number | bigint>(
   chunks: readonly Data[],
   key: (value: unknown) => K | undefined,
   encode: (value: K) => Uint8Array,
-): Bounds | null {
+): Bounds | undefined {
   let min: K | undefined;
   let max: K | undefined;
   for (const chunk of chunks) {
@@ -91,13 +126,13 @@ function scalarBounds<K extends number | bigint>(
       if (max === undefined || value > max) max = value;
     }
   }
-  return min === undefined || max === undefined ? null : [encode(min), encode(max)];
+  return min === undefined || max === undefined ? undefined : [encode(min), encode(max)];
 }
 
 /** Microseconds per unit: seconds, milliseconds, microseconds, nanoseconds (Arrow's TimeUnit order). */
 const MICROS: readonly [bigint, bigint][] = [[1_000_000n, 1n], [1000n, 1n], [1n, 1n], [1n, 1000n]];
 
-function timestampBounds(chunks: readonly Data[], unit: number): Bounds | null {
+function timestampBounds(chunks: readonly Data[], unit: number): Bounds | null | undefined {
   const [multiply, divide] = MICROS[unit] ?? [1n, 1n];
   let min: bigint | undefined;
   let max: bigint | undefined;
@@ -105,7 +140,7 @@ function timestampBounds(chunks: readonly Data[], unit: number): Bounds | null {
     const values = chunk.values as unknown;
     for (let i = 0; i < chunk.length; i++) {
       if (!chunk.getValid(i)) continue;
-      const at = chunk.offset + i;
+      const at = i; // Arrow JS slices fixed-width values with the data (only validity bits keep the offset)
       let raw: bigint;
       if (values instanceof BigInt64Array) raw = values[at]!;
       else if (values instanceof Int32Array) {
@@ -115,7 +150,7 @@ function timestampBounds(chunks: readonly Data[], unit: number): Bounds | null {
       if (max === undefined || raw > max) max = raw;
     }
   }
-  if (min === undefined || max === undefined) return null;
+  if (min === undefined || max === undefined) return undefined;
   // Floor division keeps the lower bound below every value; the upper bound rounds up.
   const lower = floorDiv(min * multiply, divide);
   const upper = -floorDiv(-(max * multiply), divide);
@@ -127,7 +162,7 @@ function floorDiv(a: bigint, b: bigint): bigint {
   return (a % b !== 0n && (a < 0n) !== (b < 0n)) ? q - 1n : q;
 }
 
-function stringBounds(chunks: readonly Data[]): Bounds | null {
+function stringBounds(chunks: readonly Data[]): Bounds | null | undefined {
   let min: Uint8Array | undefined;
   let max: Uint8Array | undefined;
   const encoder = new TextEncoder();
@@ -142,7 +177,41 @@ function stringBounds(chunks: readonly Data[]): Bounds | null {
       if (max === undefined || compareBytes(bytes, max) > 0) max = bytes;
     }
   }
-  return min === undefined || max === undefined ? null : [min, max];
+  return min === undefined || max === undefined ? undefined : [min, max];
+}
+
+/** The bounds of two sets of values of a column of `type`, from the bounds of each. */
+function mergeBounds(
+  type: DataType,
+  a: Bounds | null | undefined,
+  b: Bounds | null | undefined,
+): Bounds | null | undefined {
+  if (a === undefined || b === undefined) return a ?? b;
+  if (a === null || b === null) return null;
+  const compare = boundOrder(type);
+  return [compare(a[0], b[0]) <= 0 ? a[0] : b[0], compare(a[1], b[1]) >= 0 ? a[1] : b[1]];
+}
+
+/** How two encoded bounds of a column of `type` compare (the order of the values they encode). */
+function boundOrder(type: DataType): (a: Uint8Array, b: Uint8Array) => number {
+  const view = (bytes: Uint8Array) => new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const by = <K extends number | bigint>(read: (view: DataView) => K) => (a: Uint8Array, b: Uint8Array) => {
+    const x = read(view(a));
+    const y = read(view(b));
+    return x < y ? -1 : x > y ? 1 : 0;
+  };
+  switch (type.typeId) {
+    case Type.Int: // small ints are bound as Iceberg ints (4 bytes), uint32 and int64 as longs (8 bytes)
+      return (a, b) => (a.length === 8 ? by((v) => v.getBigInt64(0, true)) : by((v) => v.getInt32(0, true)))(a, b);
+    case Type.Float:
+      return (type as unknown as { precision: number }).precision === 2
+        ? by((v) => v.getFloat64(0, true))
+        : by((v) => v.getFloat32(0, true));
+    case Type.Timestamp:
+      return by((v) => v.getBigInt64(0, true));
+    default:
+      return compareBytes; // booleans (0, 1) and UTF-8 strings order by their bytes
+  }
 }
 
 function compareBytes(a: Uint8Array, b: Uint8Array): number {

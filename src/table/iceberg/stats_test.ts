@@ -2,6 +2,7 @@ import { deepStrictEqual as assertEquals } from "node:assert/strict";
 import {
   Field,
   Float64,
+  Int32,
   Int64,
   makeData,
   RecordBatch,
@@ -10,11 +11,12 @@ import {
   Table,
   Timestamp,
   TimeUnit,
+  Uint32,
   Utf8,
   type Vector,
   vectorFromArray,
 } from "apache-arrow";
-import { fileStats } from "./stats.ts";
+import { fileStats, FileStatsBuilder } from "./stats.ts";
 import { FIELD_ID_KEY } from "./types.ts";
 
 function table(columns: [string, number, Vector][]): Table {
@@ -57,4 +59,37 @@ Deno.test("fileStats() counts values and nulls per field id and bounds longs, do
   // Timestamps are bounded in microseconds whatever the file's unit.
   assertEquals([...stats.lowerBounds.get(4)!], le64(1_000_000n));
   assertEquals([...stats.upperBounds.get(4)!], le64(2_000_000n));
+});
+
+Deno.test("FileStatsBuilder over row groups gives the statistics of the whole file", () => {
+  const long = "x".repeat(65);
+  const t = table([
+    ["id", 1, vectorFromArray([5n, -2n, null, 9n, -7n, 3n], new Int64())],
+    ["small", 2, vectorFromArray([-1, 300, null, -40, null, 2], new Int32())],
+    ["unsigned", 3, vectorFromArray([4_000_000_000, 1, null, 7, 3, 2], new Uint32())],
+    ["price", 4, vectorFromArray([1.5, Number.NaN, null, -3, 250, null], new Float64())],
+    ["name", 5, vectorFromArray(["b", "a", null, "é", "aa", "c"], new Utf8())],
+    // A string too long to bound in the last row group only: the whole file has no bounds for it.
+    ["note", 6, vectorFromArray(["m", "n", null, "o", "p", long], new Utf8())],
+    ["ts", 7, vectorFromArray([1000, 2000, null, 1500, 999, 2001], new Timestamp(TimeUnit.MILLISECOND, "UTC"))],
+    // Nulls only in the first row group: bounds come from the later ones.
+    ["late", 8, vectorFromArray([null, null, null, 8n, -8n, 0n], new Int64())],
+  ]);
+  const whole = fileStats(t);
+  for (const cuts of [[0, 2, 4, 6], [0, 3, 6], [0, 1, 2, 3, 4, 5, 6]]) {
+    const builder = new FileStatsBuilder();
+    for (let i = 1; i < cuts.length; i++) builder.add(t.slice(cuts[i - 1], cuts[i]));
+    const parts = builder.finish();
+    const plain = (stats: typeof whole) => ({
+      values: [...stats.valueCounts],
+      nulls: [...stats.nullCounts],
+      lower: [...stats.lowerBounds].map(([id, b]) => [id, [...b]]),
+      upper: [...stats.upperBounds].map(([id, b]) => [id, [...b]]),
+    });
+    assertEquals(plain(parts), plain(whole), `row groups cut at ${cuts}`);
+  }
+  assertEquals([...whole.lowerBounds.keys()], [1, 2, 3, 4, 5, 7, 8]);
+  assertEquals([...whole.upperBounds.get(3)!], le64(4_000_000_000n));
+  const int = (b: Uint8Array) => new DataView(b.buffer, b.byteOffset).getInt32(0, true);
+  assertEquals([int(whole.lowerBounds.get(2)!), int(whole.upperBounds.get(2)!)], [-40, 300]);
 });
