@@ -62,7 +62,8 @@ async function runWriter(section: Record<string, unknown>, writer: number, newCo
   await delivery.recover(stream, { dataset: "race", first: "0", compare });
   try {
     for (let batch = 0; batch < BATCHES; batch++) {
-      const table = delivery.prepare("race", batchTable(writer, batch, newColumns));
+      const tableFile = delivery.tableFile("race");
+      const table = tableFile.prepare(batchTable(writer, batch, newColumns));
       const path = delivery.dataPath("race", "", `${stream}+${batch}.parquet`);
       const data = encodeParquet(table, { compression: "snappy", rowGroupSize: 1000 });
       await sink.write(path, data);
@@ -72,7 +73,7 @@ async function runWriter(section: Record<string, unknown>, writer: number, newCo
         dataset: "race",
         first: String(batch * ROWS),
         last,
-        files: [{ path, bytes: data.length, rows: ROWS, table }],
+        files: [{ path, bytes: data.length, rows: ROWS, tableFile }],
       });
     }
   } finally {

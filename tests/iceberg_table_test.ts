@@ -27,7 +27,8 @@ async function commits(sink: LocalSink, count: number, stream = "s"): Promise<vo
   const compare = (a: string, b: string) => Number(a) - Number(b);
   await delivery.recover(stream, { dataset: "d", first: "0", compare });
   for (let i = 0; i < count; i++) {
-    const table = delivery.prepare("d", new Table({ id: vectorFromArray([BigInt(i)], new Int64()) }));
+    const tableFile = delivery.tableFile("d");
+    const table = tableFile.prepare(new Table({ id: vectorFromArray([BigInt(i)], new Int64()) }));
     const path = delivery.dataPath("d", "", `${stream}+${i}.parquet`);
     const data = encode(table);
     await sink.write(path, data);
@@ -36,7 +37,7 @@ async function commits(sink: LocalSink, count: number, stream = "s"): Promise<vo
       dataset: "d",
       first: String(i),
       last: String(i),
-      files: [{ path, bytes: data.length, rows: 1, table }],
+      files: [{ path, bytes: data.length, rows: 1, tableFile }],
     });
   }
 }
@@ -154,7 +155,8 @@ Deno.test("a commit whose create went through but answered 'exists' (a retried r
     // No recover(): a source without durable positions, so only the snapshot ids can tell.
     const delivery = new IcebergLog(sink, { log, tableOf: () => "t/", partitionBy: [], encode });
     for (let i = 0; i < 4; i++) {
-      const table = delivery.prepare("d", new Table({ id: vectorFromArray([BigInt(i)], new Int64()) }));
+      const tableFile = delivery.tableFile("d");
+      const table = tableFile.prepare(new Table({ id: vectorFromArray([BigInt(i)], new Int64()) }));
       const path = delivery.dataPath("d", "", `f+${i}.parquet`);
       const data = encode(table);
       await sink.write(path, data);
@@ -163,7 +165,7 @@ Deno.test("a commit whose create went through but answered 'exists' (a retried r
         dataset: "d",
         first: String(i),
         last: String(i),
-        files: [{ path, bytes: data.length, rows: 1, table }],
+        files: [{ path, bytes: data.length, rows: 1, tableFile }],
       });
     }
     const store = new TableStore(sink, "t/");

@@ -54,8 +54,22 @@ export interface DeliveredFile {
   /** Size in bytes. */
   readonly bytes: number;
   readonly rows: number;
-  /** The table the file was encoded from (after {@linkcode DeliveryLog.prepare}); absent for dead letters. */
-  readonly table?: Table;
+  /** The file as its table format prepared its rows ({@linkcode DeliveryLog.tableFile}); absent for dead letters. */
+  readonly tableFile?: TableFile;
+}
+
+/**
+ * A data file of a table format while it is written: each table of its rows, the whole file or a row group at a time
+ * (a file streamed while its rows arrive), goes through {@linkcode prepare} before it is encoded, and the log notes
+ * what the file's commit needs (Iceberg: its statistics), never the rows. It comes back to the log with the file in
+ * {@linkcode DeliveryCommit}.
+ */
+export interface TableFile {
+  /**
+   * The next rows of the file as they are to be encoded (Iceberg: field ids, the table's column types); all of the
+   * file's rows have the schema of the first. Synchronous.
+   */
+  prepare(table: Table): Table;
 }
 
 /** A batch whose files are durable. */
@@ -79,8 +93,8 @@ export interface DeliveryLog {
    * with and without durable acknowledgements alike (Iceberg: loads the table's schema, so files get its field ids).
    */
   open?(dataset: string): Promise<void>;
-  /** Adjusts a table before it is encoded (Iceberg: field ids, the table's column types). Synchronous. */
-  prepare?(dataset: string, table: Table): Table;
+  /** A new data file of `dataset` whose rows are to be prepared for the table format (see {@linkcode TableFile}). */
+  tableFile?(dataset: string): TableFile;
   /** Decides what to do for a stream whose first message after start is `request.first`. */
   recover(stream: string, request: RecoverRequest): Promise<Recovery>;
   /** Called before the files of a batch are written. */

@@ -1,12 +1,12 @@
 /**
  * Turns a cut stream batch into the files to write: the Parquet files the assembly encoded, or for large ones (and
- * for every file of a table format, which adjusts the rows first) the rows to stream (one per output folder, named
+ * for every file of a table format, which prepares the rows first) the rows to stream (one per output folder, named
  * `<stream>[~<generation>]+<first position>.parquet`, or where the delivery log says) and, when records failed under
  * `dead_letter`, one JSON-lines file.
  * @module
  */
 import type { Table } from "apache-arrow";
-import type { DeliveryLog } from "../core/delivery_log.ts";
+import type { DeliveryLog, TableFile } from "../core/delivery_log.ts";
 import type { AssembledFile } from "./assembly/mod.ts";
 import type { StreamingParquetFile } from "./streamed_file.ts";
 import { encodeDeadLetters } from "./dead_letter.ts";
@@ -15,7 +15,7 @@ import type { StreamBatch } from "./stream_batch.ts";
 
 /**
  * One file of a batch: its bytes, or (a large Parquet file, or any of a table format) its rows, streamed into the
- * sink when written. A table format's commit reads the rows (statistics, field ids) after the file is written.
+ * sink when written. A table format's file has its rows prepared (`tableFile`), for the commit after it is written.
  */
 export interface OutputFile {
   /** Path relative to the sink root. */
@@ -25,6 +25,8 @@ export interface OutputFile {
   readonly table?: Table;
   /** A file streamed while its rows arrived, finished when written. */
   readonly streamed?: StreamingParquetFile;
+  /** The table format's side of the file (its rows prepared, their statistics), for its commit. */
+  readonly tableFile?: TableFile;
   /** Rows in the file (0 for dead letters). */
   readonly rows: number;
   /** Bytes: of `data`, or the estimate of the table's rows (what it holds in memory until written). */
@@ -44,22 +46,25 @@ export type CutFile = AssembledFile & { readonly streamed?: StreamingParquetFile
 /**
  * Names the batch's data files and adds its dead letters. `delivery`, when given, names the data files and prepares
  * the rows handed over as tables (a table format's layout and field ids); without it, `<folder><name>`. A streamed
- * file keeps the path it was opened under (named the same way at its first part).
+ * file keeps the path it was opened under (named the same way at its first part); its last rows are prepared when
+ * they are added to it.
  */
 export function encodeBatch(batch: StreamBatch, data: readonly CutFile[], delivery?: DeliveryLog): EncodedBatch {
   const first = batch.first!;
   const stem = fileStem(batch.stream, batch.generation);
   const files: OutputFile[] = data.map((file) => {
     if (file.streamed !== undefined) {
-      const { path } = file.streamed;
-      return { path, streamed: file.streamed, table: file.table, rows: file.rows, size: file.table ? file.size : 0 };
+      const { path, tableFile } = file.streamed;
+      const size = file.table ? file.size : 0;
+      return { path, streamed: file.streamed, table: file.table, tableFile, rows: file.rows, size };
     }
     if (file.part !== undefined) throw new Error(`File ${file.part} of ${batch.stream} was streamed, but not opened`);
     const name = dataFileName(stem, first, file.index);
     const path = delivery ? delivery.dataPath(batch.dataset, file.folder, name) : file.folder + name;
     if (file.data !== undefined) return { path, data: file.data, rows: file.rows, size: file.data.length };
-    const table = delivery?.prepare?.(batch.dataset, file.table) ?? file.table;
-    return { path, table, rows: table.numRows, size: file.size };
+    const tableFile = delivery?.tableFile?.(batch.dataset);
+    const table = tableFile ? tableFile.prepare(file.table) : file.table;
+    return { path, table, tableFile, rows: table.numRows, size: file.size };
   });
   const letters = batch.deadLetters;
   if (letters.length > 0) {

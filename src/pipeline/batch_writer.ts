@@ -118,7 +118,7 @@ export class BatchWriter {
               path: o.path,
               bytes: o.data?.length ?? streamed.get(o.path) ?? 0,
               rows: o.rows,
-              table: o.streamed ? undefined : o.table,
+              tableFile: o.tableFile,
             })),
           });
         }

@@ -212,10 +212,11 @@ export class Pipeline {
         },
         valueFormat: options.valueFormat,
         recordsPerFile: options.recordsPerFile,
-        // A table format adjusts every file's rows before they are encoded (field ids, the table's types): every file
-        // comes back as its rows, whole, and is streamed from here. Else large files stream while their rows arrive.
-        streamFilesFrom: this.#delivery.prepare ? 0 : options.streamFilesFrom ?? STREAM_FILES_FROM,
-        partRows: this.#delivery.prepare ? undefined : s.row_group_size,
+        // Large files stream while their rows arrive. A table format adjusts every file's rows before they are encoded
+        // (field ids, the table's types), here on the main thread: a small file comes back as its rows, not encoded.
+        streamFilesFrom: options.streamFilesFrom ?? STREAM_FILES_FROM,
+        encodeFiles: this.#delivery.tableFile === undefined,
+        partRows: s.row_group_size,
         metadataColumns: source.metadataColumns.map((column) => ({ name: column.name, type: column.type })),
       },
       options.workers ?? p.workers ?? defaultWorkers(),
@@ -395,7 +396,7 @@ export class Pipeline {
       const batch = state.batch!;
       const name = dataFileName(fileStem(state.stream, batch.generation), batch.first!, part.index);
       const path = this.#delivery.dataPath(state.dataset, part.folder, name);
-      file = new StreamingParquetFile(this.#sink, path, this.#parquet);
+      file = new StreamingParquetFile(this.#sink, path, this.#parquet, this.#delivery.tableFile?.(state.dataset));
       state.streaming.set(part.file, file);
     }
     this.#partBytes += part.size;

@@ -7,6 +7,7 @@
  * @module
  */
 import type { Table } from "apache-arrow";
+import type { TableFile } from "../core/delivery_log.ts";
 import type { Sink, SinkEntry, SinkUpload } from "../core/sink.ts";
 import { type ParquetStreamOptions, type ParquetStreamResult, ParquetStreamWriter } from "../parquet/stream_writer.ts";
 
@@ -97,13 +98,16 @@ export class StreamedFileError extends Error {
  * A Parquet file streamed into the sink while its rows still arrive (the parts of an assembly,
  * `assembly/assembler.ts`): the upload opens with the first rows, each {@linkcode add} encodes the next rows as they
  * come (row groups leave as they fill), {@linkcode finish} adds the last rows, writes the footer and commits, so the
- * file appears whole, once. Memory held: the rows queued and not yet taken by the encoder, one row group in
+ * file appears whole, once. A table format's file (`tableFile`) has each table of rows prepared as it comes (field
+ * ids, statistics), so its commit needs none of them. Memory held: the rows queued and not yet taken by the encoder, one row group in
  * WebAssembly and the sink's part buffers. A failure is final ({@linkcode StreamedFileError}): the rows already
  * encoded are not kept, so the batch holding the file cannot be written again; the upload is aborted.
  */
 export class StreamingParquetFile {
   /** Path relative to the sink root. */
   readonly path: string;
+  /** The table format's side of the file, when it belongs to a table. */
+  readonly tableFile: TableFile | undefined;
   readonly #sink: Sink;
   readonly #upload: Promise<SinkUpload>;
   #chain: Promise<unknown>;
@@ -111,8 +115,9 @@ export class StreamingParquetFile {
   #result: Promise<number> | undefined;
   #aborted = false;
 
-  constructor(sink: Sink, path: string, options: ParquetStreamOptions) {
+  constructor(sink: Sink, path: string, options: ParquetStreamOptions, tableFile?: TableFile) {
     this.path = path;
+    this.tableFile = tableFile;
     this.#sink = sink;
     this.#upload = openUpload(sink, path);
     this.#chain = this.#upload.then((upload) => {
@@ -126,7 +131,13 @@ export class StreamingParquetFile {
    * rejects if the file failed.
    */
   add(table: Table): Promise<void> {
-    const step = this.#chain.then(() => this.#aborted ? undefined : this.#writer!.writeBatch(table));
+    let rows: Table;
+    try {
+      rows = this.tableFile ? this.tableFile.prepare(table) : table;
+    } catch (error) {
+      return Promise.reject(this.#error(error));
+    }
+    const step = this.#chain.then(() => this.#aborted ? undefined : this.#writer!.writeBatch(rows));
     this.#chain = step;
     return step.catch((error) => {
       if (this.#aborted) return; // dropped on purpose: nothing of it is wanted

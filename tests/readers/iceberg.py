@@ -3,9 +3,10 @@
 Prints one JSON document on stdout.
 
 Usage:
-  iceberg.py pyiceberg METADATA_JSON [ID_COLUMN]
+  iceberg.py pyiceberg METADATA_JSON [ID_COLUMN] [--no-values] [--filter EXPR]
       {"rows", "distinct_ids", "files", "snapshots", "schema_id", "columns": [{"id", "name", "type"}],
-       "summary": {...}, "values": {column: [values...]} (sorted by ID_COLUMN, when given)}
+       "summary": {...}, "values": {column: [values...]} (sorted by ID_COLUMN, when given, unless --no-values),
+       "filtered": {"rows", "files"} (a scan with the row filter EXPR: files the manifests' statistics leave)}
   iceberg.py pyiceberg-rest CATALOG_URI NAMESPACE.TABLE [ID_COLUMN]
       the same, the table loaded through an Iceberg REST catalog (pyiceberg's own REST client)
   iceberg.py clickhouse LOCATION_OR_URL [ID_COLUMN] [--s3 ACCESS_KEY SECRET_KEY]
@@ -19,8 +20,19 @@ import sys
 def read_pyiceberg(args):
     from pyiceberg.table import StaticTable
 
+    row_filter = None
+    if "--filter" in args:
+        i = args.index("--filter")
+        row_filter = args[i + 1]
+        args = args[:i] + args[i + 2:]
+    values = "--no-values" not in args
+    args = [a for a in args if a != "--no-values"]
     table = StaticTable.from_metadata(args[0], properties=s3_properties())
-    describe(table, args[1] if len(args) > 1 else None)
+    result = describe(table, args[1] if len(args) > 1 else None, dump=False, values=values)
+    if row_filter is not None:
+        scan = table.scan(row_filter=row_filter)
+        result["filtered"] = {"rows": scan.to_arrow().num_rows, "files": len(list(scan.plan_files()))}
+    json.dump(result, sys.stdout)
 
 
 def read_pyiceberg_rest(args):
@@ -33,7 +45,7 @@ def read_pyiceberg_rest(args):
     json.dump(result, sys.stdout)
 
 
-def describe(table, id_column, dump=True):
+def describe(table, id_column, dump=True, values=True):
     scan = table.scan()
     arrow = scan.to_arrow()
     snapshot = table.current_snapshot()
@@ -50,12 +62,13 @@ def describe(table, id_column, dump=True):
     if id_column:
         ids = arrow.column(id_column).to_pylist()
         result["distinct_ids"] = len(set(ids))
+    if id_column and values:
         order = sorted(range(len(ids)), key=lambda i: (ids[i] is None, ids[i]))
-        values = {}
+        by_column = {}
         for name in arrow.column_names:
             column = arrow.column(name).to_pylist()
-            values[name] = [normalise(column[i]) for i in order]
-        result["values"] = values
+            by_column[name] = [normalise(column[i]) for i in order]
+        result["values"] = by_column
     if dump:
         json.dump(result, sys.stdout)
     return result

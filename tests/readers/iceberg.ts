@@ -20,6 +20,8 @@ export interface PyIcebergTable {
   readonly distinct_ids?: number;
   /** Every column's values, rows sorted by the id column, when one was named. */
   readonly values?: Record<string, unknown[]>;
+  /** Rows and planned files of a scan with the row filter asked for (files left by the manifests' statistics). */
+  readonly filtered?: { readonly rows: number; readonly files: number };
 }
 
 /** S3 access for pyiceberg and ClickHouse. */
@@ -67,10 +69,12 @@ function s3Env(s3: IcebergS3Access | undefined): Record<string, string> {
 /** Loads a table from its metadata file (a local path or an `s3://` URL) with pyiceberg and scans it. */
 export async function readWithPyIceberg(
   metadataFile: string,
-  options: { idColumn?: string; s3?: IcebergS3Access } = {},
+  options: { idColumn?: string; s3?: IcebergS3Access; values?: boolean; filter?: string } = {},
 ): Promise<PyIcebergTable> {
   const args = ["pyiceberg", metadataFile];
   if (options.idColumn) args.push(options.idColumn);
+  if (options.values === false) args.push("--no-values");
+  if (options.filter !== undefined) args.push("--filter", options.filter);
   const env = s3Env(options.s3);
   return await run(args, env) as PyIcebergTable;
 }

@@ -38,10 +38,14 @@ export interface AssemblerOptions {
    */
   readonly streamFilesFrom?: number;
   /**
+   * Whether files smaller than that are encoded here (default). False hands every file over as its rows: a table
+   * format adjusts them first (field ids, the table's types).
+   */
+  readonly encodeFiles?: boolean;
+  /**
    * A folder's rows leave as a part (rows of a file that is streamed into the sink while it fills, see
    * {@linkcode AssembledPart}) each time its builder holds this many, once they reached `streamFilesFrom` bytes; the
-   * builder starts afresh. Default: never (the rows stay until the cut). A table format, which adjusts whole files'
-   * rows, leaves it unset.
+   * builder starts afresh. Default: never (the rows stay until the cut).
    */
   readonly partRows?: number;
 }
@@ -457,9 +461,11 @@ export class Assembler {
     return reason === undefined ? { through: open.last, files, rows } : { through: open.last, files, rows, reason };
   }
 
-  /** A file of rows that had no part: encoded here, or handed over as its rows when large. */
+  /** A file of rows that had no part: encoded here, or handed over as its rows when large (or not encoded here). */
   #file(folder: string, index: number, table: Table, size: number): AssembledFile {
-    if (size >= (this.#options.streamFilesFrom ?? Infinity)) return { folder, index, rows: table.numRows, table, size };
+    if (size >= (this.#options.streamFilesFrom ?? Infinity) || this.#options.encodeFiles === false) {
+      return { folder, index, rows: table.numRows, table, size };
+    }
     const sink = this.#options.sink;
     const data = encodeParquet(table, {
       compression: sink.compression,

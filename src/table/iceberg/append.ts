@@ -8,7 +8,6 @@
  * positions started over (see `journal.ts`).
  * @module
  */
-import type { Table } from "apache-arrow";
 import type { Logger } from "../../core/logger.ts";
 import {
   currentSchema,
@@ -23,7 +22,7 @@ import {
 import { decodeManifestList, encodeManifest, encodeManifestList, type ManifestFile, STATUS } from "./manifests.ts";
 import { type PartitionOptions, partitionSpec, partitionValues } from "./partition.ts";
 import { evolveSchema } from "./schema_evolution.ts";
-import { fileStats } from "./stats.ts";
+import type { DataFileFacts } from "./prepared_file.ts";
 import { manifestListPath, manifestPath as newManifestPath } from "./data_files.ts";
 import type { TableStore, TableVersion } from "./table_store.ts";
 
@@ -44,8 +43,8 @@ export interface AppendFile {
   readonly path: string;
   readonly bytes: number;
   readonly rows: number;
-  /** The table it was encoded from, with field ids. */
-  readonly table: Table;
+  /** Its schema (with field ids), statistics and first row. */
+  readonly facts: DataFileFacts;
 }
 
 /** Where a stream stands after the commit. */
@@ -122,10 +121,10 @@ export async function appendFiles(
     request: AppendRequest,
     recorded: Map<string, StreamMark>,
   ): Promise<TableMetadata> {
-    const tables = request.files.map((f) => f.table);
+    const schemas = request.files.map((f) => f.facts.schema);
     const old = base?.metadata;
     const nextSchemaId = old ? Math.max(...old.schemas.map((s) => s["schema-id"])) + 1 : 0;
-    const evolution = evolveSchema(old && currentSchema(old), old?.["last-column-id"] ?? 0, tables, nextSchemaId);
+    const evolution = evolveSchema(old && currentSchema(old), old?.["last-column-id"] ?? 0, schemas, nextSchemaId);
     let metadata = old ?? newTableMetadata(
       store.location,
       evolution.schema,
@@ -146,7 +145,7 @@ export async function appendFiles(
     const snapshotId = newSnapshotId();
     const sequence = metadata["last-sequence-number"] + 1;
     const entries = request.files.map((file) => {
-      const stats = fileStats(file.table);
+      const stats = file.facts.stats;
       const pairs = <V>(map: Map<number, V>) => [...map].map(([key, value]) => ({ key, value }));
       return {
         status: STATUS.added,
@@ -157,7 +156,7 @@ export async function appendFiles(
           content: 0 as const,
           file_path: store.uriOf(file.path),
           file_format: "PARQUET" as const,
-          partition: partitionValues(spec, schema, file.table, file.path),
+          partition: partitionValues(spec, schema, file.facts.firstRow, file.path),
           record_count: file.rows,
           file_size_in_bytes: file.bytes,
           value_counts: pairs(stats.valueCounts),

@@ -1,19 +1,29 @@
 /**
  * The delivery log of Iceberg tables ({@linkcode DeliveryLog}): data files go under `<table>/data/<partition
- * folders>/` with unique names (a replay never overwrites a file a snapshot may name); `prepare` gives their columns
- * the table's field ids; `commit` appends them in one snapshot per table, together with the batches of other streams
+ * folders>/` with unique names (a replay never overwrites a file a snapshot may name); `tableFile` gives their columns
+ * the table's field ids, whole or a row group at a time, and gathers their statistics (`prepared_file.ts`); `commit`
+ * appends them in one snapshot per table, together with the batches of other streams
  * waiting meanwhile (a group commit), and resolves once the snapshot is committed, so positions are acknowledged only
  * after it; `recover` reads a stream's last committed position from the current snapshot's summary: positions up to
  * it are acknowledged without being written again. Nothing is begun before the files are written: files of a batch
  * whose commit never happened are orphans, removed by `compact` once older than its grace.
  * @module
  */
-import type { DeliveryCommit, DeliveryEntry, DeliveryLog, RecoverRequest, Recovery } from "../../core/delivery_log.ts";
+import type {
+  DeliveryCommit,
+  DeliveryEntry,
+  DeliveryLog,
+  RecoverRequest,
+  Recovery,
+  TableFile,
+} from "../../core/delivery_log.ts";
 import type { Logger } from "../../core/logger.ts";
 import type { Sink } from "../../core/sink.ts";
 import type { Table } from "apache-arrow";
 import { type AppendFile, appendFiles, type StreamMark, streamMarks } from "./append.ts";
-import { FieldIdReservations, withFieldIds } from "./field_ids.ts";
+import { FieldIdReservations, planFieldIds, withFieldIds } from "./field_ids.ts";
+import { PreparedDataFile } from "./prepared_file.ts";
+import { decodeParquet } from "../../parquet/writer.ts";
 import { currentSchema, currentSnapshot, defaultSpec, type PartitionField, type TableMetadata } from "./metadata.ts";
 import { type PartitionOptions, partitionSpec } from "./partition.ts";
 import { ConfigError } from "../../core/errors.ts";
@@ -82,15 +92,17 @@ export class IcebergLog implements DeliveryLog {
     return dataFilePath(this.#state(dataset).store.folder, folder, name);
   }
 
-  prepare(dataset: string, table: Table): Table {
+  tableFile(dataset: string): PreparedDataFile {
     const state = this.#state(dataset);
-    const metadata = state.version?.metadata;
-    return withFieldIds(
-      table,
-      metadata && currentSchema(metadata),
-      metadata?.["last-column-id"] ?? 0,
-      state.reservations,
-    );
+    return new PreparedDataFile((schema) => {
+      const metadata = state.version?.metadata;
+      return planFieldIds(
+        schema,
+        metadata && currentSchema(metadata),
+        metadata?.["last-column-id"] ?? 0,
+        state.reservations,
+      );
+    });
   }
 
   async open(dataset: string): Promise<void> {
@@ -160,7 +172,7 @@ export class IcebergLog implements DeliveryLog {
   }
 
   commit(entry: DeliveryCommit): Promise<void> {
-    if (!entry.files.some((f) => f.table !== undefined)) return Promise.resolve();
+    if (!entry.files.some((f) => f.tableFile !== undefined)) return Promise.resolve();
     const state = this.#state(entry.dataset);
     return new Promise((resolve, reject) => {
       state.waiting.push({ entry, resolve, reject });
@@ -189,7 +201,9 @@ export class IcebergLog implements DeliveryLog {
     const started = performance.now();
     const files: AppendFile[] = entries.flatMap((e) =>
       e.files.flatMap((f) =>
-        f.table ? [{ stream: e.stream, path: f.path, bytes: f.bytes, rows: f.rows, table: f.table }] : []
+        f.tableFile
+          ? [{ stream: e.stream, path: f.path, bytes: f.bytes, rows: f.rows, facts: factsOf(f.tableFile) }]
+          : []
       )
     );
     const streams = new Map<string, StreamMark>();
@@ -225,13 +239,20 @@ export class IcebergLog implements DeliveryLog {
     );
   }
 
-  /** Writes a file again with the field ids of the table as it is now (another writer took its ids). */
+  /**
+   * Writes a file again with the field ids of the table as it is now (another writer took its ids): its rows are
+   * read back from the sink (a file may have been streamed, and none of its rows are held), whole.
+   */
   async #rewrite(state: TableState, file: AppendFile, conflict: FieldIdConflict): Promise<AppendFile> {
     state.version = await state.store.latest();
     const metadata = state.version?.metadata;
     const lastId = metadata?.["last-column-id"] ?? 0;
     state.reservations.settle(lastId);
-    const table = withFieldIds(file.table, metadata && currentSchema(metadata), lastId, state.reservations);
+    const bytes = await this.#sink.read(file.path);
+    if (bytes === null) {
+      throw new Error(`Cannot rewrite "${this.#sink.describe(file.path)}" with the table's field ids: it is missing`);
+    }
+    const table = withFieldIds(decodeParquet(bytes), metadata && currentSchema(metadata), lastId, state.reservations);
     const data = this.#options.encode(table);
     const path = renamedDataFile(file.path);
     await this.#sink.write(path, data);
@@ -239,7 +260,7 @@ export class IcebergLog implements DeliveryLog {
       { path: file.path, rewritten: path, reason: conflict.message },
       "Rewrote a data file with the table's field ids",
     );
-    return { ...file, path, bytes: data.length, table };
+    return { ...file, path, bytes: data.length, facts: PreparedDataFile.factsOf(table) };
   }
 
   async #probeConditionalWrite(): Promise<void> {
@@ -281,6 +302,12 @@ export class IcebergLog implements DeliveryLog {
     }
     return state;
   }
+}
+
+/** The facts of a file this log prepared. */
+function factsOf(file: TableFile) {
+  if (!(file instanceof PreparedDataFile)) throw new TypeError("Cannot commit a data file no Iceberg log prepared");
+  return file.facts();
 }
 
 function newGeneration(now = new Date()): string {

@@ -70,8 +70,26 @@ export function withFieldIds(
   lastColumnId: number,
   reservations: FieldIdReservations,
 ): Table {
+  return planFieldIds(table.schema, schema, lastColumnId, reservations).apply(table);
+}
+
+/** The field ids (and conversions) of the columns of a file, decided once and applied to each of its row groups. */
+export interface FieldIdPlan {
+  /** The file's schema with field ids (and converted types). */
+  readonly schema: Schema;
+  /** Rows of the file's schema before the plan (the one it was made for) in {@linkcode schema}. */
+  apply(table: Table): Table;
+}
+
+/** The {@linkcode FieldIdPlan} of files of schema `arrow`; see {@linkcode withFieldIds}. */
+export function planFieldIds(
+  arrow: Schema,
+  schema: IcebergSchema | undefined,
+  lastColumnId: number,
+  reservations: FieldIdReservations,
+): FieldIdPlan {
   const byName = new Map((schema?.fields ?? []).map((f) => [f.name, f]));
-  const plans: ColumnPlan[] = table.schema.fields.map((field) => {
+  const plans: ColumnPlan[] = arrow.fields.map((field) => {
     const typeName = icebergTypeName(field.type);
     if (typeName === null) {
       throw new TypeError(
@@ -96,22 +114,27 @@ export function withFieldIds(
     }
     return reservations.reserve(field.name, typeName, lastColumnId);
   }
-  const fields = table.schema.fields.map((field, i) => {
+  const fields = arrow.fields.map((field, i) => {
     const plan = plans[i]!;
     const type = plan.castTo ?? field.type;
     return new Field(field.name, withElementId(type, plan.elementId), true, withId(field.metadata, plan.id));
   });
-  const next = new Schema(fields, table.schema.metadata);
-  const batches = table.batches.map((batch) => {
-    const children = batch.data.children.map((child, i) => {
-      const plan = plans[i]!;
-      const data = plan.castTo ? cast(child, plan.castTo) : child;
-      return retype(data, fields[i]!.type);
-    });
-    const data = makeData({ type: new Struct(fields), length: batch.numRows, nullCount: 0, children });
-    return new RecordBatch(next, data);
-  });
-  return new Table(next, batches);
+  const next = new Schema(fields, arrow.metadata);
+  return {
+    schema: next,
+    apply(table: Table): Table {
+      const batches = table.batches.map((batch) => {
+        const children = batch.data.children.map((child, i) => {
+          const plan = plans[i]!;
+          const data = plan.castTo ? cast(child, plan.castTo) : child;
+          return retype(data, fields[i]!.type);
+        });
+        const data = makeData({ type: new Struct(fields), length: batch.numRows, nullCount: 0, children });
+        return new RecordBatch(next, data);
+      });
+      return new Table(next, batches);
+    },
+  };
 }
 
 function withId(metadata: Map<string, string>, id: number): Map<string, string> {

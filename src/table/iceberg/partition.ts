@@ -7,7 +7,6 @@
  * folders give the day and hour (in UTC, which the configuration requires for Iceberg tables).
  * @module
  */
-import { makeVector, type Table } from "apache-arrow";
 import type { PartitionField, PartitionSpec } from "./metadata.ts";
 import type { IcebergSchema } from "./types.ts";
 import { typeNameOf } from "./types.ts";
@@ -78,11 +77,14 @@ export function partitionAvroType(field: PartitionField, schema: IcebergSchema):
   return ["null", type === "boolean" ? "boolean" : type === "int" ? "int" : type === "long" ? "long" : "string"];
 }
 
-/** The partition values of a data file at `path` (its folder holds `date=` and `hour=`), by partition field name. */
+/**
+ * The partition values of a data file at `path` (its folder holds `date=` and `hour=`; identity fields take the
+ * file's first row), by partition field name.
+ */
 export function partitionValues(
   spec: PartitionSpec,
   schema: IcebergSchema,
-  table: Table,
+  firstRow: ReadonlyMap<string, unknown>,
   path: string,
 ): Record<string, unknown> {
   const values: Record<string, unknown> = {};
@@ -98,9 +100,7 @@ export function partitionValues(
       values[field.name] = day !== null && hour !== undefined && /^\d{2}$/.test(hour) ? day * 24 + Number(hour) : null;
     } else {
       const source = schema.fields.find((f) => f.id === field["source-id"]);
-      const index = table.schema.fields.findIndex((f) => f.name === source?.name);
-      const chunk = index < 0 ? undefined : table.batches[0]?.data.children[index];
-      const value = chunk === undefined || chunk.length === 0 ? null : makeVector(chunk).get(0);
+      const value = source === undefined ? null : firstRow.get(source.name);
       values[field.name] = typeof value === "bigint" ? Number(value) : value ?? null;
     }
   }

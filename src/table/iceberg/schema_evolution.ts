@@ -8,7 +8,7 @@
  * {@linkcode FieldIdConflict}: the caller rewrites the file with the ids of the table it now sees.
  * @module
  */
-import type { Table } from "apache-arrow";
+import type { Schema } from "apache-arrow";
 import {
   canPromote,
   FIELD_ID_KEY,
@@ -21,7 +21,7 @@ import {
 
 /** A data file's field ids do not match the table's schema any more (another writer took an id). */
 export class FieldIdConflict extends Error {
-  /** Index of the file (in the `tables` given to {@linkcode evolveSchema}). */
+  /** Index of the file (in the `schemas` given to {@linkcode evolveSchema}). */
   readonly file: number;
 
   constructor(message: string, file: number) {
@@ -41,20 +41,20 @@ export interface Evolution {
 }
 
 /**
- * The schema after committing files encoded from `tables` to a table whose current schema is `current` (none: a new
+ * The schema after committing files of `schemas` (with field ids) to a table whose current schema is `current` (none: a new
  * table, schema id 0). Throws {@linkcode FieldIdConflict}.
  */
 export function evolveSchema(
   current: IcebergSchema | undefined,
   lastColumnId: number,
-  tables: readonly Table[],
+  schemas: readonly Schema[],
   nextSchemaId: number,
 ): Evolution {
   const fields: IcebergField[] = [...(current?.fields ?? [])];
   let last = lastColumnId;
   let changed = current === undefined;
-  tables.forEach((table, fileIndex) => {
-    for (const column of table.schema.fields) {
+  schemas.forEach((fileSchema, fileIndex) => {
+    for (const column of fileSchema.fields) {
       const id = Number(column.metadata.get(FIELD_ID_KEY));
       const typeName = icebergTypeName(column.type)!;
       const at = fields.findIndex((f) => f.id === id);

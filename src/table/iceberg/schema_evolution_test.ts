@@ -45,7 +45,7 @@ Deno.test("evolveSchema() adds new fields, promotes int to long, replaces a fiel
     3,
     reservations,
   );
-  const evolution = evolveSchema(SCHEMA, 3, [file], 1);
+  const evolution = evolveSchema(SCHEMA, 3, [file.schema], 1);
   equal(evolution.changed, true);
   equal(evolution.schema["schema-id"], 1);
   equal(evolution.lastColumnId, 5);
@@ -64,7 +64,7 @@ Deno.test("evolveSchema() keeps the schema when the files match it", () => {
     3,
     new FieldIdReservations(),
   );
-  const evolution = evolveSchema(SCHEMA, 3, [file], 1);
+  const evolution = evolveSchema(SCHEMA, 3, [file.schema], 1);
   equal(evolution.changed, false);
   equal(evolution.schema["schema-id"], 0);
 });
@@ -75,7 +75,7 @@ Deno.test("evolveSchema() reports a file whose new id another writer took meanwh
     ...SCHEMA,
     fields: [...SCHEMA.fields, { id: 4, name: "b", required: false, type: "long" }],
   };
-  throws(() => evolveSchema(taken, 4, [file], 1), FieldIdConflict);
+  throws(() => evolveSchema(taken, 4, [file.schema], 1), FieldIdConflict);
 });
 
 Deno.test("withFieldIds() writes millisecond timestamps in microseconds, nulls kept", () => {
