@@ -4,15 +4,16 @@
  * one row group each through the `ParquetStreamWriter` into `sink.open()`), to the local sink, to the kit's MinIO
  * (8 MiB parts, 4 in flight) and to its HDFS (32 MiB parts, CONCAT), and the same rows through the whole CLI (`cli`:
  * an NDJSON file of them drained one-shot by the file source into one file: decoding, the assembly's parts, the
- * streamed upload, the journal). Issue 16's target: the streamed file and the CLI's run under 600 MiB peak RSS. A
- * `generate` case makes the same rows and drops them, the baseline of the first three.
+ * streamed upload, the journal; also into an Iceberg table on the local folder). Issue 16's target: the streamed file
+ * and the CLI's run under 600 MiB peak RSS. A `generate` case makes the same rows and drops them, the baseline of the
+ * first three.
  *
  * Each case runs in its own process; its peak RSS is the kernel's high-water mark (VmHWM), sampled every 50 ms.
  * MB/s is the file's size over the whole run (generating the rows included). Peak wasm memory is parquet-wasm's
  * linear memory at the end (it never shrinks, so the end is the peak).
  *
  * Run: `deno task bench stream_file` or `deno run -A tests/bench/stream_file_bench.ts [--rows N] [--case NAME]
- * [--target local|s3|hdfs]`.
+ * [--target local|s3|hdfs|iceberg]` (`iceberg`: the CLI case into a local Hadoop table).
  * @module
  */
 import { parseArgs } from "node:util";
