@@ -14,8 +14,11 @@
  * would script instead (`python_reference.py`: confluent-kafka (librdkafka) and Polars, one Parquet file per batch of
  * the same size, offsets committed after each file), timed the same way, its rows counted back the same way.
  *
+ * With `--iceberg`, the CLI writes an Iceberg table on the local folder (a Hadoop table, one snapshot per batch)
+ * instead of plain Parquet files; its data files are counted back the same way.
+ *
  * Usage: `deno run -A tests/bench/kafka_bench.ts [--count N] [--partitions N] [--batch-size N] [--workers 0,1,default]
- * [--formats json,msgpack] [--skip-ceilings] [--python] [--json]`
+ * [--formats json,msgpack] [--skip-ceilings] [--python] [--iceberg] [--json]`
  * @module
  */
 import { parseArgs } from "node:util";
@@ -171,7 +174,7 @@ async function pipelineRun(
   topic: string,
   group: string,
   bytes: number,
-  options: { format: Format; batchSize?: number; workers?: number },
+  options: { format: Format; batchSize?: number; workers?: number; iceberg?: boolean },
 ): Promise<bench.Measure> {
   const run = await bench.measureCliRun("fsds-kafka-bench-", (out) => ({
     source: {
@@ -183,7 +186,12 @@ async function pipelineRun(
       progress: "off",
       ...(options.batchSize === undefined ? {} : { batch_size: options.batchSize }),
     },
-    sink: { type: "local", path: out, compression: "snappy" },
+    sink: {
+      type: "local",
+      path: out,
+      compression: "snappy",
+      ...(options.iceberg ? { table_format: "iceberg", table: "bench" } : {}),
+    },
     telemetry: { log_level: "WARNING", enabled: false },
     pipeline: { until_caught_up: true, ...(options.workers === undefined ? {} : { workers: options.workers }) },
   }));
@@ -224,6 +232,7 @@ async function main(): Promise<void> {
       formats: { type: "string", default: "json,msgpack" },
       "skip-ceilings": { type: "boolean", default: false },
       python: { type: "boolean", default: false },
+      iceberg: { type: "boolean", default: false },
       "bare-kafkajs": { type: "boolean", default: false },
       "bare-platformatic": { type: "boolean", default: false },
       "bare-source": { type: "boolean", default: false },
@@ -250,13 +259,14 @@ async function main(): Promise<void> {
     const formatBytes = format === "json" ? bytes : await prepareTopic(formatTopic, count, partitions, format);
     for (const [round, setting] of values.workers.split(",").entries()) {
       const workers = setting === "default" ? undefined : Number(setting);
-      const label = `CLI ${format}, workers ${setting} -> local Parquet`;
+      const label = `CLI ${format}, workers ${setting} -> local ${values.iceberg ? "Iceberg" : "Parquet"}`;
       const group = `fsds-bench-pipeline-${format}-${setting}-${round}-${tag}`;
       const key = `${format}-workers-${setting}-${round}`;
       results[key] = await pipelineRun(formatTopic, group, formatBytes, {
         format,
         batchSize,
         workers,
+        iceberg: values.iceberg,
       });
       console.error(bench.showMeasure(label, results[key]!, 44));
       if (python === undefined) continue;

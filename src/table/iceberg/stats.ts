@@ -6,7 +6,8 @@
  * bound a float). Lists and other types get counts only.
  * @module
  */
-import { type Data, type DataType, makeVector, type Table, Type } from "apache-arrow";
+import { type Data, type DataType, type Table, Type } from "apache-arrow";
+import { isValid, valueAt } from "../../arrow/arrow_values.ts";
 import { FIELD_ID_KEY } from "./types.ts";
 
 /** Statistics of one data file, by field id. */
@@ -116,11 +117,14 @@ function scalarBounds<K extends number | bigint>(
   let min: K | undefined;
   let max: K | undefined;
   for (const chunk of chunks) {
-    const vector = makeVector(chunk);
-    for (let i = 0; i < vector.length; i++) {
-      const raw = vector.get(i);
-      if (raw === null || raw === undefined) continue;
-      const value = key(raw);
+    // Ints and floats straight from their values (Arrow JS slices them with the data); booleans and half floats
+    // through `valueAt`.
+    const direct = chunk.typeId === Type.Int ||
+      (chunk.typeId === Type.Float && (chunk.type as { precision?: number }).precision !== 0);
+    const values = chunk.values as ArrayLike<number | bigint>;
+    for (let i = 0; i < chunk.length; i++) {
+      if (!isValid(chunk, i)) continue;
+      const value = key(direct ? values[i] : valueAt(chunk, i));
       if (value === undefined) continue;
       if (min === undefined || value < min) min = value;
       if (max === undefined || value > max) max = value;
@@ -139,7 +143,7 @@ function timestampBounds(chunks: readonly Data[], unit: number): Bounds | null |
   for (const chunk of chunks) {
     const values = chunk.values as unknown;
     for (let i = 0; i < chunk.length; i++) {
-      if (!chunk.getValid(i)) continue;
+      if (!isValid(chunk, i)) continue;
       const at = i; // Arrow JS slices fixed-width values with the data (only validity bits keep the offset)
       let raw: bigint;
       if (values instanceof BigInt64Array) raw = values[at]!;
@@ -162,22 +166,41 @@ function floorDiv(a: bigint, b: bigint): bigint {
   return (a % b !== 0n && (a < 0n) !== (b < 0n)) ? q - 1n : q;
 }
 
+/** Bounds of UTF-8 strings, compared as their bytes where they lie in the column (no string is decoded). */
 function stringBounds(chunks: readonly Data[]): Bounds | null | undefined {
   let min: Uint8Array | undefined;
   let max: Uint8Array | undefined;
-  const encoder = new TextEncoder();
   for (const chunk of chunks) {
-    const vector = makeVector(chunk);
-    for (let i = 0; i < vector.length; i++) {
-      const value = vector.get(i);
-      if (typeof value !== "string") continue;
-      const bytes = encoder.encode(value);
-      if (bytes.length > MAX_STRING_BOUND_BYTES) return null;
-      if (min === undefined || compareBytes(bytes, min) < 0) min = bytes;
-      if (max === undefined || compareBytes(bytes, max) > 0) max = bytes;
+    const offsets = chunk.valueOffsets as ArrayLike<number | bigint>;
+    const bytes = chunk.values as Uint8Array;
+    // The least and greatest value of this chunk as byte ranges, copied once at the end.
+    let low = -1;
+    let high = -1;
+    for (let i = 0; i < chunk.length; i++) {
+      if (!isValid(chunk, i)) continue;
+      const start = Number(offsets[i]);
+      const end = Number(offsets[i + 1]);
+      if (end - start > MAX_STRING_BOUND_BYTES) return null;
+      if (low < 0 || compareRanges(bytes, start, end, Number(offsets[low]), Number(offsets[low + 1])) < 0) low = i;
+      if (high < 0 || compareRanges(bytes, start, end, Number(offsets[high]), Number(offsets[high + 1])) > 0) high = i;
     }
+    if (low < 0) continue;
+    const lower = bytes.slice(Number(offsets[low]), Number(offsets[low + 1]));
+    const upper = bytes.slice(Number(offsets[high]), Number(offsets[high + 1]));
+    if (min === undefined || compareBytes(lower, min) < 0) min = lower;
+    if (max === undefined || compareBytes(upper, max) > 0) max = upper;
   }
   return min === undefined || max === undefined ? undefined : [min, max];
+}
+
+/** How the bytes from `a` to `aEnd` compare with those from `b` to `bEnd`, both in `bytes`. */
+function compareRanges(bytes: Uint8Array, a: number, aEnd: number, b: number, bEnd: number): number {
+  const n = Math.min(aEnd - a, bEnd - b);
+  for (let i = 0; i < n; i++) {
+    const d = bytes[a + i]! - bytes[b + i]!;
+    if (d !== 0) return d;
+  }
+  return (aEnd - a) - (bEnd - b);
 }
 
 /** The bounds of two sets of values of a column of `type`, from the bounds of each. */
