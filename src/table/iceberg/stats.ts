@@ -6,8 +6,7 @@
  * bound a float). Lists and other types get counts only.
  * @module
  */
-import { type Data, type DataType, type Table, Type } from "apache-arrow";
-import { isValid, valueAt } from "../../arrow/arrow_values.ts";
+import { type Data, type DataType, makeVector, type Table, Type } from "apache-arrow";
 import { FIELD_ID_KEY } from "./types.ts";
 
 /** Statistics of one data file, by field id. */
@@ -118,13 +117,14 @@ function scalarBounds<K extends number | bigint>(
   let max: K | undefined;
   for (const chunk of chunks) {
     // Ints and floats straight from their values (Arrow JS slices them with the data); booleans and half floats
-    // through `valueAt`.
+    // through a vector.
     const direct = chunk.typeId === Type.Int ||
       (chunk.typeId === Type.Float && (chunk.type as { precision?: number }).precision !== 0);
     const values = chunk.values as ArrayLike<number | bigint>;
+    const vector = direct ? undefined : makeVector(chunk);
     for (let i = 0; i < chunk.length; i++) {
       if (!isValid(chunk, i)) continue;
-      const value = key(direct ? values[i] : valueAt(chunk, i));
+      const value = key(vector === undefined ? values[i] : vector.get(i));
       if (value === undefined) continue;
       if (min === undefined || value < min) min = value;
       if (max === undefined || value > max) max = value;
@@ -191,6 +191,14 @@ function stringBounds(chunks: readonly Data[]): Bounds | null | undefined {
     if (max === undefined || compareBytes(upper, max) > 0) max = upper;
   }
   return min === undefined || max === undefined ? undefined : [min, max];
+}
+
+/** Is row `i` of `data` valid (not null)? Arrow JS keeps a slice's offset in its validity bits. */
+function isValid(data: Data, i: number): boolean {
+  const bitmap = data.nullBitmap;
+  if (data.nullCount === 0 || bitmap === undefined || bitmap.length === 0) return true;
+  const bit = data.offset + i;
+  return (bitmap[bit >> 3]! & (1 << (bit & 7))) !== 0;
 }
 
 /** How the bytes from `a` to `aEnd` compare with those from `b` to `bEnd`, both in `bytes`. */

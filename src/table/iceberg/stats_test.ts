@@ -1,5 +1,6 @@
 import { deepStrictEqual as assertEquals } from "node:assert/strict";
 import {
+  Bool,
   Field,
   Float64,
   Int32,
@@ -74,6 +75,7 @@ Deno.test("FileStatsBuilder over row groups gives the statistics of the whole fi
     ["ts", 7, vectorFromArray([1000, 2000, null, 1500, 999, 2001], new Timestamp(TimeUnit.MILLISECOND, "UTC"))],
     // Nulls only in the first row group: bounds come from the later ones.
     ["late", 8, vectorFromArray([null, null, null, 8n, -8n, 0n], new Int64())],
+    ["flag", 9, vectorFromArray([true, null, true, false, null, true], new Bool())],
   ]);
   const whole = fileStats(t);
   for (const cuts of [[0, 2, 4, 6], [0, 3, 6], [0, 1, 2, 3, 4, 5, 6]]) {
@@ -88,7 +90,8 @@ Deno.test("FileStatsBuilder over row groups gives the statistics of the whole fi
     });
     assertEquals(plain(parts), plain(whole), `row groups cut at ${cuts}`);
   }
-  assertEquals([...whole.lowerBounds.keys()], [1, 2, 3, 4, 5, 7, 8]);
+  assertEquals([...whole.lowerBounds.keys()], [1, 2, 3, 4, 5, 7, 8, 9]);
+  assertEquals([[...whole.lowerBounds.get(9)!], [...whole.upperBounds.get(9)!]], [[0], [1]]);
   assertEquals([...whole.upperBounds.get(3)!], le64(4_000_000_000n));
   const int = (b: Uint8Array) => new DataView(b.buffer, b.byteOffset).getInt32(0, true);
   assertEquals([int(whole.lowerBounds.get(2)!), int(whole.upperBounds.get(2)!)], [-40, 300]);
