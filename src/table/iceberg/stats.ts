@@ -122,8 +122,9 @@ function scalarBounds<K extends number | bigint>(
       (chunk.typeId === Type.Float && (chunk.type as { precision?: number }).precision !== 0);
     const values = chunk.values as ArrayLike<number | bigint>;
     const vector = direct ? undefined : makeVector(chunk);
+    const valid = chunk.nullCount === 0;
     for (let i = 0; i < chunk.length; i++) {
-      if (!isValid(chunk, i)) continue;
+      if (!valid && !isValid(chunk, i)) continue;
       const value = key(vector === undefined ? values[i] : vector.get(i));
       if (value === undefined) continue;
       if (min === undefined || value < min) min = value;
@@ -142,8 +143,9 @@ function timestampBounds(chunks: readonly Data[], unit: number): Bounds | null |
   let max: bigint | undefined;
   for (const chunk of chunks) {
     const values = chunk.values as unknown;
+    const valid = chunk.nullCount === 0;
     for (let i = 0; i < chunk.length; i++) {
-      if (!isValid(chunk, i)) continue;
+      if (!valid && !isValid(chunk, i)) continue;
       const at = i; // Arrow JS slices fixed-width values with the data (only validity bits keep the offset)
       let raw: bigint;
       if (values instanceof BigInt64Array) raw = values[at]!;
@@ -173,20 +175,34 @@ function stringBounds(chunks: readonly Data[]): Bounds | null | undefined {
   for (const chunk of chunks) {
     const offsets = chunk.valueOffsets as ArrayLike<number | bigint>;
     const bytes = chunk.values as Uint8Array;
-    // The least and greatest value of this chunk as byte ranges, copied once at the end.
-    let low = -1;
-    let high = -1;
+    // The least and greatest value of this chunk as byte ranges, copied once at the end. A value below the least
+    // cannot be above the greatest, and one equal to either (a repeated value) changes neither.
+    let seen = false;
+    let lowStart = 0;
+    let lowEnd = 0;
+    let highStart = 0;
+    let highEnd = 0;
+    const valid = chunk.nullCount === 0;
     for (let i = 0; i < chunk.length; i++) {
-      if (!isValid(chunk, i)) continue;
+      if (!valid && !isValid(chunk, i)) continue;
       const start = Number(offsets[i]);
       const end = Number(offsets[i + 1]);
       if (end - start > MAX_STRING_BOUND_BYTES) return null;
-      if (low < 0 || compareRanges(bytes, start, end, Number(offsets[low]), Number(offsets[low + 1])) < 0) low = i;
-      if (high < 0 || compareRanges(bytes, start, end, Number(offsets[high]), Number(offsets[high + 1])) > 0) high = i;
+      if (!seen) {
+        seen = true;
+        lowStart = highStart = start;
+        lowEnd = highEnd = end;
+      } else if (compareRanges(bytes, start, end, lowStart, lowEnd) < 0) {
+        lowStart = start;
+        lowEnd = end;
+      } else if (compareRanges(bytes, start, end, highStart, highEnd) > 0) {
+        highStart = start;
+        highEnd = end;
+      }
     }
-    if (low < 0) continue;
-    const lower = bytes.slice(Number(offsets[low]), Number(offsets[low + 1]));
-    const upper = bytes.slice(Number(offsets[high]), Number(offsets[high + 1]));
+    if (!seen) continue;
+    const lower = bytes.slice(lowStart, lowEnd);
+    const upper = bytes.slice(highStart, highEnd);
     if (min === undefined || compareBytes(lower, min) < 0) min = lower;
     if (max === undefined || compareBytes(upper, max) > 0) max = upper;
   }
