@@ -40,6 +40,16 @@ export interface EncodedBatch {
   readonly bytes: number;
 }
 
+/**
+ * How a table format's small files are encoded at the cut (its rows prepared there), so that a batch waiting for
+ * its write holds their Parquet bytes rather than their rows; larger ones stream from their rows when written.
+ */
+export interface SmallFiles {
+  /** Files whose rows hold fewer bytes than this (the builder's estimate). */
+  readonly below: number;
+  readonly encode: (table: Table) => Uint8Array;
+}
+
 /** A file of a cut, with the streaming file the pipeline opened for it when it had parts. */
 export type CutFile = AssembledFile & { readonly streamed?: StreamingParquetFile };
 
@@ -47,9 +57,14 @@ export type CutFile = AssembledFile & { readonly streamed?: StreamingParquetFile
  * Names the batch's data files and adds its dead letters. `delivery`, when given, names the data files and prepares
  * the rows handed over as tables (a table format's layout and field ids); without it, `<folder><name>`. A streamed
  * file keeps the path it was opened under (named the same way at its first part); its last rows are prepared when
- * they are added to it.
+ * they are added to it. With `small`, a table format's small files are encoded here, once prepared.
  */
-export function encodeBatch(batch: StreamBatch, data: readonly CutFile[], delivery?: DeliveryLog): EncodedBatch {
+export function encodeBatch(
+  batch: StreamBatch,
+  data: readonly CutFile[],
+  delivery?: DeliveryLog,
+  small?: SmallFiles,
+): EncodedBatch {
   const first = batch.first!;
   const stem = fileStem(batch.stream, batch.generation);
   const files: OutputFile[] = data.map((file) => {
@@ -64,6 +79,10 @@ export function encodeBatch(batch: StreamBatch, data: readonly CutFile[], delive
     if (file.data !== undefined) return { path, data: file.data, rows: file.rows, size: file.data.length };
     const tableFile = delivery?.tableFile?.(batch.dataset);
     const table = tableFile ? tableFile.prepare(file.table) : file.table;
+    if (tableFile && small && file.size < small.below) {
+      const encoded = small.encode(table);
+      return { path, data: encoded, tableFile, rows: table.numRows, size: encoded.length };
+    }
     return { path, table, tableFile, rows: table.numRows, size: file.size };
   });
   const letters = batch.deadLetters;

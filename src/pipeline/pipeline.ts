@@ -20,10 +20,10 @@ import {
   type AssemblyReply,
   createAssembly,
 } from "./assembly/mod.ts";
-import { type CutFile, encodeBatch } from "./batch_encoder.ts";
+import { type CutFile, encodeBatch, type SmallFiles } from "./batch_encoder.ts";
 import { dataFileName, fileStem } from "./layout.ts";
 import { StreamingParquetFile } from "./streamed_file.ts";
-import type { EncodeParquetOptions } from "../parquet/writer.ts";
+import { encodeParquet, type EncodeParquetOptions } from "../parquet/writer.ts";
 import { type BatchInfo, BatchWriter, type WriteRequest } from "./batch_writer.ts";
 import { WriteQueue, WriteSlots } from "./write_queue.ts";
 import type { DeadLetter } from "./dead_letter.ts";
@@ -137,6 +137,8 @@ export class Pipeline {
   readonly #source: Source;
   readonly #sink: Sink;
   readonly #parquet: EncodeParquetOptions;
+  /** A table format's small files, encoded at their cut (see `batch_encoder.ts`). */
+  readonly #smallFiles: SmallFiles;
   readonly #options: PipelineOptions;
   readonly #log: Logger;
   readonly #delivery: DeliveryLog;
@@ -185,6 +187,11 @@ export class Pipeline {
       compressionLevel: options.sink.compression_level,
       rowGroupSize: options.sink.row_group_size,
       dictionary: options.sink.parquet_dictionary,
+    };
+    const parquet = this.#parquet;
+    this.#smallFiles = {
+      below: options.streamFilesFrom ?? STREAM_FILES_FROM,
+      encode: (table) => encodeParquet(table, parquet),
     };
     this.#writer = new BatchWriter({
       source,
@@ -532,7 +539,7 @@ export class Pipeline {
     if (maxBatches !== null && this.#batchesCut >= maxBatches) this.#stopped = true;
     this.#ackDurableOf(state);
     const started = performance.now();
-    const encoded = encodeBatch(batch, files, this.#delivery);
+    const encoded = encodeBatch(batch, files, this.#delivery, this.#smallFiles);
     this.#inFlightBytes += encoded.bytes;
     const tracked: Promise<void> = state.writes.batch({ batch, encoded, reason, started, ack })
       .catch((error) => void (this.#failure ??= { error }))
