@@ -1,8 +1,8 @@
 /**
- * Turns a cut stream batch into the files to write: the Parquet files the assembly encoded, or for large ones (and
- * for every file of a table format, which prepares the rows first) the rows to stream (one per output folder, named
- * `<stream>[~<generation>]+<first position>.parquet`, or where the delivery log says) and, when records failed under
- * `dead_letter`, one JSON-lines file.
+ * Turns a cut stream batch into the files to write: the Parquet files the assembly encoded (a table format's small
+ * files are encoded here, once their rows are prepared), or for large ones the rows to stream (one per output
+ * folder, named `<stream>[~<generation>]+<first position>.parquet`, or where the delivery log says) and, when records
+ * failed under `dead_letter`, one JSON-lines file.
  * @module
  */
 import type { Table } from "apache-arrow";
@@ -14,8 +14,8 @@ import { dataFileName, deadLetterPath, fileStem } from "./layout.ts";
 import type { StreamBatch } from "./stream_batch.ts";
 
 /**
- * One file of a batch: its bytes, or (a large Parquet file, or any of a table format) its rows, streamed into the
- * sink when written. A table format's file has its rows prepared (`tableFile`), for the commit after it is written.
+ * One file of a batch: its bytes, or (a large Parquet file) its rows, streamed into the sink when written. A table
+ * format's file has its rows prepared (`tableFile`), for the commit after it is written.
  */
 export interface OutputFile {
   /** Path relative to the sink root. */
