@@ -220,7 +220,8 @@ export class Pipeline {
         valueFormat: options.valueFormat,
         recordsPerFile: options.recordsPerFile,
         // Large files stream while their rows arrive. A table format adjusts every file's rows before they are encoded
-        // (field ids, the table's types), here on the main thread: a small file comes back as its rows, not encoded.
+        // (field ids, the table's types), here on the main thread: a small file comes back as its rows, to be prepared
+        // and encoded at its cut (`#smallFiles`).
         streamFilesFrom: options.streamFilesFrom ?? STREAM_FILES_FROM,
         encodeFiles: this.#delivery.tableFile === undefined,
         partRows: s.row_group_size,
