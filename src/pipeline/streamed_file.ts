@@ -99,8 +99,8 @@ export class StreamedFileError extends Error {
  * `assembly/assembler.ts`): the upload opens with the first rows, each {@linkcode add} encodes the next rows as they
  * come (row groups leave as they fill), {@linkcode finish} adds the last rows, writes the footer and commits, so the
  * file appears whole, once. A table format's file (`tableFile`) has each table of rows prepared as it comes (field
- * ids, statistics), so its commit needs none of them. Memory held: the rows queued and not yet taken by the encoder, one row group in
- * WebAssembly and the sink's part buffers. A failure is final ({@linkcode StreamedFileError}): the rows already
+ * ids, statistics), so its commit needs none of them. Memory held: the rows queued and not yet taken by the encoder,
+ * one row group in WebAssembly and the sink's part buffers. A failure is final ({@linkcode StreamedFileError}): the rows already
  * encoded are not kept, so the batch holding the file cannot be written again; the upload is aborted.
  */
 export class StreamingParquetFile {

@@ -23,6 +23,8 @@ export interface DataFileFacts {
 export class PreparedDataFile implements TableFile {
   readonly #plan: (schema: Schema) => FieldIdPlan;
   #fieldIds: FieldIdPlan | undefined;
+  /** The file's column names, joined (every later table of rows must have them). */
+  #names = "";
   readonly #stats = new FileStatsBuilder();
   #firstRow: Map<string, unknown> | undefined;
 
@@ -38,13 +40,14 @@ export class PreparedDataFile implements TableFile {
   }
 
   prepare(table: Table): Table {
-    this.#fieldIds ??= this.#plan(table.schema);
-    const plan = this.#fieldIds;
-    const names = plan.schema.fields.map((f) => f.name).join("\u0000");
-    if (table.schema.fields.map((f) => f.name).join("\u0000") !== names) {
+    const names = table.schema.fields.map((f) => f.name).join("\u0000");
+    if (this.#fieldIds === undefined) {
+      this.#fieldIds = this.#plan(table.schema);
+      this.#names = names;
+    } else if (names !== this.#names) {
       throw new Error("Cannot prepare rows for an Iceberg data file: their columns are not the file's");
     }
-    const prepared = plan.apply(table);
+    const prepared = this.#fieldIds.apply(table);
     this.#stats.add(prepared);
     if (this.#firstRow === undefined && prepared.numRows > 0) this.#firstRow = firstRow(prepared);
     return prepared;
